@@ -1,0 +1,54 @@
+# statelab: two commands, `make lab` and `make test`; see README.md.
+# Everything runs in a virtual environment in .venv, installed with the pinned
+# versions of constraints.txt, so every learner and presenter gets the same stack.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.statelab-installed
+# Extra options for `make lab`, e.g. LAB_ARGS="--no-browser --ServerApp.port=8899".
+LAB_ARGS ?=
+
+.PHONY: help install lab test lint bench lock clean
+
+help:
+	@echo "make lab     set up .venv and open the course in JupyterLab"
+	@echo "make test    set up .venv and run every test (unit, theory, notebooks, lint)"
+	@echo "make bench   run the benchmarks"
+	@echo "make lock    re-pin constraints.txt from a fresh install of the newest versions"
+	@echo "make clean   remove .venv and caches"
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "statelab needs Python 3.10 or newer; run make with PYTHON=python3.11 (or newer)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab,test,dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks \
+		--LabApp.default_url=/lab/tree/00_start_here.ipynb $(LAB_ARGS)
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_core.py
+
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet ".[lab,test,dev]"
+	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^statelab' \
+		| sed 's/$$/ ; python_version >= "3.11"/' > constraints.tmp
+	{ echo '# Pinned versions of everything make installs (Python 3.11 and newer).'; \
+	  echo '# Made by `make lock`. On Python 3.10 these pins are skipped and the ranges'; \
+	  echo '# of pyproject.toml apply.'; cat constraints.tmp; } > constraints.txt
+	rm -rf .lock-venv constraints.tmp
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,32 @@
+"""statelab: a lab for watching stateful and stateless web services behave.
+
+The pipeline runs one way::
+
+    Scenario (validated, frozen) -> simulate() -> Result (records, DataFrames, summary)
+
+>>> from statelab import Scenario, simulate
+>>> result = simulate(Scenario(nodes=4, affinity="sticky"))
+>>> result.summary()["sessions_lost"]
+0
+"""
+
+from statelab import theory
+from statelab.events import Crash, Restart
+from statelab.result import Result
+from statelab.scenario import Scenario
+from statelab.scenario_files import presets
+from statelab.simulation import DEFAULT_LIMIT, ScenarioTooLarge, simulate
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "Crash",
+    "Restart",
+    "Result",
+    "Scenario",
+    "ScenarioTooLarge",
+    "presets",
+    "simulate",
+    "theory",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,103 @@
+"""Checks that turn a bad value into a message a learner can act on.
+
+Every field of a scenario, and of the events inside it, goes through one of the
+small functions here. Each raises ``TypeError`` (wrong kind of value) or
+``ValueError`` (right kind, wrong size or name) with a message that names the
+field, repeats the value that was given and says what is allowed, so that a
+typo in a notebook cell or a preset file explains itself.
+
+Nothing is clamped or rounded behind the learner's back: a value is either
+accepted as given (an integer for a float field becomes that float, a numpy
+number becomes a Python number) or refused.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import numbers
+
+
+def _kind(value: object) -> str:
+    return type(value).__name__
+
+
+def whole_number(field: str, value: object, low: int, high: int) -> int:
+    """Return ``value`` as an ``int`` if it is a whole number in ``[low, high]``.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not an integer (``True``, ``2.5`` and ``"3"`` are refused).
+    ValueError
+        If it lies outside ``[low, high]``.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{field} must be a whole number from {low} to {high}, got {value!r} ({_kind(value)})"
+        )
+    value = int(value)
+    if not low <= value <= high:
+        raise ValueError(f"{field} must be a whole number from {low} to {high}, got {value}")
+    return value
+
+
+def number(
+    field: str,
+    value: object,
+    low: float,
+    high: float,
+    *,
+    low_open: bool = False,
+    unit: str = "",
+) -> float:
+    """Return ``value`` as a ``float`` if it is a finite number in the range.
+
+    The range is ``[low, high]``, or ``(low, high]`` when ``low_open`` is true
+    (for quantities such as a service time that must be above zero). ``unit``
+    is added to the message, e.g. ``"seconds"``.
+    """
+    lower = f"above {low:g}" if low_open else f"at least {low:g}"
+    unit_text = f" {unit}" if unit else ""
+    allowed = f"a number {lower} and at most {high:g}{unit_text}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{field} must be {allowed}, got {value!r} ({_kind(value)})")
+    value = float(value)
+    if math.isnan(value) or math.isinf(value):
+        raise ValueError(f"{field} must be {allowed}, got {value} (not a finite number)")
+    too_low = value <= low if low_open else value < low
+    if too_low or value > high:
+        raise ValueError(f"{field} must be {allowed}, got {value:g}")
+    return value
+
+
+def choice(
+    field: str, value: object, allowed: tuple[str, ...], planned: tuple[str, ...] = ()
+) -> str:
+    """Return ``value`` if it is one of the ``allowed`` names.
+
+    The message lists every allowed name and, for a near miss such as
+    ``"round-robin"``, suggests the closest one. A name in ``planned`` is one
+    the course knows but this version does not build yet; the message says so.
+    """
+    names = ", ".join(repr(name) for name in allowed)
+    if not isinstance(value, str):
+        raise TypeError(f"{field} must be one of {names}, got {value!r} ({_kind(value)})")
+    if value in planned:
+        raise ValueError(
+            f"{field}={value!r} is not available in this version of statelab; "
+            f"allowed today: {names}"
+        )
+    if value not in allowed:
+        close = difflib.get_close_matches(value, allowed, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"{field} must be one of {names}, got {value!r}.{hint}")
+    return value
+
+
+def unknown_name(what: str, name: str, known: list[str] | tuple[str, ...]) -> str:
+    """Return a message for a name that is not one of ``known`` (e.g. a preset key)."""
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    listing = ", ".join(sorted(known))
+    return f"unknown {what} {name!r}.{hint} Known: {listing}"

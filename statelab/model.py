@@ -1,0 +1,264 @@
+"""The model: a web shop behind a load balancer, acted out in SimPy.
+
+Shoppers arrive (see :mod:`statelab.workload`), and each one becomes a SimPy
+process that walks through its session: send a request, wait for the answer,
+think, send the next. Each request passes the balancer (with session
+affinity if the scenario asks for it), waits for a worker slot on the chosen
+node, and is served.
+
+Where the shopper's state lives decides what "served" means. With
+``state="server"`` the first request that a node serves logs the session in
+and puts its cart in that node's memory. A later request that lands on a node
+*without* that memory is still served, but as ``state_lost``: the shopper
+finds an empty cart and is logged out. The session is then marked lost, with
+the reason the state was not there:
+
+- ``"no_affinity"``: the cart is alive on another node, but the balancer
+  sent this request elsewhere;
+- ``"crash"``: the node that held the cart crashed (or was restarted).
+
+After a loss the shopper starts over on the node that served it (a new login,
+a new cart), so every request's outcome says whether it found its state.
+
+Nothing is dropped: every request attempt is recorded once, when it ends, as
+``ok``, ``state_lost`` or ``failed`` (no node up, or its node crashed while it
+was there); the ones still under way when the run stops are recorded as
+``in_flight``. Records are plain tuples; :class:`~statelab.result.Result`
+turns them into DataFrames once, at the end.
+"""
+
+from __future__ import annotations
+
+import math
+
+import simpy
+
+from statelab.balancer import make_balancer
+from statelab.events import Crash, Restart
+from statelab.node import Node
+from statelab.result import LOST_CAUSES, OUTCOME_CODES, Result
+from statelab.scenario import Scenario
+from statelab.workload import Workload, stream
+
+OK = OUTCOME_CODES["ok"]
+STATE_LOST = OUTCOME_CODES["state_lost"]
+FAILED = OUTCOME_CODES["failed"]
+IN_FLIGHT = OUTCOME_CODES["in_flight"]
+NO_NODE = -1
+NAN = math.nan
+
+
+class Session:
+    """One shopper's visit: what the model needs to know about it while it runs."""
+
+    __slots__ = (
+        "arrival",
+        "has_state",
+        "home",
+        "id",
+        "lost_cause",
+        "node",
+        "pinned",
+        "sent",
+        "served_from",
+        "start",
+        "wiped",
+    )
+
+    def __init__(self, session_id: int, start: float) -> None:
+        self.id = session_id
+        self.start = start
+        self.sent = 0  # request attempts sent so far
+        self.has_state = False  # logged in at least once
+        self.home: Node | None = None  # the node whose memory holds its state
+        self.wiped = ""  # why its state was destroyed, until the session notices
+        self.pinned: Node | None = None  # the node its sticky cookie points to
+        self.lost_cause = ""  # why it lost its state first ("" while it has not)
+        self.node: Node | None = None  # the node of the request now in flight
+        self.arrival = NAN  # arrival time of the request now in flight
+        self.served_from = NAN  # service start of the request now in flight
+
+
+class ShopModel:
+    """One run of a scenario: the SimPy environment, the nodes, and the records.
+
+    Use :func:`statelab.simulate`; this class is its engine.
+    """
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.env = simpy.Environment()
+        self.workload = Workload(scenario)
+        self.balancer = make_balancer(scenario.balancer, stream(scenario.seed, "balancer"))
+        self.sticky = scenario.affinity == "sticky"
+        self.nodes = [Node(self.env, i, scenario.workers) for i in range(scenario.nodes)]
+        self.live = list(self.nodes)  # the nodes the balancer may use, by number
+        self.alive: dict[int, Session] = {}  # sessions that have started and not ended
+        self.lost = 0
+        self.lost_by_cause = dict.fromkeys(LOST_CAUSES, 0)
+        self.requests: list[tuple] = []
+        self.sessions: list[tuple] = []
+        self.timeline: list[tuple] = []
+        self.node_changes: list[tuple] = [(0.0, node.index, True) for node in self.nodes]
+
+    def run(self) -> Result:
+        """Act the scenario out until ``duration`` and return its Result."""
+        env = self.env
+        env.process(self._arrivals())
+        env.process(self._sampler())
+        for event in sorted(self.scenario.events, key=lambda e: e.at):
+            env.process(self._happen(event))
+        env.run(until=self.scenario.duration)
+        self._sample()
+        self._close()
+        return Result(self.scenario, self.requests, self.sessions, self.timeline, self.node_changes)
+
+    # -- shoppers ---------------------------------------------------------
+
+    def _arrivals(self):
+        env = self.env
+        workload = self.workload
+        session_id = 0
+        while True:
+            yield env.timeout(workload.next_gap())
+            services, thinks = workload.next_session()
+            session = Session(session_id, env.now)
+            self.alive[session_id] = session
+            env.process(self._visit(session, services, thinks))
+            session_id += 1
+
+    def _visit(self, session: Session, services: list[float], thinks: list[float]):
+        """The process of one session: its requests, one after another."""
+        env = self.env
+        records = self.requests
+        me = env.active_process
+        for k, service in enumerate(services):
+            if k and thinks[k - 1]:
+                yield env.timeout(thinks[k - 1])
+            arrival = env.now
+            session.sent += 1
+            node = self._route(session)
+            if node is None:
+                records.append((session.id, 1, NO_NODE, arrival, NAN, arrival, FAILED))
+                continue
+            session.node = node
+            session.arrival = arrival
+            node.in_flight[session.id] = me
+            try:
+                with node.workers.request() as slot:
+                    yield slot
+                    start = session.served_from = env.now
+                    outcome = self._find_state(session, node)
+                    yield env.timeout(service)
+            except simpy.Interrupt:
+                records.append(
+                    (session.id, 1, node.index, arrival, session.served_from, env.now, FAILED)
+                )
+            else:
+                del node.in_flight[session.id]
+                records.append((session.id, 1, node.index, arrival, start, env.now, outcome))
+            session.node = None
+            session.arrival = session.served_from = NAN
+        self._end(session, env.now)
+
+    def _route(self, session: Session) -> Node | None:
+        """The node the balancer sends this session's next request to (None: none is up)."""
+        live = self.live
+        if not live:
+            return None
+        if self.sticky:
+            pinned = session.pinned
+            if pinned is not None and pinned.up:
+                return pinned
+            session.pinned = self.balancer.pick(live)
+            return session.pinned
+        return self.balancer.pick(live)
+
+    def _find_state(self, session: Session, node: Node) -> int:
+        """Serve the session's state from ``node``'s memory; return the request's outcome."""
+        if session.home is node:
+            return OK
+        outcome = OK
+        if session.has_state:
+            cause = session.wiped or "no_affinity"
+            outcome = STATE_LOST
+            if not session.lost_cause:
+                session.lost_cause = cause
+                self.lost += 1
+                self.lost_by_cause[cause] += 1
+            if session.home is not None:
+                session.home.memory.discard(session)
+        session.has_state = True
+        session.wiped = ""
+        session.home = node
+        node.memory.add(session)
+        return outcome
+
+    def _end(self, session: Session, end: float) -> None:
+        if session.home is not None:
+            session.home.memory.discard(session)
+        del self.alive[session.id]
+        self.sessions.append((session.id, session.start, end, session.sent, session.lost_cause))
+
+    # -- happenings -------------------------------------------------------
+
+    def _happen(self, event: Crash | Restart):
+        yield self.env.timeout(event.at)
+        node = self.nodes[event.node]
+        if node.up:
+            self._take_down(node, "crash")
+        if isinstance(event, Restart):
+            node.up = True
+            self.live = [n for n in self.nodes if n.up]
+            self.node_changes.append((self.env.now, node.index, True))
+
+    def _take_down(self, node: Node, cause: str) -> None:
+        for session in node.crash(cause):
+            session.home = None
+            session.wiped = cause
+        self.live = [n for n in self.nodes if n.up]
+        self.node_changes.append((self.env.now, node.index, False))
+
+    # -- observing --------------------------------------------------------
+
+    def _sampler(self):
+        env = self.env
+        interval = self.scenario.sample_interval
+        k = 0
+        while True:
+            self._sample()
+            k += 1
+            yield env.timeout(k * interval - env.now)
+
+    def _sample(self) -> None:
+        nodes = self.nodes
+        self.timeline.append(
+            (
+                self.env.now,
+                len(self.live),
+                len(self.alive),
+                self.lost,
+                *self.lost_by_cause.values(),
+                *(node.busy() for node in nodes),
+                *(node.queued() for node in nodes),
+                *(len(node.memory) for node in nodes),
+            )
+        )
+
+    def _close(self) -> None:
+        """Record what is still under way at the end: requests in flight, open sessions."""
+        for session in list(self.alive.values()):
+            node = session.node
+            if node is not None:
+                self.requests.append(
+                    (
+                        session.id,
+                        1,
+                        node.index,
+                        session.arrival,
+                        session.served_from,
+                        NAN,
+                        IN_FLIGHT,
+                    )
+                )
+            self.sessions.append((session.id, session.start, NAN, session.sent, session.lost_cause))

@@ -1,0 +1,249 @@
+"""The result of a run: what happened to every request and session, as tables.
+
+A :class:`Result` is the lab notebook of one simulated run. It holds the raw
+records the model wrote (plain tuples, cheap to append while the simulation
+runs) and turns them into pandas DataFrames the first time they are asked
+for, once:
+
+- :attr:`Result.requests`: one row a request attempt, with its outcome;
+- :attr:`Result.sessions`: one row a shopper's session, lost or not and why;
+- :attr:`Result.timeline`: one row every ``sample_interval`` seconds: nodes
+  up, sessions active and lost, and per node the busy workers, the queue and
+  the carts held.
+
+:meth:`Result.summary` condenses a run to the numbers a learner compares
+(sessions lost, latency percentiles, utilisation), leaving out the
+``warmup`` seconds at the start.
+
+Units: times in seconds from the start of the run.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+#: A request attempt's outcome, by the small number the model records for it.
+OUTCOMES = ("ok", "state_lost", "failed", "in_flight")
+OUTCOME_CODES = {name: code for code, name in enumerate(OUTCOMES)}
+
+#: Why a session lost its state. Every cause the course knows has a timeline column.
+LOST_CAUSES = (
+    "crash",
+    "rehash",
+    "scale_in",
+    "no_affinity",
+    "store_outage",
+    "cookie_too_large",
+)
+
+REQUEST_COLUMNS = ("session", "attempt", "node", "arrival", "start", "end", "outcome")
+SESSION_COLUMNS = ("session", "start", "end", "requests", "lost_cause")
+
+
+class Result:
+    """What one run of :func:`statelab.simulate` recorded.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The scenario that produced it.
+    requests : pandas.DataFrame
+        One row a request attempt: ``session``, ``attempt`` (1 for a first
+        try), ``node`` (-1 when no node was up), ``arrival``, ``start``
+        (service start, NaN if it never got a worker), ``end`` (NaN while in
+        flight) and ``outcome`` (``"ok"``, ``"state_lost"``, ``"failed"`` or
+        ``"in_flight"``). Latency is ``end - arrival``; waiting ``start - arrival``.
+    sessions : pandas.DataFrame
+        One row a session: ``session``, ``start``, ``end`` (its last
+        request's end, NaN if it was still going at the end of the run),
+        ``requests`` (attempts it sent), ``lost_state`` and ``lost_cause``
+        (one of :data:`LOST_CAUSES`, or ``""``).
+    timeline : pandas.DataFrame
+        One row a sample: ``time``, ``nodes_up``, ``active_sessions``,
+        ``busy``, ``queued``, ``in_system`` (busy + queued), ``carts``,
+        ``sessions_lost`` (cumulative) and ``sessions_lost_<cause>`` for each
+        cause, then ``busy_<k>``, ``queued_<k>`` and ``carts_<k>`` for node k.
+    node_changes : pandas.DataFrame
+        One row each time a node went up or down: ``time``, ``node``, ``up``.
+    """
+
+    def __init__(
+        self,
+        scenario,
+        requests: list[tuple],
+        sessions: list[tuple],
+        timeline: list[tuple],
+        node_changes: list[tuple],
+    ) -> None:
+        self.scenario = scenario
+        self._request_records = requests
+        self._session_records = sessions
+        self._timeline_records = timeline
+        self._node_changes = node_changes
+
+    def __repr__(self) -> str:
+        return (
+            f"<Result: {len(self._session_records):,} sessions, "
+            f"{len(self._request_records):,} requests over {self.scenario.duration:g} s>"
+        )
+
+    # -- tables -----------------------------------------------------------
+
+    @cached_property
+    def _request_arrays(self) -> dict[str, np.ndarray]:
+        table = np.array(self._request_records, dtype=float).reshape(-1, len(REQUEST_COLUMNS))
+        return {name: table[:, i] for i, name in enumerate(REQUEST_COLUMNS)}
+
+    @cached_property
+    def requests(self) -> pd.DataFrame:
+        arrays = self._request_arrays
+        frame = pd.DataFrame(
+            {
+                "session": arrays["session"].astype(np.int64),
+                "attempt": arrays["attempt"].astype(np.int64),
+                "node": arrays["node"].astype(np.int64),
+                "arrival": arrays["arrival"],
+                "start": arrays["start"],
+                "end": arrays["end"],
+                "outcome": pd.Categorical.from_codes(
+                    arrays["outcome"].astype(np.int8), categories=list(OUTCOMES)
+                ),
+            }
+        )
+        return frame.sort_values(["arrival", "session"], kind="stable", ignore_index=True)
+
+    @cached_property
+    def sessions(self) -> pd.DataFrame:
+        records = self._session_records
+        frame = pd.DataFrame(
+            {
+                "session": np.array([r[0] for r in records], dtype=np.int64),
+                "start": np.array([r[1] for r in records], dtype=float),
+                "end": np.array([r[2] for r in records], dtype=float),
+                "requests": np.array([r[3] for r in records], dtype=np.int64),
+                "lost_cause": pd.array([r[4] for r in records], dtype=object),
+            }
+        )
+        frame.insert(4, "lost_state", frame["lost_cause"] != "")
+        return frame.sort_values("session", ignore_index=True)
+
+    @cached_property
+    def timeline(self) -> pd.DataFrame:
+        n = self.scenario.nodes
+        columns = [
+            "time",
+            "nodes_up",
+            "active_sessions",
+            "sessions_lost",
+            *(f"sessions_lost_{cause}" for cause in LOST_CAUSES),
+            *(f"busy_{k}" for k in range(n)),
+            *(f"queued_{k}" for k in range(n)),
+            *(f"carts_{k}" for k in range(n)),
+        ]
+        frame = pd.DataFrame.from_records(self._timeline_records, columns=columns)
+        per_node = {
+            what: frame[[f"{what}_{k}" for k in range(n)]].sum(axis=1)
+            for what in ("busy", "queued", "carts")
+        }
+        frame.insert(3, "busy", per_node["busy"])
+        frame.insert(4, "queued", per_node["queued"])
+        frame.insert(5, "in_system", per_node["busy"] + per_node["queued"])
+        frame.insert(6, "carts", per_node["carts"])
+        return frame
+
+    @cached_property
+    def node_changes(self) -> pd.DataFrame:
+        return pd.DataFrame.from_records(self._node_changes, columns=["time", "node", "up"])
+
+    # -- numbers ----------------------------------------------------------
+
+    def summary(self) -> dict:
+        """The key numbers of the run, leaving out the scenario's ``warmup`` seconds.
+
+        Requests count when they arrived at or after ``warmup``, sessions when
+        they started then. Latency (``end - arrival``) and waiting
+        (``start - arrival``) statistics are over the served requests (``ok``
+        and ``state_lost``), in seconds. ``utilisation`` is the share of the
+        worker-seconds of the running nodes that were spent serving, over the
+        window from ``warmup`` to ``duration``. ``throughput`` is served
+        requests per second over that window.
+
+        Returns
+        -------
+        dict
+            ``sessions``, ``sessions_lost``, ``sessions_lost_<cause>`` for each
+            cause, ``requests`` (attempts), ``ok``, ``state_lost``,
+            ``failed``, ``in_flight``, ``wait_mean``, ``latency_mean``,
+            ``latency_p50``, ``latency_p95``, ``latency_p99``,
+            ``utilisation``, ``throughput``.
+        """
+        return dict(self._summary)
+
+    @cached_property
+    def _summary(self) -> dict:
+        scenario = self.scenario
+        window = scenario.duration - scenario.warmup
+        r = self._request_arrays
+        counted = r["arrival"] >= scenario.warmup
+        outcome = r["outcome"][counted]
+        counts = {
+            name: int(np.count_nonzero(outcome == code)) for name, code in OUTCOME_CODES.items()
+        }
+        served = counted & (r["outcome"] <= OUTCOME_CODES["state_lost"])
+        latency = r["end"][served] - r["arrival"][served]
+        wait = r["start"][served] - r["arrival"][served]
+
+        causes = [row[4] for row in self._session_records if row[1] >= scenario.warmup]
+        lost = {f"sessions_lost_{cause}": causes.count(cause) for cause in LOST_CAUSES}
+        summary = {
+            "sessions": len(causes),
+            "sessions_lost": sum(lost.values()),
+            **lost,
+            "requests": int(np.count_nonzero(counted)),
+            **counts,
+            "wait_mean": _mean(wait),
+            "latency_mean": _mean(latency),
+            "latency_p50": _percentile(latency, 50),
+            "latency_p95": _percentile(latency, 95),
+            "latency_p99": _percentile(latency, 99),
+            "utilisation": self._utilisation(),
+            "throughput": len(latency) / window,
+        }
+        return summary
+
+    def _utilisation(self) -> float:
+        """Busy worker-seconds over the worker-seconds of running nodes, in the window."""
+        scenario = self.scenario
+        low, high = scenario.warmup, scenario.duration
+        r = self._request_arrays
+        started = ~np.isnan(r["start"])
+        begin = np.clip(r["start"][started], low, high)
+        end = np.clip(np.nan_to_num(r["end"][started], nan=high), low, high)
+        busy = float(np.sum(end - begin))
+        capacity = self.up_seconds(low, high) * scenario.workers
+        return busy / capacity if capacity > 0 else math.nan
+
+    def up_seconds(self, low: float, high: float) -> float:
+        """Node-seconds the cluster's nodes were running between ``low`` and ``high``."""
+        total = 0.0
+        since: dict[int, float] = {}
+        for time, node, up in sorted(self._node_changes, key=lambda c: c[0]):
+            if up and node not in since:
+                since[node] = time
+            elif not up and node in since:
+                total += max(0.0, min(time, high) - max(since.pop(node), low))
+        for start in since.values():
+            total += max(0.0, high - max(start, low))
+        return total
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(np.mean(values)) if len(values) else math.nan
+
+
+def _percentile(values: np.ndarray, q: float) -> float:
+    return float(np.percentile(values, q)) if len(values) else math.nan

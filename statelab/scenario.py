@@ -1,0 +1,211 @@
+"""The scenario: everything that describes one simulated day at the shop.
+
+A :class:`Scenario` is the recipe of an experiment, written down before it runs:
+how many shoppers arrive and how they behave (the workload), what the cluster
+looks like (nodes, worker slots, the load balancer, session affinity), where
+the shoppers' state lives, what happens to the cluster on the way (crashes and
+restarts), and how long to watch. It is frozen: to try something else, make a
+changed copy with :meth:`Scenario.replace`, which is checked again.
+
+Every field has a default, so ``Scenario()`` is a small shop that works: three
+web servers behind a round-robin balancer with sticky sessions, about 3,600
+requests in two simulated minutes, the servers about half busy.
+
+Units: times in seconds, rates per second.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from statelab import checks
+from statelab.events import Crash, Event, Restart
+
+BALANCERS = ("round_robin", "random", "least_connections", "two_choices")
+AFFINITIES = ("none", "sticky")
+STATE_LOCATIONS = ("server",)
+SESSION_LENGTHS = ("fixed",)
+
+# Names the course knows, built in a later version; refused with a message that says so.
+PLANNED_AFFINITIES = ("ip_hash", "consistent_hash")
+PLANNED_STATE_LOCATIONS = ("cookie", "store", "replicated")
+PLANNED_SESSION_LENGTHS = ("geometric", "heavy_tailed")
+
+#: The longest run a scenario may ask for, in simulated seconds (one week).
+MAX_DURATION = 7 * 24 * 3600.0
+#: The most timeline rows a run may record.
+MAX_SAMPLES = 200_000
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One experiment with the simulated web shop.
+
+    Parameters
+    ----------
+    arrival_rate : float
+        New shopper sessions per second (Poisson arrivals), above 0 and at most 10,000.
+    requests_per_session : int
+        Requests a session sends, 1 to 1,000 (``session_length="fixed"``: exactly this many).
+    session_length : str
+        How the number of requests varies between sessions; ``"fixed"`` today.
+    think_time : float
+        Mean seconds a shopper waits between two of its requests (exponential), 0 to 3,600.
+    service_time : float
+        Mean seconds of work a node spends on one request (exponential), above 0 and at most 3,600.
+    nodes : int
+        Web servers running at the start, 1 to 64, numbered 0 to ``nodes - 1``.
+    workers : int
+        Requests one node serves at once, 1 to 256; more wait in that node's queue.
+    balancer : str
+        How the load balancer picks a node: ``"round_robin"``, ``"random"``,
+        ``"least_connections"`` (fewest requests in flight) or ``"two_choices"``
+        (the less busy of two nodes picked at random).
+    affinity : str
+        ``"none"`` (every request is balanced on its own) or ``"sticky"`` (a
+        session is pinned, by cookie, to the node that first served it).
+    state : str
+        Where a session's login and cart live; ``"server"`` (the memory of the
+        node that served it) today.
+    events : tuple of Crash and Restart
+        What happens to the cluster during the run.
+    duration : float
+        Simulated seconds; no session starts after it and unfinished requests
+        are counted in flight. Above 0 and at most one week.
+    warmup : float
+        Seconds at the start whose requests and sessions the summary leaves
+        out (the frames keep them); at least 0 and less than ``duration``.
+    sample_interval : float
+        Seconds between two rows of the timeline.
+    seed : int
+        Seed of every random choice; the same scenario and seed give the same result.
+    """
+
+    arrival_rate: float = 5.0
+    requests_per_session: int = 6
+    session_length: str = "fixed"
+    think_time: float = 4.0
+    service_time: float = 0.2
+    nodes: int = 3
+    workers: int = 4
+    balancer: str = "round_robin"
+    affinity: str = "sticky"
+    state: str = "server"
+    events: tuple[Event, ...] = field(default_factory=tuple)
+    duration: float = 120.0
+    warmup: float = 0.0
+    sample_interval: float = 1.0
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        checked = {
+            "arrival_rate": checks.number(
+                "arrival_rate",
+                self.arrival_rate,
+                0.0,
+                10_000.0,
+                low_open=True,
+                unit="sessions per second",
+            ),
+            "requests_per_session": checks.whole_number(
+                "requests_per_session", self.requests_per_session, 1, 1_000
+            ),
+            "session_length": checks.choice(
+                "session_length", self.session_length, SESSION_LENGTHS, PLANNED_SESSION_LENGTHS
+            ),
+            "think_time": checks.number(
+                "think_time", self.think_time, 0.0, 3_600.0, unit="seconds"
+            ),
+            "service_time": checks.number(
+                "service_time", self.service_time, 0.0, 3_600.0, low_open=True, unit="seconds"
+            ),
+            "nodes": checks.whole_number("nodes", self.nodes, 1, 64),
+            "workers": checks.whole_number("workers", self.workers, 1, 256),
+            "balancer": checks.choice("balancer", self.balancer, BALANCERS),
+            "affinity": checks.choice("affinity", self.affinity, AFFINITIES, PLANNED_AFFINITIES),
+            "state": checks.choice("state", self.state, STATE_LOCATIONS, PLANNED_STATE_LOCATIONS),
+            "duration": checks.number(
+                "duration", self.duration, 0.0, MAX_DURATION, low_open=True, unit="seconds"
+            ),
+            "seed": checks.whole_number("seed", self.seed, 0, 2**63 - 1),
+        }
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
+        duration = checked["duration"]
+        warmup = checks.number("warmup", self.warmup, 0.0, MAX_DURATION, unit="seconds")
+        if warmup >= duration:
+            raise ValueError(
+                f"warmup must be less than duration ({duration:g} seconds), got {warmup:g}"
+            )
+        interval = checks.number(
+            "sample_interval", self.sample_interval, 0.0, duration, low_open=True, unit="seconds"
+        )
+        if duration / interval > MAX_SAMPLES:
+            raise ValueError(
+                f"sample_interval={interval:g} would record {duration / interval:,.0f} timeline "
+                f"rows over duration={duration:g} s; at most {MAX_SAMPLES:,} are allowed, so use "
+                f"a sample_interval of at least {duration / MAX_SAMPLES:g} seconds"
+            )
+        object.__setattr__(self, "warmup", warmup)
+        object.__setattr__(self, "sample_interval", interval)
+        object.__setattr__(self, "events", self._checked_events())
+
+    def _checked_events(self) -> tuple[Event, ...]:
+        events = self.events
+        if not isinstance(events, (tuple, list)):
+            raise TypeError(
+                f"events must be a tuple of Crash and Restart events, got {events!r} "
+                f"({type(events).__name__})"
+            )
+        for index, event in enumerate(events):
+            where = f"events[{index}]"
+            if not isinstance(event, (Crash, Restart)):
+                raise TypeError(
+                    f"{where} must be a Crash or Restart event, got {event!r} "
+                    f"({type(event).__name__})"
+                )
+            kind = type(event).__name__
+            if event.node >= self.nodes:
+                raise ValueError(
+                    f"{where}: {kind}.node={event.node} does not exist; with nodes={self.nodes} "
+                    f"the nodes are numbered 0 to {self.nodes - 1}"
+                )
+            if event.at >= self.duration:
+                raise ValueError(
+                    f"{where}: {kind}.at={event.at:g} is not before the end of the run "
+                    f"(duration={self.duration:g} seconds); it would never happen"
+                )
+        return tuple(events)
+
+    def replace(self, **changes: object) -> Scenario:
+        """Return a copy with ``changes`` applied, checked like a new scenario.
+
+        An unknown field name raises ``TypeError`` naming it.
+        """
+        known = [f.name for f in dataclasses.fields(self)]
+        for name in changes:
+            if name not in known:
+                raise TypeError(checks.unknown_name("Scenario field", name, known))
+        return dataclasses.replace(self, **changes)
+
+    def expected_requests(self) -> float:
+        """The number of requests this scenario is expected to send (its size)."""
+        return self.arrival_rate * self.duration * self.requests_per_session
+
+    @classmethod
+    def load(cls, name_or_path: str | Path) -> Scenario:
+        """Read a scenario from a preset name (see :func:`statelab.presets`) or a TOML file."""
+        from statelab import scenario_files
+
+        return scenario_files.load(name_or_path)
+
+    def save(self, path: str | Path, description: str = "") -> Path:
+        """Write every field of this scenario to a TOML file at ``path`` and return the path.
+
+        ``description`` is a one-line summary shown by :func:`statelab.presets`.
+        """
+        from statelab import scenario_files
+
+        return scenario_files.save(self, path, description)

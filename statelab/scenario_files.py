@@ -1,0 +1,178 @@
+"""Presets: scenarios kept as small TOML files, so a moment of the course is one name.
+
+A preset is plain data, one file in ``data/scenarios/``: a one-line
+``description``, then the scenario's fields, then its events as a list of
+tables::
+
+    description = "A calm afternoon: three sticky servers, half busy."
+    arrival_rate = 5.0
+    nodes = 3
+
+    [[events]]
+    type = "Crash"
+    node = 1
+    at = 60.0
+
+A field that is left out takes its default. Anything wrong with a file (empty,
+not TOML, an unknown key, a bad value) raises an error that names the file and
+the key, so a typo in a preset is found at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import sys
+from pathlib import Path
+
+from statelab import checks
+from statelab.events import EVENT_TYPES
+from statelab.scenario import Scenario
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+
+def scenarios_folder() -> Path:
+    """The folder that holds the preset files.
+
+    In a checkout (or an editable install) it is ``data/scenarios`` at the top
+    of the repository; an installed wheel carries a copy inside the package.
+    """
+    package = Path(__file__).resolve().parent
+    for folder in (package.parent / "data" / "scenarios", package / "_data" / "scenarios"):
+        if folder.is_dir():
+            return folder
+    raise FileNotFoundError(
+        f"statelab cannot find its preset folder (looked in {package.parent / 'data'} "
+        f"and {package / '_data'}); reinstall statelab from the repository"
+    )
+
+
+def presets() -> dict[str, str]:
+    """Return every preset's name with its one-line description, sorted by name."""
+    found = {}
+    for path in sorted(scenarios_folder().glob("*.toml")):
+        found[path.stem] = _read_table(path).get("description", "")
+    return found
+
+
+def load(name_or_path: str | Path) -> Scenario:
+    """Read a scenario from a preset name or from the path of a TOML file."""
+    path = _resolve(name_or_path)
+    table = _read_table(path)
+    fields = {f.name for f in dataclasses.fields(Scenario)}
+    values: dict[str, object] = {}
+    for key, value in table.items():
+        if key == "description":
+            if not isinstance(value, str):
+                raise ValueError(f"{path}: description must be text, got {value!r}")
+            continue
+        if key not in fields:
+            raise ValueError(f"{path}: " + checks.unknown_name("key", key, sorted(fields)))
+        values[key] = value
+    if "events" in values:
+        values["events"] = _read_events(path, values["events"])
+    try:
+        return Scenario(**values)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{path}: {error}") from None
+
+
+def save(scenario: Scenario, path: str | Path, description: str = "") -> Path:
+    """Write every field of ``scenario`` to ``path`` as TOML and return the path."""
+    path = Path(path)
+    if "\n" in description:
+        raise ValueError("description must be a single line")
+    lines = [f"description = {_toml_value(description)}"]
+    events = []
+    for item in dataclasses.fields(scenario):
+        value = getattr(scenario, item.name)
+        if item.name == "events":
+            events = value
+            continue
+        lines.append(f"{item.name} = {_toml_value(value)}")
+    for event in events:
+        lines += ["", "[[events]]", f"type = {_toml_value(type(event).__name__)}"]
+        for item in dataclasses.fields(event):
+            lines.append(f"{item.name} = {_toml_value(getattr(event, item.name))}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _resolve(name_or_path: str | Path) -> Path:
+    if not isinstance(name_or_path, (str, Path)):
+        raise TypeError(
+            f"Scenario.load takes a preset name or a file path, got {name_or_path!r} "
+            f"({type(name_or_path).__name__})"
+        )
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists() or len(path.parts) > 1:
+        if not path.is_file():
+            raise FileNotFoundError(f"no scenario file at {path}")
+        return path
+    folder = scenarios_folder()
+    preset = folder / f"{name_or_path}.toml"
+    if not preset.is_file():
+        known = [p.stem for p in folder.glob("*.toml")]
+        raise ValueError(checks.unknown_name("preset", str(name_or_path), known))
+    return preset
+
+
+def _read_table(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not a text file ({error.reason})") from None
+    if not text.strip():
+        raise ValueError(f"{path}: the file is empty; a preset needs at least a description")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"{path}: not valid TOML: {error}") from None
+
+
+def _read_events(path: Path, raw: object) -> tuple:
+    if not isinstance(raw, list):
+        raise ValueError(f"{path}: events must be a list of [[events]] tables, got {raw!r}")
+    events = []
+    for index, table in enumerate(raw):
+        where = f"{path}: events[{index}]"
+        if not isinstance(table, dict):
+            raise ValueError(f"{where} must be a table with a type, got {table!r}")
+        table = dict(table)
+        kind = table.pop("type", None)
+        if kind not in EVENT_TYPES:
+            raise ValueError(
+                f"{where}: type must be one of {', '.join(map(repr, EVENT_TYPES))}, got {kind!r}"
+            )
+        cls = EVENT_TYPES[kind]
+        known = [f.name for f in dataclasses.fields(cls)]
+        for key in table:
+            if key not in known:
+                raise ValueError(f"{where}: " + checks.unknown_name(f"{kind} key", key, known))
+        missing = [key for key in known if key not in table]
+        if missing:
+            raise ValueError(f"{where}: {kind} needs {', '.join(missing)}")
+        try:
+            events.append(cls(**table))
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"{where}: {error}") from None
+    return tuple(events)
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"cannot save the number {value} to a preset")
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+    raise TypeError(f"cannot save {value!r} ({type(value).__name__}) to a preset")

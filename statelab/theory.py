@@ -1,0 +1,148 @@
+"""Theory: the closed forms the simulations are checked against.
+
+Where a question about the shop has an exact answer on paper, the course draws
+it next to the simulation, and the tests hold the simulation to it:
+
+- queues: Erlang C for a node with ``c`` workers (M/M/c), its one-worker case
+  M/M/1, and Little's law, which ties the number of requests in the system to
+  their arrival rate and their time in it;
+- state: the share of sessions that move to another node when the cluster
+  changes size under modulo hashing or consistent hashing, and the share that
+  a crash of one sticky node loses;
+- failures: the availability of a node that fails and is repaired.
+
+Rates are per second, times in seconds. ``arrival_rate`` is lambda (requests a
+second), ``service_time`` is 1/mu (mean seconds of work a request).
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def _check_stable(arrival_rate: float, service_time: float, servers: int) -> float:
+    if arrival_rate <= 0 or service_time <= 0 or servers < 1:
+        raise ValueError(
+            "arrival_rate and service_time must be above 0 and servers at least 1, got "
+            f"arrival_rate={arrival_rate}, service_time={service_time}, servers={servers}"
+        )
+    load = arrival_rate * service_time  # offered load in Erlangs
+    if load >= servers:
+        raise ValueError(
+            f"the queue is unstable: offered load {load:g} (arrival_rate x service_time) "
+            f"is not below servers={servers}, so the queue grows without bound"
+        )
+    return load
+
+
+def erlang_c(arrival_rate: float, service_time: float, servers: int) -> float:
+    """The probability that a request has to wait in an M/M/c queue (Erlang C).
+
+    Computed through the Erlang B recursion, which stays accurate for many servers.
+
+    >>> round(erlang_c(3.2, 1.0, 4), 4)
+    0.5964
+    """
+    load = _check_stable(arrival_rate, service_time, servers)
+    blocking = 1.0  # Erlang B with 0 servers
+    for k in range(1, servers + 1):
+        blocking = load * blocking / (k + load * blocking)
+    utilisation = load / servers
+    return blocking / (1.0 - utilisation * (1.0 - blocking))
+
+
+def mmc_wait_mean(arrival_rate: float, service_time: float, servers: int) -> float:
+    """Mean seconds a request waits for a worker in an M/M/c queue: C / (c mu - lambda).
+
+    >>> round(mmc_wait_mean(3.2, 1.0, 4), 4)  # 2048/2747
+    0.7455
+    """
+    probability = erlang_c(arrival_rate, service_time, servers)
+    return probability * service_time / (servers - arrival_rate * service_time)
+
+
+def mmc_latency_mean(arrival_rate: float, service_time: float, servers: int) -> float:
+    """Mean seconds a request spends in an M/M/c system: waiting plus service."""
+    return mmc_wait_mean(arrival_rate, service_time, servers) + service_time
+
+
+def mm1_wait_mean(arrival_rate: float, service_time: float) -> float:
+    """Mean seconds a request waits in an M/M/1 queue: rho / (mu - lambda).
+
+    >>> round(mm1_wait_mean(0.5, 1.0), 4)
+    1.0
+    """
+    load = _check_stable(arrival_rate, service_time, 1)
+    return load * service_time / (1.0 - load)
+
+
+def mm1_latency_mean(arrival_rate: float, service_time: float) -> float:
+    """Mean seconds a request spends in an M/M/1 system: 1 / (mu - lambda)."""
+    load = _check_stable(arrival_rate, service_time, 1)
+    return service_time / (1.0 - load)
+
+
+def littles_law(arrival_rate: float, time_in_system: float) -> float:
+    """Mean number of requests in a system, L = lambda W (Little's law).
+
+    ``arrival_rate`` in requests a second, ``time_in_system`` in seconds.
+    """
+    return arrival_rate * time_in_system
+
+
+def remapped_modulo(nodes_before: int, nodes_after: int) -> float:
+    """Share of sessions whose node changes when ``hash % nodes`` changes its modulus.
+
+    A key keeps its node only when ``key % n == key % m``; over a full cycle
+    of ``lcm(n, m)`` keys that happens for ``min(n, m)`` of them. From N to
+    N + 1 nodes that leaves N / (N + 1) of all sessions on a new node; from N
+    to N - 1 (a crash), (N - 1) / N.
+
+    >>> remapped_modulo(4, 5)
+    0.8
+    """
+    _check_sizes(nodes_before, nodes_after)
+    cycle = math.lcm(nodes_before, nodes_after)
+    return 1.0 - min(nodes_before, nodes_after) / cycle
+
+
+def remapped_consistent(nodes_before: int, nodes_after: int) -> float:
+    """Share of sessions whose node changes on a consistent-hash ring (expected value).
+
+    Only the keys of the nodes that join or leave move: |N - M| / max(N, M),
+    which is 1 / (N + 1) from N to N + 1 nodes.
+
+    >>> remapped_consistent(4, 5)
+    0.2
+    """
+    _check_sizes(nodes_before, nodes_after)
+    return abs(nodes_before - nodes_after) / max(nodes_before, nodes_after)
+
+
+def sticky_lost_on_crash(nodes: int, crashed: int = 1) -> float:
+    """Share of active sticky sessions lost when ``crashed`` of ``nodes`` nodes die: k / N.
+
+    Sessions are spread evenly over the nodes, and each keeps its cart on its own node.
+    """
+    if not 1 <= crashed <= nodes:
+        raise ValueError(f"crashed must be from 1 to nodes={nodes}, got {crashed}")
+    return crashed / nodes
+
+
+def availability(mtbf: float, mttr: float) -> float:
+    """Long-run share of time a node is up: MTBF / (MTBF + MTTR).
+
+    ``mtbf`` is the mean seconds between failures, ``mttr`` the mean seconds to repair.
+
+    >>> availability(99.0, 1.0)
+    0.99
+    """
+    if mtbf <= 0 or mttr < 0:
+        raise ValueError(f"mtbf must be above 0 and mttr at least 0, got {mtbf} and {mttr}")
+    return mtbf / (mtbf + mttr)
+
+
+def _check_sizes(*sizes: int) -> None:
+    for size in sizes:
+        if size < 1:
+            raise ValueError(f"a cluster has at least 1 node, got {size}")
