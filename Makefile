@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.statelab-installed
 # Extra options for `make lab`, e.g. LAB_ARGS="--no-browser --ServerApp.port=8899".
 LAB_ARGS ?=
+# Jupyter refuses to run as root unless told; containers and CI often are root.
+AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: help install lab test lint bench lock clean
 
@@ -28,7 +30,7 @@ install: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks \
-		--LabApp.default_url=/lab/tree/00_start_here.ipynb $(LAB_ARGS)
+		--LabApp.default_url=/lab/tree/00_start_here.ipynb $(AS_ROOT) $(LAB_ARGS)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest

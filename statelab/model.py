@@ -148,7 +148,6 @@ class ShopModel:
                 with node.workers.request() as slot:
                     yield slot
                     start = session.served_from = env.now
-                    outcome = self._find_state(session, node)
                     yield env.timeout(service)
             except simpy.Interrupt:
                 records.append(
@@ -156,6 +155,7 @@ class ShopModel:
                 )
             else:
                 del node.in_flight[session.id]
+                outcome = self._find_state(session, node)
                 records.append((session.id, 1, node.index, arrival, start, env.now, outcome))
             session.node = None
             session.arrival = session.served_from = NAN
@@ -175,7 +175,11 @@ class ShopModel:
         return self.balancer.pick(live)
 
     def _find_state(self, session: Session, node: Node) -> int:
-        """Serve the session's state from ``node``'s memory; return the request's outcome."""
+        """Serve the session's state from ``node``'s memory; return the request's outcome.
+
+        Called when a request's service completes: a request that fails on the
+        way changes nothing about where the session's state is.
+        """
         if session.home is node:
             return OK
         outcome = OK

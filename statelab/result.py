@@ -159,6 +159,16 @@ class Result:
     def node_changes(self) -> pd.DataFrame:
         return pd.DataFrame.from_records(self._node_changes, columns=["time", "node", "up"])
 
+    def active_at(self, time: float) -> pd.DataFrame:
+        """The sessions active at ``time`` seconds: started at or before it, not yet ended.
+
+        A session that was still going when the run stopped counts as active
+        until the end.
+        """
+        sessions = self.sessions
+        end = sessions["end"].fillna(math.inf)
+        return sessions[(sessions["start"] <= time) & (end > time)]
+
     # -- numbers ----------------------------------------------------------
 
     def summary(self) -> dict:
@@ -182,6 +192,15 @@ class Result:
             ``utilisation``, ``throughput``.
         """
         return dict(self._summary)
+
+    def describe(self) -> pd.DataFrame:
+        """The summary as a table for people: each number, rounded, with what it means."""
+        summary = self.summary()
+        values = [round(v, 3) if isinstance(v, float) else v for v in summary.values()]
+        meanings = [SUMMARY_MEANINGS.get(key, _cause_meaning(key)) for key in summary]
+        return pd.DataFrame(
+            {"value": pd.Series(values, dtype=object), "what it means": meanings},
+        ).set_axis(pd.Index(list(summary), name="number"))
 
     @cached_property
     def _summary(self) -> dict:
@@ -239,6 +258,29 @@ class Result:
         for start in since.values():
             total += max(0.0, high - max(start, low))
         return total
+
+
+SUMMARY_MEANINGS = {
+    "sessions": "shopper sessions that started (after the warm-up)",
+    "sessions_lost": "sessions that lost their login and cart",
+    "requests": "request attempts sent",
+    "ok": "requests served with their session's state",
+    "state_lost": "requests served, but the session's state was gone",
+    "failed": "requests that failed: no node up, or their node crashed",
+    "in_flight": "requests still under way when the run stopped",
+    "wait_mean": "mean seconds a request waited for a worker",
+    "latency_mean": "mean seconds from sending a request to its answer",
+    "latency_p50": "half of the requests were answered within this many seconds",
+    "latency_p95": "95% of the requests were answered within this many seconds",
+    "latency_p99": "99% of the requests were answered within this many seconds",
+    "utilisation": "share of the running workers' time spent serving",
+    "throughput": "requests served a second",
+}
+
+
+def _cause_meaning(key: str) -> str:
+    cause = key.removeprefix("sessions_lost_").replace("_", " ")
+    return f"sessions lost, cause: {cause}"
 
 
 def _mean(values: np.ndarray) -> float:

@@ -22,7 +22,11 @@ def test_the_crash_preset_crashes_a_node():
 
 def test_save_then_load_gives_the_same_scenario(tmp_path):
     scenario = Scenario(
-        nodes=5, arrival_rate=7.25, balancer="two_choices", affinity="none", seed=2**40,
+        nodes=5,
+        arrival_rate=7.25,
+        balancer="two_choices",
+        affinity="none",
+        seed=2**40,
         events=(Crash(2, 10.5), Restart(2, 30.0)),
     )
     path = scenario.save(tmp_path / "mine.toml", description='A "quoted" test, with a tab\t.')
@@ -40,7 +44,7 @@ def test_save_then_load_gives_the_same_scenario(tmp_path):
         ("   \n\n", ["empty"]),
         ("nodes = \n", ["not valid TOML"]),
         ("nodes = 3\nnodes = 4\n", ["not valid TOML"]),
-        ('nodez = 3\n', ["unknown key 'nodez'", "Did you mean 'nodes'"]),
+        ("nodez = 3\n", ["unknown key 'nodez'", "Did you mean 'nodes'"]),
         ("nodes = 0\n", ["nodes", "got 0"]),
         ('nodes = "three"\n', ["nodes", "'three'"]),
         ("arrival_rate = nan\n", ["arrival_rate", "not a finite number"]),
@@ -51,8 +55,10 @@ def test_save_then_load_gives_the_same_scenario(tmp_path):
         ("[[events]]\nnode = 1\nat = 5.0\n", ["events[0]", "type must be one of"]),
         ('[[events]]\ntype = "Explode"\nnode = 1\nat = 5.0\n', ["events[0]", "'Explode'"]),
         ('[[events]]\ntype = "Crash"\nnode = 1\n', ["events[0]", "Crash needs at"]),
-        ('[[events]]\ntype = "Crash"\nnode = 1\nat = 5.0\nwhen = 2\n',
-         ["events[0]", "unknown Crash key 'when'"]),
+        (
+            '[[events]]\ntype = "Crash"\nnode = 1\nat = 5.0\nwhen = 2\n',
+            ["events[0]", "unknown Crash key 'when'"],
+        ),
         ('[[events]]\ntype = "Crash"\nnode = 9\nat = 5.0\n', ["events[0]", "node=9"]),
         ('[[events]]\ntype = "Crash"\nnode = 1\nat = 999.0\n', ["events[0]", "at=999"]),
         ('[[events]]\ntype = "Crash"\nnode = 1\nat = -1.0\n', ["events[0]", "Crash.at"]),

@@ -54,8 +54,15 @@ def test_the_course_shares():
 
 @pytest.mark.parametrize(
     ("probability", "df", "expected"),  # from printed tables of Student's t
-    [(0.975, 1, 12.7062), (0.975, 9, 2.2622), (0.995, 9, 3.2498), (0.95, 4, 2.1318),
-     (0.975, 29, 2.0452), (0.975, 1000, 1.9623), (0.025, 9, -2.2622)],
+    [
+        (0.975, 1, 12.7062),
+        (0.975, 9, 2.2622),
+        (0.995, 9, 3.2498),
+        (0.95, 4, 2.1318),
+        (0.975, 29, 2.0452),
+        (0.975, 1000, 1.9623),
+        (0.025, 9, -2.2622),
+    ],
 )
 def test_student_t_quantiles_match_the_tables(probability, df, expected):
     assert t_quantile(probability, df) == pytest.approx(expected, abs=1e-4)

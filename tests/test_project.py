@@ -1,0 +1,151 @@
+"""The project around the package: its environments agree, and `make lab` serves the course."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+import yaml
+from conftest import ROOT
+from packaging.markers import Marker
+from packaging.requirements import Requirement
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+def conda_requirements() -> tuple[str, dict[str, str]]:
+    """The Python version and the {name: version specifier} of environment.yml."""
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert environment["channels"] == ["conda-forge"]
+    python, found = "", {}
+    for item in environment["dependencies"]:
+        if isinstance(item, dict):
+            assert item == {"pip": ["-e ."]}, "the only pip install is statelab itself"
+            continue
+        requirement = Requirement(
+            item.replace("=", "==", 1)
+            if "=" in item and not any(op in item for op in ("==", ">=", "<=", "!="))
+            else item
+        )
+        if requirement.name == "python":
+            python = str(requirement.specifier).lstrip("=")
+        elif requirement.name != "pip":
+            found[requirement.name] = str(requirement.specifier)
+    return python, found
+
+
+def pyproject_requirements(python: str) -> dict[str, str]:
+    """{name: specifier} of the package and its `lab` extra, for that Python version."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    found = {}
+    for item in project["dependencies"] + project["optional-dependencies"]["lab"]:
+        requirement = Requirement(item)
+        marker: Marker | None = requirement.marker
+        if marker is None or marker.evaluate({"python_version": python}):
+            found[requirement.name] = str(requirement.specifier)
+    return found
+
+
+def test_environment_yml_names_the_same_dependencies_as_pyproject():
+    python, conda = conda_requirements()
+    assert python, "environment.yml pins a Python version"
+    assert conda == pyproject_requirements(python)
+
+
+def test_the_constraints_pin_every_dependency_for_the_course():
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            requirement = Requirement(line)
+            pins[requirement.name.lower().replace("_", "-")] = str(requirement.specifier)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    for item in project["dependencies"] + extras["lab"] + extras["test"] + extras["dev"]:
+        requirement = Requirement(item)
+        if requirement.name == "statelab" or (
+            requirement.marker and not requirement.marker.evaluate()
+        ):
+            continue
+        name = requirement.name.lower().replace("_", "-")
+        assert name in pins, f"{name} is not pinned in constraints.txt (run make lock)"
+        assert pins[name].startswith("=="), name
+        assert requirement.specifier.contains(pins[name][2:]), f"{name}: pin outside range"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.skipif(
+    not (ROOT / ".venv" / ".statelab-installed").exists(),
+    reason="make lab needs the .venv that make test creates; run make test",
+)
+def test_make_lab_starts_jupyterlab_on_the_course(tmp_path):
+    port, token = free_port(), secrets.token_hex(16)
+    options = (
+        f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port} "
+        f"--ServerApp.port_retries=0 --IdentityProvider.token={token} "
+        f"--LabApp.workspaces_dir={tmp_path}"
+    )
+    server = subprocess.Popen(
+        ["make", "--no-print-directory", "lab", f"LAB_ARGS={options}"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config")},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        status = wait_for_json(f"{base}/api/status?token={token}", server, timeout=60)
+        assert "started" in status
+        contents = get_json(f"{base}/api/contents/?token={token}")
+        names = {item["name"] for item in contents["content"]}
+        assert "00_start_here.ipynb" in names
+        assert all(name.endswith(".ipynb") or name.startswith(".") for name in names)
+        with urllib.request.urlopen(f"{base}/lab?token={token}", timeout=10) as page:
+            assert page.status == 200 and b"JupyterLab" in page.read()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{base}/api/contents/", timeout=10)
+        assert refused.value.code == 403  # the token is required
+        refused.value.close()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        server.stdout.close()
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def wait_for_json(url: str, server: subprocess.Popen, timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            output = server.stdout.read().decode(errors="replace") if server.stdout else ""
+            pytest.fail(f"make lab exited with {server.returncode}:\n{output[-3000:]}")
+        try:
+            return get_json(url)
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.25)
+    pytest.fail(f"JupyterLab did not answer at {url} within {timeout} s")

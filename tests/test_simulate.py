@@ -1,0 +1,39 @@
+"""simulate(): its size limit and its input."""
+
+from __future__ import annotations
+
+import pytest
+
+from statelab import DEFAULT_LIMIT, Scenario, ScenarioTooLarge, simulate
+
+
+def test_a_scenario_beyond_the_limit_is_refused_before_it_starts_with_the_estimate():
+    big = Scenario(arrival_rate=100.0, duration=3_600.0, requests_per_session=10)
+    with pytest.raises(ScenarioTooLarge) as caught:
+        simulate(big)
+    message = str(caught.value)
+    assert "3,600,000 requests" in message
+    assert f"{DEFAULT_LIMIT:,}" in message
+    assert "limit=None" in message and "duration" in message
+
+
+def test_the_limit_can_be_set_and_lifted():
+    small = Scenario(duration=10.0)
+    with pytest.raises(ScenarioTooLarge):
+        simulate(small, limit=10)
+    assert len(simulate(small, limit=None).requests) > 10
+
+
+@pytest.mark.parametrize("limit", [0, -5, 2.5, "many", True])
+def test_a_bad_limit_is_refused(limit):
+    with pytest.raises(ValueError, match="limit"):
+        simulate(Scenario(duration=10.0), limit=limit)
+
+
+def test_simulate_needs_a_scenario():
+    with pytest.raises(TypeError, match="Scenario"):
+        simulate({"nodes": 3})
+
+
+def test_simulate_without_a_scenario_runs_the_default_shop():
+    assert simulate().scenario == Scenario()
