@@ -11,7 +11,7 @@ The pipeline runs one way::
 """
 
 from statelab import theory
-from statelab.events import Crash, Restart
+from statelab.events import Crash, Restart, ScaleTo
 from statelab.result import Result
 from statelab.scenario import Scenario
 from statelab.scenario_files import presets
@@ -22,6 +22,7 @@ __all__ = [
     "Crash",
     "Restart",
     "Result",
+    "ScaleTo",
     "Scenario",
     "ScenarioTooLarge",
     "presets",

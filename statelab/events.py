@@ -10,6 +10,8 @@ frozen record; the model reads the timetable and acts it out.
 - :class:`Restart` brings a node back with empty memory. Restarting a node
   that is running is a reboot (as a deploy does): it first goes down exactly
   as in a crash, then comes back at once.
+- :class:`ScaleTo` resizes the cluster: new nodes join, or the
+  highest-numbered nodes leave, at once or after draining.
 
 Times are in simulated seconds from the start of the run. Whether a node
 number exists and whether a time falls inside the run is checked by the
@@ -70,6 +72,40 @@ class Restart:
         _check_node_and_time(self, "Restart")
 
 
+@dataclass(frozen=True)
+class ScaleTo:
+    """The cluster is resized to ``nodes`` web servers at ``at`` seconds.
+
+    Scaling out adds the next node numbers; they serve at once, with empty
+    memory. Scaling in removes the highest-numbered nodes: with ``drain=0``
+    abruptly (requests in flight on them fail, the carts they hold are lost,
+    cause ``"scale_in"``); with ``drain`` > 0 they stop taking new sessions,
+    keep serving the sessions pinned to them, and leave ``drain`` seconds
+    later, losing whatever they still hold then.
+
+    Parameters
+    ----------
+    nodes : int
+        The number of nodes after the change, 1 to 64.
+    at : float
+        When it happens, in seconds from the start of the run.
+    drain : float
+        Seconds a removed node keeps serving its sessions before it leaves.
+    """
+
+    nodes: int
+    at: float
+    drain: float = 0.0
+
+    def __post_init__(self) -> None:
+        nodes = checks.whole_number("ScaleTo.nodes", self.nodes, 1, MAX_NODE + 1)
+        at = checks.number("ScaleTo.at", self.at, 0.0, MAX_TIME, unit="seconds")
+        drain = checks.number("ScaleTo.drain", self.drain, 0.0, MAX_TIME, unit="seconds")
+        object.__setattr__(self, "nodes", nodes)
+        object.__setattr__(self, "at", at)
+        object.__setattr__(self, "drain", drain)
+
+
 def _check_node_and_time(event: Crash | Restart, name: str) -> None:
     node = checks.whole_number(f"{name}.node", event.node, 0, MAX_NODE)
     at = checks.number(f"{name}.at", event.at, 0.0, MAX_TIME, unit="seconds")
@@ -78,6 +114,6 @@ def _check_node_and_time(event: Crash | Restart, name: str) -> None:
 
 
 #: Event classes by the name a preset file uses for them (``type = "Crash"``).
-EVENT_TYPES: dict[str, type] = {"Crash": Crash, "Restart": Restart}
+EVENT_TYPES: dict[str, type] = {"Crash": Crash, "Restart": Restart, "ScaleTo": ScaleTo}
 
-Event = Crash | Restart
+Event = Crash | Restart | ScaleTo

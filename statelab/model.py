@@ -2,27 +2,34 @@
 
 Shoppers arrive (see :mod:`statelab.workload`), and each one becomes a SimPy
 process that walks through its session: send a request, wait for the answer,
-think, send the next. Each request passes the balancer (with session
-affinity if the scenario asks for it), waits for a worker slot on the chosen
-node, and is served.
+think, send the next. Each request passes the balancer (with the session
+affinity the scenario asks for, see :mod:`statelab.affinity`), waits for a
+worker slot on the chosen node, and is served.
 
-Where the shopper's state lives decides what "served" means. With
-``state="server"`` the first request that a node serves logs the session in
-and puts its cart in that node's memory. A later request that lands on a node
-*without* that memory is still served, but as ``state_lost``: the shopper
-finds an empty cart and is logged out. The session is then marked lost, with
-the reason the state was not there:
+Where the shopper's state lives decides what "served" means.
 
-- ``"no_affinity"``: the cart is alive on another node, but the balancer
-  sent this request elsewhere;
-- ``"crash"``: the node that held the cart crashed (or was restarted).
+- ``state="server"``: the first request that a node completes logs the
+  session in and puts its cart in that node's memory. A later request that
+  lands on a node *without* that memory is still served, but as
+  ``state_lost``: the shopper finds an empty cart and is logged out. The
+  session is marked lost, with the reason its state was not there:
+  ``"no_affinity"`` (the cart is alive on another node, but the balancer sent
+  the request elsewhere), ``"rehash"`` (the hash of the client now points to
+  another node, because the set of live nodes changed), ``"crash"`` (the node
+  that held it crashed or was restarted) or ``"scale_in"`` (the node that held
+  it was removed). After a loss the shopper starts over on the node that
+  served it (a new login, a new cart).
+- ``state="cookie"``: the cart travels with every request; each cart item
+  adds ``cookie_bytes_per_item`` bytes, and each KB costs the node
+  ``cookie_cost_per_kb`` seconds of extra work. No node holds anything.
+- ``state="store"``: every request first loads its session from the shared
+  store (see :mod:`statelab.store`). No node holds anything.
 
-After a loss the shopper starts over on the node that served it (a new login,
-a new cart), so every request's outcome says whether it found its state.
+Each completed request adds one item to the session's cart.
 
 Nothing is dropped: every request attempt is recorded once, when it ends, as
-``ok``, ``state_lost`` or ``failed`` (no node up, or its node crashed while it
-was there); the ones still under way when the run stops are recorded as
+``ok``, ``state_lost`` or ``failed`` (no node up, or its node went down while
+it was there); the ones still under way when the run stops are recorded as
 ``in_flight``. Records are plain tuples; :class:`~statelab.result.Result`
 turns them into DataFrames once, at the end.
 """
@@ -33,11 +40,13 @@ import math
 
 import simpy
 
+from statelab.affinity import HashRing, client_key
 from statelab.balancer import make_balancer
-from statelab.events import Crash, Restart
+from statelab.events import Crash, Restart, ScaleTo
 from statelab.node import Node
 from statelab.result import LOST_CAUSES, OUTCOME_CODES, Result
 from statelab.scenario import Scenario
+from statelab.store import SessionStore
 from statelab.workload import Workload, stream
 
 OK = OUTCOME_CODES["ok"]
@@ -56,6 +65,8 @@ class Session:
         "has_state",
         "home",
         "id",
+        "items",
+        "key",
         "lost_cause",
         "node",
         "pinned",
@@ -65,10 +76,12 @@ class Session:
         "wiped",
     )
 
-    def __init__(self, session_id: int, start: float) -> None:
+    def __init__(self, session_id: int, start: float, key: int) -> None:
         self.id = session_id
         self.start = start
+        self.key = key  # the hash of its client, for ip_hash and consistent_hash
         self.sent = 0  # request attempts sent so far
+        self.items = 0  # items in its cart: one a completed request
         self.has_state = False  # logged in at least once
         self.home: Node | None = None  # the node whose memory holds its state
         self.wiped = ""  # why its state was destroyed, until the session notices
@@ -90,16 +103,34 @@ class ShopModel:
         self.env = simpy.Environment()
         self.workload = Workload(scenario)
         self.balancer = make_balancer(scenario.balancer, stream(scenario.seed, "balancer"))
-        self.sticky = scenario.affinity == "sticky"
-        self.nodes = [Node(self.env, i, scenario.workers) for i in range(scenario.nodes)]
-        self.live = list(self.nodes)  # the nodes the balancer may use, by number
+        self.affinity = scenario.affinity
+        self.hashed = scenario.affinity in ("ip_hash", "consistent_hash")
+        self.ring = HashRing(scenario.seed, scenario.vnodes)
+        self.server_state = scenario.state == "server"
+        self.cookie_cost = (
+            scenario.cookie_bytes_per_item / 1024 * scenario.cookie_cost_per_kb
+            if scenario.state == "cookie"
+            else 0.0
+        )
+        self.store = (
+            SessionStore(self.env, scenario.store_workers, scenario.store_latency)
+            if scenario.state == "store"
+            else None
+        )
+        self.nodes = [Node(self.env, i, scenario.workers) for i in range(scenario.max_nodes())]
+        for node in self.nodes[scenario.nodes :]:
+            node.member = node.up = False
+        self.live: list[Node] = []  # the nodes that take new sessions: up, member, not draining
         self.alive: dict[int, Session] = {}  # sessions that have started and not ended
         self.lost = 0
         self.lost_by_cause = dict.fromkeys(LOST_CAUSES, 0)
         self.requests: list[tuple] = []
         self.sessions: list[tuple] = []
         self.timeline: list[tuple] = []
-        self.node_changes: list[tuple] = [(0.0, node.index, True) for node in self.nodes]
+        self.node_changes: list[tuple] = [
+            (0.0, node.index, "up") for node in self.nodes[: scenario.nodes]
+        ]
+        self._nodes_changed()
 
     def run(self) -> Result:
         """Act the scenario out until ``duration`` and return its Result."""
@@ -118,11 +149,14 @@ class ShopModel:
     def _arrivals(self):
         env = self.env
         workload = self.workload
+        seed = self.scenario.seed
+        hashed = self.hashed
         session_id = 0
         while True:
             yield env.timeout(workload.next_gap())
             services, thinks = workload.next_session()
-            session = Session(session_id, env.now)
+            key = client_key(seed, session_id) if hashed else 0
+            session = Session(session_id, env.now, key)
             self.alive[session_id] = session
             env.process(self._visit(session, services, thinks))
             session_id += 1
@@ -131,6 +165,9 @@ class ShopModel:
         """The process of one session: its requests, one after another."""
         env = self.env
         records = self.requests
+        store = self.store
+        cookie_cost = self.cookie_cost
+        server_state = self.server_state
         me = env.active_process
         for k, service in enumerate(services):
             if k and thinks[k - 1]:
@@ -145,34 +182,46 @@ class ShopModel:
             session.arrival = arrival
             node.in_flight[session.id] = me
             try:
+                if store is not None:
+                    with store.calls.request() as call:
+                        yield call
+                        yield env.timeout(store.latency)
                 with node.workers.request() as slot:
                     yield slot
                     start = session.served_from = env.now
-                    yield env.timeout(service)
+                    yield env.timeout(service + cookie_cost * session.items)
             except simpy.Interrupt:
                 records.append(
                     (session.id, 1, node.index, arrival, session.served_from, env.now, FAILED)
                 )
             else:
                 del node.in_flight[session.id]
-                outcome = self._find_state(session, node)
+                outcome = self._find_state(session, node) if server_state else OK
+                session.items += 1
                 records.append((session.id, 1, node.index, arrival, start, env.now, outcome))
             session.node = None
             session.arrival = session.served_from = NAN
         self._end(session, env.now)
 
     def _route(self, session: Session) -> Node | None:
-        """The node the balancer sends this session's next request to (None: none is up)."""
+        """The node this session's next request goes to (None: no node takes it)."""
         live = self.live
-        if not live:
-            return None
-        if self.sticky:
+        affinity = self.affinity
+        if affinity == "sticky":
             pinned = session.pinned
             if pinned is not None and pinned.up:
                 return pinned
+            if not live:
+                return None
             session.pinned = self.balancer.pick(live)
             return session.pinned
-        return self.balancer.pick(live)
+        if not live:
+            return None
+        if affinity == "none":
+            return self.balancer.pick(live)
+        if affinity == "ip_hash":
+            return live[session.key % len(live)]
+        return self.ring.owner(session.key)
 
     def _find_state(self, session: Session, node: Node) -> int:
         """Serve the session's state from ``node``'s memory; return the request's outcome.
@@ -184,7 +233,7 @@ class ShopModel:
             return OK
         outcome = OK
         if session.has_state:
-            cause = session.wiped or "no_affinity"
+            cause = session.wiped or ("rehash" if self.hashed else "no_affinity")
             outcome = STATE_LOST
             if not session.lost_cause:
                 session.lost_cause = cause
@@ -206,22 +255,65 @@ class ShopModel:
 
     # -- happenings -------------------------------------------------------
 
-    def _happen(self, event: Crash | Restart):
+    def _happen(self, event: Crash | Restart | ScaleTo):
         yield self.env.timeout(event.at)
+        if isinstance(event, ScaleTo):
+            self._scale(event.nodes, event.drain)
+            return
         node = self.nodes[event.node]
+        if not node.member:
+            return
         if node.up:
             self._take_down(node, "crash")
         if isinstance(event, Restart):
             node.up = True
-            self.live = [n for n in self.nodes if n.up]
-            self.node_changes.append((self.env.now, node.index, True))
+            self._nodes_changed(node)
 
     def _take_down(self, node: Node, cause: str) -> None:
+        """Node goes down: its requests in flight fail and the carts it holds are lost."""
         for session in node.crash(cause):
             session.home = None
             session.wiped = cause
-        self.live = [n for n in self.nodes if n.up]
-        self.node_changes.append((self.env.now, node.index, False))
+        self._nodes_changed(node)
+
+    def _scale(self, target: int, drain: float) -> None:
+        members = [node for node in self.nodes if node.member and not node.draining]
+        size = len(members)
+        for node in self.nodes[size:target]:
+            if node.member:  # draining: it stays after all
+                node.draining = False
+            else:
+                node.member = node.up = True
+                node.memory = set()
+            self._nodes_changed(node)
+        for node in self.nodes[target:size]:
+            if drain > 0:
+                node.draining = True
+                self._nodes_changed(node)
+                self.env.process(self._leave_after(node, drain))
+            else:
+                self._remove(node)
+
+    def _leave_after(self, node: Node, drain: float):
+        yield self.env.timeout(drain)
+        if node.member and node.draining:
+            self._remove(node)
+
+    def _remove(self, node: Node) -> None:
+        if node.up:
+            for session in node.crash("scale_in"):
+                session.home = None
+                session.wiped = "scale_in"
+        node.member = node.up = node.draining = False
+        self._nodes_changed(node)
+
+    def _nodes_changed(self, node: Node | None = None) -> None:
+        """Update who takes new sessions (and the hash ring) after a node changed."""
+        self.live = [n for n in self.nodes if n.up and n.member and not n.draining]
+        if self.affinity == "consistent_hash":
+            self.ring.rebuild(self.live)
+        if node is not None:
+            self.node_changes.append((self.env.now, node.index, node.status))
 
     # -- observing --------------------------------------------------------
 
@@ -236,13 +328,17 @@ class ShopModel:
 
     def _sample(self) -> None:
         nodes = self.nodes
+        store = self.store
         self.timeline.append(
             (
                 self.env.now,
-                len(self.live),
+                sum(1 for node in nodes if node.up),
+                sum(1 for node in nodes if node.draining),
                 len(self.alive),
                 self.lost,
                 *self.lost_by_cause.values(),
+                store.busy() if store else 0,
+                store.queued() if store else 0,
                 *(node.busy() for node in nodes),
                 *(node.queued() for node in nodes),
                 *(len(node.memory) for node in nodes),

@@ -34,6 +34,10 @@ class Node:
     ----------
     up : bool
         Whether it is running (the balancer sends requests only to running nodes).
+    member : bool
+        Whether it is part of the cluster now (scaling in removes nodes, scaling out adds them).
+    draining : bool
+        Whether it is leaving: it takes no new sessions but serves the ones pinned to it.
     workers : simpy.Resource
         Its worker slots; ``workers.count`` are busy, ``workers.queue`` wait.
     in_flight : dict
@@ -43,16 +47,37 @@ class Node:
         The sessions whose state (login and cart) this node holds.
     """
 
-    __slots__ = ("capacity", "env", "in_flight", "index", "memory", "up", "workers")
+    __slots__ = (
+        "capacity",
+        "draining",
+        "env",
+        "in_flight",
+        "index",
+        "member",
+        "memory",
+        "up",
+        "workers",
+    )
 
     def __init__(self, env: simpy.Environment, index: int, workers: int) -> None:
         self.env = env
         self.index = index
         self.capacity = workers
         self.up = True
+        self.member = True
+        self.draining = False
         self.workers = simpy.Resource(env, capacity=workers)
         self.in_flight: dict = {}
         self.memory: set = set()
+
+    @property
+    def status(self) -> str:
+        """``"up"``, ``"draining"``, ``"down"`` (crashed) or ``"removed"`` (scaled in)."""
+        if not self.member:
+            return "removed"
+        if not self.up:
+            return "down"
+        return "draining" if self.draining else "up"
 
     def crash(self, cause: str) -> set:
         """Take the node down: fail what it is serving and forget what it holds.

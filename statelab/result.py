@@ -63,12 +63,15 @@ class Result:
         ``requests`` (attempts it sent), ``lost_state`` and ``lost_cause``
         (one of :data:`LOST_CAUSES`, or ``""``).
     timeline : pandas.DataFrame
-        One row a sample: ``time``, ``nodes_up``, ``active_sessions``,
-        ``busy``, ``queued``, ``in_system`` (busy + queued), ``carts``,
-        ``sessions_lost`` (cumulative) and ``sessions_lost_<cause>`` for each
-        cause, then ``busy_<k>``, ``queued_<k>`` and ``carts_<k>`` for node k.
+        One row a sample: ``time``, ``nodes_up``, ``nodes_draining``,
+        ``active_sessions``, ``busy``, ``queued``, ``in_system`` (busy +
+        queued, at the nodes), ``carts``, ``sessions_lost`` (cumulative) and
+        ``sessions_lost_<cause>`` for each cause, ``store_busy`` and
+        ``store_queued`` (calls at the session store), then ``busy_<k>``,
+        ``queued_<k>`` and ``carts_<k>`` for every node k the cluster ever has.
     node_changes : pandas.DataFrame
-        One row each time a node went up or down: ``time``, ``node``, ``up``.
+        One row each time a node changed: ``time``, ``node``, ``status``
+        (``"up"``, ``"draining"``, ``"down"`` or ``"removed"``).
     """
 
     def __init__(
@@ -133,31 +136,29 @@ class Result:
 
     @cached_property
     def timeline(self) -> pd.DataFrame:
-        n = self.scenario.nodes
+        n = self.scenario.max_nodes()
         columns = [
-            "time",
-            "nodes_up",
-            "active_sessions",
-            "sessions_lost",
+            "time", "nodes_up", "nodes_draining", "active_sessions", "sessions_lost",
             *(f"sessions_lost_{cause}" for cause in LOST_CAUSES),
+            "store_busy", "store_queued",
             *(f"busy_{k}" for k in range(n)),
             *(f"queued_{k}" for k in range(n)),
             *(f"carts_{k}" for k in range(n)),
-        ]
+        ]  # fmt: skip
         frame = pd.DataFrame.from_records(self._timeline_records, columns=columns)
         per_node = {
             what: frame[[f"{what}_{k}" for k in range(n)]].sum(axis=1)
             for what in ("busy", "queued", "carts")
         }
-        frame.insert(3, "busy", per_node["busy"])
-        frame.insert(4, "queued", per_node["queued"])
-        frame.insert(5, "in_system", per_node["busy"] + per_node["queued"])
-        frame.insert(6, "carts", per_node["carts"])
+        frame.insert(4, "busy", per_node["busy"])
+        frame.insert(5, "queued", per_node["queued"])
+        frame.insert(6, "in_system", per_node["busy"] + per_node["queued"])
+        frame.insert(7, "carts", per_node["carts"])
         return frame
 
     @cached_property
     def node_changes(self) -> pd.DataFrame:
-        return pd.DataFrame.from_records(self._node_changes, columns=["time", "node", "up"])
+        return pd.DataFrame.from_records(self._node_changes, columns=["time", "node", "status"])
 
     def active_at(self, time: float) -> pd.DataFrame:
         """The sessions active at ``time`` seconds: started at or before it, not yet ended.
@@ -247,17 +248,35 @@ class Result:
         return busy / capacity if capacity > 0 else math.nan
 
     def up_seconds(self, low: float, high: float) -> float:
-        """Node-seconds the cluster's nodes were running between ``low`` and ``high``."""
+        """Node-seconds the cluster's nodes were running between ``low`` and ``high``.
+
+        A draining node is running: it still serves the sessions pinned to it.
+        """
         total = 0.0
         since: dict[int, float] = {}
-        for time, node, up in sorted(self._node_changes, key=lambda c: c[0]):
-            if up and node not in since:
+        for time, node, status in sorted(self._node_changes, key=lambda c: c[0]):
+            running = status in ("up", "draining")
+            if running and node not in since:
                 since[node] = time
-            elif not up and node in since:
+            elif not running and node in since:
                 total += max(0.0, min(time, high) - max(since.pop(node), low))
         for start in since.values():
             total += max(0.0, high - max(start, low))
         return total
+
+    def work_by_node(self) -> pd.Series:
+        """Share of all service work (busy seconds) each node did: hot spots stand out.
+
+        Indexed by node number; sums to 1. A perfectly even cluster of N nodes
+        gives every node 1/N.
+        """
+        r = self._request_arrays
+        started = ~np.isnan(r["start"])
+        end = np.nan_to_num(r["end"][started], nan=self.scenario.duration)
+        work = pd.Series(end - r["start"][started]).groupby(r["node"][started].astype(int)).sum()
+        work = work.reindex(range(self.scenario.max_nodes()), fill_value=0.0)
+        work.index.name = "node"
+        return work / work.sum() if work.sum() > 0 else work
 
 
 SUMMARY_MEANINGS = {

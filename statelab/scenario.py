@@ -21,17 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from statelab import checks
-from statelab.events import Crash, Event, Restart
+from statelab.events import Crash, Event, Restart, ScaleTo
 
 BALANCERS = ("round_robin", "random", "least_connections", "two_choices")
-AFFINITIES = ("none", "sticky")
-STATE_LOCATIONS = ("server",)
-SESSION_LENGTHS = ("fixed",)
+AFFINITIES = ("none", "sticky", "ip_hash", "consistent_hash")
+STATE_LOCATIONS = ("server", "cookie", "store")
+SESSION_LENGTHS = ("fixed", "geometric", "heavy_tailed")
 
 # Names the course knows, built in a later version; refused with a message that says so.
-PLANNED_AFFINITIES = ("ip_hash", "consistent_hash")
-PLANNED_STATE_LOCATIONS = ("cookie", "store", "replicated")
-PLANNED_SESSION_LENGTHS = ("geometric", "heavy_tailed")
+PLANNED_STATE_LOCATIONS = ("replicated",)
 
 #: The longest run a scenario may ask for, in simulated seconds (one week).
 MAX_DURATION = 7 * 24 * 3600.0
@@ -50,7 +48,11 @@ class Scenario:
     requests_per_session : int
         Requests a session sends, 1 to 1,000 (``session_length="fixed"``: exactly this many).
     session_length : str
-        How the number of requests varies between sessions; ``"fixed"`` today.
+        How the number of requests varies between sessions, always with the mean
+        ``requests_per_session``: ``"fixed"`` (exactly that many), ``"geometric"``
+        (as if each request were the last with the same chance) or
+        ``"heavy_tailed"`` (a power law: most sessions are short and a few
+        shoppers send very many requests, up to 100 times the mean).
     think_time : float
         Mean seconds a shopper waits between two of its requests (exponential), 0 to 3,600.
     service_time : float
@@ -64,12 +66,25 @@ class Scenario:
         ``"least_connections"`` (fewest requests in flight) or ``"two_choices"``
         (the less busy of two nodes picked at random).
     affinity : str
-        ``"none"`` (every request is balanced on its own) or ``"sticky"`` (a
-        session is pinned, by cookie, to the node that first served it).
+        ``"none"`` (every request is balanced on its own), ``"sticky"`` (a
+        session is pinned, by cookie, to the node that first served it),
+        ``"ip_hash"`` (the node is a hash of the client modulo the live nodes)
+        or ``"consistent_hash"`` (a hash ring with ``vnodes`` points a node).
+    vnodes : int
+        Points each node owns on the consistent-hash ring, 1 to 1,000.
     state : str
-        Where a session's login and cart live; ``"server"`` (the memory of the
-        node that served it) today.
-    events : tuple of Crash and Restart
+        Where a session's login and cart live: ``"server"`` (the memory of the
+        node that served it), ``"cookie"`` (sent by the client with every
+        request) or ``"store"`` (a shared session store every request calls).
+    cookie_bytes_per_item : int
+        Bytes each cart item adds to the cookie, 1 to 100,000.
+    cookie_cost_per_kb : float
+        Extra seconds of node work per KB of cookie a request carries, 0 to 10.
+    store_latency : float
+        Seconds one call to the session store takes once served, 0 to 60.
+    store_workers : int
+        Calls the session store serves at once, 1 to 1,024.
+    events : tuple of Crash, Restart and ScaleTo
         What happens to the cluster during the run.
     duration : float
         Simulated seconds; no session starts after it and unfinished requests
@@ -92,7 +107,12 @@ class Scenario:
     workers: int = 4
     balancer: str = "round_robin"
     affinity: str = "sticky"
+    vnodes: int = 100
     state: str = "server"
+    cookie_bytes_per_item: int = 150
+    cookie_cost_per_kb: float = 0.005
+    store_latency: float = 0.002
+    store_workers: int = 16
     events: tuple[Event, ...] = field(default_factory=tuple)
     duration: float = 120.0
     warmup: float = 0.0
@@ -112,9 +132,7 @@ class Scenario:
             "requests_per_session": checks.whole_number(
                 "requests_per_session", self.requests_per_session, 1, 1_000
             ),
-            "session_length": checks.choice(
-                "session_length", self.session_length, SESSION_LENGTHS, PLANNED_SESSION_LENGTHS
-            ),
+            "session_length": checks.choice("session_length", self.session_length, SESSION_LENGTHS),
             "think_time": checks.number(
                 "think_time", self.think_time, 0.0, 3_600.0, unit="seconds"
             ),
@@ -124,8 +142,19 @@ class Scenario:
             "nodes": checks.whole_number("nodes", self.nodes, 1, 64),
             "workers": checks.whole_number("workers", self.workers, 1, 256),
             "balancer": checks.choice("balancer", self.balancer, BALANCERS),
-            "affinity": checks.choice("affinity", self.affinity, AFFINITIES, PLANNED_AFFINITIES),
+            "affinity": checks.choice("affinity", self.affinity, AFFINITIES),
+            "vnodes": checks.whole_number("vnodes", self.vnodes, 1, 1_000),
             "state": checks.choice("state", self.state, STATE_LOCATIONS, PLANNED_STATE_LOCATIONS),
+            "cookie_bytes_per_item": checks.whole_number(
+                "cookie_bytes_per_item", self.cookie_bytes_per_item, 1, 100_000
+            ),
+            "cookie_cost_per_kb": checks.number(
+                "cookie_cost_per_kb", self.cookie_cost_per_kb, 0.0, 10.0, unit="seconds per KB"
+            ),
+            "store_latency": checks.number(
+                "store_latency", self.store_latency, 0.0, 60.0, unit="seconds"
+            ),
+            "store_workers": checks.whole_number("store_workers", self.store_workers, 1, 1_024),
             "duration": checks.number(
                 "duration", self.duration, 0.0, MAX_DURATION, low_open=True, unit="seconds"
             ),
@@ -156,28 +185,48 @@ class Scenario:
         events = self.events
         if not isinstance(events, (tuple, list)):
             raise TypeError(
-                f"events must be a tuple of Crash and Restart events, got {events!r} "
+                f"events must be a tuple of Crash, Restart and ScaleTo events, got {events!r} "
                 f"({type(events).__name__})"
             )
         for index, event in enumerate(events):
             where = f"events[{index}]"
-            if not isinstance(event, (Crash, Restart)):
+            if not isinstance(event, (Crash, Restart, ScaleTo)):
                 raise TypeError(
-                    f"{where} must be a Crash or Restart event, got {event!r} "
+                    f"{where} must be a Crash, Restart or ScaleTo event, got {event!r} "
                     f"({type(event).__name__})"
                 )
             kind = type(event).__name__
-            if event.node >= self.nodes:
-                raise ValueError(
-                    f"{where}: {kind}.node={event.node} does not exist; with nodes={self.nodes} "
-                    f"the nodes are numbered 0 to {self.nodes - 1}"
-                )
             if event.at >= self.duration:
                 raise ValueError(
                     f"{where}: {kind}.at={event.at:g} is not before the end of the run "
                     f"(duration={self.duration:g} seconds); it would never happen"
                 )
+            if isinstance(event, ScaleTo):
+                continue
+            size, because = self.nodes_at(event.at, events)
+            if event.node >= size:
+                raise ValueError(
+                    f"{where}: {kind}.node={event.node} does not exist at {event.at:g} s; "
+                    f"the cluster then has {size} nodes ({because}), numbered 0 to {size - 1}"
+                )
         return tuple(events)
+
+    def nodes_at(self, time: float, events: tuple | list | None = None) -> tuple[int, str]:
+        """How many nodes the cluster is sized to at ``time`` seconds, and why.
+
+        Scaling events at or before ``time`` count; a node that is draining
+        after a scale-in is no longer counted.
+        """
+        events = self.events if events is None else events
+        size, because = self.nodes, f"nodes={self.nodes}"
+        scalings = [e for e in events if isinstance(e, ScaleTo) and e.at <= time]
+        for event in sorted(scalings, key=lambda e: e.at):
+            size, because = event.nodes, f"after ScaleTo(nodes={event.nodes}, at={event.at:g})"
+        return size, because
+
+    def max_nodes(self) -> int:
+        """The most nodes the cluster ever has (the nodes the timeline has columns for)."""
+        return max([self.nodes] + [e.nodes for e in self.events if isinstance(e, ScaleTo)])
 
     def replace(self, **changes: object) -> Scenario:
         """Return a copy with ``changes`` applied, checked like a new scenario.
@@ -191,7 +240,10 @@ class Scenario:
         return dataclasses.replace(self, **changes)
 
     def expected_requests(self) -> float:
-        """The number of requests this scenario is expected to send (its size)."""
+        """The number of requests this scenario is expected to send (its size).
+
+        ``session_length`` keeps the mean at ``requests_per_session`` whatever its shape.
+        """
         return self.arrival_rate * self.duration * self.requests_per_session
 
     @classmethod

@@ -154,7 +154,8 @@ def _read_events(path: Path, raw: object) -> tuple:
         for key in table:
             if key not in known:
                 raise ValueError(f"{where}: " + checks.unknown_name(f"{kind} key", key, known))
-        missing = [key for key in known if key not in table]
+        required = [f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING]
+        missing = [key for key in required if key not in table]
         if missing:
             raise ValueError(f"{where}: {kind} needs {', '.join(missing)}")
         try:

@@ -14,6 +14,17 @@ the *same* demands, whatever their clusters do: a comparison of "sticky versus
 none" or "3 versus 6 nodes" differs only by the choice being compared (the
 method of common random numbers).
 
+How many requests a session sends follows ``session_length``, always with the
+mean ``requests_per_session``:
+
+- ``"fixed"``: exactly that many;
+- ``"geometric"``: after each request the shopper leaves with the same chance,
+  ``1 / requests_per_session`` (memoryless, like the exponential);
+- ``"heavy_tailed"``: a power law, P(n) proportional to n^-s for n = 1 to 100
+  times the mean, with the exponent s solved so that the mean is exact. Most
+  sessions are short; a few shoppers send very many requests, and pinned to
+  one node they make it a hot spot.
+
 Streams are seeded from text such as ``"statelab:7:arrivals"``; Python seeds a
 generator from text through SHA-512, so a seed means the same numbers in every
 process and on every machine.
@@ -21,9 +32,16 @@ process and on every machine.
 
 from __future__ import annotations
 
+import bisect
+import math
 import random
 
+import numpy as np
+
 from statelab.scenario import Scenario
+
+#: A heavy-tailed session sends at most this many times the mean number of requests.
+HEAVY_TAIL_CAP = 100
 
 
 def stream(seed: int, name: str) -> random.Random:
@@ -46,6 +64,7 @@ class Workload:
         self._demand = stream(scenario.seed, "demand")
         self._rate = scenario.arrival_rate
         self._requests = scenario.requests_per_session
+        self._length = _LENGTHS[scenario.session_length](scenario.requests_per_session)
         self._service_rate = 1.0 / scenario.service_time
         self._think_rate = 1.0 / scenario.think_time if scenario.think_time > 0 else 0.0
 
@@ -60,10 +79,67 @@ class Workload:
         times (the pause before each request after the first).
         """
         draw = self._demand.expovariate
-        n = self._requests
+        n = self._length(self._demand)
         services = [draw(self._service_rate) for _ in range(n)]
         if self._think_rate:
             thinks = [draw(self._think_rate) for _ in range(n - 1)]
         else:
             thinks = [0.0] * (n - 1)
         return services, thinks
+
+
+def _fixed(mean: int):
+    def length(rng: random.Random) -> int:
+        return mean
+
+    return length
+
+
+def _geometric(mean: int):
+    if mean == 1:
+        return _fixed(1)
+    log_stay = math.log1p(-1.0 / mean)
+
+    def length(rng: random.Random) -> int:
+        # 1 + the number of failures before the first success, chance 1 / mean
+        return 1 + int(math.log(1.0 - rng.random()) / log_stay)
+
+    return length
+
+
+def _heavy_tailed(mean: int):
+    if mean == 1:
+        return _fixed(1)
+    cumulative = heavy_tail_probabilities(mean).cumsum().tolist()
+    cumulative[-1] = 1.0
+    last = len(cumulative) - 1
+
+    def length(rng: random.Random) -> int:
+        return 1 + min(bisect.bisect_right(cumulative, rng.random()), last)
+
+    return length
+
+
+def heavy_tail_probabilities(mean: int) -> np.ndarray:
+    """P(n) for n = 1 .. 100 x mean of the heavy-tailed session length, with that exact mean.
+
+    P(n) is proportional to n^-s; the exponent s is found by bisection.
+    """
+    sizes = np.arange(1, HEAVY_TAIL_CAP * mean + 1, dtype=float)
+    log_sizes = np.log(sizes)
+
+    def probabilities(exponent: float) -> np.ndarray:
+        weights = np.exp(-exponent * (log_sizes - log_sizes[-1]))
+        return weights / weights.sum()
+
+    low, high = 0.0, 50.0  # the mean falls from (cap + 1) / 2 to 1 as the exponent grows
+    for _ in range(100):
+        middle = (low + high) / 2
+        if float(probabilities(middle) @ sizes) > mean:
+            low = middle
+        else:
+            high = middle
+    return probabilities((low + high) / 2)
+
+
+_LENGTHS = {"fixed": _fixed, "geometric": _geometric, "heavy_tailed": _heavy_tailed}

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from statelab import Crash, Restart, Scenario
+from statelab import Crash, Restart, ScaleTo, Scenario
 
 # (field, bad value, words the message must contain besides the field's name)
 BAD_VALUES = [
@@ -41,16 +41,22 @@ BAD_VALUES = [
     ("balancer", "round-robin", ["'round_robin'", "Did you mean 'round_robin'"]),
     ("balancer", "fastest", ["'least_connections'", "'two_choices'"]),
     ("balancer", 3, ["one of"]),
-    ("affinity", "ip_hash", ["not available", "allowed today", "'none', 'sticky'"]),
-    ("affinity", "consistent_hash", ["not available", "allowed today"]),
+    ("affinity", "ip-hash", ["'ip_hash'", "'consistent_hash'", "Did you mean 'ip_hash'"]),
+    ("vnodes", 0, ["1 to 1000"]),
+    ("vnodes", 5000, ["1 to 1000"]),
+    ("cookie_bytes_per_item", 0, ["1 to 100000"]),
+    ("cookie_cost_per_kb", -1.0, ["at least 0", "seconds per KB"]),
+    ("store_latency", math.inf, ["not a finite number"]),
+    ("store_workers", 0, ["1 to 1024"]),
     ("affinity", "stickyy", ["Did you mean 'sticky'"]),
-    ("state", "store", ["not available", "allowed today", "'server'"]),
-    ("state", "cookie", ["not available", "allowed today"]),
+    ("state", "replicated", ["not available", "allowed today", "'server', 'cookie', 'store'"]),
     ("state", "disk", ["'server'"]),
-    ("session_length", "heavy_tailed", ["not available", "'fixed'"]),
-    ("events", "crash", ["Crash and Restart"]),
-    ("events", (("crash", 1),), ["events[0]", "Crash or Restart"]),
+    ("session_length", "pareto", ["'fixed'", "'heavy_tailed'"]),
+    ("events", "crash", ["Crash, Restart and ScaleTo"]),
+    ("events", (("crash", 1),), ["events[0]", "Crash, Restart or ScaleTo"]),
     ("events", (Crash(5, 10.0),), ["events[0]", "node=5", "0 to 2"]),
+    ("events", (ScaleTo(2, 10.0), Crash(2, 20.0)), ["events[1]", "node=2", "after ScaleTo"]),
+    ("events", (ScaleTo(4, 130.0),), ["events[0]", "ScaleTo.at=130"]),
     ("events", (Crash(0, 10.0), Restart(0, 500.0)), ["events[1]", "at=500", "duration=120"]),
 ]
 
@@ -84,6 +90,8 @@ def test_the_learners_example_nodes_zero_is_a_value_error():
         (lambda: Crash(1, -2.0), "Crash.at"),
         (lambda: Restart(1, math.nan), "Restart.at"),
         (lambda: Restart("one", 1.0), "Restart.node"),
+        (lambda: ScaleTo(65, 1.0), "ScaleTo.nodes"),
+        (lambda: ScaleTo(3, 1.0, drain=-1), "ScaleTo.drain"),
     ],
 )
 def test_bad_events_name_their_field(event, field):

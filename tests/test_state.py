@@ -132,11 +132,11 @@ def test_restarting_a_running_node_is_a_reboot_that_loses_its_carts():
     assert (timeline["nodes_up"] == 3).all()
     assert result.summary()["sessions_lost_crash"] > 0
     assert result.node_changes.values.tolist() == [
-        [0.0, 0, True],
-        [0.0, 1, True],
-        [0.0, 2, True],
-        [60.0, 2, False],
-        [60.0, 2, True],
+        [0.0, 0, "up"],
+        [0.0, 1, "up"],
+        [0.0, 2, "up"],
+        [60.0, 2, "down"],
+        [60.0, 2, "up"],
     ]
 
 
