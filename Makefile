@@ -40,6 +40,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_core.py
+	$(BIN)/python bench/loss_shares.py
 
 lock:
 	rm -rf .lock-venv

@@ -5,6 +5,10 @@ service 1 second, 4 workers) for about 60,000 requests, in the same process,
 alternating, several rounds; the medians are compared. The goal of the
 foundation issue: statelab reaches at least half the bare model's rate.
 
+A second comparison times a 6-node shop with consistent hashing and the cart
+in a shared store against the same shop with sticky sessions and the cart in
+server memory (goal: at most 1.5x slower per request).
+
 Run with ``make bench`` or ``python bench/bench_core.py``.
 """
 
@@ -65,6 +69,24 @@ def statelab_run(seed: int) -> int:
     return len(result._request_records)
 
 
+def six_node_shop(seed: int, **changes) -> int:
+    scenario = Scenario(
+        nodes=6, workers=4, arrival_rate=12.0, requests_per_session=6, think_time=4.0,
+        service_time=0.2, duration=800.0, sample_interval=1.0, seed=seed, **changes,
+    )  # fmt: skip
+    result = simulate(scenario)
+    result.summary()
+    return len(result._request_records)
+
+
+def server_state(seed: int) -> int:
+    return six_node_shop(seed, affinity="sticky", state="server")
+
+
+def hashed_store(seed: int) -> int:
+    return six_node_shop(seed, affinity="consistent_hash", state="store")
+
+
 def rate(run, seed: int) -> float:
     begin = time.perf_counter()
     requests = run(seed)
@@ -84,6 +106,19 @@ def main() -> None:
     print(f"  bare SimPy model : {bare_rate:10,.0f} requests/s")
     print(f"  statelab.simulate: {our_rate:10,.0f} requests/s (with summary)")
     print(f"  ratio            : {our_rate / bare_rate:10.2f}  (goal: at least 0.50)")
+
+    server, store = [], []
+    for seed in range(ROUNDS):
+        server.append(rate(server_state, seed))
+        store.append(rate(hashed_store, seed))
+    server_rate, store_rate = statistics.median(server), statistics.median(store)
+    print(f"6 nodes, about {12 * 800 * 6:,} requests, median of {ROUNDS} rounds")
+    print(f"  sticky, cart in server memory     : {server_rate:10,.0f} requests/s")
+    print(f"  consistent hash, cart in the store: {store_rate:10,.0f} requests/s")
+    print(
+        f"  slowdown per request              : {server_rate / store_rate:10.2f}x "
+        f"(goal: at most 1.5x)"
+    )
 
 
 if __name__ == "__main__":

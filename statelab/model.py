@@ -183,9 +183,7 @@ class ShopModel:
             node.in_flight[session.id] = me
             try:
                 if store is not None:
-                    with store.calls.request() as call:
-                        yield call
-                        yield env.timeout(store.latency)
+                    yield from store.call()
                 with node.workers.request() as slot:
                     yield slot
                     start = session.served_from = env.now

@@ -38,6 +38,31 @@ def mmc(
     )
 
 
+def assert_interval_covers(values, expected, level: float, max_half_width: float) -> None:
+    """The Student-t interval of the mean of ``values`` covers ``expected`` and is narrow.
+
+    The width bound keeps a noisy measurement from passing by being vague.
+    """
+    from statelab.confidence import interval
+
+    low, mean, high = interval(values, level)
+    assert low <= expected <= high, (
+        f"{level:.1%} interval [{low:.4f}, {high:.4f}] (mean {mean:.4f}) misses {expected:.4f}"
+    )
+    assert (high - low) / 2 <= max_half_width, f"interval [{low}, {high}] too wide to mean much"
+
+
+def lost_shares(scenario: Scenario, at: float, seeds) -> list[float]:
+    """Per seed: the share of the sessions active at ``at`` seconds that lost their state."""
+    from statelab import simulate
+
+    shares = []
+    for seed in seeds:
+        active = simulate(scenario.replace(seed=seed)).active_at(at)
+        shares.append(float(active["lost_state"].mean()))
+    return shares
+
+
 @pytest.fixture
 def root() -> Path:
     """The top folder of the repository."""
@@ -89,7 +114,7 @@ def assert_conserved(result) -> None:
     state_lost = set(requests.loc[requests["outcome"] == "state_lost", "session"])
     assert state_lost == set(lost["session"])
     # the timeline agrees with the records
-    n = scenario.nodes
+    n = scenario.max_nodes()
     for k in range(n):
         assert (timeline[f"busy_{k}"] <= scenario.workers).all()
     assert ((timeline["nodes_up"] >= 0) & (timeline["nodes_up"] <= n)).all()

@@ -12,34 +12,40 @@ from conftest import ROOT, assert_conserved
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statelab import Crash, Restart, Scenario, simulate
-from statelab.scenario import AFFINITIES, BALANCERS
+from statelab import Crash, Restart, ScaleTo, Scenario, simulate
+from statelab.scenario import AFFINITIES, BALANCERS, SESSION_LENGTHS, STATE_LOCATIONS
 
 
 @st.composite
 def scenarios(draw):
     nodes = draw(st.integers(1, 6))
     duration = draw(st.floats(5.0, 60.0))
-    events = draw(
-        st.lists(
-            st.tuples(
-                st.sampled_from([Crash, Restart]),
-                st.integers(0, nodes - 1),
-                st.floats(0.0, duration, exclude_max=True),
-            ),
-            max_size=5,
-        )
+    at = st.floats(0.0, duration, exclude_max=True)
+    scalings = draw(
+        st.lists(st.builds(ScaleTo, st.integers(1, 6), at, st.sampled_from([0.0, 3.0])), max_size=2)
     )
+    base = Scenario(nodes=nodes, duration=duration, events=tuple(scalings))
+    events = list(scalings)
+    for kind, node, when in draw(
+        st.lists(st.tuples(st.sampled_from([Crash, Restart]), st.integers(0, 5), at), max_size=4)
+    ):
+        size, _ = base.nodes_at(when)
+        events.append(kind(node % size, when))
     return Scenario(
         arrival_rate=draw(st.floats(0.2, 20.0)),
         requests_per_session=draw(st.integers(1, 8)),
+        session_length=draw(st.sampled_from(SESSION_LENGTHS)),
         think_time=draw(st.sampled_from([0.0, 0.5, 2.0])),
         service_time=draw(st.floats(0.01, 2.0)),
         nodes=nodes,
         workers=draw(st.integers(1, 4)),
         balancer=draw(st.sampled_from(BALANCERS)),
         affinity=draw(st.sampled_from(AFFINITIES)),
-        events=tuple(kind(node, at) for kind, node, at in events),
+        vnodes=draw(st.integers(1, 50)),
+        state=draw(st.sampled_from(STATE_LOCATIONS)),
+        store_workers=draw(st.integers(1, 4)),
+        store_latency=draw(st.sampled_from([0.0, 0.01, 0.5])),
+        events=tuple(draw(st.permutations(events))),
         duration=duration,
         warmup=draw(st.floats(0.0, duration / 2)),
         sample_interval=draw(st.sampled_from([0.5, 1.0, 2.5])),
@@ -69,10 +75,19 @@ CHECKED = [
     Scenario(nodes=4, affinity="none", balancer="random", seed=11),
     Scenario(nodes=5, balancer="two_choices", events=(Crash(2, 30.0), Restart(2, 50.0)), seed=7),
     Scenario(nodes=3, balancer="least_connections", workers=1, arrival_rate=8.0, seed=3),
+    Scenario(
+        nodes=4,
+        affinity="consistent_hash",
+        state="store",
+        seed=5,
+        session_length="heavy_tailed",
+        events=(ScaleTo(6, 20.0), ScaleTo(3, 60.0, drain=5)),
+    ),
+    Scenario(nodes=3, affinity="ip_hash", state="cookie", session_length="geometric", seed=6),
 ]
 
 
-@pytest.mark.parametrize("scenario", CHECKED, ids=lambda s: f"{s.balancer}-{s.affinity}")
+@pytest.mark.parametrize("scenario", CHECKED, ids=lambda s: f"{s.balancer}-{s.affinity}-{s.state}")
 def test_a_fresh_process_gives_identical_frames(scenario, tmp_path):
     path = scenario.save(tmp_path / "scenario.toml")
     program = textwrap.dedent(

@@ -13,7 +13,16 @@ def test_every_preset_loads_and_has_a_one_line_description():
     assert "calm_day" in found and "crash" in found
     for name, description in found.items():
         assert description and "\n" not in description, name
-        assert isinstance(Scenario.load(name), Scenario)
+        result = statelab.simulate(Scenario.load(name))
+        assert result.summary()["sessions"] > 0
+
+
+def test_the_naive_scale_out_loses_far_more_than_the_consistent_one():
+    naive = statelab.simulate(Scenario.load("naive_scale_out")).summary()
+    consistent = statelab.simulate(Scenario.load("consistent_scale_out")).summary()
+    stateless = statelab.simulate(Scenario.load("stateless_crash")).summary()
+    assert naive["sessions_lost_rehash"] > 2.5 * consistent["sessions_lost_rehash"] > 0
+    assert stateless["sessions_lost"] == 0 and stateless["failed"] > 0
 
 
 def test_the_crash_preset_crashes_a_node():

