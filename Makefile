@@ -23,7 +23,7 @@ help:
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "statelab needs Python 3.10 or newer; run make with PYTHON=python3.11 (or newer)")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab,test,dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab,test,dask,dev]"
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -40,12 +40,13 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_core.py
+	$(BIN)/python bench/bench_sweep.py
 	$(BIN)/python bench/loss_shares.py
 
 lock:
 	rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet ".[lab,test,dev]"
+	.lock-venv/bin/python -m pip install --quiet ".[lab,test,dask,dev]"
 	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^statelab' \
 		| sed 's/$$/ ; python_version >= "3.11"/' > constraints.tmp
 	{ echo '# Pinned versions of everything make installs (Python 3.11 and newer).'; \

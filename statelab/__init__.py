@@ -12,6 +12,7 @@ The pipeline runs one way::
 
 from statelab import theory
 from statelab.events import Crash, Restart, ScaleTo
+from statelab.replications import Replications, replicate, sweep
 from statelab.result import Result
 from statelab.scenario import Scenario
 from statelab.scenario_files import presets
@@ -20,13 +21,16 @@ from statelab.simulation import DEFAULT_LIMIT, ScenarioTooLarge, simulate
 __all__ = [
     "DEFAULT_LIMIT",
     "Crash",
+    "Replications",
     "Restart",
     "Result",
     "ScaleTo",
     "Scenario",
     "ScenarioTooLarge",
     "presets",
+    "replicate",
     "simulate",
+    "sweep",
     "theory",
 ]
 

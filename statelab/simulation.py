@@ -46,6 +46,15 @@ def simulate(scenario: Scenario | None = None, limit: int | None = DEFAULT_LIMIT
             f"simulate needs a Scenario, got {scenario!r} ({type(scenario).__name__}); "
             f"make one with Scenario(...) or Scenario.load(name)"
         )
+    check_size(scenario, limit)
+    return ShopModel(scenario).run()
+
+
+def check_size(scenario: Scenario, limit: int | None = DEFAULT_LIMIT) -> None:
+    """Raise :class:`ScenarioTooLarge` if ``scenario`` would send more than ``limit`` requests.
+
+    ``limit=None`` accepts any size.
+    """
     if limit is not None:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ValueError(f"limit must be a whole number above 0 or None, got {limit!r}")
@@ -59,4 +68,3 @@ def simulate(scenario: Scenario | None = None, limit: int | None = DEFAULT_LIMIT
                 f"requests_per_session, or call simulate(scenario, limit=None) to run it anyway "
                 f"(about {expected / 80_000:,.0f} s at 80,000 requests a second)."
             )
-    return ShopModel(scenario).run()
