@@ -21,6 +21,7 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 
@@ -149,7 +150,8 @@ def default_executor() -> ProcessPoolExecutor:
 
     Its workers are started by a fork server that has imported statelab
     once (or spawned where there is no fork server), not forked from a
-    notebook's kernel, whose threads make a plain fork unsafe. The pool stays
+    notebook's kernel, whose threads make a plain fork unsafe; they ignore the
+    notebook's interrupt (see :func:`_ignore_interrupts`). The pool stays
     up for the next sweep, so only the first one pays for starting it; a pool
     that broke (a worker was killed) is replaced.
     """
@@ -160,9 +162,20 @@ def default_executor() -> ProcessPoolExecutor:
             context.set_forkserver_preload(["statelab"])
         else:  # pragma: no cover - Windows
             context = multiprocessing.get_context("spawn")
-        _pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context)
+        _pool = ProcessPoolExecutor(
+            max_workers=os.cpu_count() or 1, mp_context=context, initializer=_ignore_interrupts
+        )
         atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
     return _pool
+
+
+def _ignore_interrupts() -> None:
+    """In a pool worker: let the notebook's stop button stop the sweep, not kill the worker.
+
+    Jupyter interrupts the kernel's whole process group; the sweep in the
+    kernel then cancels the runs not yet started, and the workers stay up.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _seeds(scenario: Scenario, seeds: int | Iterable[int]) -> list[int]:

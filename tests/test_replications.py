@@ -153,3 +153,11 @@ def test_the_sweep_plot_draws_mean_band_and_theory():
     with pytest.raises(ValueError, match="no column 'p95'"):
         plots.metric_against(frame, "nodes", "p95")
     assert not math.isnan(means[-1])
+
+
+def test_pool_workers_survive_the_notebooks_interrupt():
+    import signal
+
+    pool = default_executor()
+    assert pool.submit(signal.getsignal, signal.SIGINT).result() == signal.SIG_IGN
+    assert default_executor() is pool  # kept for the next sweep
