@@ -95,6 +95,22 @@ def choice(
     return value
 
 
+def boolean(field: str, value: object) -> bool:
+    """Return ``value`` if it is ``True`` or ``False`` (not 0, 1 or "yes")."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{field} must be True or False, got {value!r} ({_kind(value)})")
+    return value
+
+
+def optional(field: str, value: object, cls: type) -> object:
+    """Return ``value`` if it is ``None`` or an instance of ``cls``."""
+    if value is not None and not isinstance(value, cls):
+        raise TypeError(
+            f"{field} must be None or a {cls.__name__}(...), got {value!r} ({_kind(value)})"
+        )
+    return value
+
+
 def unknown_name(what: str, name: str, known: list[str] | tuple[str, ...]) -> str:
     """Return a message for a name that is not one of ``known`` (e.g. a preset key)."""
     close = difflib.get_close_matches(name, known, n=1)

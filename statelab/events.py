@@ -12,6 +12,12 @@ frozen record; the model reads the timetable and acts it out.
   as in a crash, then comes back at once.
 - :class:`ScaleTo` resizes the cluster: new nodes join, or the
   highest-numbered nodes leave, at once or after draining.
+- :class:`StoreOutage` takes the shared session store down for a while.
+
+Two more records describe not one moment but a policy that runs all along:
+:class:`RandomFailures` (nodes fail and are repaired at random) and
+:class:`Autoscale` (the cluster resizes itself to its load, as Kubernetes'
+Horizontal Pod Autoscaler does).
 
 Times are in simulated seconds from the start of the run. Whether a node
 number exists and whether a time falls inside the run is checked by the
@@ -106,6 +112,127 @@ class ScaleTo:
         object.__setattr__(self, "drain", drain)
 
 
+@dataclass(frozen=True)
+class StoreOutage:
+    """The shared session store is down from ``at`` for ``duration`` seconds.
+
+    Requests that need the store meanwhile fail, and so do the calls it is
+    serving or holding when it goes down. If the scenario's
+    ``store_persistent`` is false, the carts it held are gone (cause
+    ``"store_outage"``). It has no effect unless ``state="store"``.
+
+    Parameters
+    ----------
+    at : float
+        When the store goes down, in seconds from the start of the run.
+    duration : float
+        How long it stays down, in seconds (above 0).
+    """
+
+    at: float
+    duration: float
+
+    def __post_init__(self) -> None:
+        at = checks.number("StoreOutage.at", self.at, 0.0, MAX_TIME, unit="seconds")
+        duration = checks.number(
+            "StoreOutage.duration", self.duration, 0.0, MAX_TIME, low_open=True, unit="seconds"
+        )
+        object.__setattr__(self, "at", at)
+        object.__setattr__(self, "duration", duration)
+
+
+@dataclass(frozen=True)
+class RandomFailures:
+    """Every node fails at random and is repaired: the everyday weather of a cluster.
+
+    Each running node crashes after an exponential time with mean ``mtbf``
+    (its memory is wiped, as in a :class:`Crash`) and comes back, empty,
+    after an exponential time with mean ``mttr``. In the long run a node is
+    up ``mtbf / (mtbf + mttr)`` of the time.
+
+    Parameters
+    ----------
+    mtbf : float
+        Mean seconds between failures (mean time between failures), above 0.
+    mttr : float
+        Mean seconds a repair takes (mean time to repair), above 0.
+    """
+
+    mtbf: float
+    mttr: float
+
+    def __post_init__(self) -> None:
+        mtbf = checks.number(
+            "RandomFailures.mtbf", self.mtbf, 0.0, MAX_TIME * 52, low_open=True, unit="seconds"
+        )
+        mttr = checks.number(
+            "RandomFailures.mttr", self.mttr, 0.0, MAX_TIME, low_open=True, unit="seconds"
+        )
+        object.__setattr__(self, "mtbf", mtbf)
+        object.__setattr__(self, "mttr", mttr)
+
+
+@dataclass(frozen=True)
+class Autoscale:
+    """Resize the cluster to its load, with Kubernetes HPA semantics.
+
+    Every ``interval`` seconds the autoscaler measures the utilisation of the
+    cluster over the last interval (busy worker-seconds over the
+    worker-seconds of all its nodes; a booting node counts as idle) and
+    computes ``desired = ceil(current * utilisation / target)``. Within 10%
+    of the target (``|utilisation / target - 1| <= 0.1``) it changes nothing.
+    It scales out at once; new nodes serve after ``boot_time``. It scales in
+    only to the highest recommendation of the last ``scale_down_window``
+    seconds, so a short lull does not shrink the cluster. Scaled-in nodes
+    leave at once (their carts are lost) unless ``drain`` > 0.
+
+    Parameters
+    ----------
+    target : float
+        The utilisation to aim for, above 0 and at most 1 (0.6 is typical).
+    min_nodes, max_nodes : int
+        The range of cluster sizes, 1 to 64.
+    interval : float
+        Seconds between two decisions (Kubernetes: 15).
+    boot_time : float
+        Seconds a new node takes before it serves.
+    scale_down_window : float
+        Seconds of recommendations a scale-in must agree with (Kubernetes: 300).
+    drain : float
+        Seconds a node that is scaled in keeps serving its pinned sessions.
+    """
+
+    target: float = 0.6
+    min_nodes: int = 1
+    max_nodes: int = 10
+    interval: float = 15.0
+    boot_time: float = 30.0
+    scale_down_window: float = 60.0
+    drain: float = 0.0
+
+    def __post_init__(self) -> None:
+        target = checks.number("Autoscale.target", self.target, 0.0, 1.0, low_open=True)
+        low = checks.whole_number("Autoscale.min_nodes", self.min_nodes, 1, MAX_NODE + 1)
+        high = checks.whole_number("Autoscale.max_nodes", self.max_nodes, 1, MAX_NODE + 1)
+        if low > high:
+            raise ValueError(
+                f"Autoscale.min_nodes={low} must not be above Autoscale.max_nodes={high}"
+            )
+        interval = checks.number(
+            "Autoscale.interval", self.interval, 0.0, 3_600.0, low_open=True, unit="seconds"
+        )
+        boot = checks.number("Autoscale.boot_time", self.boot_time, 0.0, 3_600.0, unit="seconds")
+        window = checks.number(
+            "Autoscale.scale_down_window", self.scale_down_window, 0.0, 86_400.0, unit="seconds"
+        )
+        drain = checks.number("Autoscale.drain", self.drain, 0.0, MAX_TIME, unit="seconds")
+        for name, value in (
+            ("target", target), ("min_nodes", low), ("max_nodes", high), ("interval", interval),
+            ("boot_time", boot), ("scale_down_window", window), ("drain", drain),
+        ):  # fmt: skip
+            object.__setattr__(self, name, value)
+
+
 def _check_node_and_time(event: Crash | Restart, name: str) -> None:
     node = checks.whole_number(f"{name}.node", event.node, 0, MAX_NODE)
     at = checks.number(f"{name}.at", event.at, 0.0, MAX_TIME, unit="seconds")
@@ -114,6 +241,8 @@ def _check_node_and_time(event: Crash | Restart, name: str) -> None:
 
 
 #: Event classes by the name a preset file uses for them (``type = "Crash"``).
-EVENT_TYPES: dict[str, type] = {"Crash": Crash, "Restart": Restart, "ScaleTo": ScaleTo}
+EVENT_TYPES: dict[str, type] = {
+    "Crash": Crash, "Restart": Restart, "ScaleTo": ScaleTo, "StoreOutage": StoreOutage,
+}  # fmt: skip
 
-Event = Crash | Restart | ScaleTo
+Event = Crash | Restart | ScaleTo | StoreOutage

@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import simpy
 
+#: What a node is doing, as recorded in the timeline (``status_<k>``) and ``node_changes``.
+STATUSES = ("up", "draining", "booting", "down", "removed")
+
 
 class Node:
     """One web server.
@@ -33,71 +36,79 @@ class Node:
     Attributes
     ----------
     up : bool
-        Whether it is running (the balancer sends requests only to running nodes).
+        Whether it is running and serving.
+    seen_up : bool
+        Whether the balancer believes it is up. After a crash the balancer
+        notices only after ``health_check_delay`` seconds; until then it
+        still sends requests here, and they fail.
     member : bool
         Whether it is part of the cluster now (scaling in removes nodes, scaling out adds them).
+    booting : bool
+        Whether it has joined but does not serve yet.
     draining : bool
         Whether it is leaving: it takes no new sessions but serves the ones pinned to it.
     workers : simpy.Resource
         Its worker slots; ``workers.count`` are busy, ``workers.queue`` wait.
     in_flight : dict
-        The sessions with a request at this node (served or queued), mapped to
-        their SimPy process, so that a crash can interrupt them.
+        The sessions with a request at this node (at its store call, queued
+        or served), by session number, so that a crash can fail them.
     memory : set
         The sessions whose state (login and cart) this node holds.
+    replicas : set
+        The sessions whose state this node holds as the peer copy (``state="replicated"``).
+    downs : int
+        How many times it went down (tells a late health check from a current one).
     """
 
     __slots__ = (
-        "capacity",
-        "draining",
-        "env",
-        "in_flight",
-        "index",
-        "member",
-        "memory",
-        "up",
-        "workers",
-    )
+        "booting", "capacity", "downs", "draining", "env", "in_flight", "index", "member",
+        "memory", "replicas", "seen_up", "up", "workers",
+    )  # fmt: skip
 
     def __init__(self, env: simpy.Environment, index: int, workers: int) -> None:
         self.env = env
         self.index = index
         self.capacity = workers
-        self.up = True
-        self.member = True
-        self.draining = False
+        self.up = self.seen_up = self.member = True
+        self.booting = self.draining = False
+        self.downs = 0
         self.workers = simpy.Resource(env, capacity=workers)
         self.in_flight: dict = {}
         self.memory: set = set()
+        self.replicas: set = set()
 
     @property
     def status(self) -> str:
-        """``"up"``, ``"draining"``, ``"down"`` (crashed) or ``"removed"`` (scaled in)."""
+        """One of :data:`STATUSES`."""
         if not self.member:
             return "removed"
+        if self.booting:
+            return "booting"
         if not self.up:
             return "down"
         return "draining" if self.draining else "up"
 
-    def crash(self, cause: str) -> set:
-        """Take the node down: fail what it is serving and forget what it holds.
+    def go_down(self) -> tuple[list, set, set]:
+        """Stop the node: it serves nothing and forgets everything.
 
-        Every request in flight here is interrupted with ``cause``; its
-        process records it as failed. The node gets fresh, empty worker slots,
-        so none of the failed requests occupies a slot once it is down.
+        It gets fresh, empty worker slots, so none of its failed requests
+        holds a slot once it is down.
 
         Returns
         -------
-        set
-            The sessions whose state was in this node's memory (now lost).
+        tuple
+            The sessions that had a request in flight here (their requests
+            fail), the sessions whose state was in its memory, and the
+            sessions whose peer copy it held.
         """
         self.up = False
-        for process in list(self.in_flight.values()):
-            process.interrupt(cause)
+        self.downs += 1
+        in_flight = list(self.in_flight.values())
         self.in_flight.clear()
         self.workers = simpy.Resource(self.env, capacity=self.capacity)
-        wiped, self.memory = self.memory, set()
-        return wiped
+        memory, self.memory = self.memory, set()
+        replicas, self.replicas = self.replicas, set()
+        return in_flight, memory, replicas
 
     def busy(self) -> int:
         """Requests being served now."""

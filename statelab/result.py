@@ -26,6 +26,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from statelab.node import STATUSES
+
 #: A request attempt's outcome, by the small number the model records for it.
 OUTCOMES = ("ok", "state_lost", "failed", "in_flight")
 OUTCOME_CODES = {name: code for code, name in enumerate(OUTCOMES)}
@@ -39,6 +41,8 @@ LOST_CAUSES = (
     "store_outage",
     "cookie_too_large",
 )
+
+STATUS_CODE = {name: code for code, name in enumerate(STATUSES)}
 
 REQUEST_COLUMNS = ("session", "attempt", "node", "arrival", "start", "end", "outcome")
 SESSION_COLUMNS = ("session", "start", "end", "requests", "lost_cause")
@@ -63,15 +67,20 @@ class Result:
         ``requests`` (attempts it sent), ``lost_state`` and ``lost_cause``
         (one of :data:`LOST_CAUSES`, or ``""``).
     timeline : pandas.DataFrame
-        One row a sample: ``time``, ``nodes_up``, ``nodes_draining``,
-        ``active_sessions``, ``busy``, ``queued``, ``in_system`` (busy +
-        queued, at the nodes), ``carts``, ``sessions_lost`` (cumulative) and
+        One row a sample: ``time``, ``nodes_up`` (serving, draining
+        included), ``nodes_draining``, ``nodes_booting``, ``nodes_down``,
+        ``busy``, ``queued``, ``in_system`` (busy + queued, at the nodes),
+        ``carts``, ``active_sessions``, ``sessions_lost`` (cumulative) and
         ``sessions_lost_<cause>`` for each cause, ``store_busy`` and
         ``store_queued`` (calls at the session store), then ``busy_<k>``,
-        ``queued_<k>`` and ``carts_<k>`` for every node k the cluster ever has.
+        ``queued_<k>``, ``carts_<k>`` and ``status_<k>`` (``"up"``,
+        ``"draining"``, ``"booting"``, ``"down"`` or ``"removed"``) for every
+        node k the cluster ever has.
+    autoscaler : pandas.DataFrame
+        The autoscaler's decisions, one row an interval (empty without one).
     node_changes : pandas.DataFrame
         One row each time a node changed: ``time``, ``node``, ``status``
-        (``"up"``, ``"draining"``, ``"down"`` or ``"removed"``).
+        (``"up"``, ``"draining"``, ``"booting"``, ``"down"`` or ``"removed"``).
     """
 
     def __init__(
@@ -81,12 +90,14 @@ class Result:
         sessions: list[tuple],
         timeline: list[tuple],
         node_changes: list[tuple],
+        autoscaler: list[tuple] = (),
     ) -> None:
         self.scenario = scenario
         self._request_records = requests
         self._session_records = sessions
         self._timeline_records = timeline
         self._node_changes = node_changes
+        self._autoscaler = list(autoscaler)
 
     def __repr__(self) -> str:
         return (
@@ -138,23 +149,44 @@ class Result:
     def timeline(self) -> pd.DataFrame:
         n = self.scenario.max_nodes()
         columns = [
-            "time", "nodes_up", "nodes_draining", "active_sessions", "sessions_lost",
+            "time", "active_sessions", "sessions_lost",
             *(f"sessions_lost_{cause}" for cause in LOST_CAUSES),
             "store_busy", "store_queued",
             *(f"busy_{k}" for k in range(n)),
             *(f"queued_{k}" for k in range(n)),
             *(f"carts_{k}" for k in range(n)),
+            *(f"status_{k}" for k in range(n)),
         ]  # fmt: skip
         frame = pd.DataFrame.from_records(self._timeline_records, columns=columns)
+        codes = frame[[f"status_{k}" for k in range(n)]].to_numpy()
+        totals = {
+            "nodes_up": ((codes == STATUS_CODE["up"]) | (codes == STATUS_CODE["draining"])),
+            "nodes_draining": codes == STATUS_CODE["draining"],
+            "nodes_booting": codes == STATUS_CODE["booting"],
+            "nodes_down": codes == STATUS_CODE["down"],
+        }
+        for k in range(n):
+            frame[f"status_{k}"] = pd.Categorical.from_codes(codes[:, k], categories=STATUSES)
         per_node = {
             what: frame[[f"{what}_{k}" for k in range(n)]].sum(axis=1)
             for what in ("busy", "queued", "carts")
         }
-        frame.insert(4, "busy", per_node["busy"])
-        frame.insert(5, "queued", per_node["queued"])
-        frame.insert(6, "in_system", per_node["busy"] + per_node["queued"])
-        frame.insert(7, "carts", per_node["carts"])
+        head = {name: mask.sum(axis=1) for name, mask in totals.items()}
+        head.update(
+            busy=per_node["busy"], queued=per_node["queued"],
+            in_system=per_node["busy"] + per_node["queued"], carts=per_node["carts"],
+        )  # fmt: skip
+        for position, (name, values) in enumerate(head.items(), start=1):
+            frame.insert(position, name, values)
         return frame
+
+    @cached_property
+    def autoscaler(self) -> pd.DataFrame:
+        """The autoscaler's decisions: ``time``, ``nodes`` (before), ``utilisation``
+        (over the last interval), ``desired`` and ``size`` (the nodes it set)."""
+        return pd.DataFrame.from_records(
+            self._autoscaler, columns=["time", "nodes", "utilisation", "desired", "size"]
+        )
 
     @cached_property
     def node_changes(self) -> pd.DataFrame:

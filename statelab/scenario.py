@@ -21,15 +21,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from statelab import checks
-from statelab.events import Crash, Event, Restart, ScaleTo
+from statelab.events import (
+    Autoscale,
+    Crash,
+    Event,
+    RandomFailures,
+    Restart,
+    ScaleTo,
+    StoreOutage,
+)  # fmt: skip
+from statelab.traces import Trace, load_trace
 
 BALANCERS = ("round_robin", "random", "least_connections", "two_choices")
 AFFINITIES = ("none", "sticky", "ip_hash", "consistent_hash")
-STATE_LOCATIONS = ("server", "cookie", "store")
+STATE_LOCATIONS = ("server", "cookie", "store", "replicated")
 SESSION_LENGTHS = ("fixed", "geometric", "heavy_tailed")
-
-# Names the course knows, built in a later version; refused with a message that says so.
-PLANNED_STATE_LOCATIONS = ("replicated",)
 
 #: The longest run a scenario may ask for, in simulated seconds (one week).
 MAX_DURATION = 7 * 24 * 3600.0
@@ -43,8 +49,11 @@ class Scenario:
 
     Parameters
     ----------
-    arrival_rate : float
-        New shopper sessions per second (Poisson arrivals), above 0 and at most 10,000.
+    arrival_rate : float or str
+        New shopper sessions per second (Poisson arrivals), above 0 and at most
+        10,000; or the name of a workload trace in ``data/traces/`` (or the
+        path of a trace file) whose rate changes over the run, such as
+        ``"flash_sale"``.
     requests_per_session : int
         Requests a session sends, 1 to 1,000 (``session_length="fixed"``: exactly this many).
     session_length : str
@@ -61,6 +70,13 @@ class Scenario:
         Web servers running at the start, 1 to 64, numbered 0 to ``nodes - 1``.
     workers : int
         Requests one node serves at once, 1 to 256; more wait in that node's queue.
+    health_check_delay : float
+        Seconds before the balancer notices that a node died; requests it
+        sends there meanwhile fail at once. 0 to 3,600.
+    retries : int
+        How many times a client retries a failed request, 0 to 10.
+    retry_backoff : float
+        Mean seconds (exponential) a client waits before a retry, 0 to 600.
     balancer : str
         How the load balancer picks a node: ``"round_robin"``, ``"random"``,
         ``"least_connections"`` (fewest requests in flight) or ``"two_choices"``
@@ -75,7 +91,12 @@ class Scenario:
     state : str
         Where a session's login and cart live: ``"server"`` (the memory of the
         node that served it), ``"cookie"`` (sent by the client with every
-        request) or ``"store"`` (a shared session store every request calls).
+        request), ``"store"`` (a shared session store every request calls) or
+        ``"replicated"`` (node memory, copied to a peer node after every
+        request; the balancer fails over to the peer).
+    cookie_limit : int
+        Bytes a cookie may hold, as browsers allow (4,096); a cart that grows
+        past it is lost (``"cookie_too_large"``). 1 to 1,000,000.
     cookie_bytes_per_item : int
         Bytes each cart item adds to the cookie, 1 to 100,000.
     cookie_cost_per_kb : float
@@ -84,8 +105,14 @@ class Scenario:
         Seconds one call to the session store takes once served, 0 to 60.
     store_workers : int
         Calls the session store serves at once, 1 to 1,024.
-    events : tuple of Crash, Restart and ScaleTo
+    store_persistent : bool
+        Whether the store's sessions survive a :class:`StoreOutage`.
+    events : tuple of Crash, Restart, ScaleTo and StoreOutage
         What happens to the cluster during the run.
+    failures : RandomFailures or None
+        Nodes failing and being repaired at random all along.
+    autoscale : Autoscale or None
+        The cluster resizing itself to its load.
     duration : float
         Simulated seconds; no session starts after it and unfinished requests
         are counted in flight. Above 0 and at most one week.
@@ -105,15 +132,22 @@ class Scenario:
     service_time: float = 0.2
     nodes: int = 3
     workers: int = 4
+    health_check_delay: float = 0.0
+    retries: int = 0
+    retry_backoff: float = 0.0
     balancer: str = "round_robin"
     affinity: str = "sticky"
     vnodes: int = 100
     state: str = "server"
+    cookie_limit: int = 4096
     cookie_bytes_per_item: int = 150
     cookie_cost_per_kb: float = 0.005
     store_latency: float = 0.002
     store_workers: int = 16
+    store_persistent: bool = True
     events: tuple[Event, ...] = field(default_factory=tuple)
+    failures: RandomFailures | None = None
+    autoscale: Autoscale | None = None
     duration: float = 120.0
     warmup: float = 0.0
     sample_interval: float = 1.0
@@ -121,14 +155,7 @@ class Scenario:
 
     def __post_init__(self) -> None:
         checked = {
-            "arrival_rate": checks.number(
-                "arrival_rate",
-                self.arrival_rate,
-                0.0,
-                10_000.0,
-                low_open=True,
-                unit="sessions per second",
-            ),
+            "arrival_rate": self._checked_arrival_rate(),
             "requests_per_session": checks.whole_number(
                 "requests_per_session", self.requests_per_session, 1, 1_000
             ),
@@ -141,10 +168,18 @@ class Scenario:
             ),
             "nodes": checks.whole_number("nodes", self.nodes, 1, 64),
             "workers": checks.whole_number("workers", self.workers, 1, 256),
+            "health_check_delay": checks.number(
+                "health_check_delay", self.health_check_delay, 0.0, 3_600.0, unit="seconds"
+            ),
+            "retries": checks.whole_number("retries", self.retries, 0, 10),
+            "retry_backoff": checks.number(
+                "retry_backoff", self.retry_backoff, 0.0, 600.0, unit="seconds"
+            ),
             "balancer": checks.choice("balancer", self.balancer, BALANCERS),
             "affinity": checks.choice("affinity", self.affinity, AFFINITIES),
             "vnodes": checks.whole_number("vnodes", self.vnodes, 1, 1_000),
-            "state": checks.choice("state", self.state, STATE_LOCATIONS, PLANNED_STATE_LOCATIONS),
+            "state": checks.choice("state", self.state, STATE_LOCATIONS),
+            "cookie_limit": checks.whole_number("cookie_limit", self.cookie_limit, 1, 1_000_000),
             "cookie_bytes_per_item": checks.whole_number(
                 "cookie_bytes_per_item", self.cookie_bytes_per_item, 1, 100_000
             ),
@@ -155,6 +190,9 @@ class Scenario:
                 "store_latency", self.store_latency, 0.0, 60.0, unit="seconds"
             ),
             "store_workers": checks.whole_number("store_workers", self.store_workers, 1, 1_024),
+            "store_persistent": checks.boolean("store_persistent", self.store_persistent),
+            "failures": checks.optional("failures", self.failures, RandomFailures),
+            "autoscale": checks.optional("autoscale", self.autoscale, Autoscale),
             "duration": checks.number(
                 "duration", self.duration, 0.0, MAX_DURATION, low_open=True, unit="seconds"
             ),
@@ -180,20 +218,52 @@ class Scenario:
         object.__setattr__(self, "warmup", warmup)
         object.__setattr__(self, "sample_interval", interval)
         object.__setattr__(self, "events", self._checked_events())
+        self._check_trace_covers_the_run()
+        autoscale = self.autoscale
+        if autoscale is not None and not autoscale.min_nodes <= self.nodes <= autoscale.max_nodes:
+            raise ValueError(
+                f"nodes={self.nodes} must lie within the autoscaler's range, "
+                f"Autoscale.min_nodes={autoscale.min_nodes} to "
+                f"Autoscale.max_nodes={autoscale.max_nodes}"
+            )
+
+    def _checked_arrival_rate(self) -> float | str:
+        if isinstance(self.arrival_rate, str):
+            load_trace(self.arrival_rate)  # refuses an unknown or malformed trace
+            return self.arrival_rate
+        return checks.number(
+            "arrival_rate", self.arrival_rate, 0.0, 10_000.0, low_open=True,
+            unit="sessions per second (or the name of a trace)",
+        )  # fmt: skip
+
+    def _check_trace_covers_the_run(self) -> None:
+        if isinstance(self.arrival_rate, str):
+            trace = load_trace(self.arrival_rate)
+            if trace.end < self.duration:
+                raise ValueError(
+                    f"arrival_rate={self.arrival_rate!r} is a trace of {trace.end:g} seconds, "
+                    f"shorter than duration={self.duration:g}; shorten the run to at most "
+                    f"{trace.end:g} seconds"
+                )
+
+    def trace(self) -> Trace | None:
+        """The workload trace of ``arrival_rate``, or None when the rate is a number."""
+        return load_trace(self.arrival_rate) if isinstance(self.arrival_rate, str) else None
 
     def _checked_events(self) -> tuple[Event, ...]:
         events = self.events
         if not isinstance(events, (tuple, list)):
             raise TypeError(
-                f"events must be a tuple of Crash, Restart and ScaleTo events, got {events!r} "
+                f"events must be a tuple of Crash, Restart, ScaleTo and StoreOutage events, "
+                f"got {events!r} "
                 f"({type(events).__name__})"
             )
         for index, event in enumerate(events):
             where = f"events[{index}]"
-            if not isinstance(event, (Crash, Restart, ScaleTo)):
+            if not isinstance(event, (Crash, Restart, ScaleTo, StoreOutage)):
                 raise TypeError(
-                    f"{where} must be a Crash, Restart or ScaleTo event, got {event!r} "
-                    f"({type(event).__name__})"
+                    f"{where} must be a Crash, Restart, ScaleTo or StoreOutage event, "
+                    f"got {event!r} ({type(event).__name__})"
                 )
             kind = type(event).__name__
             if event.at >= self.duration:
@@ -201,7 +271,15 @@ class Scenario:
                     f"{where}: {kind}.at={event.at:g} is not before the end of the run "
                     f"(duration={self.duration:g} seconds); it would never happen"
                 )
-            if isinstance(event, ScaleTo):
+            if isinstance(event, (ScaleTo, StoreOutage)):
+                continue
+            if self.autoscale is not None:
+                size, because = self.autoscale.max_nodes, "the autoscaler's max_nodes"
+                if event.node >= size:
+                    raise ValueError(
+                        f"{where}: {kind}.node={event.node} does not exist; with "
+                        f"{because}={size} the nodes are numbered 0 to {size - 1}"
+                    )
                 continue
             size, because = self.nodes_at(event.at, events)
             if event.node >= size:
@@ -226,7 +304,10 @@ class Scenario:
 
     def max_nodes(self) -> int:
         """The most nodes the cluster ever has (the nodes the timeline has columns for)."""
-        return max([self.nodes] + [e.nodes for e in self.events if isinstance(e, ScaleTo)])
+        sizes = [self.nodes] + [e.nodes for e in self.events if isinstance(e, ScaleTo)]
+        if self.autoscale is not None:
+            sizes.append(self.autoscale.max_nodes)
+        return max(sizes)
 
     def replace(self, **changes: object) -> Scenario:
         """Return a copy with ``changes`` applied, checked like a new scenario.
@@ -242,9 +323,14 @@ class Scenario:
     def expected_requests(self) -> float:
         """The number of requests this scenario is expected to send (its size).
 
-        ``session_length`` keeps the mean at ``requests_per_session`` whatever its shape.
+        ``session_length`` keeps the mean at ``requests_per_session`` whatever
+        its shape; retries are not counted.
         """
-        return self.arrival_rate * self.duration * self.requests_per_session
+        trace = self.trace()
+        sessions = (
+            trace.sessions_until(self.duration) if trace else self.arrival_rate * self.duration
+        )
+        return sessions * self.requests_per_session
 
     @classmethod
     def load(cls, name_or_path: str | Path) -> Scenario:

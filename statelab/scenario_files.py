@@ -13,6 +13,8 @@ tables::
     node = 1
     at = 60.0
 
+A policy is a table of its own (``[failures]`` with ``mtbf`` and ``mttr``,
+``[autoscale]`` with the fields of :class:`~statelab.events.Autoscale`).
 A field that is left out takes its default. Anything wrong with a file (empty,
 not TOML, an unknown key, a bad value) raises an error that names the file and
 the key, so a typo in a preset is found at once.
@@ -27,7 +29,7 @@ import sys
 from pathlib import Path
 
 from statelab import checks
-from statelab.events import EVENT_TYPES
+from statelab.events import EVENT_TYPES, Autoscale, RandomFailures
 from statelab.scenario import Scenario
 
 if sys.version_info >= (3, 11):
@@ -36,20 +38,29 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 
-def scenarios_folder() -> Path:
-    """The folder that holds the preset files.
+#: Scenario fields that hold a policy record, written as a TOML table of their own.
+POLICIES = {"failures": RandomFailures, "autoscale": Autoscale}
 
-    In a checkout (or an editable install) it is ``data/scenarios`` at the top
-    of the repository; an installed wheel carries a copy inside the package.
+
+def data_folder() -> Path:
+    """The folder of statelab's plain data: ``scenarios/`` (presets) and ``traces/``.
+
+    In a checkout (or an editable install) it is ``data`` at the top of the
+    repository; an installed wheel carries a copy inside the package.
     """
     package = Path(__file__).resolve().parent
-    for folder in (package.parent / "data" / "scenarios", package / "_data" / "scenarios"):
-        if folder.is_dir():
+    for folder in (package.parent / "data", package / "_data"):
+        if (folder / "scenarios").is_dir():
             return folder
     raise FileNotFoundError(
-        f"statelab cannot find its preset folder (looked in {package.parent / 'data'} "
+        f"statelab cannot find its data folder (looked in {package.parent / 'data'} "
         f"and {package / '_data'}); reinstall statelab from the repository"
     )
+
+
+def scenarios_folder() -> Path:
+    """The folder that holds the preset files."""
+    return data_folder() / "scenarios"
 
 
 def presets() -> dict[str, str]:
@@ -76,6 +87,12 @@ def load(name_or_path: str | Path) -> Scenario:
         values[key] = value
     if "events" in values:
         values["events"] = _read_events(path, values["events"])
+    for key, cls in POLICIES.items():
+        if key in values:
+            table = values[key]
+            if not isinstance(table, dict):
+                raise ValueError(f"{path}: {key} must be a [{key}] table, got {table!r}")
+            values[key] = _build(f"{path}: {key}", cls, dict(table))
     try:
         return Scenario(**values)
     except (TypeError, ValueError) as error:
@@ -88,17 +105,18 @@ def save(scenario: Scenario, path: str | Path, description: str = "") -> Path:
     if "\n" in description:
         raise ValueError("description must be a single line")
     lines = [f"description = {_toml_value(description)}"]
-    events = []
+    tables = []
     for item in dataclasses.fields(scenario):
         value = getattr(scenario, item.name)
-        if item.name == "events":
-            events = value
-            continue
-        lines.append(f"{item.name} = {_toml_value(value)}")
-    for event in events:
-        lines += ["", "[[events]]", f"type = {_toml_value(type(event).__name__)}"]
-        for item in dataclasses.fields(event):
-            lines.append(f"{item.name} = {_toml_value(getattr(event, item.name))}")
+        if item.name in POLICIES:
+            if value is not None:
+                tables += ["", f"[{item.name}]", *_toml_fields(value)]
+        elif item.name != "events":
+            lines.append(f"{item.name} = {_toml_value(value)}")
+    for event in scenario.events:
+        tables += ["", "[[events]]", f"type = {_toml_value(type(event).__name__)}"]
+        tables += _toml_fields(event)
+    lines += tables
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -149,20 +167,32 @@ def _read_events(path: Path, raw: object) -> tuple:
             raise ValueError(
                 f"{where}: type must be one of {', '.join(map(repr, EVENT_TYPES))}, got {kind!r}"
             )
-        cls = EVENT_TYPES[kind]
-        known = [f.name for f in dataclasses.fields(cls)]
-        for key in table:
-            if key not in known:
-                raise ValueError(f"{where}: " + checks.unknown_name(f"{kind} key", key, known))
-        required = [f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING]
-        missing = [key for key in required if key not in table]
-        if missing:
-            raise ValueError(f"{where}: {kind} needs {', '.join(missing)}")
-        try:
-            events.append(cls(**table))
-        except (TypeError, ValueError) as error:
-            raise type(error)(f"{where}: {error}") from None
+        events.append(_build(where, EVENT_TYPES[kind], table))
     return tuple(events)
+
+
+def _build(where: str, cls: type, table: dict):
+    """Make ``cls(**table)`` from a TOML table, naming any unknown, missing or bad key."""
+    kind = cls.__name__
+    fields = dataclasses.fields(cls)
+    known = [f.name for f in fields]
+    for key in table:
+        if key not in known:
+            raise ValueError(f"{where}: " + checks.unknown_name(f"{kind} key", key, known))
+    missing = [f.name for f in fields if f.default is dataclasses.MISSING and f.name not in table]
+    if missing:
+        raise ValueError(f"{where}: {kind} needs {', '.join(missing)}")
+    try:
+        return cls(**table)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{where}: {error}") from None
+
+
+def _toml_fields(record) -> list[str]:
+    return [
+        f"{item.name} = {_toml_value(getattr(record, item.name))}"
+        for item in dataclasses.fields(record)
+    ]
 
 
 def _toml_value(value: object) -> str:

@@ -62,8 +62,9 @@ def check_size(scenario: Scenario, limit: int | None = DEFAULT_LIMIT) -> None:
         if expected > limit:
             raise ScenarioTooLarge(
                 f"this scenario would send about {expected:,.0f} requests "
-                f"(arrival_rate {scenario.arrival_rate:g}/s x duration {scenario.duration:g} s "
-                f"x {scenario.requests_per_session} requests per session), more than the "
+                f"({expected / scenario.requests_per_session:,.0f} sessions over duration "
+                f"{scenario.duration:g} s x {scenario.requests_per_session} requests per "
+                f"session), more than the "
                 f"limit of {limit:,}. Shorten duration, lower arrival_rate or "
                 f"requests_per_session, or call simulate(scenario, limit=None) to run it anyway "
                 f"(about {expected / 80_000:,.0f} s at 80,000 requests a second)."

@@ -15,6 +15,11 @@ the bottleneck has moved to the store.
 The call is made by the node's front end while the request waits (as
 asynchronous servers do), so a request waiting for the store does not hold
 one of the node's worker slots.
+
+During a :class:`~statelab.events.StoreOutage` every call fails, including
+those it was serving or holding when it went down. A store that is not
+persistent (``store_persistent=False``) comes back empty: every session's
+cart is gone, and each shopper finds out on the next request.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ class SessionStore:
         Seconds each call takes once it is served.
     """
 
-    __slots__ = ("count", "env", "latency", "waiting", "workers")
+    __slots__ = ("callers", "count", "down", "env", "epoch", "latency", "waiting", "workers")
 
     def __init__(self, env: simpy.Environment, workers: int, latency: float) -> None:
         self.env = env
@@ -50,13 +55,24 @@ class SessionStore:
         self.latency = latency
         self.count = 0  # calls being served
         self.waiting: deque = deque()  # one event a waiting call, succeeded on its turn
+        self.callers: dict = {}  # the sessions with a call here now, by session number
+        self.down = False  # in an outage
+        self.epoch = 0  # how many times it lost its sessions (non-persistent outages)
 
-    def call(self):
-        """A SimPy process step: load one session from the store (``yield from store.call()``).
+    def call(self, session):
+        """A SimPy process step: load ``session`` from the store (``yield from store.call(s)``).
 
-        If the calling process is interrupted (its node crashed), the call is
-        withdrawn from the queue or its clerk freed, and the interrupt goes on.
+        If the calling process is interrupted (its node crashed, or the store
+        went down), the call is withdrawn from the queue or its clerk freed,
+        and the interrupt goes on.
         """
+        self.callers[session.id] = session
+        try:
+            yield from self._serve()
+        finally:
+            self.callers.pop(session.id, None)
+
+    def _serve(self):
         if self.count < self.workers:
             self.count += 1
         else:

@@ -62,15 +62,31 @@ class Workload:
     def __init__(self, scenario: Scenario) -> None:
         self._arrivals = stream(scenario.seed, "arrivals")
         self._demand = stream(scenario.seed, "demand")
-        self._rate = scenario.arrival_rate
+        self._trace = scenario.trace()
+        self._rate = self._trace.peak if self._trace else scenario.arrival_rate
         self._requests = scenario.requests_per_session
         self._length = _LENGTHS[scenario.session_length](scenario.requests_per_session)
         self._service_rate = 1.0 / scenario.service_time
         self._think_rate = 1.0 / scenario.think_time if scenario.think_time > 0 else 0.0
 
-    def next_gap(self) -> float:
-        """Seconds until the next session arrives (exponential, mean ``1 / arrival_rate``)."""
-        return self._arrivals.expovariate(self._rate)
+    def next_gap(self, now: float) -> float:
+        """Seconds from ``now`` until the next session arrives.
+
+        With a constant rate the gap is exponential with mean ``1 / arrival_rate``.
+        With a trace, candidates come at the trace's peak rate and each is kept
+        with the chance ``rate(t) / peak`` (thinning).
+        """
+        draw = self._arrivals
+        gap = draw.expovariate(self._rate)
+        trace = self._trace
+        if trace is None:
+            return gap
+        peak = self._rate
+        while draw.random() * peak > trace.rate(now + gap):
+            gap += draw.expovariate(peak)
+            if now + gap > trace.end:
+                return math.inf
+        return gap
 
     def next_session(self) -> tuple[list[float], list[float]]:
         """The demands of the next session: its service times and its think times, in seconds.

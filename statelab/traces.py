@@ -1,0 +1,147 @@
+"""Workload traces: an arrival rate that changes over the run, such as a flash sale.
+
+A trace is a plain CSV file in ``data/traces/`` with a header and units::
+
+    time_s,sessions_per_s
+    0,4.0
+    300,4.0
+    330,24.0
+
+Between two rows the rate changes in a straight line; it must cover the whole
+run. A scenario uses one by name, ``Scenario(arrival_rate="flash_sale")``,
+or by path. Arrivals then follow a Poisson process whose rate varies over
+time, drawn by *thinning*: candidates arrive at the trace's highest rate and
+each is kept with the chance ``rate(t) / highest rate``.
+
+The traces that ship with statelab are made by ``scripts/make_traces.py``
+from a documented model and seed, so they can be made again.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+COLUMNS = ("time_s", "sessions_per_s")
+MAX_RATE = 10_000.0
+
+
+@dataclass(frozen=True)
+class Trace:
+    """An arrival rate over time: ``rates[i]`` sessions a second at ``times[i]`` seconds."""
+
+    name: str
+    times: tuple[float, ...]
+    rates: tuple[float, ...]
+
+    @property
+    def end(self) -> float:
+        """The last time the trace covers, in seconds."""
+        return self.times[-1]
+
+    @property
+    def peak(self) -> float:
+        """The highest rate, in sessions a second."""
+        return max(self.rates)
+
+    def rate(self, time: float) -> float:
+        """Sessions a second at ``time`` (straight lines between the rows)."""
+        times, rates = self.times, self.rates
+        i = bisect.bisect_right(times, time)
+        if i <= 0:
+            return rates[0]
+        if i >= len(times):
+            return rates[-1]
+        t0, t1 = times[i - 1], times[i]
+        return rates[i - 1] + (rates[i] - rates[i - 1]) * (time - t0) / (t1 - t0)
+
+    def sessions_until(self, time: float) -> float:
+        """The expected number of sessions that arrive from 0 to ``time`` (the rate's integral)."""
+        total = 0.0
+        for i in range(1, len(self.times)):
+            t0, t1 = self.times[i - 1], min(self.times[i], time)
+            if t1 <= t0:
+                break
+            total += (self.rates[i - 1] + self.rate(t1)) / 2 * (t1 - t0)
+        return total
+
+
+def traces_folder() -> Path:
+    """The folder of the traces that ship with statelab."""
+    from statelab.scenario_files import data_folder
+
+    return data_folder() / "traces"
+
+
+def trace_names() -> list[str]:
+    """The names of the traces that ship with statelab."""
+    folder = traces_folder()
+    return sorted(p.stem for p in folder.glob("*.csv")) if folder.is_dir() else []
+
+
+def load_trace(name_or_path: str) -> Trace:
+    """Read a trace by name (``"flash_sale"``) or by the path of a CSV file.
+
+    Raises ``ValueError`` naming the file, the row and what is wrong.
+    """
+    path = Path(name_or_path)
+    if path.suffix != ".csv" and len(path.parts) == 1:
+        path = traces_folder() / f"{name_or_path}.csv"
+        if not path.is_file():
+            from statelab.checks import unknown_name
+
+            raise ValueError(
+                "arrival_rate: "
+                + unknown_name("trace", str(name_or_path), trace_names())
+                + "; or give a number of sessions per second"
+            )
+    elif not path.is_file():
+        raise ValueError(f"arrival_rate: no trace file at {path}")
+    path = path.resolve()
+    return _read(str(path), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _read(path: str, _mtime: int) -> Trace:
+    try:
+        with open(path, newline="", encoding="utf-8") as file:
+            rows = list(csv.reader(file))
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a text file") from None
+    if not rows:
+        raise ValueError(f"{path}: the trace is empty; it needs the header {','.join(COLUMNS)}")
+    header = tuple(cell.strip() for cell in rows[0])
+    if header != COLUMNS:
+        raise ValueError(f"{path}: the header must be {','.join(COLUMNS)}, got {','.join(header)}")
+    times, rates = [], []
+    for line, row in enumerate(rows[1:], start=2):
+        if not row:
+            continue
+        if len(row) != 2:
+            raise ValueError(f"{path}, line {line}: expected 2 values, got {len(row)}")
+        try:
+            time, rate = float(row[0]), float(row[1])
+        except ValueError:
+            raise ValueError(f"{path}, line {line}: not a number in {row}") from None
+        if not (math.isfinite(time) and math.isfinite(rate)):
+            raise ValueError(f"{path}, line {line}: {row} is not finite")
+        if not 0.0 <= rate <= MAX_RATE:
+            raise ValueError(
+                f"{path}, line {line}: sessions_per_s must be from 0 to {MAX_RATE:g}, got {rate:g}"
+            )
+        if times and time <= times[-1]:
+            raise ValueError(f"{path}, line {line}: time_s must increase, got {time:g} after "
+                             f"{times[-1]:g}")  # fmt: skip
+        if not times and time != 0.0:
+            raise ValueError(f"{path}, line {line}: the first time_s must be 0, got {time:g}")
+        times.append(time)
+        rates.append(rate)
+    if len(times) < 2:
+        raise ValueError(f"{path}: a trace needs at least two rows")
+    if max(rates) <= 0:
+        raise ValueError(f"{path}: every rate is 0; no shopper would ever arrive")
+    return Trace(Path(path).stem, tuple(times), tuple(rates))
