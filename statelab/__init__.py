@@ -11,7 +11,7 @@ The pipeline runs one way::
 """
 
 from statelab import theory
-from statelab.events import Crash, Restart, ScaleTo
+from statelab.events import Autoscale, Crash, RandomFailures, Restart, ScaleTo, StoreOutage
 from statelab.replications import Replications, replicate, sweep
 from statelab.result import Result
 from statelab.scenario import Scenario
@@ -20,13 +20,16 @@ from statelab.simulation import DEFAULT_LIMIT, ScenarioTooLarge, simulate
 
 __all__ = [
     "DEFAULT_LIMIT",
+    "Autoscale",
     "Crash",
+    "RandomFailures",
     "Replications",
     "Restart",
     "Result",
     "ScaleTo",
     "Scenario",
     "ScenarioTooLarge",
+    "StoreOutage",
     "presets",
     "replicate",
     "simulate",

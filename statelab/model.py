@@ -250,13 +250,13 @@ class ShopModel:
         live = self.live
         affinity = self.affinity
         if affinity == "sticky":
+            peer = session.peer
+            if session.home is None and peer is not None and peer.seen_up:
+                session.pinned = peer  # its node lost the cart: fail over to the copy
+                return peer
             pinned = session.pinned
             if pinned is not None and pinned.seen_up:
                 return pinned
-            peer = session.peer
-            if peer is not None and peer.seen_up:  # fail over to the copy
-                session.pinned = peer
-                return peer
             if not live:
                 return None
             session.pinned = self.balancer.pick(live)

@@ -96,6 +96,13 @@ def assert_conserved(result) -> None:
     served = requests["outcome"].isin(["ok", "state_lost"])
     assert requests.loc[served, "start"].notna().all()
     assert (requests.loc[served, "node"] >= 0).all()
+    # attempts are numbered 1, 2, ... and a retry follows only a failed attempt
+    assert ((requests["attempt"] >= 1) & (requests["attempt"] <= scenario.retries + 1)).all()
+    ordered = requests.sort_values("session", kind="stable")  # keeps time order in a session
+    before = ordered.groupby("session")[["attempt", "outcome"]].shift(1)
+    retry = ordered["attempt"] > 1
+    assert (before.loc[retry, "attempt"] == ordered.loc[retry, "attempt"] - 1).all()
+    assert (before.loc[retry, "outcome"] == "failed").all()
     # at most one request in flight per session, and only for unfinished sessions
     open_sessions = set(sessions.loc[sessions["end"].isna(), "session"])
     flying = requests.loc[in_flight, "session"]

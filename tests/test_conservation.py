@@ -12,7 +12,16 @@ from conftest import ROOT, assert_conserved
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statelab import Crash, Restart, ScaleTo, Scenario, simulate
+from statelab import (
+    Autoscale,
+    Crash,
+    RandomFailures,
+    Restart,
+    ScaleTo,
+    Scenario,
+    StoreOutage,
+    simulate,
+)  # fmt: skip
 from statelab.scenario import AFFINITIES, BALANCERS, SESSION_LENGTHS, STATE_LOCATIONS
 
 
@@ -24,14 +33,29 @@ def scenarios(draw):
     scalings = draw(
         st.lists(st.builds(ScaleTo, st.integers(1, 6), at, st.sampled_from([0.0, 3.0])), max_size=2)
     )
-    base = Scenario(nodes=nodes, duration=duration, events=tuple(scalings))
+    autoscale = draw(st.none() | st.builds(
+        Autoscale, target=st.floats(0.2, 0.9), min_nodes=st.just(1), max_nodes=st.integers(6, 8),
+        interval=st.floats(1.0, 10.0), boot_time=st.floats(0.0, 5.0),
+        scale_down_window=st.floats(0.0, 20.0), drain=st.sampled_from([0.0, 2.0]),
+    ))  # fmt: skip
+    base = Scenario(nodes=nodes, duration=duration, events=tuple(scalings), autoscale=autoscale)
     events = list(scalings)
     for kind, node, when in draw(
         st.lists(st.tuples(st.sampled_from([Crash, Restart]), st.integers(0, 5), at), max_size=4)
     ):
-        size, _ = base.nodes_at(when)
+        size = autoscale.max_nodes if autoscale else base.nodes_at(when)[0]
         events.append(kind(node % size, when))
+    events += draw(st.lists(st.builds(StoreOutage, at, st.floats(0.5, 10.0)), max_size=2))
     return Scenario(
+        failures=draw(
+            st.none() | st.builds(RandomFailures, st.floats(2.0, 50.0), st.floats(0.5, 10.0))
+        ),
+        autoscale=autoscale,
+        health_check_delay=draw(st.sampled_from([0.0, 1.0])),
+        retries=draw(st.integers(0, 3)),
+        retry_backoff=draw(st.sampled_from([0.0, 0.3])),
+        cookie_limit=draw(st.sampled_from([300, 4096])),
+        store_persistent=draw(st.booleans()),
         arrival_rate=draw(st.floats(0.2, 20.0)),
         requests_per_session=draw(st.integers(1, 8)),
         session_length=draw(st.sampled_from(SESSION_LENGTHS)),
@@ -84,6 +108,10 @@ CHECKED = [
         events=(ScaleTo(6, 20.0), ScaleTo(3, 60.0, drain=5)),
     ),
     Scenario(nodes=3, affinity="ip_hash", state="cookie", session_length="geometric", seed=6),
+    Scenario.load("random_failures"),
+    Scenario.load("autoscale_spike").replace(duration=400.0),
+    Scenario.load("store_outage"),
+    Scenario.load("replicated_crash"),
 ]
 
 

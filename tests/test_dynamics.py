@@ -1,0 +1,324 @@
+"""Failures, retries, autoscaling, replication, outages, cookie limits and traces."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from conftest import ROOT, assert_interval_covers
+
+from statelab import (
+    Autoscale,
+    Crash,
+    RandomFailures,
+    Restart,
+    ScaleTo,
+    Scenario,
+    StoreOutage,
+    simulate,
+    theory,
+)  # fmt: skip
+
+
+def failed(result):
+    requests = result.requests
+    return requests[requests["outcome"] == "failed"]
+
+
+# -- random failures -------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_availability_from_long_runs_matches_mtbf_over_mtbf_plus_mttr():
+    # 4 nodes x 20,000 s with MTBF 50 s and MTTR 10 s: about 330 failures a
+    # node. Tolerance: the 99.9% interval over 10 seeds of the up share covers
+    # 50/60 and is narrower than 0.02 on each side.
+    scenario = Scenario(
+        nodes=4, arrival_rate=0.05, requests_per_session=1, duration=20_000.0,
+        sample_interval=20.0, failures=RandomFailures(mtbf=50.0, mttr=10.0),
+    )  # fmt: skip
+    shares = []
+    for seed in range(10):
+        result = simulate(scenario.replace(seed=seed))
+        shares.append(result.up_seconds(0.0, scenario.duration) / (4 * scenario.duration))
+    assert_interval_covers(shares, theory.availability(50.0, 10.0), 0.999, 0.02)
+
+
+def test_random_failures_crash_and_repair_every_node_and_lose_carts():
+    result = simulate(Scenario.load("random_failures"))
+    changes = result.node_changes
+    for node in range(4):
+        statuses = changes.loc[changes["node"] == node, "status"].tolist()
+        assert statuses.count("down") >= 2 and statuses.count("up") >= 3
+    assert result.summary()["sessions_lost_crash"] > 0
+    timeline = result.timeline
+    assert (timeline["nodes_up"] + timeline["nodes_down"] == 4).all()
+
+
+# -- health checks and retries --------------------------------------------
+
+
+@pytest.mark.parametrize("delay", [0.0, 3.0])
+def test_without_retries_the_failed_attempts_are_the_in_flight_ones_plus_the_blind_window(delay):
+    crash_at = 50.0
+    scenario = Scenario(
+        nodes=3, state="store", affinity="none", health_check_delay=delay,
+        events=(Crash(1, crash_at),), duration=100.0,
+    )  # fmt: skip
+    result = simulate(scenario)
+    requests = result.requests
+    on_node = requests[requests["node"] == 1]
+    in_flight_at_crash = on_node[(on_node["arrival"] <= crash_at) & (on_node["end"] >= crash_at)
+                                 & (on_node["arrival"] < crash_at)]  # fmt: skip
+    blind = on_node[(on_node["arrival"] >= crash_at) & (on_node["arrival"] < crash_at + delay)]
+    expected = set(in_flight_at_crash.index) | set(blind.index)
+    assert set(failed(result).index) == expected
+    assert len(in_flight_at_crash) > 0
+    assert (len(blind) > 0) == (delay > 0)
+    assert (blind["end"] == blind["arrival"]).all()  # refused at once
+    assert not (on_node["arrival"] >= crash_at + delay).any()  # noticed: no more sent there
+
+
+def test_with_retries_and_a_store_a_crash_loses_no_session_and_every_failure_is_retried():
+    scenario = Scenario(
+        nodes=3, state="store", affinity="none", health_check_delay=5.0, retries=3,
+        retry_backoff=0.2, events=(Crash(1, 50.0),), duration=100.0,
+    )  # fmt: skip
+    result = simulate(scenario)
+    summary = result.summary()
+    assert summary["sessions_lost"] == 0 and summary["failed"] > 10
+    requests = result.requests.sort_values(["session", "arrival"], kind="stable")
+    following = requests.groupby("session")["attempt"].shift(-1)  # the session's next attempt
+    for index, attempt in failed(result).iterrows():
+        if attempt["attempt"] > scenario.retries:
+            continue
+        if math.isnan(following[index]):  # nothing after it: only when the run ended first
+            assert attempt["end"] > scenario.duration - 5.0
+        else:
+            assert following[index] == attempt["attempt"] + 1
+    # the retries rescued the shoppers: every session that finished got its last request served
+    retried = requests[requests["attempt"] > 1]
+    assert len(retried) > 0 and (retried["outcome"] != "failed").mean() > 0.5
+
+
+def test_retries_leave_a_calm_run_unchanged():
+    calm = Scenario(nodes=3)
+    assert (
+        simulate(calm).summary() == simulate(calm.replace(retries=3, retry_backoff=1.0)).summary()
+    )
+
+
+# -- autoscaling ----------------------------------------------------------
+
+
+def step_trace(tmp_path, low=2.0, high=12.0):
+    path = tmp_path / "step.csv"
+    path.write_text(
+        f"time_s,sessions_per_s\n0,{low}\n300,{low}\n301,{high}\n600,{high}\n601,{low}\n1500,{low}\n"
+    )
+    return path
+
+
+def test_the_autoscaler_follows_the_hpa_rule_and_scales_down_only_after_its_window(tmp_path):
+    policy = Autoscale(target=0.5, min_nodes=2, max_nodes=12, interval=20.0, boot_time=10.0,
+                       scale_down_window=200.0)  # fmt: skip
+    scenario = Scenario(
+        arrival_rate=str(step_trace(tmp_path)), nodes=2, workers=4, requests_per_session=4,
+        think_time=2.0, service_time=0.2, duration=1_500.0, autoscale=policy,
+    )  # fmt: skip
+    result = simulate(scenario)
+    log = result.autoscaler
+    requests = result.requests
+    assert len(log) == math.ceil(scenario.duration / policy.interval) - 1  # none at the end
+    for _, row in log.iterrows():
+        # the utilisation it acted on is the busy worker-seconds of the last interval ...
+        low, high = row["time"] - policy.interval, row["time"]
+        start = requests["start"].clip(lower=low)
+        end = requests["end"].fillna(scenario.duration).clip(upper=high)
+        busy = (end - start)[requests["start"].notna()].clip(lower=0).sum()
+        capacity = row["nodes"] * scenario.workers * policy.interval
+        assert row["utilisation"] == pytest.approx(busy / capacity, rel=1e-9, abs=1e-12)
+        # ... and its recommendation is ceil(current x utilisation / target), within the band
+        ratio = row["utilisation"] / policy.target
+        rule = row["nodes"] if abs(ratio - 1) <= 0.1 else math.ceil(row["nodes"] * ratio - 1e-9)
+        assert row["desired"] == min(max(rule, policy.min_nodes), policy.max_nodes)
+    # one interval after the step up, the cluster is resized to the recommendation
+    first_after = log[log["time"] > 301.0].iloc[1]  # the first whole interval of high load
+    assert first_after["size"] == first_after["desired"] > first_after["nodes"]
+    # new nodes boot first, then serve
+    changes = result.node_changes
+    booted = changes[(changes["status"] == "booting") & (changes["time"] == first_after["time"])]
+    assert len(booted) == first_after["desired"] - first_after["nodes"]
+    ups = changes[(changes["status"] == "up") & (changes["node"].isin(booted["node"]))]
+    assert (ups["time"] >= first_after["time"] + policy.boot_time).all() and len(ups) > 0
+    # after the load falls, it waits for the window before it scales in
+    lower = log[(log["time"] > 601.0) & (log["desired"] < log["nodes"])]
+    first_lower = lower["time"].iloc[0]
+    shrinks = log[log["size"] < log["nodes"]]
+    assert shrinks["time"].iloc[0] >= first_lower + policy.scale_down_window - policy.interval
+    for _, row in shrinks.iterrows():
+        window = log[(log["time"] >= row["time"] - policy.scale_down_window)
+                     & (log["time"] <= row["time"])]  # fmt: skip
+        assert row["size"] == window["desired"].max()
+    assert log["size"].iloc[-1] < log["size"].max()
+
+
+def test_autoscaled_scale_in_loses_sticky_carts_unless_the_nodes_drain(tmp_path):
+    policy = Autoscale(target=0.5, min_nodes=2, max_nodes=12, interval=20.0, boot_time=10.0,
+                       scale_down_window=60.0)  # fmt: skip
+    scenario = Scenario(
+        arrival_rate=str(step_trace(tmp_path)), nodes=2, workers=4, requests_per_session=4,
+        think_time=2.0, service_time=0.2, duration=1_500.0, autoscale=policy,
+    )  # fmt: skip
+    abrupt = simulate(scenario).summary()
+    drained = simulate(scenario.replace(autoscale=Autoscale(**{**policy.__dict__, "drain": 60.0})))
+    assert abrupt["sessions_lost_scale_in"] > 0
+    assert drained.summary()["sessions_lost"] == 0
+    assert (drained.timeline["nodes_draining"] > 0).any()
+
+
+# -- replicated state -----------------------------------------------------
+
+
+def test_replicated_state_survives_one_crash():
+    for affinity in ("sticky",):
+        result = simulate(Scenario(nodes=3, state="replicated", affinity=affinity,
+                                   events=(Crash(1, 60.0),)))  # fmt: skip
+        assert result.summary()["sessions_lost"] == 0
+        assert result.summary()["failed"] > 0
+    # the same crash with plain server memory loses carts
+    assert simulate(Scenario(nodes=3, events=(Crash(1, 60.0),))).summary()["sessions_lost"] > 0
+
+
+def test_replicated_state_is_lost_when_a_node_and_its_peer_die_together():
+    result = simulate(
+        Scenario(nodes=3, state="replicated", events=(Crash(1, 60.0), Crash(2, 60.0)))
+    )
+    lost = result.summary()["sessions_lost_crash"]
+    assert lost > 0
+    # only the carts of node 1 (whose peer is node 2) are gone; node 2's copies lived on node 0
+    plain = simulate(Scenario(nodes=3, events=(Crash(1, 60.0), Crash(2, 60.0)))).summary()
+    assert lost < 0.75 * plain["sessions_lost_crash"]
+
+
+def test_replicated_state_survives_crashes_one_at_a_time():
+    events = (Crash(1, 40.0), Restart(1, 50.0), Crash(2, 80.0))
+    result = simulate(Scenario(nodes=3, state="replicated", events=events))
+    assert result.summary()["sessions_lost"] == 0
+
+
+# -- store outages --------------------------------------------------------
+
+
+@pytest.mark.parametrize("persistent", [True, False])
+def test_a_store_outage_fails_exactly_the_attempts_that_needed_the_store(persistent):
+    at, length, latency = 50.0, 10.0, 0.05
+    scenario = Scenario(
+        nodes=3, state="store", affinity="none", store_latency=latency, store_workers=64,
+        store_persistent=persistent, events=(StoreOutage(at, length),), duration=100.0,
+    )  # fmt: skip
+    result = simulate(scenario)
+    requests = result.requests
+    during = (requests["arrival"] >= at) & (requests["arrival"] < at + length)
+    calling = (requests["arrival"] > at - latency) & (requests["arrival"] < at)  # in a call at `at`
+    assert set(failed(result).index) == set(requests.index[during | calling])
+    summary = result.summary()
+    if persistent:
+        assert summary["sessions_lost"] == 0
+    else:
+        assert summary["sessions_lost"] == summary["sessions_lost_store_outage"] > 0
+        lost = result.sessions[result.sessions["lost_state"]]
+        assert (lost["start"] < at).all()  # only carts that existed before the outage
+
+
+def test_a_store_outage_does_nothing_without_a_store():
+    calm = Scenario(nodes=3)
+    assert (
+        simulate(calm).summary()
+        == simulate(calm.replace(events=(StoreOutage(50.0, 10.0),))).summary()
+    )
+
+
+# -- cookie limit ---------------------------------------------------------
+
+
+def test_a_cart_past_the_cookie_limit_is_lost_and_below_it_none_is():
+    # 4096 bytes hold 27 items of 150 bytes; the 28th request's item does not
+    # fit, so the 29th request arrives without a cart.
+    limit = Scenario(state="cookie", affinity="none", think_time=0.5, arrival_rate=1.0,
+                     duration=200.0)  # fmt: skip
+    fits = simulate(limit.replace(requests_per_session=28)).summary()
+    assert fits["sessions_lost"] == 0
+    result = simulate(limit.replace(requests_per_session=30))
+    finished = result.sessions.dropna(subset=["end"])
+    assert (finished["lost_cause"] == "cookie_too_large").all() and len(finished) > 10
+    lost = result.requests[result.requests["outcome"] == "state_lost"]
+    order = result.requests.groupby("session").cumcount() + 1
+    assert set(order[lost.index]) == {29}
+
+
+# -- traces and the timeline ----------------------------------------------
+
+
+def test_arrivals_follow_the_trace():
+    scenario = Scenario(arrival_rate="flash_sale", duration=900.0, requests_per_session=1)
+    trace = scenario.trace()
+    starts = simulate(scenario).sessions["start"]
+    for low, high in [(0, 300), (330, 420), (600, 900)]:
+        expected = trace.sessions_until(high) - trace.sessions_until(low)
+        count = ((starts >= low) & (starts < high)).sum()
+        assert abs(count - expected) < 4 * math.sqrt(expected)  # Poisson: sd = sqrt(mean)
+
+
+def test_the_trace_files_are_made_again_byte_for_byte(tmp_path):
+    import runpy
+
+    module = runpy.run_path(str(ROOT / "scripts" / "make_traces.py"))
+    for path in module["write"](tmp_path):
+        assert path.read_bytes() == (ROOT / "data" / "traces" / path.name).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("", ["empty"]),
+        ("time,rate\n0,1\n", ["header must be time_s,sessions_per_s"]),
+        ("time_s,sessions_per_s\n0,1\n", ["at least two rows"]),
+        ("time_s,sessions_per_s\n0,1\n0,2\n", ["line 3", "must increase"]),
+        ("time_s,sessions_per_s\n5,1\n10,2\n", ["line 2", "first time_s must be 0"]),
+        ("time_s,sessions_per_s\n0,1\n10,-2\n", ["line 3", "from 0 to 10000"]),
+        ("time_s,sessions_per_s\n0,1\n10,lots\n", ["line 3", "not a number"]),
+        ("time_s,sessions_per_s\n0,1\n10,nan\n", ["line 3", "not finite"]),
+        ("time_s,sessions_per_s\n0,0\n10,0\n", ["every rate is 0"]),
+        ("time_s,sessions_per_s\n0,1,2\n10,1\n", ["line 2", "expected 2 values"]),
+    ],
+)
+def test_a_bad_trace_names_the_file_and_the_line(tmp_path, content, words):
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    with pytest.raises(ValueError) as caught:
+        Scenario(arrival_rate=str(path), duration=5.0)
+    for word in [*words, str(path.name)]:
+        assert word in str(caught.value)
+
+
+def test_a_trace_shorter_than_the_run_is_refused():
+    with pytest.raises(ValueError, match=r"trace of 900 seconds.*duration=1000"):
+        Scenario(arrival_rate="flash_sale", duration=1_000.0)
+
+
+def test_the_timeline_shows_every_node_s_status():
+    scenario = Scenario(
+        nodes=3, events=(Crash(0, 20.0), Restart(0, 30.0), ScaleTo(4, 40.0),
+                         ScaleTo(2, 60.0, drain=20.0)),
+        duration=100.0,
+    )  # fmt: skip
+    timeline = simulate(scenario).timeline.set_index("time")
+    assert timeline.loc[25.0, "status_0"] == "down" and timeline.loc[35.0, "status_0"] == "up"
+    assert timeline.loc[30.0, "status_3"] == "removed" and timeline.loc[45.0, "status_3"] == "up"
+    assert timeline.loc[70.0, "status_3"] == "draining" == timeline.loc[70.0, "status_2"]
+    assert timeline.loc[90.0, "status_2"] == "removed"
+    assert timeline.loc[70.0, "nodes_up"] == 4 and timeline.loc[70.0, "nodes_draining"] == 2
+    assert timeline.loc[25.0, "nodes_down"] == 1
+    assert list(np.unique(timeline["nodes_up"])) == [2, 3, 4]
