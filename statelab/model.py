@@ -73,7 +73,7 @@ class Session:
     __slots__ = (
         "arrival", "attempt", "doomed", "dropped", "epoch", "has_state", "home", "id", "items",
         "key", "lost_cause", "node", "peer", "pinned", "process", "sent", "served_from", "start",
-        "wiped",
+        "wiped", "wiped_from",
     )  # fmt: skip
 
     def __init__(self, session_id: int, start: float, key: int) -> None:
@@ -89,6 +89,7 @@ class Session:
         self.epoch = 0  # the store's epoch when it last wrote its state there
         self.dropped = False  # its cookie outgrew the limit and the browser dropped it
         self.wiped = ""  # why its state was destroyed, until the session notices
+        self.wiped_from = NO_NODE  # the node whose memory it was destroyed in
         self.pinned: Node | None = None  # the node its sticky cookie points to
         self.lost_cause = ""  # why it lost its state first ("" while it has not)
         self.node: Node | None = None  # the node of the request now in flight
@@ -138,6 +139,8 @@ class ShopModel:
         self.alive: dict[int, Session] = {}  # sessions that have started and not ended
         self.lost = 0
         self.lost_by_cause = dict.fromkeys(LOST_CAUSES, 0)
+        self.lost_from = [0] * len(self.nodes)  # carts lost that were held by each node
+        self.losses: list[tuple] = []  # (time, session, node that held the cart, cause)
         self.requests: list[tuple] = []
         self.sessions: list[tuple] = []
         self.timeline: list[tuple] = []
@@ -166,7 +169,7 @@ class ShopModel:
         self._close()
         return Result(
             scenario, self.requests, self.sessions, self.timeline, self.node_changes,
-            self.autoscaler,
+            self.autoscaler, self.losses,
         )  # fmt: skip
 
     # -- shoppers ---------------------------------------------------------
@@ -271,12 +274,18 @@ class ShopModel:
 
     # -- state ------------------------------------------------------------
 
-    def _lose(self, session: Session, cause: str) -> int:
-        """The session's state was not there: mark it lost (once) and return the outcome."""
+    def _lose(self, session: Session, cause: str, node: int = NO_NODE) -> int:
+        """The session's state was not there: mark it lost (once) and return the outcome.
+
+        ``node`` is the node whose memory held the lost cart (-1: none did).
+        """
         if not session.lost_cause:
             session.lost_cause = cause
             self.lost += 1
             self.lost_by_cause[cause] += 1
+            if node >= 0:
+                self.lost_from[node] += 1
+            self.losses.append((self.env.now, session.id, node, cause))
         return STATE_LOST
 
     def _settle_in_memory(self, session: Session, node: Node) -> int:
@@ -292,9 +301,11 @@ class ShopModel:
                 node.replicas.discard(session)
                 session.peer = None
             elif session.has_state:
-                outcome = self._lose(
-                    session, session.wiped or ("rehash" if self.hashed else "no_affinity")
-                )
+                if session.wiped:
+                    outcome = self._lose(session, session.wiped, session.wiped_from)
+                else:
+                    cause = "rehash" if self.hashed else "no_affinity"
+                    outcome = self._lose(session, cause, home.index if home else NO_NODE)
                 if session.peer is not None:
                     session.peer.replicas.discard(session)
                     session.peer = None
@@ -392,11 +403,11 @@ class ShopModel:
             session.home = None
             peer = session.peer
             if peer is None or not peer.up:
-                session.wiped = cause
+                session.wiped, session.wiped_from = cause, node.index
         for session in replicas:
             session.peer = None
             if session.home is None:
-                session.wiped = cause
+                session.wiped, session.wiped_from = cause, node.index
         delay = self.scenario.health_check_delay
         if delay and node.member:
             self.env.process(self._notice_down(node, node.downs, delay))
@@ -563,6 +574,7 @@ class ShopModel:
                 *(node.queued() for node in nodes),
                 *(len(node.memory) for node in nodes),
                 *(STATUS_CODES[node.status] for node in nodes),
+                *self.lost_from,
             )
         )
 

@@ -73,9 +73,12 @@ class Result:
         ``carts``, ``active_sessions``, ``sessions_lost`` (cumulative) and
         ``sessions_lost_<cause>`` for each cause, ``store_busy`` and
         ``store_queued`` (calls at the session store), then ``busy_<k>``,
-        ``queued_<k>``, ``carts_<k>`` and ``status_<k>`` (``"up"``,
-        ``"draining"``, ``"booting"``, ``"down"`` or ``"removed"``) for every
-        node k the cluster ever has.
+        ``queued_<k>``, ``carts_<k>``, ``status_<k>`` (``"up"``,
+        ``"draining"``, ``"booting"``, ``"down"`` or ``"removed"``) and
+        ``lost_<k>`` (carts lost so far that node k held) for every node k the
+        cluster ever has.
+    losses : pandas.DataFrame
+        One row a lost session: when it found out, from which node, and why.
     autoscaler : pandas.DataFrame
         The autoscaler's decisions, one row an interval (empty without one).
     node_changes : pandas.DataFrame
@@ -91,6 +94,7 @@ class Result:
         timeline: list[tuple],
         node_changes: list[tuple],
         autoscaler: list[tuple] = (),
+        losses: list[tuple] = (),
     ) -> None:
         self.scenario = scenario
         self._request_records = requests
@@ -98,6 +102,7 @@ class Result:
         self._timeline_records = timeline
         self._node_changes = node_changes
         self._autoscaler = list(autoscaler)
+        self._losses = list(losses)
 
     def __repr__(self) -> str:
         return (
@@ -156,6 +161,7 @@ class Result:
             *(f"queued_{k}" for k in range(n)),
             *(f"carts_{k}" for k in range(n)),
             *(f"status_{k}" for k in range(n)),
+            *(f"lost_{k}" for k in range(n)),
         ]  # fmt: skip
         frame = pd.DataFrame.from_records(self._timeline_records, columns=columns)
         codes = frame[[f"status_{k}" for k in range(n)]].to_numpy()
@@ -181,6 +187,14 @@ class Result:
         return frame
 
     @cached_property
+    def losses(self) -> pd.DataFrame:
+        """One row a lost session, when it found out: ``time``, ``session``, ``node`` (the
+        node whose memory held the cart, -1 for none) and ``cause``."""
+        return pd.DataFrame.from_records(
+            self._losses, columns=["time", "session", "node", "cause"]
+        )
+
+    @cached_property
     def autoscaler(self) -> pd.DataFrame:
         """The autoscaler's decisions: ``time``, ``nodes`` (before), ``utilisation``
         (over the last interval), ``desired`` and ``size`` (the nodes it set)."""
@@ -191,6 +205,50 @@ class Result:
     @cached_property
     def node_changes(self) -> pd.DataFrame:
         return pd.DataFrame.from_records(self._node_changes, columns=["time", "node", "status"])
+
+    def windows(self, width: float | None = None) -> pd.DataFrame:
+        """Requests served a second and latency percentiles in windows of ``width`` seconds.
+
+        By default the window is the sample interval, but at least 1/60 of the
+        run, so a plot has at most about 60 points. Requests count in the
+        window in which they ended; latency columns are NaN for a window in
+        which none was served.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``time`` (the window's end), ``throughput`` (served requests a
+            second), ``failed`` (failed attempts a second), ``latency_p50``,
+            ``latency_p95``, ``latency_p99`` (seconds).
+        """
+        duration = self.scenario.duration
+        if width is None:
+            width = max(self.scenario.sample_interval, duration / 60)
+        if not width > 0:
+            raise ValueError(f"width must be above 0 seconds, got {width}")
+        count = max(1, math.ceil(duration / width - 1e-9))
+        r = self._request_arrays
+        done = ~np.isnan(r["end"])
+        bins = np.minimum((r["end"][done] / width).astype(int), count - 1)
+        outcome = r["outcome"][done]
+        latency = r["end"][done] - r["arrival"][done]
+        served = outcome <= OUTCOME_CODES["state_lost"]
+        frame = pd.DataFrame({"bin": bins[served], "latency": latency[served]})
+        quantiles = frame.groupby("bin")["latency"].quantile([0.5, 0.95, 0.99]).unstack()
+        quantiles = quantiles.reindex(range(count))
+        ends = np.minimum((np.arange(count) + 1) * width, duration)
+        spans = ends - np.arange(count) * width
+        return pd.DataFrame(
+            {
+                "time": ends,
+                "throughput": np.bincount(bins[served], minlength=count) / spans,
+                "failed": np.bincount(bins[outcome == OUTCOME_CODES["failed"]],
+                                      minlength=count) / spans,
+                "latency_p50": quantiles[0.5].to_numpy(),
+                "latency_p95": quantiles[0.95].to_numpy(),
+                "latency_p99": quantiles[0.99].to_numpy(),
+            }
+        )  # fmt: skip
 
     def active_at(self, time: float) -> pd.DataFrame:
         """The sessions active at ``time`` seconds: started at or before it, not yet ended.

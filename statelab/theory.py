@@ -146,3 +146,63 @@ def _check_sizes(*sizes: int) -> None:
     for size in sizes:
         if size < 1:
             raise ValueError(f"a cluster has at least 1 node, got {size}")
+
+
+def mmc_latency_density(t: float, arrival_rate: float, service_time: float, servers: int) -> float:
+    """Density of the time in system of an M/M/c queue at ``t`` seconds.
+
+    With probability 1 - C a request is served at once (time in system is
+    exponential with rate mu); otherwise it first waits an exponential time
+    with rate c mu - lambda, then is served.
+    """
+    waiting = erlang_c(arrival_rate, service_time, servers)
+    mu = 1.0 / service_time
+    drain = servers * mu - arrival_rate  # the rate at which a queue empties
+    served = mu * math.exp(-mu * t)
+    if abs(drain - mu) < 1e-12:
+        queued = mu * mu * t * math.exp(-mu * t)  # Erlang-2
+    else:
+        queued = drain * mu / (mu - drain) * (math.exp(-drain * t) - math.exp(-mu * t))
+    return (1.0 - waiting) * served + waiting * queued
+
+
+def expected_lost_share(scenario) -> float | None:
+    """Share of the sessions active at the scenario's first event that theory says it loses.
+
+    Defined for a scenario with one Crash or ScaleTo event (and no random
+    failures, autoscaling or store outage): the course's moments. None where
+    no closed form applies.
+
+    - state in a cookie or a store: nothing is lost (0);
+    - a crash of 1 of N nodes: sticky or consistent hashing 1/N, modulo
+      (``ip_hash``) (N-1)/N, replicated state 0;
+    - scaling from N to M nodes: sticky 0 when growing and (N-M)/N when
+      shrinking abruptly (0 with a drain longer than the sessions),
+      ``ip_hash`` :func:`remapped_modulo`, ``consistent_hash``
+      :func:`remapped_consistent`.
+    """
+    from statelab.events import Crash, ScaleTo
+
+    events = scenario.events
+    if (
+        len(events) != 1 or scenario.failures is not None or scenario.autoscale is not None
+        or not isinstance(events[0], (Crash, ScaleTo)) or scenario.affinity == "none"
+    ):  # fmt: skip
+        return None
+    if scenario.state in ("cookie", "store"):
+        return 0.0
+    event, n = events[0], scenario.nodes
+    if isinstance(event, Crash):
+        if scenario.state == "replicated":
+            return 0.0 if n > 1 else 1.0
+        if scenario.affinity == "ip_hash":
+            return remapped_modulo(n, n - 1) if n > 1 else 1.0
+        return sticky_lost_on_crash(n)
+    m = event.nodes
+    if scenario.affinity == "ip_hash":
+        return remapped_modulo(n, m)
+    if scenario.affinity == "consistent_hash":
+        return remapped_consistent(n, m)
+    if m >= n or event.drain > 0:
+        return 0.0 if m >= n else None
+    return (n - m) / n
