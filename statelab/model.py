@@ -232,10 +232,15 @@ class ShopModel:
         try:
             if store is not None:
                 yield from store.call(session)
-            with node.workers.request() as slot:
-                yield slot
-                start = session.served_from = env.now
+            slots = node.workers
+            yield from slots.take()
+            start = session.served_from = env.now
+            try:
                 yield env.timeout(service + self.cookie_cost * session.items)
+            except simpy.Interrupt:
+                slots.give_back()
+                raise
+            slots.give_back()
         except simpy.Interrupt:
             session.doomed = False
             node.in_flight.pop(session.id, None)

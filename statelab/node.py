@@ -2,7 +2,7 @@
 
 A node is like a shop counter with ``workers`` clerks: a request that finds a
 clerk free is served at once, the others wait in the node's queue in arrival
-order. The clerks are a ``simpy.Resource`` of that capacity.
+order (see :mod:`statelab.slots`).
 
 With ``state="server"`` the node also *remembers*: the sessions it has served
 keep their login and cart in its memory (:attr:`Node.memory`). That memory
@@ -16,6 +16,8 @@ request.
 from __future__ import annotations
 
 import simpy
+
+from statelab.slots import Slots
 
 #: What a node is doing, as recorded in the timeline (``status_<k>``) and ``node_changes``.
 STATUSES = ("up", "draining", "booting", "down", "removed")
@@ -47,8 +49,8 @@ class Node:
         Whether it has joined but does not serve yet.
     draining : bool
         Whether it is leaving: it takes no new sessions but serves the ones pinned to it.
-    workers : simpy.Resource
-        Its worker slots; ``workers.count`` are busy, ``workers.queue`` wait.
+    workers : Slots
+        Its worker slots; ``workers.count`` are busy, ``workers.waiting`` wait.
     in_flight : dict
         The sessions with a request at this node (at its store call, queued
         or served), by session number, so that a crash can fail them.
@@ -72,7 +74,7 @@ class Node:
         self.up = self.seen_up = self.member = True
         self.booting = self.draining = False
         self.downs = 0
-        self.workers = simpy.Resource(env, capacity=workers)
+        self.workers = Slots(env, workers)
         self.in_flight: dict = {}
         self.memory: set = set()
         self.replicas: set = set()
@@ -105,7 +107,7 @@ class Node:
         self.downs += 1
         in_flight = list(self.in_flight.values())
         self.in_flight.clear()
-        self.workers = simpy.Resource(self.env, capacity=self.capacity)
+        self.workers = Slots(self.env, self.capacity)
         memory, self.memory = self.memory, set()
         replicas, self.replicas = self.replicas, set()
         return in_flight, memory, replicas
@@ -116,4 +118,4 @@ class Node:
 
     def queued(self) -> int:
         """Requests waiting for a worker now."""
-        return len(self.workers.queue)
+        return len(self.workers.waiting)

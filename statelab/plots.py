@@ -161,9 +161,7 @@ class ClusterView:
             busy.set_height(0.26 * row[f"busy_{k}"] / workers)
             queue.set_height(0.26 * min(row[f"queued_{k}"] / workers, 1.0))
             slot["label"].set_text(
-                f"node {k}\n{'' if status == 'up' else status}\n"
-                f"{row[f'busy_{k}']}/{workers} busy\nqueue {row[f'queued_{k}']}\n"
-                f"carts {row[f'carts_{k}']}"
+                f"node {k}{'' if status == 'up' else ' ' + status}\ncarts {row[f'carts_{k}']}"
             )
             slot["label"].set_color(DEAD if status == "down" else "black")
             lost = row[f"lost_{k}"]
@@ -193,8 +191,9 @@ class ClusterView:
 def cluster_view(result: Result, time: float | None = None, ax: Axes | None = None) -> Axes:
     """Draw the cluster at ``time`` seconds (default: the end of the run).
 
-    The balancer on top, one box a node (its busy workers as a solid bar,
-    its queue hatched, the carts it holds written under its name), dead nodes
+    The balancer on top, one box a node (its busy workers as a solid bar
+    filling the box when all are busy, its queue hatched, filling the box at
+    one waiting request a worker; the carts it holds under its name), dead nodes
     grey, booting ones dotted, draining ones dashed, the session store below
     when there is one, and the carts lost from each node in red under it.
     """

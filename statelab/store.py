@@ -24,18 +24,13 @@ cart is gone, and each shopper finds out on the next request.
 
 from __future__ import annotations
 
-from collections import deque
-
 import simpy
+
+from statelab.slots import Slots
 
 
 class SessionStore:
     """The shared store every node calls once per request.
-
-    Its clerks are counted by hand rather than with a ``simpy.Resource``: a
-    call that finds a clerk free costs one SimPy event (its latency) instead
-    of three, which keeps a stateless shop nearly as fast to simulate as a
-    stateful one. Waiting calls are served first come, first served.
 
     Parameters
     ----------
@@ -47,14 +42,12 @@ class SessionStore:
         Seconds each call takes once it is served.
     """
 
-    __slots__ = ("callers", "count", "down", "env", "epoch", "latency", "waiting", "workers")
+    __slots__ = ("callers", "clerks", "down", "env", "epoch", "latency")
 
     def __init__(self, env: simpy.Environment, workers: int, latency: float) -> None:
         self.env = env
-        self.workers = workers
+        self.clerks = Slots(env, workers)
         self.latency = latency
-        self.count = 0  # calls being served
-        self.waiting: deque = deque()  # one event a waiting call, succeeded on its turn
         self.callers: dict = {}  # the sessions with a call here now, by session number
         self.down = False  # in an outage
         self.epoch = 0  # how many times it lost its sessions (non-persistent outages)
@@ -63,47 +56,26 @@ class SessionStore:
         """A SimPy process step: load ``session`` from the store (``yield from store.call(s)``).
 
         If the calling process is interrupted (its node crashed, or the store
-        went down), the call is withdrawn from the queue or its clerk freed,
-        and the interrupt goes on.
+        went down), the call leaves the line or frees its clerk, and the
+        interrupt goes on.
         """
         self.callers[session.id] = session
         try:
-            yield from self._serve()
+            clerks = self.clerks
+            yield from clerks.take()
+            try:
+                yield self.env.timeout(self.latency)
+            except simpy.Interrupt:
+                clerks.give_back()
+                raise
+            clerks.give_back()
         finally:
             self.callers.pop(session.id, None)
 
-    def _serve(self):
-        if self.count < self.workers:
-            self.count += 1
-        else:
-            turn = self.env.event()
-            self.waiting.append(turn)
-            try:
-                yield turn
-            except simpy.Interrupt:
-                if turn.triggered:  # a clerk was handed over just now: pass it on
-                    self._next()
-                else:
-                    self.waiting.remove(turn)
-                raise
-        try:
-            yield self.env.timeout(self.latency)
-        except simpy.Interrupt:
-            self._next()
-            raise
-        self._next()
-
-    def _next(self) -> None:
-        """A clerk is free: hand it to the first waiting call, if any."""
-        if self.waiting:
-            self.waiting.popleft().succeed()
-        else:
-            self.count -= 1
-
     def busy(self) -> int:
         """Calls being served now."""
-        return self.count
+        return self.clerks.count
 
     def queued(self) -> int:
         """Calls waiting for the store now."""
-        return len(self.waiting)
+        return len(self.clerks.waiting)
