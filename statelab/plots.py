@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -94,7 +95,26 @@ class ClusterView:
         self._animated = animated
         for artist in self.artists:
             artist.set_animated(animated)
+        self.bind(result)
         self.show(0)
+
+    def fits(self, result: Result) -> bool:
+        """Whether this view's layout (nodes, balancer label, store) can show ``result`` too."""
+        old, new = self.result.scenario, result.scenario
+        return (old.max_nodes(), old.affinity, old.state == "store") == (
+            new.max_nodes(),
+            new.affinity,
+            new.state == "store",
+        )
+
+    def bind(self, result: Result) -> None:
+        """Show ``result`` from now on (its layout must fit, see :meth:`fits`)."""
+        self.result = result
+        timeline = result.timeline
+        self._columns = {name: timeline[name].to_numpy() for name in timeline.columns
+                         if not name.startswith("status_")}  # fmt: skip
+        self._status = [timeline[f"status_{k}"].astype(str).to_numpy() for k in range(self.n)]
+        self._workers = result.scenario.workers
 
     def _layout(self, result: Result) -> None:
         ax = self.ax
@@ -102,12 +122,13 @@ class ClusterView:
         n = scenario.max_nodes()
         self.n = n
         width = 0.9 / n
-        size = max(6.0, 11.0 - 0.4 * n)
+        base = float(matplotlib.rcParams["font.size"])
+        size = base * (1.1 if n <= 4 else 0.95 if n <= 8 else 0.8)
         self._label_size = size
         ax.add_patch(FancyBboxPatch((0.3, 0.84), 0.4, 0.08, boxstyle="round,pad=0.005",
                                     facecolor="#F2F2F2", edgecolor="#555555"))  # fmt: skip
         ax.text(0.5, 0.88, f"load balancer · {scenario.affinity.replace('_', ' ')}",
-                ha="center", va="center", fontsize=size + 1)  # fmt: skip
+                ha="center", va="center", fontsize=base * 1.1)  # fmt: skip
         self.links = LineCollection([], linewidths=1.0, colors="#999999")
         ax.add_collection(self.links)
         self.artists.append(self.links)
@@ -127,28 +148,27 @@ class ClusterView:
             self.slots.append({"x": x + width / 2, "box": box, "busy": busy, "queue": queue,
                                "label": label, "lost": lost})  # fmt: skip
             self.artists += [box, busy, queue, label, lost]
-        (self.lost_marks,) = ax.plot([], [], linestyle="none", marker="X", markersize=size + 5,
+        (self.lost_marks,) = ax.plot([], [], linestyle="none", marker="X", markersize=base * 1.4,
                                      color=LOST)  # fmt: skip
         self.artists.append(self.lost_marks)
         self.store = None
         if scenario.state == "store":
-            ax.add_patch(FancyBboxPatch((0.3, 0.0), 0.4, 0.06, boxstyle="round,pad=0.005",
+            ax.add_patch(FancyBboxPatch((0.2, 0.0), 0.6, 0.06, boxstyle="round,pad=0.005",
                                         facecolor="#F2F2F2", edgecolor="#555555"))  # fmt: skip
-            self.store = ax.text(0.5, 0.03, "", ha="center", va="center", fontsize=size)
+            self.store = ax.text(0.5, 0.03, "", ha="center", va="center", fontsize=base)
             self.artists.append(self.store)
-        self.title = ax.text(0.0, 1.0, "", ha="left", va="top", fontsize=size + 2,
+        self.title = ax.text(0.0, 1.0, "", ha="left", va="top", fontsize=base * 1.2,
                              transform=ax.transAxes, fontweight="bold")  # fmt: skip
         self.artists.append(self.title)
 
     def show(self, index: int) -> list:
         """Show the cluster at timeline row ``index``; return the artists that changed."""
-        timeline = self.result.timeline
-        index = int(min(max(index, 0), len(timeline) - 1))
-        row = timeline.iloc[index]
-        workers = self.result.scenario.workers
+        columns = self._columns
+        index = int(min(max(index, 0), len(columns["time"]) - 1))
+        workers = self._workers
         segments, colours, marks = [], [], []
         for k, slot in enumerate(self.slots):
-            status = row[f"status_{k}"]
+            status = self._status[k][index]
             visible = status != "removed"
             box, busy, queue = slot["box"], slot["busy"], slot["queue"]
             for artist in (box, busy, queue, slot["label"]):
@@ -158,13 +178,14 @@ class ClusterView:
             box.set_facecolor("#EEEEEE" if status == "down" else "none")
             box.set_linestyle("--" if status == "draining" else "-")
             box.set_hatch(".." if status == "booting" else None)
-            busy.set_height(0.26 * row[f"busy_{k}"] / workers)
-            queue.set_height(0.26 * min(row[f"queued_{k}"] / workers, 1.0))
+            busy.set_height(0.26 * columns[f"busy_{k}"][index] / workers)
+            queue.set_height(0.26 * min(columns[f"queued_{k}"][index] / workers, 1.0))
             slot["label"].set_text(
-                f"node {k}{'' if status == 'up' else ' ' + status}\ncarts {row[f'carts_{k}']}"
+                f"node {k}{'' if status == 'up' else ' ' + status}\n"
+                f"carts {columns[f'carts_{k}'][index]}"
             )
             slot["label"].set_color(DEAD if status == "down" else "black")
-            lost = row[f"lost_{k}"]
+            lost = columns[f"lost_{k}"][index]
             slot["lost"].set_text(f"{lost} lost" if lost else "")
             if lost:
                 marks.append((slot["x"], 0.165))
@@ -176,12 +197,13 @@ class ClusterView:
         self.lost_marks.set_data([m[0] for m in marks], [m[1] for m in marks])
         if self.store is not None:
             self.store.set_text(
-                f"session store · busy {row['store_busy']} · queue {row['store_queued']}"
+                f"session store · busy {columns['store_busy'][index]} · "
+                f"queue {columns['store_queued'][index]}"
             )
-        lost = row["sessions_lost"]
+        lost, up = columns["sessions_lost"][index], columns["nodes_up"][index]
         self.title.set_text(
-            f"t = {row['time']:.0f} s · {row['nodes_up']} node"
-            f"{'s' if row['nodes_up'] != 1 else ''} up · {row['active_sessions']} shoppers · "
+            f"t = {columns['time'][index]:.0f} s · {up} node{'s' if up != 1 else ''} up · "
+            f"{columns['active_sessions'][index]} shoppers · "
             + (f"{lost} carts lost" if lost else "no cart lost")
         )
         self.title.set_color(LOST if lost else "black")
@@ -444,8 +466,11 @@ def difference(first, second) -> tuple[str, str]:
     """Short labels for two scenarios: the fields in which they differ."""
     import dataclasses
 
-    changed = [f.name for f in dataclasses.fields(first)
-               if getattr(first, f.name) != getattr(second, f.name) and f.name != "events"]
+    changed = [
+        f.name
+        for f in dataclasses.fields(first)
+        if getattr(first, f.name) != getattr(second, f.name) and f.name != "events"
+    ]
     if not changed:
         return ("first", "second")
 

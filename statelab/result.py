@@ -190,9 +190,7 @@ class Result:
     def losses(self) -> pd.DataFrame:
         """One row a lost session, when it found out: ``time``, ``session``, ``node`` (the
         node whose memory held the cart, -1 for none) and ``cause``."""
-        return pd.DataFrame.from_records(
-            self._losses, columns=["time", "session", "node", "cause"]
-        )
+        return pd.DataFrame.from_records(self._losses, columns=["time", "session", "node", "cause"])
 
     @cached_property
     def autoscaler(self) -> pd.DataFrame:

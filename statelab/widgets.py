@@ -30,10 +30,13 @@ from __future__ import annotations
 import asyncio
 import html
 import io
+import math
 from collections.abc import Callable
 
 import ipywidgets as widgets
 import matplotlib
+import matplotlib.image
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -115,19 +118,21 @@ class _OverTime:
 
     def __init__(
         self, ax, series: dict[str, dict], ylabel: str, xlabel: str = "", *,
-        label_moments: bool = True,
+        label_moments: bool = True, legend_at: str = "upper left",
     ) -> None:  # fmt: skip
         self.ax = ax
         self.lines = {name: ax.plot([], [], label=name.replace("_", " "), **style)[0]
                       for name, style in series.items()}  # fmt: skip
         self.marks: list = []
         self.label_moments = label_moments
+        self.legend_at = legend_at
         ax.set_ylabel(ylabel)
         ax.set_xlabel(xlabel)
         ax.locator_params(axis="both", nbins=5)
         self.cursor = ax.axvline(0, color="#333333", linewidth=1)
 
-    def update(self, result: Result, data: dict, title: str, colour: str, top: float) -> None:
+    def update(self, result: Result, data: dict, title: str, colour: str, top: float) -> bool:
+        """Show a new run; return whether the axes' limits changed (a full draw is needed)."""
         ax = self.ax
         for name, line in self.lines.items():
             x, y = data.get(name, ([], []))
@@ -135,7 +140,6 @@ class _OverTime:
             line.set_visible(len(x) > 0)
         for mark in self.marks:
             mark.remove()
-        self.marks = []
         before = set(ax.lines) | set(ax.texts) | set(ax.patches)
         plots.mark_moments(result, ax, labels=self.label_moments)
         self.marks = [a for a in (*ax.lines, *ax.texts, *ax.patches) if a not in before]
@@ -143,10 +147,41 @@ class _OverTime:
         if ax.get_legend() is not None:
             ax.get_legend().remove()
         if visible:
-            ax.legend(handles=visible, loc="upper left", fontsize="small", frameon=False)
+            ax.legend(handles=visible, loc=self.legend_at, fontsize="small", frameon=False,
+                      ncols=len(visible) if self.legend_at == "upper right" else 1)  # fmt: skip
         ax.set_title(title, loc="left", color=colour)
-        ax.set_xlim(0, result.scenario.duration)
-        ax.set_ylim(0, top)
+        limits = ((0.0, result.scenario.duration), (0.0, nice_ceiling(top)))
+        changed = limits != (ax.get_xlim(), ax.get_ylim())
+        if changed:
+            ax.set_xlim(*limits[0])
+            ax.set_ylim(*limits[1])
+        return changed
+
+    def moving(self) -> list:
+        """The artists that change from run to run while the axes stay (drawn by blitting)."""
+        legend = self.ax.get_legend()
+        return [
+            *self.lines.values(),
+            *self.marks,
+            self.ax.title,
+            self.cursor,
+            *([legend] if legend is not None else []),
+        ]
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 5, 10, 20, 50, ... (times a power of ten) at or above ``value``.
+
+    Axis limits that move in such steps stay put for most control changes,
+    so the axes need not be drawn again.
+    """
+    if not value > 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(value))
+    for step in (1.0, 2.0, 5.0, 10.0):
+        if step * power >= value * (1 - 1e-12):
+            return step * power
+    return 10.0 * power  # pragma: no cover - the loop always returns
 
 
 class _Dashboard:
@@ -180,6 +215,7 @@ class _Dashboard:
         self._shown = -1
         self._scheduled = False
         self.updates = 0  # how many times the figure was redrawn for a new run
+        self.full_draws = 0  # how many of those drew the whole figure (the others blitted)
         self._cursors: list = []
         self._clusters: list = []
 
@@ -211,9 +247,13 @@ class _Dashboard:
 
     def _push_image(self) -> None:
         if isinstance(self._view, widgets.Image):
-            buffer = io.BytesIO()
-            self.canvas.print_png(buffer)
-            self._view.value = buffer.getvalue()
+            self._view.value = self.png()
+
+    def png(self) -> bytes:
+        """What the figure shows now, as PNG bytes (moving artists included)."""
+        buffer = io.BytesIO()
+        matplotlib.image.imsave(buffer, np.asarray(self.canvas.buffer_rgba()), format="png")
+        return buffer.getvalue()
 
     # -- the update loop --------------------------------------------------
 
@@ -246,8 +286,7 @@ class _Dashboard:
             results = [self._simulate(s, limit=self._limit) for s in scenarios]
         except (ValueError, TypeError) as error:  # a bad combination: say so, keep the last run
             self.message.value = (
-                "<div style='color:#B00020'><b>Not run:</b> "
-                f"{html.escape(str(error))}</div>"
+                f"<div style='color:#B00020'><b>Not run:</b> {html.escape(str(error))}</div>"
             )
             self._shown = generation
             return
@@ -536,7 +575,7 @@ class Lab(_Dashboard):
                 {"p50": {"color": plots.PALETTE[0], "linestyle": ":"},
                  "p95": {"color": plots.PALETTE[0]},
                  "p99": {"color": plots.PALETTE[0], "linestyle": "--"}},
-                "latency (s)", "time (s)", label_moments=False,
+                "latency (s)", "time (s)", label_moments=False, legend_at="upper right",
             )  # fmt: skip
             self.ax_lost.tick_params(labelbottom=False)
             self._cursors = [self._lost_panel.cursor, self._latency_panel.cursor]
@@ -545,11 +584,18 @@ class Lab(_Dashboard):
         (self.scenario,), (self.result,) = scenarios, results
         result = self.result
         with matplotlib.rc_context(self._rc):
-            self.ax_cluster.clear()
-            cluster = plots.ClusterView(result, self.ax_cluster)
+            full = not self.updates
+            if self._clusters and self._clusters[0].fits(result):
+                cluster = self._clusters[0]
+                cluster.bind(result)
+            else:
+                self.ax_cluster.clear()
+                cluster = plots.ClusterView(result, self.ax_cluster)
+                full = True
             self._clusters = [cluster]
-            self._update_panels(result)
-            self._animate([*cluster.artists, *self._cursors])
+            full = self._update_panels(result) or full
+            self._animate([*cluster.artists, *self._lost_panel.moving(),
+                           *self._latency_panel.moving()])  # fmt: skip
             samples = len(result.timeline)
             keep = getattr(self, "_time_index", samples - 1)
             self._reset_time(samples, keep if self.updates else None)
@@ -558,10 +604,15 @@ class Lab(_Dashboard):
             for cursor in self._cursors:
                 cursor.set_xdata([time, time])
             self.time_label.value = f"t = {time:.0f} s"
-        self._draw()
+            self.full_draws += full
+            if full or self._blitter.background is None:
+                self._draw()
+            else:
+                self._blitter.update()
+                self._push_image()
         self.readout.value = readout_html(result)
 
-    def _update_panels(self, result: Result) -> None:
+    def _update_panels(self, result: Result) -> bool:
         timeline = result.timeline
         times = timeline["time"].to_numpy()
         lost = {}
@@ -570,7 +621,7 @@ class Lab(_Dashboard):
             if counts[-1]:
                 lost[cause] = (times, counts)
         total = int(timeline["sessions_lost"].iloc[-1])
-        self._lost_panel.update(
+        changed = self._lost_panel.update(
             result, lost,
             f"{total} of {len(result._session_records)} shoppers lost their cart" if total
             else "No shopper lost a cart",
@@ -582,11 +633,12 @@ class Lab(_Dashboard):
                    for name in ("p50", "p95", "p99")}  # fmt: skip
         peak = float(windows["latency_p99"].max())
         p95 = float(windows["latency_p95"].max())
-        self._latency_panel.update(
+        changed |= self._latency_panel.update(
             result, latency,
             f"p95 latency peaks at {p95:.2f} s" if p95 == p95 else "No request served",
             "black", max(0.5, peak * 1.1) if peak == peak else 1.0,
         )  # fmt: skip
+        return changed
 
     def _make_layout(self) -> widgets.Widget:
         c = self.controls
