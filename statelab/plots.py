@@ -357,8 +357,9 @@ def load_by_node(result: Result, ax: Axes | None = None) -> Axes:
     shares = result.work_by_node()
     nodes = shares.index.to_numpy()
     ax.bar(nodes, shares.to_numpy(), color=[node_colour(k) for k in nodes])
-    even = 1.0 / max(1, int((shares > 0).sum()))
-    ax.axhline(even, label=f"even share 1/{int(round(1 / even))}", **THEORY_STYLE)
+    serving = max(1, int((shares > 0).sum()))
+    even = 1.0 / serving
+    ax.axhline(even, label=f"even share 1/{serving}", **THEORY_STYLE)
     hottest = int(shares.idxmax())
     ax.set_title(f"Node {hottest} did {shares.max() / even:.2f}x its even share of the work",
                  loc="left")  # fmt: skip

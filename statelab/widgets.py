@@ -32,6 +32,7 @@ import html
 import io
 import math
 from collections.abc import Callable
+from typing import ClassVar
 
 import ipywidgets as widgets
 import matplotlib
@@ -677,8 +678,10 @@ class Compare(_Dashboard):
         Its value on the left and on the right.
     """
 
-    choices = {"state": STATE_LOCATIONS, "affinity": AFFINITIES, "balancer": BALANCERS,
-               "nodes": tuple(range(1, 13))}  # fmt: skip
+    choices: ClassVar[dict[str, tuple]] = {
+        "state": STATE_LOCATIONS, "affinity": AFFINITIES, "balancer": BALANCERS,
+        "nodes": tuple(range(1, 13)),
+    }  # fmt: skip
     figure_size = (11.0, 6.0)
     presenter_size = (14.0, 7.6)
 
