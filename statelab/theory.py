@@ -186,11 +186,13 @@ def expected_lost_share(scenario) -> float | None:
     events = scenario.events
     if (
         len(events) != 1 or scenario.failures is not None or scenario.autoscale is not None
-        or not isinstance(events[0], (Crash, ScaleTo)) or scenario.affinity == "none"
+        or not isinstance(events[0], (Crash, ScaleTo))
     ):  # fmt: skip
         return None
     if scenario.state in ("cookie", "store"):
         return 0.0
+    if scenario.affinity == "none":
+        return None  # without affinity the carts are lost before any event
     event, n = events[0], scenario.nodes
     if isinstance(event, Crash):
         if scenario.state == "replicated":

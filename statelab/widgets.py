@@ -131,6 +131,8 @@ class _OverTime:
         ax.set_xlabel(xlabel)
         ax.locator_params(axis="both", nbins=5)
         self.cursor = ax.axvline(0, color="#333333", linewidth=1)
+        self.title = ax.text(0.0, 1.03, "", transform=ax.transAxes, ha="left", va="bottom",
+                             fontsize="medium")  # fmt: skip
 
     def update(self, result: Result, data: dict, title: str, colour: str, top: float) -> bool:
         """Show a new run; return whether the axes' limits changed (a full draw is needed)."""
@@ -150,7 +152,8 @@ class _OverTime:
         if visible:
             ax.legend(handles=visible, loc=self.legend_at, fontsize="small", frameon=False,
                       ncols=len(visible) if self.legend_at == "upper right" else 1)  # fmt: skip
-        ax.set_title(title, loc="left", color=colour)
+        self.title.set_text(title)
+        self.title.set_color(colour)
         limits = ((0.0, result.scenario.duration), (0.0, nice_ceiling(top)))
         changed = limits != (ax.get_xlim(), ax.get_ylim())
         if changed:
@@ -164,7 +167,7 @@ class _OverTime:
         return [
             *self.lines.values(),
             *self.marks,
-            self.ax.title,
+            self.title,
             self.cursor,
             *([legend] if legend is not None else []),
         ]
@@ -391,11 +394,11 @@ class Lab(_Dashboard):
         self._moments: list = []
         self.controls = self._make_controls()
         self._sync_controls(self._base)
+        self.controls["nodes"].observe(self._nodes_changed, names="value")  # before _changed
         for name, control in self.controls.items():
             if name != "preset":
                 control.observe(self._changed, names="value")
         self.controls["preset"].observe(self._preset_chosen, names="value")
-        self.controls["nodes"].observe(self._nodes_changed, names="value")
         self._layout_figure()
         self.widget = self._make_layout()
         self._changed()
