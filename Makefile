@@ -11,11 +11,12 @@ LAB_ARGS ?=
 # Jupyter refuses to run as root unless told; containers and CI often are root.
 AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test lint bench lock clean
+.PHONY: help install lab present test lint bench lock clean
 
 help:
 	@echo "make lab     set up .venv and open the course in JupyterLab"
 	@echo "make test    set up .venv and run every test (unit, theory, notebooks, lint)"
+	@echo "make present open the free-play Lab in Voila (a page with no code, for a room)"
 	@echo "make bench   run the benchmarks"
 	@echo "make lock    re-pin constraints.txt from a fresh install of the newest versions"
 	@echo "make clean   remove .venv and caches"
@@ -32,6 +33,9 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks \
 		--LabApp.default_url=/lab/tree/00_start_here.ipynb $(AS_ROOT) $(LAB_ARGS)
 
+present: $(STAMP)
+	cd notebooks && ../$(BIN)/voila lab.ipynb --theme=light $(LAB_ARGS)
+
 test: $(STAMP) lint
 	$(BIN)/python -m pytest
 
@@ -41,6 +45,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_sweep.py
+	$(BIN)/python bench/bench_lab.py
 	$(BIN)/python bench/loss_shares.py
 
 lock:

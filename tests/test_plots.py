@@ -36,7 +36,7 @@ def test_the_cluster_view_greys_the_dead_node_and_marks_its_lost_carts(crash):
     assert to_hex(boxes[0].get_edgecolor()) == plots.node_colour(0).lower()
     (marks,) = [line for line in ax.lines if line.get_marker() == "X"]
     assert len(marks.get_xdata()) == 1 and to_hex(marks.get_color()) == plots.LOST.lower()
-    title = [t for t in ax.texts if t.get_text().startswith("t = 75 s")][0]
+    title = next(t for t in ax.texts if t.get_text().startswith("t = 75 s"))
     assert f"{row['sessions_lost']} carts lost" in title.get_text()
     assert to_hex(title.get_color()) == plots.LOST.lower()
     links = [c for c in ax.collections if len(c.get_segments())]
@@ -76,7 +76,7 @@ def test_load_by_node_shows_shares_and_the_even_line(crash):
     ax = plots.load_by_node(crash)
     heights = [bar.get_height() for bar in ax.patches]
     assert sum(heights) == pytest.approx(1.0)
-    even = [line for line in ax.lines if line.get_linestyle() == "--"][0]
+    even = next(line for line in ax.lines if line.get_linestyle() == "--")
     assert even.get_ydata()[0] == pytest.approx(1 / 3)
 
 
@@ -97,7 +97,7 @@ def test_the_latency_distribution_draws_erlang_c_where_it_applies():
 def test_lost_share_puts_theory_where_theory_says(preset, expected):
     result = simulate(Scenario.load(preset))
     ax = plots.lost_share(result)
-    theory_line = [line for line in ax.lines if line.get_linestyle() == "--"][0]
+    theory_line = next(line for line in ax.lines if line.get_linestyle() == "--")
     assert theory_line.get_ydata()[0] == pytest.approx(expected)
     active = result.active_at(result.scenario.events[0].at)
     assert ax.patches[0].get_height() == pytest.approx(active["lost_state"].mean())

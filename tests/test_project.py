@@ -133,6 +133,45 @@ def test_make_lab_starts_jupyterlab_on_the_course(tmp_path):
         server.stdout.close()
 
 
+@pytest.mark.skipif(
+    not (ROOT / ".venv" / ".statelab-installed").exists(),
+    reason="make present needs the .venv that make test creates; run make test",
+)
+def test_make_present_serves_the_lab_in_voila(tmp_path):
+    port = free_port()
+    options = f"--no-browser --port={port} --Voila.ip=127.0.0.1 --Voila.port_retries=0"
+    server = subprocess.Popen(
+        ["make", "--no-print-directory", "present", f"LAB_ARGS={options}"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        env={**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+             "JUPYTER_DATA_DIR": str(tmp_path / "data")},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        page = b""
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                pytest.fail(f"make present exited with {server.returncode}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=60) as answer:
+                    assert answer.status == 200
+                    page = answer.read()
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.5)
+        # the page holds the rendered notebook: the Lab and Compare widgets, no code
+        assert page.count(b"application/vnd.jupyter.widget-view+json") == 2
+        assert b"from statelab.widgets import" not in page
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        server.stdout.close()
+
+
 def get_json(url: str) -> dict:
     with urllib.request.urlopen(url, timeout=10) as response:
         return json.loads(response.read())
