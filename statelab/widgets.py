@@ -239,6 +239,10 @@ class _Dashboard:
                 canvas.toolbar_visible = False
                 canvas.resizable = False
                 canvas._closed = False
+                # The page asks for the picture when it shows the canvas. Without this, a draw
+                # made before that leaves a bare base64 string where the page expects a data
+                # URL, and the browser shows no figure at all ("broken" image).
+                canvas.syncing_data_url = False
                 return canvas, canvas
             image = widgets.Image(format="png")
             return image, FigureCanvasAgg(self.figure)
