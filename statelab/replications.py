@@ -104,10 +104,16 @@ def sweep(
     seeds: int | Iterable[int] = 5,
     executor: Executor | None = None,
     *,
+    adjust: Callable[[Scenario], Scenario] | None = None,
     progress: bool = True,
     limit: int | None = DEFAULT_LIMIT,
 ) -> pd.DataFrame:
     """Run ``scenario`` for every value of one field, under several seeds each.
+
+    ``adjust``, if given, changes each scenario after the field is set, for
+    what depends on the value: ``adjust=lambda s: s.replace(events=(ScaleTo(s.nodes + 1,
+    300.0),))`` scales every cluster out by one node. It runs here, before the
+    runs are sent to the workers.
 
     Returns
     -------
@@ -122,6 +128,10 @@ def sweep(
     jobs = []
     for value in values:
         changed = scenario.replace(**{field: value})  # checks the field and every value first
+        if adjust is not None:
+            changed = adjust(changed)
+            if not isinstance(changed, Scenario):
+                raise TypeError(f"adjust must return a Scenario, got {changed!r}")
         jobs += [({field: value, "seed": seed}, changed.replace(seed=seed)) for seed in seed_list]
     return _run_table(jobs, executor, progress, limit)
 

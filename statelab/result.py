@@ -248,6 +248,24 @@ class Result:
             }
         )  # fmt: skip
 
+    def gave_up(self) -> int:
+        """Requests whose last attempt failed: shoppers who saw an error and stopped trying.
+
+        Attempts still in flight at the end are not counted; nor is a failed
+        attempt whose retry was due after the end of the run.
+        """
+        requests = self.requests.sort_values("session", kind="stable")
+        following = requests.groupby("session")["attempt"].shift(-1)
+        retried = following == requests["attempt"] + 1
+        failed = requests["outcome"] == "failed"
+        if self.scenario.retries:
+            # a failed attempt whose retry would come after the end is not given up
+            last_chance = requests["attempt"] <= self.scenario.retries
+            cut = requests["end"] > self.scenario.duration - max(5 * self.scenario.retry_backoff,
+                                                                 1.0)  # fmt: skip
+            failed &= ~(last_chance & cut)
+        return int((failed & ~retried).sum())
+
     def active_at(self, time: float) -> pd.DataFrame:
         """The sessions active at ``time`` seconds: started at or before it, not yet ended.
 
@@ -278,7 +296,10 @@ class Result:
             cause, ``requests`` (attempts), ``ok``, ``state_lost``,
             ``failed``, ``in_flight``, ``wait_mean``, ``latency_mean``,
             ``latency_p50``, ``latency_p95``, ``latency_p99``,
-            ``utilisation``, ``throughput``.
+            ``utilisation``, ``throughput``, and ``event_lost_share``: the
+            share of the sessions active at the scenario's first event that
+            lost their state (NaN without events; compare it with
+            :func:`statelab.theory.expected_lost_share`).
         """
         return dict(self._summary)
 
@@ -320,8 +341,21 @@ class Result:
             "latency_p99": _percentile(latency, 99),
             "utilisation": self._utilisation(),
             "throughput": len(latency) / window,
+            "event_lost_share": self._event_lost_share(),
         }
         return summary
+
+    def _event_lost_share(self) -> float:
+        """Share of the sessions active at the first event that lost their state (NaN: none)."""
+        events = self.scenario.events
+        if not events:
+            return math.nan
+        at = min(event.at for event in events)
+        records = self._session_records
+        active = [r for r in records if r[1] <= at and not (r[2] <= at)]  # NaN end: still going
+        if not active:
+            return math.nan
+        return sum(1 for r in active if r[4]) / len(active)
 
     def _utilisation(self) -> float:
         """Busy worker-seconds over the worker-seconds of running nodes, in the window."""
@@ -382,6 +416,7 @@ SUMMARY_MEANINGS = {
     "latency_p99": "99% of the requests were answered within this many seconds",
     "utilisation": "share of the running workers' time spent serving",
     "throughput": "requests served a second",
+    "event_lost_share": "share of the shoppers active at the first event who lost their cart",
 }
 
 
