@@ -591,6 +591,9 @@ class Lab(_Dashboard):
     def _show(self, scenarios: list[Scenario], results: list[Result]) -> None:
         (self.scenario,), (self.result,) = scenarios, results
         result = self.result
+        self.readout.value = readout_html(
+            result
+        )  # first: the numbers reach the page before the picture
         with matplotlib.rc_context(self._rc):
             full = not self.updates
             if self._clusters and self._clusters[0].fits(result):
@@ -618,7 +621,6 @@ class Lab(_Dashboard):
             else:
                 self._blitter.update()
                 self._push_image()
-        self.readout.value = readout_html(result)
 
     def _update_panels(self, result: Result) -> bool:
         timeline = result.timeline
@@ -753,6 +755,11 @@ class Compare(_Dashboard):
     def _show(self, scenarios: list[Scenario], results: list[Result]) -> None:
         self.scenarios, self.results = scenarios, results
         field = self.controls["field"].value
+        self.readout.value = "<br>".join(
+            f"<b>{html.escape(field)} = {html.escape(str(getattr(s, field)))}</b> · "
+            + readout_html(r, wrap=False)
+            for s, r in zip(scenarios, results, strict=True)
+        )
         with matplotlib.rc_context(self._rc):
             clusters = []
             for ax in (*self.ax_clusters, *self.ax_lost):
@@ -779,11 +786,6 @@ class Compare(_Dashboard):
             for cursor in self._cursors:
                 cursor.set_xdata([time, time])
         self._draw()
-        self.readout.value = "<br>".join(
-            f"<b>{html.escape(field)} = {html.escape(str(getattr(s, field)))}</b> · "
-            + readout_html(r, wrap=False)
-            for s, r in zip(scenarios, results, strict=True)
-        )
 
 
 def readout_html(result: Result, *, wrap: bool = True) -> str:

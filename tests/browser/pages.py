@@ -1,0 +1,113 @@
+"""What a person does in JupyterLab and Voila, as functions on a playwright page.
+
+Shared by the browser tests and the browser benchmark.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+READOUT = ".statelab-readout"
+ERRORS = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+FIGURE = ".jupyter-matplotlib-canvas-div canvas"
+
+
+def open_notebook(page, base: str, token: str, name: str) -> None:
+    """Open ``name`` in JupyterLab, with a fresh workspace, and wait for its kernel."""
+    page.goto(f"{base}/lab/tree/{name}?reset&token={token}")
+    page.wait_for_function("document.body.innerText.includes('Idle')", timeout=90_000)
+
+
+def run_all(page, timeout: float = 240.0) -> None:
+    """Run > Run All Cells, then wait until every code cell has run and the kernel is idle."""
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_text("Run All Cells", exact=True).click()
+    page.wait_for_function(
+        """() => {
+            const prompts = Array.from(
+                document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt'));
+            const status = document.querySelector('#jp-main-statusbar');
+            return prompts.length > 0
+                && prompts.every(p => /\\[\\d+\\]/.test(p.textContent))
+                && status && status.innerText.includes('Idle');
+        }""",
+        timeout=timeout * 1000,
+    )
+
+
+def error_outputs(page) -> list[str]:
+    """The text of every error or warning (stderr) output shown in the page."""
+    return page.locator(ERRORS).all_inner_texts()
+
+
+def readout(page, index: int = 0) -> str:
+    """The text of the ``index``-th readout of the page."""
+    return page.locator(READOUT).nth(index).inner_text()
+
+
+def lost(text: str) -> list[int]:
+    """Every 'Sessions lost: N' number in a readout's text, in order."""
+    return [int(n) for n in re.findall(r"Sessions lost:\s*(\d+)", text)]
+
+
+def wait_readout_change(page, before: str, index: int = 0, timeout: float = 30.0) -> str:
+    """Wait until the readout differs from ``before``; return its new text."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = readout(page, index)
+        if now != before:
+            return now
+        time.sleep(0.05)
+    raise AssertionError(f"the readout did not change from: {before}")
+
+
+def figure_image(page, index: int = 0) -> str:
+    """The pixels of the ``index``-th figure canvas, as a data URL."""
+    return page.locator(FIGURE).nth(index * 2).evaluate("c => c.toDataURL()")
+
+
+def wait_figure_change(page, before: str, index: int = 0, timeout: float = 30.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = figure_image(page, index)
+        if now != before:
+            return now
+        time.sleep(0.05)
+    raise AssertionError("the figure did not change")
+
+
+def choose(page, container: str, description: str, value: str) -> None:
+    """Pick ``value`` in the dropdown labelled ``description`` inside ``container``."""
+    box = page.locator(f"{container} .widget-dropdown", has_text=description).first
+    box.locator("select").select_option(label=value)
+
+
+def slider_handle(page, container: str, description: str):
+    """The handle of the slider labelled ``description`` inside ``container``."""
+    box = page.locator(f"{container} .widget-slider", has_text=description).first
+    return box.locator(".noUi-handle")
+
+
+KEYPRESS_TO_PICTURE = """
+([handleIndex, canvasIndex]) => new Promise((resolve) => {
+    const handles = document.querySelectorAll('.noUi-handle');
+    const canvas = document.querySelectorAll('.jupyter-matplotlib-canvas-div canvas')[canvasIndex];
+    const before = canvas.toDataURL();
+    const start = performance.now();
+    const handle = handles[handleIndex];
+    handle.focus();
+    handle.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true}));
+    const poll = () => {
+        if (canvas.toDataURL() !== before) { resolve(performance.now() - start); return; }
+        if (performance.now() - start > 10000) { resolve(-1); return; }
+        requestAnimationFrame(poll);
+    };
+    requestAnimationFrame(poll);
+})
+"""
+
+
+def keypress_to_picture(page, handle_index: int, canvas_index: int) -> float:
+    """Milliseconds from a slider keypress to a changed figure, measured in the page."""
+    return page.evaluate(KEYPRESS_TO_PICTURE, [handle_index, canvas_index])

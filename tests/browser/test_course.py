@@ -1,0 +1,117 @@
+"""The course as a person uses it: in JupyterLab and Voila, in headless Chromium.
+
+Executing notebooks headlessly proves the cells run; these tests open each
+notebook in a real JupyterLab, run it from the Run menu and look at the page,
+and they move the Lab's controls with the mouse and the keyboard and read
+what the learner reads: the readout's text and the figure's pixels.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from browser import pages
+from browser.conftest import ROOT
+
+NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+LAB = ".statelab-lab"
+COMPARE = ".statelab-compare"
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_every_notebook_runs_in_jupyterlab_with_no_error_shown(page, jupyterlab, name):
+    base, token = jupyterlab
+    pages.open_notebook(page, base, token, name)
+    pages.run_all(page)
+    assert pages.error_outputs(page) == []
+    assert page.locator(".jp-CodeCell").count() > 0
+
+
+def test_the_lab_answers_its_controls_in_jupyterlab(page, jupyterlab):
+    base, token = jupyterlab
+    pages.open_notebook(page, base, token, "lab.ipynb")
+    pages.run_all(page)
+    page.locator(LAB).first.scroll_into_view_if_needed()
+    calm = pages.readout(page)
+    assert pages.lost(calm) == [0]
+    picture = pages.figure_image(page)
+
+    # a crash of node 1 loses carts while they live on the servers ...
+    pages.choose(page, LAB, "crash node", "1")
+    crashed = pages.wait_readout_change(page, calm)
+    assert pages.lost(crashed)[0] > 0 and "crash" in crashed
+    picture = pages.wait_figure_change(page, picture)
+
+    # ... and none when they live in a shared store
+    pages.choose(page, LAB, "state lives in", "store")
+    stored = pages.wait_readout_change(page, crashed)
+    assert pages.lost(stored) == [0]
+    picture = pages.wait_figure_change(page, picture)
+
+    # no affinity with server state: nearly every session loses its cart
+    pages.choose(page, LAB, "state lives in", "server")
+    back = pages.wait_readout_change(page, stored)
+    pages.choose(page, LAB, "affinity", "none")
+    scattered = pages.wait_readout_change(page, back)
+    assert pages.lost(scattered)[0] > 10 * pages.lost(back)[0] / 2
+
+    # one more web server, with the keyboard on the slider
+    handle = pages.slider_handle(page, LAB, "web servers")
+    before = pages.readout(page)
+    handle.focus()
+    page.keyboard.press("ArrowRight")
+    pages.wait_readout_change(page, before)
+    assert float(handle.get_attribute("aria-valuenow")) == 4
+    pages.wait_figure_change(page, picture)
+
+
+def test_play_moves_time_and_the_cluster_view(page, jupyterlab):
+    base, token = jupyterlab
+    pages.open_notebook(page, base, token, "lab.ipynb")
+    pages.run_all(page)
+    page.locator(LAB).first.scroll_into_view_if_needed()
+    time_slider = pages.slider_handle(page, LAB, "time")
+    time_slider.focus()
+    page.keyboard.press("Home")  # back to the start of the run
+    page.wait_for_function(
+        "() => document.querySelector('.statelab-lab').innerText.includes('t = 0 s')"
+    )
+    start = time_slider.get_attribute("aria-valuenow")
+    picture = pages.figure_image(page)
+    page.locator(f"{LAB} .widget-play button").first.click()
+    time.sleep(2.0)
+    assert float(time_slider.get_attribute("aria-valuenow")) > float(start)
+    pages.wait_figure_change(page, picture)
+
+
+def test_compare_shows_server_state_losing_carts_and_store_state_not(page, jupyterlab):
+    base, token = jupyterlab
+    pages.open_notebook(page, base, token, "lab.ipynb")
+    pages.run_all(page)
+    text = page.locator(COMPARE).first.locator(pages.READOUT).inner_text()
+    left, right = pages.lost(text)
+    assert left > 0 and right == 0
+
+
+def test_the_lab_answers_in_voila(page, voila):
+    page.goto(f"{voila}/voila/render/lab.ipynb")
+    page.wait_for_selector(pages.READOUT, timeout=120_000)
+    page.wait_for_function(
+        "() => document.querySelector('.statelab-readout').innerText.includes('Sessions lost')"
+    )
+    calm = pages.readout(page)
+    assert pages.lost(calm) == [0]
+    assert "from statelab" not in page.content()  # no code on the page
+    pages.choose(page, LAB, "crash node", "1")
+    crashed = pages.wait_readout_change(page, calm)
+    assert pages.lost(crashed)[0] > 0
+    pages.choose(page, LAB, "state lives in", "store")
+    assert pages.lost(pages.wait_readout_change(page, crashed)) == [0]
+    picture = pages.figure_image(page)
+    handle = pages.slider_handle(page, LAB, "time")
+    handle.focus()
+    for _ in range(10):
+        page.keyboard.press("ArrowLeft")
+    pages.wait_figure_change(page, picture)
