@@ -129,3 +129,9 @@ def assert_conserved(result) -> None:
     assert timeline["sessions_lost"].iloc[-1] == len(lost)
     assert timeline["time"].is_monotonic_increasing
     assert timeline["time"].iloc[-1] == scenario.duration
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the browser tests last: playwright keeps an event loop running while they run,
+    which the other tests (the Lab's update loop among them) must not see."""
+    items.sort(key=lambda item: "tests/browser/" in str(item.fspath).replace("\\", "/"))
