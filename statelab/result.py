@@ -233,7 +233,7 @@ class Result:
         served = outcome <= OUTCOME_CODES["state_lost"]
         frame = pd.DataFrame({"bin": bins[served], "latency": latency[served]})
         quantiles = frame.groupby("bin")["latency"].quantile([0.5, 0.95, 0.99]).unstack()
-        quantiles = quantiles.reindex(range(count))
+        quantiles = quantiles.reindex(index=range(count), columns=[0.5, 0.95, 0.99])
         ends = np.minimum((np.arange(count) + 1) * width, duration)
         spans = ends - np.arange(count) * width
         return pd.DataFrame(

@@ -111,3 +111,30 @@ KEYPRESS_TO_PICTURE = """
 def keypress_to_picture(page, handle_index: int, canvas_index: int) -> float:
     """Milliseconds from a slider keypress to a changed figure, measured in the page."""
     return page.evaluate(KEYPRESS_TO_PICTURE, [handle_index, canvas_index])
+
+
+def restart_and_run_all(page, timeout: float = 240.0) -> None:
+    """Kernel > Restart Kernel and Run All Cells, confirm, and wait until it has run again.
+
+    The outputs of the last run are marked first, so the wait ends only when
+    every code cell shows a new output area, numbered, with the kernel idle.
+    """
+    page.evaluate("""() => document.querySelectorAll('.jp-CodeCell .jp-OutputArea-output')
+                            .forEach(output => output.dataset.before = 'yes')""")
+    page.get_by_role("menuitem", name="Kernel", exact=True).click()
+    page.get_by_text("Restart Kernel and Run All Cells…", exact=True).click()
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    page.wait_for_function(
+        """() => {
+            const cells = Array.from(document.querySelectorAll('.jp-CodeCell'));
+            const status = document.querySelector('#jp-main-statusbar');
+            return cells.every(cell => {
+                    const prompt = cell.querySelector('.jp-InputArea-prompt');
+                    const output = cell.querySelector('.jp-OutputArea-output');
+                    return /\\[\\d+\\]/.test(prompt.textContent)
+                        && (!output || !output.dataset.before);
+                })
+                && status && status.innerText.includes('Idle');
+        }""",
+        timeout=timeout * 1000,
+    )

@@ -115,3 +115,16 @@ def test_the_lab_answers_in_voila(page, voila):
     for _ in range(10):
         page.keyboard.press("ArrowLeft")
     pages.wait_figure_change(page, picture)
+
+
+@pytest.mark.parametrize("name", ["lab.ipynb", "07_scaling_up_and_down.ipynb"])
+def test_restart_and_run_all_twice_is_clean(page, jupyterlab, name):
+    base, token = jupyterlab
+    pages.open_notebook(page, base, token, name)
+    pages.run_all(page)
+    for _ in range(2):
+        pages.restart_and_run_all(page)
+        assert pages.error_outputs(page) == []
+        readouts = page.locator(pages.READOUT)
+        assert readouts.count() >= 1
+        assert "Sessions lost" in readouts.first.inner_text()

@@ -1,0 +1,212 @@
+"""Hardening: anything a room full of people can type or click is refused clearly or works."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+import random
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from test_conservation import scenarios
+
+from statelab import (
+    Autoscale,
+    Crash,
+    RandomFailures,
+    Restart,
+    ScaleTo,
+    Scenario,
+    StoreOutage,
+    simulate,
+)  # fmt: skip
+from statelab.widgets import NO_CRASH, Lab
+
+NASTY = [math.nan, math.inf, -math.inf, -1, -0.5, 10**12, 1e300, "3", None, True, [1], {}]
+
+NUMERIC_FIELDS = [f.name for f in dataclasses.fields(Scenario)
+                  if f.type in ("float", "int", "float | str")]  # fmt: skip
+
+
+def bad_scenario_inputs():
+    for field, value in itertools.product(NUMERIC_FIELDS, NASTY):
+        if field == "seed" and value in (10**12,):
+            continue  # a big seed is a fine seed
+        if field in (
+            "think_time",
+            "warmup",
+            "retry_backoff",
+            "health_check_delay",
+            "cookie_cost_per_kb",
+            "store_latency",
+            "retries",
+        ) and value in (-0.0,):
+            continue
+        yield field, value
+    for field in ("balancer", "affinity", "state", "session_length"):
+        for value in ("", "STICKY", "sticky ", 3, None, ["none"]):
+            yield field, value
+    for field, value in [("store_persistent", 1), ("store_persistent", "yes"),
+                         ("failures", "often"), ("autoscale", True), ("events", None),
+                         ("events", Crash(0, 1.0))]:  # fmt: skip
+        yield field, value
+
+
+BAD_SCENARIOS = list(bad_scenario_inputs())
+
+BAD_EVENTS = [
+    (lambda: Crash(0, math.nan), "Crash.at"), (lambda: Crash(1.5, 3), "Crash.node"),
+    (lambda: Crash(None, 3), "Crash.node"), (lambda: Restart(0, math.inf), "Restart.at"),
+    (lambda: ScaleTo(0, 3), "ScaleTo.nodes"), (lambda: ScaleTo(3, "now"), "ScaleTo.at"),
+    (lambda: ScaleTo(3, 1, drain=math.nan), "ScaleTo.drain"),
+    (lambda: StoreOutage(5, 0), "StoreOutage.duration"),
+    (lambda: StoreOutage(-1, 5), "StoreOutage.at"),
+    (lambda: RandomFailures(0, 5), "RandomFailures.mtbf"),
+    (lambda: RandomFailures(5, math.inf), "RandomFailures.mttr"),
+    (lambda: Autoscale(target=0), "Autoscale.target"),
+    (lambda: Autoscale(target=1.5), "Autoscale.target"),
+    (lambda: Autoscale(min_nodes=5, max_nodes=2), "Autoscale.min_nodes"),
+    (lambda: Autoscale(interval=0), "Autoscale.interval"),
+    (lambda: Autoscale(boot_time=-1), "Autoscale.boot_time"),
+    (lambda: Scenario(events=(Crash(0, 130.0),)), "Crash.at=130"),
+    (lambda: Scenario(events=(StoreOutage(500.0, 1.0),)), "StoreOutage.at=500"),
+    (lambda: Scenario(events=(Crash(7, 1.0),)), "Crash.node=7"),
+    (lambda: Scenario(nodes=2, autoscale=Autoscale(min_nodes=3, max_nodes=5)), "min_nodes=3"),
+    (lambda: Scenario(arrival_rate="flash_sale", duration=1e3), "trace of 900 seconds"),
+]  # fmt: skip
+
+
+def test_there_are_over_a_hundred_bad_inputs():
+    assert len(BAD_SCENARIOS) + len(BAD_EVENTS) >= 200
+
+
+@pytest.mark.parametrize(("field", "value"), BAD_SCENARIOS)
+def test_a_bad_scenario_value_is_refused_naming_the_field(field, value):
+    with pytest.raises((ValueError, TypeError)) as caught:
+        Scenario(**{field: value})
+    assert field in str(caught.value)
+
+
+@pytest.mark.parametrize(("make", "words"), BAD_EVENTS)
+def test_a_bad_event_or_policy_is_refused_naming_the_field(make, words):
+    with pytest.raises((ValueError, TypeError), match=words.replace(".", r"\.")):
+        make()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_the_timeline_agrees_with_the_request_records(scenario):
+    result = simulate(scenario)
+    requests, timeline = result.requests, result.timeline
+    start = requests["start"].to_numpy()
+    end = requests["end"].fillna(np.inf).to_numpy()
+    node = requests["node"].to_numpy()
+    served = ~np.isnan(start)
+    for _, row in timeline.iloc[:: max(1, len(timeline) // 15)].iterrows():
+        t = row["time"]
+        for k in range(scenario.max_nodes()):
+            here = served & (node == k)
+            strict = np.count_nonzero(here & (start < t) & (end > t))
+            edge = np.count_nonzero(here & ((start == t) | (end == t)))
+            assert strict <= row[f"busy_{k}"] <= strict + edge, (t, k)
+    assert (timeline["nodes_up"] >= 0).all() and (timeline["active_sessions"] >= 0).all()
+
+
+# -- the Lab: every combination of controls ----------------------------------------
+
+CONTROL_VALUES = {
+    "nodes": [1, 2, 12],
+    "workers": [1, 16],
+    "arrival_rate": [0.5, 40.0],
+    "balancer": ["round_robin", "random", "least_connections", "two_choices"],
+    "affinity": ["none", "sticky", "ip_hash", "consistent_hash"],
+    "state": ["server", "cookie", "store", "replicated"],
+    "crash": [NO_CRASH, ("first", 0.0), ("last", 60.0), ("last", 120.0)],
+    "failures": [False, True],
+    "autoscale": [False, True],
+}
+
+
+def set_controls(lab, combo):
+    lab._syncing = True
+    try:
+        for name, value in combo.items():
+            if name == "crash":
+                continue
+            lab.controls[name].value = value
+        lab._update_crash_options(combo["nodes"])
+        crash = combo["crash"]
+        if crash == NO_CRASH:
+            lab.controls["crash_node"].value = NO_CRASH
+        else:
+            which, at = crash
+            lab.controls["crash_node"].value = 0 if which == "first" else combo["nodes"] - 1
+            lab.controls["crash_at"].value = at
+    finally:
+        lab._syncing = False
+
+
+def test_every_combination_of_controls_makes_a_scenario_or_a_clear_message():
+    lab = Lab()
+    names = list(CONTROL_VALUES)
+    refused = 0
+    for values in itertools.product(*CONTROL_VALUES.values()):
+        combo = dict(zip(names, values, strict=True))
+        set_controls(lab, combo)
+        try:
+            (scenario,) = lab._scenarios()
+        except (ValueError, TypeError) as error:
+            refused += 1
+            assert "Crash.at=120" in str(error)  # the one combination that cannot run
+            continue
+        assert scenario.nodes == combo["nodes"] and scenario.state == combo["state"]
+    combinations = math.prod(len(values) for values in CONTROL_VALUES.values())
+    assert refused == combinations // len(CONTROL_VALUES["crash"])  # exactly the crash at 120 s
+
+
+def test_a_sample_of_combinations_runs_in_the_lab_without_a_traceback():
+    lab = Lab()
+    rng = random.Random(7)
+    names = list(CONTROL_VALUES)
+    for _ in range(25):
+        combo = {name: rng.choice(values) for name, values in CONTROL_VALUES.items()}
+        set_controls(lab, dict(zip(names, [combo[n] for n in names], strict=True)))
+        lab._changed()
+        lab.wait()
+        if lab.message.value:
+            assert "Not run:" in lab.message.value and "Crash.at=120" in lab.message.value
+        else:
+            assert lab.scenario.nodes == combo["nodes"]
+            assert lab.result.scenario == lab.scenario
+            assert "Sessions lost" in lab.readout.value
+
+
+def test_a_burst_ends_with_the_figure_matching_the_final_controls():
+    lab = Lab()
+    for nodes in (5, 2, 7, 4):
+        lab.controls["nodes"].value = nodes
+    lab.controls["state"].value = "store"
+    lab.wait()
+    labels = [t.get_text() for t in lab.ax_cluster.texts if t.get_text().startswith("node ")]
+    assert len(labels) == 4
+    assert any(t.get_text().startswith("session store") for t in lab.ax_cluster.texts)
+
+
+def test_a_run_where_nothing_is_served_still_has_its_tables_and_plots():
+    from statelab import plots
+
+    result = simulate(Scenario(nodes=1, events=(Crash(0, 0.0),), duration=30.0))
+    assert result.summary()["ok"] == 0 and math.isnan(result.summary()["latency_p95"])
+    windows = result.windows()
+    assert windows["latency_p95"].isna().all() and (windows["throughput"] == 0).all()
+    plots.timeline(result)
+    plots.cluster_view(result)
+    lab = Lab(Scenario(nodes=1, events=(Crash(0, 0.0),), duration=30.0))
+    assert "none served" in lab.readout.value
+    matplotlib.pyplot.close("all")
