@@ -124,13 +124,7 @@ def test_make_lab_starts_jupyterlab_on_the_course(tmp_path):
         assert refused.value.code == 403  # the token is required
         refused.value.close()
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        server.stdout.close()
+        stop(server)
 
 
 @pytest.mark.skipif(
@@ -163,13 +157,18 @@ def test_make_present_serves_the_lab_in_voila(tmp_path):
         assert page.count(b"application/vnd.jupyter.widget-view+json") == 2
         assert b"from statelab.widgets import" not in page
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        server.stdout.close()
+        stop(server)
+
+
+def stop(server: subprocess.Popen) -> None:
+    """Stop a server started with start_new_session=True, with its whole process group."""
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+    server.stdout.close()
 
 
 def get_json(url: str) -> dict:

@@ -51,15 +51,20 @@ def lost(text: str) -> list[int]:
     return [int(n) for n in re.findall(r"Sessions lost:\s*(\d+)", text)]
 
 
-def wait_readout_change(page, before: str, index: int = 0, timeout: float = 30.0) -> str:
-    """Wait until the readout differs from ``before``; return its new text."""
+def wait_change(read, before: str, what: str, timeout: float = 30.0) -> str:
+    """Call ``read()`` until it returns something other than ``before``; return that."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        now = readout(page, index)
+        now = read()
         if now != before:
             return now
         time.sleep(0.05)
-    raise AssertionError(f"the readout did not change from: {before}")
+    raise AssertionError(f"the {what} did not change within {timeout:g} s")
+
+
+def wait_readout_change(page, before: str, index: int = 0) -> str:
+    """Wait until the readout differs from ``before``; return its new text."""
+    return wait_change(lambda: readout(page, index), before, f"readout ({before})")
 
 
 def figure_image(page, index: int = 0) -> str:
@@ -67,14 +72,9 @@ def figure_image(page, index: int = 0) -> str:
     return page.locator(FIGURE).nth(index * 2).evaluate("c => c.toDataURL()")
 
 
-def wait_figure_change(page, before: str, index: int = 0, timeout: float = 30.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        now = figure_image(page, index)
-        if now != before:
-            return now
-        time.sleep(0.05)
-    raise AssertionError("the figure did not change")
+def wait_figure_change(page, before: str, index: int = 0) -> str:
+    """Wait until the figure's pixels differ from ``before``; return the new ones."""
+    return wait_change(lambda: figure_image(page, index), before, "figure")
 
 
 def choose(page, container: str, description: str, value: str) -> None:
