@@ -141,6 +141,7 @@ class ShopModel:
         self.lost_by_cause = dict.fromkeys(LOST_CAUSES, 0)
         self.lost_from = [0] * len(self.nodes)  # carts lost that were held by each node
         self.losses: list[tuple] = []  # (time, session, node that held the cart, cause)
+        self.gave_up: list[float] = []  # start time of the session of each request given up
         self.requests: list[tuple] = []
         self.sessions: list[tuple] = []
         self.timeline: list[tuple] = []
@@ -169,7 +170,7 @@ class ShopModel:
         self._close()
         return Result(
             scenario, self.requests, self.sessions, self.timeline, self.node_changes,
-            self.autoscaler, self.losses,
+            self.autoscaler, self.losses, self.gave_up,
         )  # fmt: skip
 
     # -- shoppers ---------------------------------------------------------
@@ -202,7 +203,8 @@ class ShopModel:
                 yield env.timeout(thinks[k - 1])
             attempt = 1
             while (yield from self._attempt(session, service, attempt)) == FAILED:
-                if attempt > retries:
+                if attempt > retries:  # no retry left: the shopper sees an error
+                    self.gave_up.append(session.start)
                     break
                 attempt += 1
                 if backoff:

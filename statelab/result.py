@@ -95,6 +95,7 @@ class Result:
         node_changes: list[tuple],
         autoscaler: list[tuple] = (),
         losses: list[tuple] = (),
+        gave_up: list[float] = (),
     ) -> None:
         self.scenario = scenario
         self._request_records = requests
@@ -103,6 +104,7 @@ class Result:
         self._node_changes = node_changes
         self._autoscaler = list(autoscaler)
         self._losses = list(losses)
+        self._gave_up = list(gave_up)
 
     def __repr__(self) -> str:
         return (
@@ -249,22 +251,12 @@ class Result:
         )  # fmt: skip
 
     def gave_up(self) -> int:
-        """Requests whose last attempt failed: shoppers who saw an error and stopped trying.
+        """Requests whose last attempt failed with no retry left: shoppers who saw an error.
 
-        Attempts still in flight at the end are not counted; nor is a failed
-        attempt whose retry was due after the end of the run.
+        A failed attempt whose retry was still due when the run ended is not
+        counted. Like ``summary()["gave_up"]``, but over the whole run.
         """
-        requests = self.requests.sort_values("session", kind="stable")
-        following = requests.groupby("session")["attempt"].shift(-1)
-        retried = following == requests["attempt"] + 1
-        failed = requests["outcome"] == "failed"
-        if self.scenario.retries:
-            # a failed attempt whose retry would come after the end is not given up
-            last_chance = requests["attempt"] <= self.scenario.retries
-            cut = requests["end"] > self.scenario.duration - max(5 * self.scenario.retry_backoff,
-                                                                 1.0)  # fmt: skip
-            failed &= ~(last_chance & cut)
-        return int((failed & ~retried).sum())
+        return len(self._gave_up)
 
     def active_at(self, time: float) -> pd.DataFrame:
         """The sessions active at ``time`` seconds: started at or before it, not yet ended.
@@ -294,7 +286,8 @@ class Result:
         dict
             ``sessions``, ``sessions_lost``, ``sessions_lost_<cause>`` for each
             cause, ``requests`` (attempts), ``ok``, ``state_lost``,
-            ``failed``, ``in_flight``, ``wait_mean``, ``latency_mean``,
+            ``failed``, ``in_flight``, ``gave_up`` (requests whose last
+            attempt failed, retries used up), ``wait_mean``, ``latency_mean``,
             ``latency_p50``, ``latency_p95``, ``latency_p99``,
             ``utilisation``, ``throughput``, and ``event_lost_share``: the
             share of the sessions active at the scenario's first event that
@@ -334,6 +327,7 @@ class Result:
             **lost,
             "requests": int(np.count_nonzero(counted)),
             **counts,
+            "gave_up": sum(1 for start in self._gave_up if start >= scenario.warmup),
             "wait_mean": _mean(wait),
             "latency_mean": _mean(latency),
             "latency_p50": _percentile(latency, 50),
@@ -409,6 +403,7 @@ SUMMARY_MEANINGS = {
     "state_lost": "requests served, but the session's state was gone",
     "failed": "requests that failed: no node up, or their node crashed",
     "in_flight": "requests still under way when the run stopped",
+    "gave_up": "requests that failed with no retry left: shoppers who saw an error",
     "wait_mean": "mean seconds a request waited for a worker",
     "latency_mean": "mean seconds from sending a request to its answer",
     "latency_p50": "half of the requests were answered within this many seconds",

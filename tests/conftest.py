@@ -103,6 +103,14 @@ def assert_conserved(result) -> None:
     retry = ordered["attempt"] > 1
     assert (before.loc[retry, "attempt"] == ordered.loc[retry, "attempt"] - 1).all()
     assert (before.loc[retry, "outcome"] == "failed").all()
+    # a failed attempt is retried, or the shopper gives up (retries used up), or the run
+    # ended while the retry was due (the session is then unfinished)
+    after = ordered.groupby("session")["attempt"].shift(-1)
+    unanswered = (ordered["outcome"] == "failed") & (after != ordered["attempt"] + 1)
+    last_try = ordered["attempt"] == scenario.retries + 1
+    assert int((unanswered & last_try).sum()) == result.gave_up()
+    pending = ordered.loc[unanswered & ~last_try, "session"]
+    assert set(pending) <= set(sessions.loc[sessions["end"].isna(), "session"])
     # at most one request in flight per session, and only for unfinished sessions
     open_sessions = set(sessions.loc[sessions["end"].isna(), "session"])
     flying = requests.loc[in_flight, "session"]
