@@ -108,3 +108,14 @@ def test_an_unknown_preset_name_lists_the_known_ones():
 def test_a_missing_file_is_named():
     with pytest.raises(FileNotFoundError, match=r"nowhere\.toml"):
         Scenario.load("nowhere.toml")
+
+
+def test_loading_a_preset_runs_no_code(tmp_path):
+    marker = tmp_path / "ran"
+    path = tmp_path / "sneaky.toml"
+    path.write_text(
+        f"description = \"x\"\nnodes = \"__import__('pathlib').Path('{marker}').touch()\"\n"
+    )
+    with pytest.raises(TypeError, match="nodes"):
+        Scenario.load(path)
+    assert not marker.exists()
