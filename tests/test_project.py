@@ -64,6 +64,10 @@ def test_environment_yml_names_the_same_dependencies_as_pyproject():
     assert conda == pyproject_requirements(python)
 
 
+@pytest.mark.skipif(
+    sys.version_info < (3, 11),
+    reason="constraints.txt pins versions for Python 3.11 and newer; 3.10 gets the ranges",
+)
 def test_the_constraints_pin_every_dependency_for_the_course():
     pins = {}
     for line in (ROOT / "constraints.txt").read_text().splitlines():
