@@ -71,23 +71,15 @@ def number(
     return value
 
 
-def choice(
-    field: str, value: object, allowed: tuple[str, ...], planned: tuple[str, ...] = ()
-) -> str:
+def choice(field: str, value: object, allowed: tuple[str, ...]) -> str:
     """Return ``value`` if it is one of the ``allowed`` names.
 
     The message lists every allowed name and, for a near miss such as
-    ``"round-robin"``, suggests the closest one. A name in ``planned`` is one
-    the course knows but this version does not build yet; the message says so.
+    ``"round-robin"``, suggests the closest one.
     """
     names = ", ".join(repr(name) for name in allowed)
     if not isinstance(value, str):
         raise TypeError(f"{field} must be one of {names}, got {value!r} ({_kind(value)})")
-    if value in planned:
-        raise ValueError(
-            f"{field}={value!r} is not available in this version of statelab; "
-            f"allowed today: {names}"
-        )
     if value not in allowed:
         close = difflib.get_close_matches(value, allowed, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
