@@ -785,6 +785,7 @@ class Compare(_Dashboard):
             time = results[0].timeline["time"].iloc[self._time_index]
             for cursor in self._cursors:
                 cursor.set_xdata([time, time])
+            self.time_label.value = f"t = {time:.0f} s"
         self._draw()
 
 

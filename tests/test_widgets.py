@@ -206,6 +206,7 @@ def test_compare_runs_two_scenarios_that_differ_in_one_choice_with_one_seed():
     left, right = compare.scenarios
     assert (left.state, right.state) == ("server", "store") and left.seed == right.seed
     assert left.replace(state="store") == right
+    assert compare.time_label.value == "t = 120 s"  # the end of the run, as the slider says
     lines = compare.readout.value.split("<br>")
     assert lost_in(lines[0]) > 0 and lost_in(lines[1]) == 0
     compare.controls["field"].value = "affinity"
