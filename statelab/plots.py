@@ -277,6 +277,17 @@ def lost_over_time(result: Result, ax: Axes | None = None) -> Axes:
     return mark_moments(result, ax)
 
 
+def _finish_over_time(result: Result, ax: Axes, ylabel: str, legend_at: str = "upper right",
+                      ) -> Axes:  # fmt: skip
+    """Label and bound an over-time panel, add its legend, and mark the events on it."""
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("time (s)")
+    ax.set_xlim(0, result.scenario.duration)
+    ax.set_ylim(bottom=0)
+    ax.legend(loc=legend_at, fontsize="small", frameon=False)
+    return mark_moments(result, ax)
+
+
 def latency_over_time(result: Result, ax: Axes | None = None) -> Axes:
     """Latency percentiles (p50, p95, p99) in windows of the run, with the events marked."""
     ax = _axes(ax)
@@ -287,12 +298,7 @@ def latency_over_time(result: Result, ax: Axes | None = None) -> Axes:
     peak = windows["latency_p95"].max()
     ax.set_title(f"p95 latency peaks at {peak:.2f} s" if peak == peak else "No request served",
                  loc="left")  # fmt: skip
-    ax.set_ylabel("latency (s)")
-    ax.set_xlabel("time (s)")
-    ax.set_xlim(0, result.scenario.duration)
-    ax.set_ylim(bottom=0)
-    ax.legend(loc="upper right", fontsize="small", frameon=False)
-    return mark_moments(result, ax)
+    return _finish_over_time(result, ax, "latency (s)")
 
 
 def throughput_over_time(result: Result, ax: Axes | None = None) -> Axes:
@@ -304,12 +310,7 @@ def throughput_over_time(result: Result, ax: Axes | None = None) -> Axes:
         ax.plot(windows["time"], windows["failed"], color=LOST, label="failed")
     ax.set_title(f"{result.summary()['throughput']:.1f} requests served a second on average",
                  loc="left")  # fmt: skip
-    ax.set_ylabel("requests / s")
-    ax.set_xlabel("time (s)")
-    ax.set_xlim(0, result.scenario.duration)
-    ax.set_ylim(bottom=0)
-    ax.legend(loc="upper right", fontsize="small", frameon=False)
-    return mark_moments(result, ax)
+    return _finish_over_time(result, ax, "requests / s")
 
 
 def nodes_over_time(result: Result, ax: Axes | None = None) -> Axes:
@@ -324,12 +325,8 @@ def nodes_over_time(result: Result, ax: Axes | None = None) -> Axes:
         ax.step(timeline["time"], timeline["nodes_down"], where="post", color=DEAD, label="down")
     ax.set_title(f"Between {timeline['nodes_up'].min()} and {timeline['nodes_up'].max()} "
                  f"nodes up", loc="left")  # fmt: skip
-    ax.set_ylabel("nodes")
-    ax.set_xlabel("time (s)")
-    ax.set_xlim(0, result.scenario.duration)
     ax.set_ylim(0, result.scenario.max_nodes() + 0.5)
-    ax.legend(loc="upper right", fontsize="small", frameon=False)
-    return mark_moments(result, ax)
+    return _finish_over_time(result, ax, "nodes")
 
 
 def timeline(result: Result, axes: Sequence[Axes] | None = None) -> list[Axes]:

@@ -215,6 +215,9 @@ class _Dashboard:
                                  description="Play", show_repeat=False)  # fmt: skip
         widgets.jslink((self.play, "value"), (self.time, "value"))
         self.time.observe(self._on_time, names="value")
+        self._syncing = False  # controls being set from code: no run for each of them
+        self._syncing_time = False  # the time slider being reset after a run
+        self._time_index = 0  # the timeline row shown now
         self._generation = 0
         self._shown = -1
         self._scheduled = False
@@ -267,7 +270,7 @@ class _Dashboard:
 
     def _changed(self, change=None) -> None:
         """A control changed: update now (no event loop) or once the burst is over."""
-        if getattr(self, "_syncing", False):
+        if self._syncing:
             return
         self._generation += 1
         loop = _running_loop()
@@ -322,7 +325,7 @@ class _Dashboard:
 
     def _on_time(self, change) -> None:
         self._time_index = change["new"]
-        if getattr(self, "_syncing_time", False):
+        if self._syncing_time:
             return
         self._scrub(change["new"])
 
@@ -474,7 +477,7 @@ class Lab(_Dashboard):
         control = self.controls["crash_node"]
         current = control.value
         options = [NO_CRASH, *range(nodes)]
-        was = self._syncing if hasattr(self, "_syncing") else False
+        was = self._syncing
         self._syncing = True
         control.options = options
         control.value = current if current in options else NO_CRASH
@@ -519,7 +522,7 @@ class Lab(_Dashboard):
 
     def _now(self) -> float:
         timeline = self.result.timeline
-        index = min(getattr(self, "_time_index", 0), len(timeline) - 1)
+        index = min(self._time_index, len(timeline) - 1)
         now = float(timeline["time"].iloc[index])
         duration = self.scenario.duration
         return now if 0 < now < duration - 1 else duration / 2
@@ -608,8 +611,7 @@ class Lab(_Dashboard):
             self._animate([*cluster.artists, *self._lost_panel.moving(),
                            *self._latency_panel.moving()])  # fmt: skip
             samples = len(result.timeline)
-            keep = getattr(self, "_time_index", samples - 1)
-            self._reset_time(samples, keep if self.updates else None)
+            self._reset_time(samples, self._time_index if self.updates else None)
             cluster.show(self._time_index)
             time = result.timeline["time"].iloc[self._time_index]
             for cursor in self._cursors:

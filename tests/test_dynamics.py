@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -121,13 +122,18 @@ def step_trace(tmp_path, low=2.0, high=12.0):
     return path
 
 
-def test_the_autoscaler_follows_the_hpa_rule_and_scales_down_only_after_its_window(tmp_path):
-    policy = Autoscale(target=0.5, min_nodes=2, max_nodes=12, interval=20.0, boot_time=10.0,
-                       scale_down_window=200.0)  # fmt: skip
-    scenario = Scenario(
+def step_scenario(tmp_path, policy: Autoscale) -> Scenario:
+    """Two nodes meeting the step in load of :func:`step_trace`, with ``policy`` autoscaling."""
+    return Scenario(
         arrival_rate=str(step_trace(tmp_path)), nodes=2, workers=4, requests_per_session=4,
         think_time=2.0, service_time=0.2, duration=1_500.0, autoscale=policy,
     )  # fmt: skip
+
+
+def test_the_autoscaler_follows_the_hpa_rule_and_scales_down_only_after_its_window(tmp_path):
+    policy = Autoscale(target=0.5, min_nodes=2, max_nodes=12, interval=20.0, boot_time=10.0,
+                       scale_down_window=200.0)  # fmt: skip
+    scenario = step_scenario(tmp_path, policy)
     result = simulate(scenario)
     log = result.autoscaler
     requests = result.requests
@@ -168,12 +174,9 @@ def test_the_autoscaler_follows_the_hpa_rule_and_scales_down_only_after_its_wind
 def test_autoscaled_scale_in_loses_sticky_carts_unless_the_nodes_drain(tmp_path):
     policy = Autoscale(target=0.5, min_nodes=2, max_nodes=12, interval=20.0, boot_time=10.0,
                        scale_down_window=60.0)  # fmt: skip
-    scenario = Scenario(
-        arrival_rate=str(step_trace(tmp_path)), nodes=2, workers=4, requests_per_session=4,
-        think_time=2.0, service_time=0.2, duration=1_500.0, autoscale=policy,
-    )  # fmt: skip
+    scenario = step_scenario(tmp_path, policy)
     abrupt = simulate(scenario).summary()
-    drained = simulate(scenario.replace(autoscale=Autoscale(**{**policy.__dict__, "drain": 60.0})))
+    drained = simulate(scenario.replace(autoscale=dataclasses.replace(policy, drain=60.0)))
     assert abrupt["sessions_lost_scale_in"] > 0
     assert drained.summary()["sessions_lost"] == 0
     assert (drained.timeline["nodes_draining"] > 0).any()

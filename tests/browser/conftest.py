@@ -114,6 +114,15 @@ class Server:
                 time.sleep(0.25)
         raise RuntimeError(f"server did not answer at {probe} within {timeout} s; see {self.log}")
 
+    def answering(self, path: str) -> Server:
+        """Return this server once ``path`` answers; stop it and raise if it never does."""
+        try:
+            self.wait_until_up(f"{self.url}{path}")
+        except RuntimeError:
+            self.stop()
+            raise
+        return self
+
     def stop(self) -> None:
         try:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -171,12 +180,7 @@ def start_jupyterlab(course: Path, work: Path) -> tuple[Server, str]:
     ]  # fmt: skip
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(work / "config")}
     server = Server(command, course, f"http://127.0.0.1:{port}", work / "lab.log", env)
-    try:
-        server.wait_until_up(f"{server.url}/api/status?token={token}")
-    except RuntimeError:
-        server.stop()
-        raise
-    return server, token
+    return server.answering(f"/api/status?token={token}"), token
 
 
 def start_voila(course: Path, work: Path) -> Server:
@@ -187,12 +191,7 @@ def start_voila(course: Path, work: Path) -> Server:
                "--Voila.ip=127.0.0.1", "--Voila.port_retries=0"]  # fmt: skip
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(work / "config")}
     server = Server(command, course, f"http://127.0.0.1:{port}", work / "voila.log", env)
-    try:
-        server.wait_until_up(f"{server.url}/voila/tree")
-    except RuntimeError:
-        server.stop()
-        raise
-    return server
+    return server.answering("/voila/tree")
 
 
 @pytest.fixture(scope="session")
