@@ -1,12 +1,18 @@
 # statelab: two commands, `make lab` and `make test`; see README.md.
 # Everything runs in a virtual environment in .venv, installed with the pinned
 # versions of constraints.txt, so every learner and presenter gets the same stack.
+# The install (scripts/install.sh) uses uv, bootstrapped into .venv with pip, and
+# falls back to pip where uv cannot be had; INSTALLER=pip forces pip.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.statelab-installed
-# Extra options for `make lab`, e.g. LAB_ARGS="--no-browser --ServerApp.port=8899".
+INSTALLER ?= auto
+EXTRAS := lab,test,dask,dev
+# Extra options for JupyterLab (make lab) or Voila (make present), for example
+#   make lab LAB_ARGS="--no-browser --ServerApp.port=8899"
+#   make present LAB_ARGS="--port=8867 --no-browser"
 LAB_ARGS ?=
 # Jupyter refuses to run as root unless told; containers and CI often are root.
 AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -21,17 +27,14 @@ help:
 	@echo "make lock    re-pin constraints.txt from a fresh install of the newest versions"
 	@echo "make clean   remove .venv and caches"
 
-$(STAMP): pyproject.toml constraints.txt
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "statelab needs Python 3.10 or newer; run make with PYTHON=python3.11 (or newer)")'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab,test,dask,dev]"
+$(STAMP): pyproject.toml constraints.txt scripts/install.sh
+	@scripts/install.sh "$(VENV)" "$(PYTHON)" "$(EXTRAS)" "$(INSTALLER)"
 	@touch $(STAMP)
 
 install: $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks \
-		--LabApp.default_url=/lab/tree/00_start_here.ipynb $(AS_ROOT) $(LAB_ARGS)
+	@$(BIN)/python scripts/lab.py $(AS_ROOT) $(LAB_ARGS)
 
 present: $(STAMP)
 	cd notebooks && ../$(BIN)/voila lab.ipynb --theme=light $(LAB_ARGS)
@@ -43,6 +46,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 bench: $(STAMP)
+	$(BIN)/python bench/bench_setup.py
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_sweep.py
 	$(BIN)/python bench/bench_lab.py
@@ -53,7 +57,8 @@ bench: $(STAMP)
 lock:
 	rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet ".[lab,test,dask,dev]"
+	.lock-venv/bin/python -m pip install --quiet uv
+	.lock-venv/bin/python -m uv pip install --quiet --python .lock-venv/bin/python ".[$(EXTRAS)]"
 	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^statelab' \
 		| sed 's/$$/ ; python_version >= "3.11"/' > constraints.tmp
 	{ echo '# Pinned versions of everything make installs (Python 3.11 and newer).'; \

@@ -88,6 +88,95 @@ def test_the_constraints_pin_every_dependency_for_the_course():
         assert requirement.specifier.contains(pins[name][2:]), f"{name}: pin outside range"
 
 
+def pinned_versions() -> dict[str, str]:
+    """{normalised name: version} of the pins of constraints.txt that apply to this Python."""
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate():
+                pins[normalised(requirement.name)] = str(requirement.specifier).removeprefix("==")
+    return pins
+
+
+def normalised(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def make_install(venv, env: dict | None = None, installer: str = "auto") -> str:
+    """Run the Makefile's install target into ``venv``; return what it printed."""
+    done = subprocess.run(
+        ["make", "--no-print-directory", "install", f"VENV={venv}", f"INSTALLER={installer}"],
+        cwd=ROOT, capture_output=True, text=True, env={**os.environ, **(env or {})},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout + done.stderr
+
+
+def installed_versions(venv) -> dict[str, str]:
+    """{normalised name: version} of every distribution installed in ``venv``."""
+    listing = subprocess.run(
+        [f"{venv}/bin/python", "-c",
+         "import importlib.metadata as m, json; "
+         "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return {normalised(name): version for name, version in json.loads(listing.stdout).items()}
+
+
+def assert_installs_the_pins(venv) -> None:
+    pins, installed = pinned_versions(), installed_versions(venv)
+    assert "uv" in pins, "uv is pinned like everything else make installs"
+    wrong = {name: (installed.get(name), pin) for name, pin in pins.items()
+             if name != "uv" and installed.get(name) != pin}  # fmt: skip
+    assert not wrong, f"installed versions that are not the pins (installed, pin): {wrong}"
+    unpinned = set(installed) - set(pins) - {"statelab", "pip", "setuptools"}
+    assert not unpinned, f"installed but not pinned in constraints.txt: {unpinned}"
+
+
+PINS_APPLY = pytest.mark.skipif(
+    sys.version_info < (3, 11),
+    reason="constraints.txt pins versions for Python 3.11 and newer; 3.10 gets the ranges",
+)
+
+
+@PINS_APPLY
+def test_make_install_uses_uv_and_installs_exactly_the_pins(tmp_path):
+    venv = tmp_path / "venv"
+    output = make_install(venv)
+    steps = [line for line in output.splitlines() if line.strip()]
+    assert steps[0].startswith("statelab: creating the environment in")
+    assert "with uv" in steps[1], output
+    assert steps[-1].startswith("statelab: installed") and len(steps) == 3, output
+    assert_installs_the_pins(venv)
+    assert installed_versions(venv)["uv"] == pinned_versions()["uv"]
+
+
+@PINS_APPLY
+@pytest.mark.skipif(not os.environ.get("CI"), reason="the pip route is slow: CI checks it")
+def test_make_install_falls_back_to_pip_where_uv_cannot_be_had(tmp_path):
+    impossible = tmp_path / "no-uv.txt"
+    impossible.write_text("uv==0.0.0\n")  # no such release: the uv bootstrap fails
+    venv = tmp_path / "venv"
+    output = make_install(venv, env={"PIP_CONSTRAINT": str(impossible)})
+    assert "uv could not be installed here, so pip installs" in output
+    assert "with pip" in output
+    assert_installs_the_pins(venv)
+
+
+def test_a_python_too_old_is_refused_in_one_line(tmp_path):
+    fake = tmp_path / "python3.9"
+    fake.write_text("#!/bin/sh\nif [ \"$1\" = -V ]; then echo Python 3.9.2; exit 0; fi\nexit 1\n")
+    fake.chmod(0o755)
+    done = subprocess.run(
+        ["make", "--no-print-directory", "install", f"VENV={tmp_path / 'venv'}", f"PYTHON={fake}"],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "needs Python 3.10 or newer" in done.stderr and "Python 3.9.2" in done.stderr
+    assert not (tmp_path / "venv").exists()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -128,7 +217,12 @@ def test_make_lab_starts_jupyterlab_on_the_course(tmp_path):
         assert refused.value.code == 403  # the token is required
         refused.value.close()
     finally:
-        stop(server)
+        output = stop(server)
+    # one line says where the course is and how to stop it, and nothing warns
+    where = f"statelab: JupyterLab is at http://127.0.0.1:{port}/lab/tree/00_start_here.ipynb?token={token}"
+    assert where in output.splitlines(), output
+    assert "statelab: press Ctrl+C twice to stop it" in output
+    assert "Warning" not in output, output
 
 
 @pytest.mark.skipif(
@@ -164,15 +258,18 @@ def test_make_present_serves_the_lab_in_voila(tmp_path):
         stop(server)
 
 
-def stop(server: subprocess.Popen) -> None:
-    """Stop a server started with start_new_session=True, with its whole process group."""
+def stop(server: subprocess.Popen) -> str:
+    """Stop a server started with start_new_session=True, with its whole process group.
+
+    Returns what it printed.
+    """
     os.killpg(server.pid, signal.SIGTERM)
     try:
-        server.wait(timeout=20)
+        output, _ = server.communicate(timeout=20)
     except subprocess.TimeoutExpired:
         os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
-    server.stdout.close()
+        output, _ = server.communicate()
+    return output.decode(errors="replace")
 
 
 def get_json(url: str) -> dict:
