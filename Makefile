@@ -17,15 +17,16 @@ LAB_ARGS ?=
 # Jupyter refuses to run as root unless told; containers and CI often are root.
 AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab present test lint bench lock clean
+.PHONY: help install lab present test lint bench expected lock clean
 
 help:
-	@echo "make lab     set up .venv and open the course in JupyterLab"
-	@echo "make test    set up .venv and run every test (unit, theory, notebooks, lint)"
-	@echo "make present open the free-play Lab in Voila (a page with no code, for a room)"
-	@echo "make bench   run the benchmarks"
-	@echo "make lock    re-pin constraints.txt from a fresh install of the newest versions"
-	@echo "make clean   remove .venv and caches"
+	@echo "make lab       set up .venv and open the course in JupyterLab"
+	@echo "make test      set up .venv and run every test (unit, theory, notebooks, lint)"
+	@echo "make present  open the free-play Lab in Voila (a page with no code, for a room)"
+	@echo "make bench     run the benchmarks"
+	@echo "make expected  record the back-tests again (after a change of behaviour that is meant)"
+	@echo "make lock      re-pin constraints.txt from a fresh install of the newest versions"
+	@echo "make clean     remove .venv and caches"
 
 $(STAMP): pyproject.toml constraints.txt scripts/install.sh
 	@scripts/install.sh "$(VENV)" "$(PYTHON)" "$(EXTRAS)" "$(INSTALLER)"
@@ -53,6 +54,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_memory.py
 	$(BIN)/python bench/bench_browser.py
 	$(BIN)/python bench/loss_shares.py
+
+# Record the back-tests' numbers again (tests/expected/), when a change of behaviour is meant.
+expected: $(STAMP)
+	$(BIN)/python tests/record_expected.py
 
 lock:
 	rm -rf .lock-venv

@@ -1,0 +1,31 @@
+"""Back-tests: every preset's run matches the numbers recorded in ``tests/expected/``.
+
+A failure here means the model's behaviour changed. If that was meant, record the
+numbers again (``make expected``) and say in the commit which moved and why.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas.testing
+import pytest
+from record_expected import FOLDER, RELATIVE_TOLERANCE, as_series, fingerprint
+
+from statelab import Scenario, presets, simulate
+
+
+def test_every_preset_has_recorded_numbers():
+    assert sorted(p.stem for p in FOLDER.glob("*.json")) == sorted(presets())
+
+
+@pytest.mark.parametrize("name", sorted(presets()))
+def test_the_preset_runs_as_recorded(name):
+    expected = json.loads((FOLDER / f"{name}.json").read_text())
+    found = fingerprint(simulate(Scenario.load(name)))
+    assert list(found) == list(expected)
+    for table in expected:
+        pandas.testing.assert_series_equal(
+            as_series(found[table]), as_series(expected[table]),
+            check_exact=False, rtol=RELATIVE_TOLERANCE, obj=f"{name}: {table}",
+        )  # fmt: skip
