@@ -22,7 +22,7 @@ AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 help:
 	@echo "make lab       set up .venv and open the course in JupyterLab"
 	@echo "make test      set up .venv and run every test (unit, theory, notebooks, lint)"
-	@echo "make present  open the free-play Lab in Voila (a page with no code, for a room)"
+	@echo "make present   open the free-play Lab in Voila (a page with no code, for a room)"
 	@echo "make bench     run the benchmarks"
 	@echo "make expected  record the back-tests again (after a change of behaviour that is meant)"
 	@echo "make lock      re-pin constraints.txt from a fresh install of the newest versions"
