@@ -16,7 +16,7 @@ import time
 import pandas as pd
 
 from statelab import Scenario, sweep
-from statelab.replications import SerialExecutor
+from statelab.runs.replications import SerialExecutor
 
 
 def main() -> None:

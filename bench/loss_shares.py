@@ -10,7 +10,7 @@ Run with ``make bench`` or ``python bench/loss_shares.py``.
 from __future__ import annotations
 
 from statelab import Crash, ScaleTo, Scenario, simulate, theory
-from statelab.confidence import interval
+from statelab.runs.confidence import interval
 
 N = 4
 AT = 300.0

@@ -11,12 +11,12 @@ The pipeline runs one way::
 """
 
 from statelab import theory
-from statelab.events import Autoscale, Crash, RandomFailures, Restart, ScaleTo, StoreOutage
-from statelab.replications import Replications, replicate, sweep
-from statelab.result import Result
-from statelab.scenario import Scenario
-from statelab.scenario_files import presets
-from statelab.simulation import DEFAULT_LIMIT, ScenarioTooLarge, simulate
+from statelab.runs.replications import Replications, replicate, sweep
+from statelab.sim.events import Autoscale, Crash, RandomFailures, Restart, ScaleTo, StoreOutage
+from statelab.sim.presets import presets
+from statelab.sim.result import Result
+from statelab.sim.scenario import Scenario
+from statelab.sim.simulation import DEFAULT_LIMIT, ScenarioTooLarge, simulate
 
 __all__ = [
     "DEFAULT_LIMIT",

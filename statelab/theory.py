@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import math
 
+from statelab.sim.events import Crash, ScaleTo
+
 
 def _check_stable(arrival_rate: float, service_time: float, servers: int) -> float:
     if arrival_rate <= 0 or service_time <= 0 or servers < 1:
@@ -181,8 +183,6 @@ def expected_lost_share(scenario) -> float | None:
       ``ip_hash`` :func:`remapped_modulo`, ``consistent_hash``
       :func:`remapped_consistent`.
     """
-    from statelab.events import Crash, ScaleTo
-
     events = scenario.events
     if (
         len(events) != 1 or scenario.failures is not None or scenario.autoscale is not None

@@ -43,7 +43,7 @@ def assert_interval_covers(values, expected, level: float, max_half_width: float
 
     The width bound keeps a noisy measurement from passing by being vague.
     """
-    from statelab.confidence import interval
+    from statelab.runs.confidence import interval
 
     low, mean, high = interval(values, level)
     assert low <= expected <= high, (
@@ -71,7 +71,7 @@ def root() -> Path:
 
 def assert_conserved(result) -> None:
     """Every request attempt ends in exactly one outcome or is in flight; the tables agree."""
-    from statelab.result import OUTCOMES
+    from statelab.sim.result import OUTCOMES
 
     requests, sessions, timeline = result.requests, result.sessions, result.timeline
     scenario = result.scenario

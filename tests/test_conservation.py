@@ -22,7 +22,7 @@ from statelab import (
     StoreOutage,
     simulate,
 )  # fmt: skip
-from statelab.scenario import AFFINITIES, BALANCERS, SESSION_LENGTHS, STATE_LOCATIONS
+from statelab.sim.scenario import AFFINITIES, BALANCERS, SESSION_LENGTHS, STATE_LOCATIONS
 
 
 @st.composite

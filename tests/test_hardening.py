@@ -26,7 +26,7 @@ from statelab import (
     StoreOutage,
     simulate,
 )  # fmt: skip
-from statelab.widgets import NO_CRASH, Lab
+from statelab.widgets import NO_CRASH, Lab, scenario_from_controls
 
 NASTY = [math.nan, math.inf, -math.inf, -1, -0.5, 10**12, 1e300, "3", None, True, [1], {}]
 
@@ -133,39 +133,40 @@ CONTROL_VALUES = {
 }
 
 
+def control_values(combo: dict) -> dict:
+    """The Lab's control values for one combination of CONTROL_VALUES."""
+    values = {name: value for name, value in combo.items() if name != "crash"}
+    crash = combo["crash"]
+    if crash == NO_CRASH:
+        values.update(crash_node=NO_CRASH, crash_at=60.0)
+    else:
+        which, at = crash
+        values.update(crash_node=0 if which == "first" else combo["nodes"] - 1, crash_at=at)
+    return values
+
+
 def set_controls(lab, combo):
-    lab._syncing = True
-    try:
-        for name, value in combo.items():
-            if name == "crash":
-                continue
-            lab.controls[name].value = value
-        lab._update_crash_options(combo["nodes"])
-        crash = combo["crash"]
-        if crash == NO_CRASH:
-            lab.controls["crash_node"].value = NO_CRASH
-        else:
-            which, at = crash
-            lab.controls["crash_node"].value = 0 if which == "first" else combo["nodes"] - 1
-            lab.controls["crash_at"].value = at
-    finally:
-        lab._syncing = False
+    values = control_values(combo)
+    with lab.own_changes():
+        for name, value in values.items():
+            if name != "crash_node":
+                lab.controls[name].value = value
+        lab.controls["crash_node"].value = values["crash_node"]
 
 
 def test_every_combination_of_controls_makes_a_scenario_or_a_clear_message():
-    lab = Lab()
     names = list(CONTROL_VALUES)
     refused = 0
     for values in itertools.product(*CONTROL_VALUES.values()):
         combo = dict(zip(names, values, strict=True))
-        set_controls(lab, combo)
         try:
-            (scenario,) = lab._scenarios()
+            scenario = scenario_from_controls(Scenario(), control_values(combo))
         except (ValueError, TypeError) as error:
             refused += 1
             assert "Crash.at=120" in str(error)  # the one combination that cannot run
             continue
         assert scenario.nodes == combo["nodes"] and scenario.state == combo["state"]
+        assert (scenario.autoscale is not None) == combo["autoscale"]
     combinations = math.prod(len(values) for values in CONTROL_VALUES.values())
     assert refused == combinations // len(CONTROL_VALUES["crash"])  # exactly the crash at 120 s
 

@@ -123,7 +123,7 @@ def test_scaling_back_out_brings_fresh_empty_nodes():
 
 
 def test_hashes_are_stable_across_processes_and_seeds_move_the_ring():
-    from statelab.affinity import HashRing, client_key, stable_hash
+    from statelab.sim.affinity import HashRing, client_key, stable_hash
 
     # fixed values: a change of hash function would silently change every result
     assert stable_hash("statelab") == stable_hash("statelab")
@@ -143,7 +143,7 @@ def test_hashes_are_stable_across_processes_and_seeds_move_the_ring():
 
 
 def test_more_virtual_nodes_split_the_ring_more_evenly():
-    from statelab.affinity import HashRing
+    from statelab.sim.affinity import HashRing
 
     class Named:
         def __init__(self, index):

@@ -17,7 +17,7 @@ import pytest
 from conftest import mmc
 
 from statelab import simulate, theory
-from statelab.confidence import interval
+from statelab.runs.confidence import interval
 
 SEEDS = range(10)
 LEVEL = 0.99

@@ -11,7 +11,7 @@ import pytest
 from conftest import mmc
 
 from statelab import Replications, Scenario, plots, replicate, sweep, theory
-from statelab.replications import SerialExecutor, default_executor, summarise
+from statelab.runs.replications import SerialExecutor, default_executor, summarise
 
 matplotlib.use("Agg")
 

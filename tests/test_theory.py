@@ -7,7 +7,7 @@ import math
 import pytest
 
 from statelab import theory
-from statelab.confidence import interval, t_quantile
+from statelab.runs.confidence import interval, t_quantile
 
 
 def test_erlang_c_matches_the_textbook_value():

@@ -13,7 +13,8 @@ import matplotlib.pyplot as plt
 import pytest
 
 from statelab import Crash, ScaleTo, Scenario, StoreOutage, simulate
-from statelab.widgets import Compare, Lab, nice_ceiling
+from statelab.view.panels import nice_ceiling
+from statelab.widgets import Compare, Lab
 
 
 def lost_in(readout: str) -> int:

@@ -26,10 +26,11 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 
 import pandas as pd
+from tqdm.auto import tqdm
 
-from statelab.confidence import interval
-from statelab.scenario import Scenario
-from statelab.simulation import DEFAULT_LIMIT, check_size, simulate
+from statelab.runs.confidence import interval
+from statelab.sim.scenario import Scenario
+from statelab.sim.simulation import DEFAULT_LIMIT, check_size, simulate
 
 
 def summarise(scenario: Scenario, limit: int | None = DEFAULT_LIMIT) -> dict:
@@ -214,7 +215,8 @@ def _run_table(
     """Run every job's scenario, keep its labels next to its summary, in the order of ``jobs``."""
     for _, scenario in jobs:
         check_size(scenario, limit)  # refuse an oversized run before any worker starts
-    bar = _progress_bar(len(jobs)) if progress else None
+    # tqdm.auto: a widget bar in a notebook, a text bar on a terminal, nothing when piped
+    bar = tqdm(total=len(jobs), desc="runs", unit="run", disable=None if progress else True)
     rows: dict[int, dict] = {}
     interrupted = False
     executor = default_executor() if executor is None else executor
@@ -225,8 +227,7 @@ def _run_table(
         for future in as_completed(futures):
             i = futures[future]
             rows[i] = {**jobs[i][0], **future.result()}
-            if bar is not None:
-                bar(len(rows))
+            bar.update(1)
     except KeyboardInterrupt:
         interrupted = True
         for future, i in futures.items():
@@ -237,35 +238,11 @@ def _run_table(
     except BaseException:  # a run failed: stop the others, then say why
         for future in futures:
             future.cancel()
+        bar.close()
         raise
     frame = pd.DataFrame([rows[i] for i in sorted(rows)])
     frame.attrs["interrupted"] = interrupted
-    if bar is not None and interrupted:
-        bar(len(rows), note=f"interrupted: kept {len(rows)} of {len(jobs)} runs")
+    if interrupted:
+        bar.set_postfix_str(f"interrupted: kept {len(rows)} of {len(jobs)} runs")
+    bar.close()
     return frame
-
-
-def _progress_bar(total: int) -> Callable[..., None] | None:
-    """A progress bar in a notebook (None elsewhere): call it with the number of runs done."""
-    try:
-        from IPython import get_ipython
-
-        shell = get_ipython()
-    except ImportError:  # pragma: no cover - IPython comes with the lab extra
-        return None
-    if shell is None or not hasattr(shell, "kernel"):
-        return None
-    import ipywidgets as widgets
-    from IPython.display import display
-
-    bar = widgets.IntProgress(value=0, min=0, max=total, description="runs")
-    label = widgets.Label(f"0 of {total}")
-    display(widgets.HBox([bar, label]))
-
-    def update(done: int, note: str = "") -> None:
-        bar.value = done
-        label.value = note or f"{done} of {total}"
-        if done == total and not note:
-            bar.bar_style = "success"
-
-    return update

@@ -20,11 +20,14 @@ from a documented model and seed, so they can be made again.
 from __future__ import annotations
 
 import bisect
-import csv
 import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from statelab.files.csv_file import read_rows
+from statelab.files.folders import traces_folder
+from statelab.sim.checks import unknown_name
 
 COLUMNS = ("time_s", "sessions_per_s")
 MAX_RATE = 10_000.0
@@ -70,13 +73,6 @@ class Trace:
         return total
 
 
-def traces_folder() -> Path:
-    """The folder of the traces that ship with statelab."""
-    from statelab.scenario_files import data_folder
-
-    return data_folder() / "traces"
-
-
 def trace_names() -> list[str]:
     """The names of the traces that ship with statelab."""
     folder = traces_folder()
@@ -92,8 +88,6 @@ def load_trace(name_or_path: str) -> Trace:
     if path.suffix != ".csv" and len(path.parts) == 1:
         path = traces_folder() / f"{name_or_path}.csv"
         if not path.is_file():
-            from statelab.checks import unknown_name
-
             raise ValueError(
                 "arrival_rate: "
                 + unknown_name("trace", str(name_or_path), trace_names())
@@ -107,11 +101,7 @@ def load_trace(name_or_path: str) -> Trace:
 
 @lru_cache(maxsize=32)
 def _read(path: str, _mtime: int) -> Trace:
-    try:
-        with open(path, newline="", encoding="utf-8") as file:
-            rows = list(csv.reader(file))
-    except UnicodeDecodeError:
-        raise ValueError(f"{path}: not a text file") from None
+    rows = read_rows(Path(path))
     if not rows:
         raise ValueError(f"{path}: the trace is empty; it needs the header {','.join(COLUMNS)}")
     header = tuple(cell.strip() for cell in rows[0])

@@ -21,7 +21,7 @@ Horizontal Pod Autoscaler does).
 
 Times are in simulated seconds from the start of the run. Whether a node
 number exists and whether a time falls inside the run is checked by the
-:class:`~statelab.scenario.Scenario` that holds the event, since only it
+:class:`~statelab.sim.scenario.Scenario` that holds the event, since only it
 knows how many nodes there are and how long the run lasts.
 """
 
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from statelab import checks
+from statelab.sim import checks
 
 #: The largest node number an event may name (a scenario has at most 64 nodes).
 MAX_NODE = 63

@@ -14,7 +14,7 @@ tables::
     at = 60.0
 
 A policy is a table of its own (``[failures]`` with ``mtbf`` and ``mttr``,
-``[autoscale]`` with the fields of :class:`~statelab.events.Autoscale`).
+``[autoscale]`` with the fields of :class:`~statelab.sim.events.Autoscale`).
 A field that is left out takes its default. Anything wrong with a file (empty,
 not TOML, an unknown key, a bad value) raises an error that names the file and
 the key, so a typo in a preset is found at once.
@@ -23,59 +23,33 @@ the key, so a typo in a preset is found at once.
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
-import sys
 from pathlib import Path
 
-from statelab import checks
-from statelab.events import EVENT_TYPES, Autoscale, RandomFailures
-from statelab.scenario import Scenario
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
+from statelab.files import toml_file
+from statelab.files.folders import scenarios_folder
+from statelab.sim import checks
+from statelab.sim.events import EVENT_TYPES, Autoscale, RandomFailures
 
 #: Scenario fields that hold a policy record, written as a TOML table of their own.
 POLICIES = {"failures": RandomFailures, "autoscale": Autoscale}
-
-
-def data_folder() -> Path:
-    """The folder of statelab's plain data: ``scenarios/`` (presets) and ``traces/``.
-
-    In a checkout (or an editable install) it is ``data`` at the top of the
-    repository; an installed wheel carries a copy inside the package.
-    """
-    package = Path(__file__).resolve().parent
-    for folder in (package.parent / "data", package / "_data"):
-        if (folder / "scenarios").is_dir():
-            return folder
-    raise FileNotFoundError(
-        f"statelab cannot find its data folder (looked in {package.parent / 'data'} "
-        f"and {package / '_data'}); reinstall statelab from the repository"
-    )
-
-
-def scenarios_folder() -> Path:
-    """The folder that holds the preset files."""
-    return data_folder() / "scenarios"
 
 
 def presets() -> dict[str, str]:
     """Return every preset's name with its one-line description, sorted by name."""
     found = {}
     for path in sorted(scenarios_folder().glob("*.toml")):
-        found[path.stem] = _read_table(path).get("description", "")
+        found[path.stem] = toml_file.read_table(path).get("description", "")
     return found
 
 
-def load(name_or_path: str | Path) -> Scenario:
-    """Read a scenario from a preset name or from the path of a TOML file."""
+def load(name_or_path: str | Path, scenario_class: type):
+    """Read a scenario of ``scenario_class`` from a preset name or the path of a TOML file.
+
+    (:meth:`Scenario.load` passes its class, so this module needs not import it.)
+    """
     path = _resolve(name_or_path)
-    table = _read_table(path)
-    fields = {f.name for f in dataclasses.fields(Scenario)}
+    table = toml_file.read_table(path)
+    fields = {f.name for f in dataclasses.fields(scenario_class)}
     values: dict[str, object] = {}
     for key, value in table.items():
         if key == "description":
@@ -94,17 +68,17 @@ def load(name_or_path: str | Path) -> Scenario:
                 raise ValueError(f"{path}: {key} must be a [{key}] table, got {table!r}")
             values[key] = _build(f"{path}: {key}", cls, dict(table))
     try:
-        return Scenario(**values)
+        return scenario_class(**values)
     except (TypeError, ValueError) as error:
         raise type(error)(f"{path}: {error}") from None
 
 
-def save(scenario: Scenario, path: str | Path, description: str = "") -> Path:
+def save(scenario, path: str | Path, description: str = "") -> Path:
     """Write every field of ``scenario`` to ``path`` as TOML and return the path."""
     path = Path(path)
     if "\n" in description:
         raise ValueError("description must be a single line")
-    lines = [f"description = {_toml_value(description)}"]
+    lines = [f"description = {toml_file.value(description)}"]
     tables = []
     for item in dataclasses.fields(scenario):
         value = getattr(scenario, item.name)
@@ -112,9 +86,9 @@ def save(scenario: Scenario, path: str | Path, description: str = "") -> Path:
             if value is not None:
                 tables += ["", f"[{item.name}]", *_toml_fields(value)]
         elif item.name != "events":
-            lines.append(f"{item.name} = {_toml_value(value)}")
+            lines.append(f"{item.name} = {toml_file.value(value)}")
     for event in scenario.events:
-        tables += ["", "[[events]]", f"type = {_toml_value(type(event).__name__)}"]
+        tables += ["", "[[events]]", f"type = {toml_file.value(type(event).__name__)}"]
         tables += _toml_fields(event)
     lines += tables
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -138,19 +112,6 @@ def _resolve(name_or_path: str | Path) -> Path:
         known = [p.stem for p in folder.glob("*.toml")]
         raise ValueError(checks.unknown_name("preset", str(name_or_path), known))
     return preset
-
-
-def _read_table(path: Path) -> dict:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise ValueError(f"{path}: not a text file ({error.reason})") from None
-    if not text.strip():
-        raise ValueError(f"{path}: the file is empty; a preset needs at least a description")
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ValueError(f"{path}: not valid TOML: {error}") from None
 
 
 def _read_events(path: Path, raw: object) -> tuple:
@@ -190,20 +151,6 @@ def _build(where: str, cls: type, table: dict):
 
 def _toml_fields(record) -> list[str]:
     return [
-        f"{item.name} = {_toml_value(getattr(record, item.name))}"
+        f"{item.name} = {toml_file.value(getattr(record, item.name))}"
         for item in dataclasses.fields(record)
     ]
-
-
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"cannot save the number {value} to a preset")
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
-    raise TypeError(f"cannot save {value!r} ({type(value).__name__}) to a preset")

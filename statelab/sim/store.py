@@ -16,7 +16,7 @@ The call is made by the node's front end while the request waits (as
 asynchronous servers do), so a request waiting for the store does not hold
 one of the node's worker slots.
 
-During a :class:`~statelab.events.StoreOutage` every call fails, including
+During a :class:`~statelab.sim.events.StoreOutage` every call fails, including
 those it was serving or holding when it went down. A store that is not
 persistent (``store_persistent=False``) comes back empty: every session's
 cart is gone, and each shopper finds out on the next request.
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import simpy
 
-from statelab.slots import Slots
+from statelab.sim.slots import Slots
 
 
 class SessionStore:

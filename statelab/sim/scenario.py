@@ -20,8 +20,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from statelab import checks
-from statelab.events import (
+from statelab.sim import checks, presets
+from statelab.sim.events import (
     Autoscale,
     Crash,
     Event,
@@ -30,7 +30,7 @@ from statelab.events import (
     ScaleTo,
     StoreOutage,
 )  # fmt: skip
-from statelab.traces import Trace, load_trace
+from statelab.sim.traces import Trace, load_trace
 
 BALANCERS = ("round_robin", "random", "least_connections", "two_choices")
 AFFINITIES = ("none", "sticky", "ip_hash", "consistent_hash")
@@ -302,6 +302,11 @@ class Scenario:
             size, because = event.nodes, f"after ScaleTo(nodes={event.nodes}, at={event.at:g})"
         return size, because
 
+    def first_event(self) -> Event | None:
+        """The event that happens first (the earliest ``at``; the first listed on a tie), or
+        None without events. The course measures "the shoppers active at the event" at it."""
+        return min(self.events, key=lambda e: e.at) if self.events else None
+
     def max_nodes(self) -> int:
         """The most nodes the cluster ever has (the nodes the timeline has columns for)."""
         sizes = [self.nodes] + [e.nodes for e in self.events if isinstance(e, ScaleTo)]
@@ -335,15 +340,11 @@ class Scenario:
     @classmethod
     def load(cls, name_or_path: str | Path) -> Scenario:
         """Read a scenario from a preset name (see :func:`statelab.presets`) or a TOML file."""
-        from statelab import scenario_files
-
-        return scenario_files.load(name_or_path)
+        return presets.load(name_or_path, cls)
 
     def save(self, path: str | Path, description: str = "") -> Path:
         """Write every field of this scenario to a TOML file at ``path`` and return the path.
 
         ``description`` is a one-line summary shown by :func:`statelab.presets`.
         """
-        from statelab import scenario_files
-
-        return scenario_files.save(self, path, description)
+        return presets.save(self, path, description)

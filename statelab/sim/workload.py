@@ -38,7 +38,7 @@ import random
 
 import numpy as np
 
-from statelab.scenario import Scenario
+from statelab.sim.scenario import Scenario
 
 #: A heavy-tailed session sends at most this many times the mean number of requests.
 HEAVY_TAIL_CAP = 100

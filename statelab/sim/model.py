@@ -1,9 +1,9 @@
 """The model: a web shop behind a load balancer, acted out in SimPy.
 
-Shoppers arrive (see :mod:`statelab.workload`), and each one becomes a SimPy
+Shoppers arrive (see :mod:`statelab.sim.workload`), and each one becomes a SimPy
 process that walks through its session: send a request, wait for the answer,
 think, send the next. Each request passes the balancer (with the session
-affinity the scenario asks for, see :mod:`statelab.affinity`), waits for a
+affinity the scenario asks for, see :mod:`statelab.sim.affinity`), waits for a
 worker slot on the chosen node, and is served. A request that fails is
 retried, after a pause, if the client has retries left; every attempt is a
 row of its own.
@@ -30,7 +30,7 @@ Where the shopper's state lives decides what "served" means.
   ``cookie_cost_per_kb`` seconds of extra work. A cart that grows past
   ``cookie_limit`` is dropped by the browser: ``"cookie_too_large"``.
 - ``state="store"``: every request first loads its session from the shared
-  store (see :mod:`statelab.store`); an outage of a store that is not
+  store (see :mod:`statelab.sim.store`); an outage of a store that is not
   persistent loses every cart: ``"store_outage"``.
 
 Each completed request adds one item to the session's cart.
@@ -39,7 +39,7 @@ Nothing is dropped: every request attempt is recorded once, when it ends, as
 ``ok``, ``state_lost`` or ``failed`` (no node up, its node was dead or went
 down while it was there, or the store was down); the ones still under way
 when the run stops are recorded as ``in_flight``. Records are plain tuples;
-:class:`~statelab.result.Result` turns them into DataFrames once, at the end.
+:class:`~statelab.sim.result.Result` turns them into DataFrames once, at the end.
 """
 
 from __future__ import annotations
@@ -49,54 +49,32 @@ from collections import deque
 
 import simpy
 
-from statelab.affinity import HashRing, client_key
-from statelab.balancer import make_balancer
-from statelab.events import Crash, Restart, ScaleTo, StoreOutage
-from statelab.node import STATUSES, Node
-from statelab.result import LOST_CAUSES, OUTCOME_CODES, Result
-from statelab.scenario import Scenario
-from statelab.store import SessionStore
-from statelab.workload import Workload, stream
+from statelab.sim import autoscaling
+from statelab.sim.affinity import HashRing, client_key
+from statelab.sim.balancer import make_balancer
+from statelab.sim.events import Crash, Restart, ScaleTo, StoreOutage
+from statelab.sim.node import Node
+from statelab.sim.records import (
+    END_AT,
+    FAILED,
+    IN_FLIGHT,
+    NO_NODE,
+    START_AT,
+    STATUS_CODES,
+    AutoscalerDecision,
+    NodeChange,
+    RequestRecord,
+    SessionRecord,
+    timeline_row,
+)
+from statelab.sim.result import Result
+from statelab.sim.scenario import Scenario
+from statelab.sim.session import Session
+from statelab.sim.state import CookieState, Ledger, ReplicatedState, ServerState, StoreState
+from statelab.sim.store import SessionStore
+from statelab.sim.workload import Workload, stream
 
-OK = OUTCOME_CODES["ok"]
-STATE_LOST = OUTCOME_CODES["state_lost"]
-FAILED = OUTCOME_CODES["failed"]
-IN_FLIGHT = OUTCOME_CODES["in_flight"]
-NO_NODE = -1
 NAN = math.nan
-STATUS_CODES = {name: code for code, name in enumerate(STATUSES)}
-
-
-class Session:
-    """One shopper's visit: what the model needs to know about it while it runs."""
-
-    __slots__ = (
-        "arrival", "attempt", "doomed", "dropped", "epoch", "has_state", "home", "id", "items",
-        "key", "lost_cause", "node", "peer", "pinned", "process", "sent", "served_from", "start",
-        "wiped", "wiped_from",
-    )  # fmt: skip
-
-    def __init__(self, session_id: int, start: float, key: int) -> None:
-        self.id = session_id
-        self.start = start
-        self.key = key  # the hash of its client, for ip_hash and consistent_hash
-        self.process: simpy.Process | None = None
-        self.sent = 0  # request attempts sent so far
-        self.items = 0  # items in its cart: one a completed request
-        self.has_state = False  # logged in at least once
-        self.home: Node | None = None  # the node whose memory holds its state
-        self.peer: Node | None = None  # the node that holds its copy (replicated state)
-        self.epoch = 0  # the store's epoch when it last wrote its state there
-        self.dropped = False  # its cookie outgrew the limit and the browser dropped it
-        self.wiped = ""  # why its state was destroyed, until the session notices
-        self.wiped_from = NO_NODE  # the node whose memory it was destroyed in
-        self.pinned: Node | None = None  # the node its sticky cookie points to
-        self.lost_cause = ""  # why it lost its state first ("" while it has not)
-        self.node: Node | None = None  # the node of the request now in flight
-        self.attempt = 0  # attempt number of the request now in flight
-        self.arrival = NAN  # arrival time of the request now in flight
-        self.served_from = NAN  # service start of the request now in flight
-        self.doomed = False  # an interrupt is on its way to its process
 
 
 class ShopModel:
@@ -119,38 +97,39 @@ class ShopModel:
             if scenario.state == "cookie"
             else 0.0
         )
-        self.cookie_items = scenario.cookie_limit // scenario.cookie_bytes_per_item
         self.store = (
             SessionStore(self.env, scenario.store_workers, scenario.store_latency)
             if scenario.state == "store"
             else None
         )
-        self.settle = {
-            "server": self._settle_in_memory,
-            "replicated": self._settle_in_memory,
-            "cookie": self._settle_cookie,
-            "store": self._settle_store,
-        }[scenario.state]
-        self.replicated = scenario.state == "replicated"
         self.nodes = [Node(self.env, i, scenario.workers) for i in range(scenario.max_nodes())]
         for node in self.nodes[scenario.nodes :]:
             node.member = node.up = node.seen_up = False
         self.live: list[Node] = []  # the nodes that take new sessions: seen up, not draining
         self.alive: dict[int, Session] = {}  # sessions that have started and not ended
-        self.lost = 0
-        self.lost_by_cause = dict.fromkeys(LOST_CAUSES, 0)
-        self.lost_from = [0] * len(self.nodes)  # carts lost that were held by each node
-        self.losses: list[tuple] = []  # (time, session, node that held the cart, cause)
+        self.ledger = Ledger(len(self.nodes))
+        self.state = self._state_policy()
         self.gave_up: list[float] = []  # start time of the session of each request given up
-        self.requests: list[tuple] = []
-        self.sessions: list[tuple] = []
-        self.timeline: list[tuple] = []
-        self.autoscaler: list[tuple] = []
-        self.node_changes: list[tuple] = [
-            (0.0, node.index, "up") for node in self.nodes[: scenario.nodes]
+        self.requests: list[RequestRecord] = []
+        self.sessions: list[SessionRecord] = []
+        self.timeline: list[tuple] = []  # see records.timeline_row
+        self.autoscaler: list[AutoscalerDecision] = []
+        self.node_changes: list[NodeChange] = [
+            NodeChange(0.0, node.index, "up") for node in self.nodes[: scenario.nodes]
         ]
         self._busy_scan = 0  # records before this index ended before the autoscaler's window
         self._nodes_changed()
+
+    def _state_policy(self):
+        """The where-state-lives policy of the scenario (see :mod:`statelab.sim.state`)."""
+        scenario, ledger = self.scenario, self.ledger
+        if scenario.state == "server":
+            return ServerState(ledger, self.hashed)
+        if scenario.state == "replicated":
+            return ReplicatedState(ledger, self.hashed, lambda: self.live)
+        if scenario.state == "cookie":
+            return CookieState(ledger, scenario.cookie_limit // scenario.cookie_bytes_per_item)
+        return StoreState(ledger, self.store)
 
     def run(self) -> Result:
         """Act the scenario out until ``duration`` and return its Result."""
@@ -170,7 +149,7 @@ class ShopModel:
         self._close()
         return Result(
             scenario, self.requests, self.sessions, self.timeline, self.node_changes,
-            self.autoscaler, self.losses, self.gave_up,
+            self.autoscaler, self.ledger.losses, self.gave_up,
         )  # fmt: skip
 
     # -- shoppers ---------------------------------------------------------
@@ -202,7 +181,7 @@ class ShopModel:
             if k and thinks[k - 1]:
                 yield env.timeout(thinks[k - 1])
             attempt = 1
-            while (yield from self._attempt(session, service, attempt)) == FAILED:
+            while (yield from self._attempt(session, service, attempt, k)) == FAILED:
                 if attempt > retries:  # no retry left: the shopper sees an error
                     self.gave_up.append(session.start)
                     break
@@ -211,8 +190,9 @@ class ShopModel:
                     yield env.timeout(self.retry_draw.expovariate(1.0 / backoff))
         self._end(session, env.now)
 
-    def _attempt(self, session: Session, service: float, attempt: int):
-        """One request attempt, from sending it to its outcome (which it returns)."""
+    def _attempt(self, session: Session, service: float, attempt: int, request: int):
+        """One attempt of the session's ``request``-th request, from sending it to its outcome
+        (which it returns)."""
         env = self.env
         records = self.requests
         arrival = env.now
@@ -220,11 +200,15 @@ class ShopModel:
         node = self._route(session)
         if node is None or not node.up:  # nobody up, or dead and not noticed yet
             index = NO_NODE if node is None else node.index
-            records.append((session.id, attempt, index, arrival, NAN, arrival, FAILED))
+            records.append(RequestRecord(
+                session.id, attempt, index, arrival, NAN, arrival, FAILED, False, False
+            ))  # fmt: skip
             return FAILED
         store = self.store
         if store is not None and store.down:
-            records.append((session.id, attempt, node.index, arrival, NAN, arrival, FAILED))
+            records.append(RequestRecord(
+                session.id, attempt, node.index, arrival, NAN, arrival, FAILED, False, False
+            ))  # fmt: skip
             return FAILED
         session.node = node
         session.attempt = attempt
@@ -249,8 +233,11 @@ class ShopModel:
             outcome = FAILED
         else:
             del node.in_flight[session.id]
-            outcome = self.settle(session, node)
-        records.append((session.id, attempt, node.index, arrival, start, env.now, outcome))
+            outcome = self.state.settle(session, node, attempt, request, env.now)
+        records.append(RequestRecord(
+            session.id, attempt, node.index, arrival, start, env.now, outcome,
+            outcome != FAILED, False,
+        ))  # fmt: skip
         session.node = None
         session.arrival = session.served_from = NAN
         return outcome
@@ -279,92 +266,7 @@ class ShopModel:
             return live[session.key % len(live)]
         return self.ring.owner(session.key)
 
-    # -- state ------------------------------------------------------------
-
-    def _lose(self, session: Session, cause: str, node: int = NO_NODE) -> int:
-        """The session's state was not there: mark it lost (once) and return the outcome.
-
-        ``node`` is the node whose memory held the lost cart (-1: none did).
-        """
-        if not session.lost_cause:
-            session.lost_cause = cause
-            self.lost += 1
-            self.lost_by_cause[cause] += 1
-            if node >= 0:
-                self.lost_from[node] += 1
-            self.losses.append((self.env.now, session.id, node, cause))
-        return STATE_LOST
-
-    def _settle_in_memory(self, session: Session, node: Node) -> int:
-        """Server (and replicated) state: serve it from ``node``'s memory, or lose it.
-
-        Called when a request's service completes: a request that fails on the
-        way changes nothing about where the session's state is.
-        """
-        home = session.home
-        outcome = OK
-        if home is not node:
-            if self.replicated and session.peer is node:  # the copy takes over
-                node.replicas.discard(session)
-                session.peer = None
-            elif session.has_state:
-                if session.wiped:
-                    outcome = self._lose(session, session.wiped, session.wiped_from)
-                else:
-                    cause = "rehash" if self.hashed else "no_affinity"
-                    outcome = self._lose(session, cause, home.index if home else NO_NODE)
-                if session.peer is not None:
-                    session.peer.replicas.discard(session)
-                    session.peer = None
-            if home is not None:
-                home.memory.discard(session)
-            session.has_state = True
-            session.wiped = ""
-            session.home = node
-            node.memory.add(session)
-        if self.replicated:
-            self._copy_to_peer(session, node)
-        session.items += 1
-        return outcome
-
-    def _copy_to_peer(self, session: Session, node: Node) -> None:
-        """Copy the session's state to the next live node after ``node``, if it has none up."""
-        peer = session.peer
-        if peer is not None and peer.up and peer is not node:
-            return
-        if peer is not None:
-            peer.replicas.discard(session)
-        session.peer = None
-        others = [n for n in self.live if n.up and n is not node]
-        if others:
-            later = [n for n in others if n.index > node.index]
-            session.peer = later[0] if later else others[0]
-        if session.peer is not None:
-            session.peer.replicas.add(session)
-
-    def _settle_cookie(self, session: Session, node: Node) -> int:
-        """Cookie state: the cart came with the request, unless the browser dropped it."""
-        outcome = OK
-        if session.dropped:
-            outcome = self._lose(session, "cookie_too_large")
-            session.dropped = False
-        session.items += 1
-        if session.items > self.cookie_items:  # this item makes the cookie too large:
-            session.dropped = True  # the browser refuses it, the next request comes without
-            session.items = 0
-        return outcome
-
-    def _settle_store(self, session: Session, node: Node) -> int:
-        """Store state: the cart is in the store, unless an outage wiped the store."""
-        epoch = self.store.epoch
-        outcome = OK
-        if session.has_state and session.epoch != epoch:
-            outcome = self._lose(session, "store_outage")
-            session.items = 0
-        session.has_state = True
-        session.epoch = epoch
-        session.items += 1
-        return outcome
+    # -- sessions -------------------------------------------------------
 
     def _end(self, session: Session, end: float) -> None:
         if session.home is not None:
@@ -372,7 +274,14 @@ class ShopModel:
         if session.peer is not None:
             session.peer.replicas.discard(session)
         del self.alive[session.id]
-        self.sessions.append((session.id, session.start, end, session.sent, session.lost_cause))
+        self.sessions.append(self._session_record(session, end))
+
+    @staticmethod
+    def _session_record(session: Session, end: float) -> SessionRecord:
+        return SessionRecord(
+            session.id, session.start, end, session.sent, session.lost_cause,
+            session.duplicate_items, session.items_not_kept,
+        )  # fmt: skip
 
     # -- happenings -------------------------------------------------------
 
@@ -504,50 +413,43 @@ class ShopModel:
         if self.affinity == "consistent_hash":
             self.ring.rebuild(self.live)
         if node is not None:
-            self.node_changes.append((self.env.now, node.index, node.status))
+            self.node_changes.append(NodeChange(self.env.now, node.index, node.status))
 
     # -- autoscaling ------------------------------------------------------
 
     def _autoscale(self):
-        """Kubernetes HPA: every interval, desired = ceil(current x utilisation / target)."""
+        """Every interval: measure, ask the HPA rule (:mod:`statelab.sim.autoscaling`), resize."""
         policy = self.scenario.autoscale
         env = self.env
         workers = self.scenario.workers
-        recommendations: deque = deque()
+        recent: deque = deque()  # (time, recommendation) within the scale-down window
         while True:
             yield env.timeout(policy.interval)
             now = env.now
             current = sum(1 for node in self.nodes if node.member and not node.draining)
             busy = self._busy_seconds(now - policy.interval, now)
             utilisation = busy / (current * workers * policy.interval)
-            ratio = utilisation / policy.target
-            within_tolerance = abs(ratio - 1.0) <= 0.1
-            desired = current if within_tolerance else math.ceil(current * ratio - 1e-9)
-            desired = min(max(desired, policy.min_nodes), policy.max_nodes)
-            recommendations.append((now, desired))
-            while recommendations[0][0] < now - policy.scale_down_window:
-                recommendations.popleft()
-            size = current
-            if desired > current:
-                size = desired
-            elif desired < current:
-                size = max(recommendation for _, recommendation in recommendations)
+            desired = autoscaling.recommendation(policy, current, utilisation)
+            recent.append((now, desired))
+            while recent[0][0] < now - policy.scale_down_window:
+                recent.popleft()
+            size = autoscaling.stabilised_size(current, desired, (r for _, r in recent))
             if size != current:
                 self._scale(size, policy.drain, policy.boot_time)
-            self.autoscaler.append((now, current, utilisation, desired, size))
+            self.autoscaler.append(AutoscalerDecision(now, current, utilisation, desired, size))
 
     def _busy_seconds(self, low: float, high: float) -> float:
         """Worker-seconds spent serving between ``low`` and ``high`` (``high`` is now)."""
         records = self.requests
         i = self._busy_scan
-        while i < len(records) and records[i][5] <= low:  # records are in order of their end
+        while i < len(records) and records[i][END_AT] <= low:  # records are in order of end
             i += 1
         self._busy_scan = i
         busy = 0.0
         for record in records[i:]:
-            start = record[4]
+            start = record[START_AT]
             if start == start:  # not NaN: it was served
-                busy += record[5] - max(start, low)
+                busy += record[END_AT] - max(start, low)
         for node in self.nodes:
             for session in node.in_flight.values():
                 start = session.served_from
@@ -569,19 +471,20 @@ class ShopModel:
     def _sample(self) -> None:
         nodes = self.nodes
         store = self.store
+        ledger = self.ledger
         self.timeline.append(
-            (
-                self.env.now,
-                len(self.alive),
-                self.lost,
-                *self.lost_by_cause.values(),
-                store.busy() if store else 0,
-                store.queued() if store else 0,
-                *(node.busy() for node in nodes),
-                *(node.queued() for node in nodes),
-                *(len(node.memory) for node in nodes),
-                *(STATUS_CODES[node.status] for node in nodes),
-                *self.lost_from,
+            timeline_row(
+                time=self.env.now,
+                active_sessions=len(self.alive),
+                sessions_lost=ledger.lost,
+                lost_by_cause=ledger.by_cause,
+                store_busy=store.busy() if store else 0,
+                store_queued=store.queued() if store else 0,
+                busy=[node.busy() for node in nodes],
+                queued=[node.queued() for node in nodes],
+                carts=[len(node.memory) for node in nodes],
+                status=[STATUS_CODES[node.status] for node in nodes],
+                lost=list(ledger.from_node),
             )
         )
 
@@ -590,10 +493,8 @@ class ShopModel:
         for session in list(self.alive.values()):
             node = session.node
             if node is not None:
-                self.requests.append(
-                    (
-                        session.id, session.attempt, node.index, session.arrival,
-                        session.served_from, NAN, IN_FLIGHT,
-                    )
-                )  # fmt: skip
-            self.sessions.append((session.id, session.start, NAN, session.sent, session.lost_cause))
+                self.requests.append(RequestRecord(
+                    session.id, session.attempt, node.index, session.arrival,
+                    session.served_from, NAN, IN_FLIGHT, False, False,
+                ))  # fmt: skip
+            self.sessions.append(self._session_record(session, NAN))

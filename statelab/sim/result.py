@@ -26,26 +26,27 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from statelab.node import STATUSES
-
-#: A request attempt's outcome, by the small number the model records for it.
-OUTCOMES = ("ok", "state_lost", "failed", "in_flight")
-OUTCOME_CODES = {name: code for code, name in enumerate(OUTCOMES)}
-
-#: Why a session lost its state. Every cause the course knows has a timeline column.
-LOST_CAUSES = (
-    "crash",
-    "rehash",
-    "scale_in",
-    "no_affinity",
-    "store_outage",
-    "cookie_too_large",
+from statelab.sim.records import (
+    LOST_CAUSES,
+    OUTCOME_CODES,
+    OUTCOMES,
+    STATUS_CODES,
+    STATUSES,
+    AutoscalerDecision,
+    LossRecord,
+    NodeChange,
+    RequestRecord,
+    SessionRecord,
+    index,
+    timeline_columns,
 )
 
-STATUS_CODE = {name: code for code, name in enumerate(STATUSES)}
-
-REQUEST_COLUMNS = ("session", "attempt", "node", "arrival", "start", "end", "outcome")
-SESSION_COLUMNS = ("session", "start", "end", "requests", "lost_cause")
+REQUEST_COLUMNS = RequestRecord._fields
+SESSION_COLUMNS = SessionRecord._fields
+#: Positions in a session record, for the summary's scans.
+SESSION_START = index(SessionRecord, "start")
+SESSION_END = index(SessionRecord, "end")
+SESSION_LOST_CAUSE = index(SessionRecord, "lost_cause")
 
 
 class Result:
@@ -59,8 +60,10 @@ class Result:
         One row a request attempt: ``session``, ``attempt`` (1 for a first
         try), ``node`` (-1 when no node was up), ``arrival``, ``start``
         (service start, NaN if it never got a worker), ``end`` (NaN while in
-        flight) and ``outcome`` (``"ok"``, ``"state_lost"``, ``"failed"`` or
-        ``"in_flight"``). Latency is ``end - arrival``; waiting ``start - arrival``.
+        flight), ``outcome`` (``"ok"``, ``"state_lost"``, ``"failed"``,
+        ``"timed_out"`` or ``"in_flight"``), ``applied`` (the server completed it and
+        added its item) and ``duplicate`` (its item had already been added by another
+        attempt of the same request). Latency is ``end - arrival``; waiting ``start - arrival``.
     sessions : pandas.DataFrame
         One row a session: ``session``, ``start``, ``end`` (its last
         request's end, NaN if it was still going at the end of the run),
@@ -89,12 +92,12 @@ class Result:
     def __init__(
         self,
         scenario,
-        requests: list[tuple],
-        sessions: list[tuple],
+        requests: list[RequestRecord],
+        sessions: list[SessionRecord],
         timeline: list[tuple],
-        node_changes: list[tuple],
-        autoscaler: list[tuple] = (),
-        losses: list[tuple] = (),
+        node_changes: list[NodeChange],
+        autoscaler: list[AutoscalerDecision] = (),
+        losses: list[LossRecord] = (),
         gave_up: list[float] = (),
     ) -> None:
         self.scenario = scenario
@@ -111,6 +114,12 @@ class Result:
             f"<Result: {len(self._session_records):,} sessions, "
             f"{len(self._request_records):,} requests over {self.scenario.duration:g} s>"
         )
+
+    @property
+    def session_count(self) -> int:
+        """Sessions in the run, the warm-up's included (``summary()["sessions"]`` leaves
+        them out)."""
+        return len(self._session_records)
 
     # -- tables -----------------------------------------------------------
 
@@ -133,20 +142,25 @@ class Result:
                 "outcome": pd.Categorical.from_codes(
                     arrays["outcome"].astype(np.int8), categories=list(OUTCOMES)
                 ),
+                "applied": arrays["applied"].astype(bool),
+                "duplicate": arrays["duplicate"].astype(bool),
             }
         )
         return frame.sort_values(["arrival", "session"], kind="stable", ignore_index=True)
 
     @cached_property
     def sessions(self) -> pd.DataFrame:
-        records = self._session_records
+        columns = list(zip(*self._session_records, strict=True)) or [()] * len(SESSION_COLUMNS)
+        get = dict(zip(SESSION_COLUMNS, columns, strict=True))
         frame = pd.DataFrame(
             {
-                "session": np.array([r[0] for r in records], dtype=np.int64),
-                "start": np.array([r[1] for r in records], dtype=float),
-                "end": np.array([r[2] for r in records], dtype=float),
-                "requests": np.array([r[3] for r in records], dtype=np.int64),
-                "lost_cause": pd.array([r[4] for r in records], dtype=object),
+                "session": np.array(get["session"], dtype=np.int64),
+                "start": np.array(get["start"], dtype=float),
+                "end": np.array(get["end"], dtype=float),
+                "requests": np.array(get["requests"], dtype=np.int64),
+                "lost_cause": pd.array(get["lost_cause"], dtype=object),
+                "duplicate_items": np.array(get["duplicate_items"], dtype=np.int64),
+                "items_not_kept": np.array(get["items_not_kept"], dtype=np.int64),
             }
         )
         frame.insert(4, "lost_state", frame["lost_cause"] != "")
@@ -155,23 +169,14 @@ class Result:
     @cached_property
     def timeline(self) -> pd.DataFrame:
         n = self.scenario.max_nodes()
-        columns = [
-            "time", "active_sessions", "sessions_lost",
-            *(f"sessions_lost_{cause}" for cause in LOST_CAUSES),
-            "store_busy", "store_queued",
-            *(f"busy_{k}" for k in range(n)),
-            *(f"queued_{k}" for k in range(n)),
-            *(f"carts_{k}" for k in range(n)),
-            *(f"status_{k}" for k in range(n)),
-            *(f"lost_{k}" for k in range(n)),
-        ]  # fmt: skip
+        columns = timeline_columns(n)
         frame = pd.DataFrame.from_records(self._timeline_records, columns=columns)
         codes = frame[[f"status_{k}" for k in range(n)]].to_numpy()
         totals = {
-            "nodes_up": ((codes == STATUS_CODE["up"]) | (codes == STATUS_CODE["draining"])),
-            "nodes_draining": codes == STATUS_CODE["draining"],
-            "nodes_booting": codes == STATUS_CODE["booting"],
-            "nodes_down": codes == STATUS_CODE["down"],
+            "nodes_up": ((codes == STATUS_CODES["up"]) | (codes == STATUS_CODES["draining"])),
+            "nodes_draining": codes == STATUS_CODES["draining"],
+            "nodes_booting": codes == STATUS_CODES["booting"],
+            "nodes_down": codes == STATUS_CODES["down"],
         }
         for k in range(n):
             frame[f"status_{k}"] = pd.Categorical.from_codes(codes[:, k], categories=STATUSES)
@@ -192,19 +197,17 @@ class Result:
     def losses(self) -> pd.DataFrame:
         """One row a lost session, when it found out: ``time``, ``session``, ``node`` (the
         node whose memory held the cart, -1 for none) and ``cause``."""
-        return pd.DataFrame.from_records(self._losses, columns=["time", "session", "node", "cause"])
+        return pd.DataFrame.from_records(self._losses, columns=LossRecord._fields)
 
     @cached_property
     def autoscaler(self) -> pd.DataFrame:
         """The autoscaler's decisions: ``time``, ``nodes`` (before), ``utilisation``
         (over the last interval), ``desired`` and ``size`` (the nodes it set)."""
-        return pd.DataFrame.from_records(
-            self._autoscaler, columns=["time", "nodes", "utilisation", "desired", "size"]
-        )
+        return pd.DataFrame.from_records(self._autoscaler, columns=AutoscalerDecision._fields)
 
     @cached_property
     def node_changes(self) -> pd.DataFrame:
-        return pd.DataFrame.from_records(self._node_changes, columns=["time", "node", "status"])
+        return pd.DataFrame.from_records(self._node_changes, columns=NodeChange._fields)
 
     def windows(self, width: float | None = None) -> pd.DataFrame:
         """Requests served a second and latency percentiles in windows of ``width`` seconds.
@@ -319,7 +322,8 @@ class Result:
         latency = r["end"][served] - r["arrival"][served]
         wait = r["start"][served] - r["arrival"][served]
 
-        causes = [row[4] for row in self._session_records if row[1] >= scenario.warmup]
+        causes = [row[SESSION_LOST_CAUSE] for row in self._session_records
+                  if row[SESSION_START] >= scenario.warmup]  # fmt: skip
         lost = {f"sessions_lost_{cause}": causes.count(cause) for cause in LOST_CAUSES}
         summary = {
             "sessions": len(causes),
@@ -341,15 +345,16 @@ class Result:
 
     def _event_lost_share(self) -> float:
         """Share of the sessions active at the first event that lost their state (NaN: none)."""
-        events = self.scenario.events
-        if not events:
+        first = self.scenario.first_event()
+        if first is None:
             return math.nan
-        at = min(event.at for event in events)
+        at = first.at
+        start, end, cause = SESSION_START, SESSION_END, SESSION_LOST_CAUSE
         records = self._session_records
-        active = [r for r in records if r[1] <= at and not (r[2] <= at)]  # NaN end: still going
+        active = [r for r in records if r[start] <= at and not (r[end] <= at)]  # NaN: going on
         if not active:
             return math.nan
-        return sum(1 for r in active if r[4]) / len(active)
+        return sum(1 for r in active if r[cause]) / len(active)
 
     def _utilisation(self) -> float:
         """Busy worker-seconds over the worker-seconds of running nodes, in the window."""
@@ -370,7 +375,7 @@ class Result:
         """
         total = 0.0
         since: dict[int, float] = {}
-        for time, node, status in sorted(self._node_changes, key=lambda c: c[0]):
+        for time, node, status in sorted(self._node_changes, key=lambda c: c.time):
             running = status in ("up", "draining")
             if running and node not in since:
                 since[node] = time

@@ -2,7 +2,7 @@
 
 A node is like a shop counter with ``workers`` clerks: a request that finds a
 clerk free is served at once, the others wait in the node's queue in arrival
-order (see :mod:`statelab.slots`).
+order (see :mod:`statelab.sim.slots`).
 
 With ``state="server"`` the node also *remembers*: the sessions it has served
 keep their login and cart in its memory (:attr:`Node.memory`). That memory
@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import simpy
 
-from statelab.slots import Slots
-
-#: What a node is doing, as recorded in the timeline (``status_<k>``) and ``node_changes``.
-STATUSES = ("up", "draining", "booting", "down", "removed")
+from statelab.sim.slots import Slots
 
 
 class Node:

@@ -10,9 +10,9 @@ a laptop core, and a result keeps about 150 bytes a request.
 
 from __future__ import annotations
 
-from statelab.model import ShopModel
-from statelab.result import Result
-from statelab.scenario import Scenario
+from statelab.sim.model import ShopModel
+from statelab.sim.result import Result
+from statelab.sim.scenario import Scenario
 
 #: The most requests :func:`simulate` runs unless told otherwise (about 5 to 10 seconds).
 DEFAULT_LIMIT = 500_000

@@ -1,0 +1,204 @@
+"""Where state lives: what "served" means for a session, depending on where its cart is.
+
+When a node finishes a request, the question is whether the shopper's login and cart were
+there. The answer depends on where the scenario keeps them, and each answer is a small
+policy with one method, :meth:`settle`, that the model calls when a request completes:
+
+- :class:`ServerState`: in the memory of the node that served the session. A request that
+  lands on another node finds nothing: the shopper is logged out with an empty cart.
+- :class:`ReplicatedState`: as server state, copied after every request to a peer node
+  that takes over when the session's node dies.
+- :class:`CookieState`: in a cookie the browser sends with every request, until the
+  cookie outgrows the browser's limit.
+- :class:`StoreState`: in a shared session store every node calls, lost only when a store
+  that does not persist its sessions goes down.
+
+Every loss is booked in the :class:`Ledger`, which owns the counts of lost sessions by
+cause and by the node that held the cart.
+
+``settle`` gets the request in full (its session, the node that served it, its attempt
+number, its number within the session, and the time), so a policy can also recognise a
+retried request (an idempotency key is the session and the request number).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from statelab.sim.records import LOST_CAUSES, NO_NODE, OK, STATE_LOST, LossRecord
+from statelab.sim.session import Session
+
+
+class Ledger:
+    """The book of lost sessions: how many, why, from which node, and when each found out.
+
+    Attributes
+    ----------
+    lost : int
+        Sessions that lost their state so far.
+    by_cause : dict
+        Lost sessions by cause, one entry for each of :data:`LOST_CAUSES`.
+    from_node : list of int
+        Lost carts that each node held.
+    losses : list of LossRecord
+        One record a lost session, when it found out.
+    """
+
+    def __init__(self, nodes: int) -> None:
+        self.lost = 0
+        self.by_cause = dict.fromkeys(LOST_CAUSES, 0)
+        self.from_node = [0] * nodes
+        self.losses: list[LossRecord] = []
+
+    def lose(self, session: Session, cause: str, node: int, now: float) -> int:
+        """The session's state was not there: book it (once a session) and return the outcome.
+
+        ``node`` is the node whose memory held the lost cart (``NO_NODE``: none did).
+        """
+        if not session.lost_cause:
+            session.lost_cause = cause
+            self.lost += 1
+            self.by_cause[cause] += 1
+            if node >= 0:
+                self.from_node[node] += 1
+            self.losses.append(LossRecord(now, session.id, node, cause))
+        return STATE_LOST
+
+
+class ServerState:
+    """State in the memory of the node that served the session.
+
+    The first request a node completes logs the session in and puts its cart there. A
+    later request that lands on a node without that memory is still served, but as
+    ``state_lost``, with the reason the state was not there: ``"no_affinity"`` (alive on
+    another node, but the balancer sent the request elsewhere), ``"rehash"`` (the client's
+    hash now points elsewhere), or why the memory was wiped (``"crash"``, ``"scale_in"``).
+    After a loss the shopper starts over on the node that served it.
+    """
+
+    def __init__(self, ledger: Ledger, hashed: bool) -> None:
+        self.ledger = ledger
+        self.moved_cause = "rehash" if hashed else "no_affinity"
+
+    def settle(self, session: Session, node, attempt: int, request: int, now: float) -> int:
+        """Serve the completed request from ``node``'s memory, or book the loss."""
+        outcome = OK
+        if session.home is not node:
+            outcome = self._arrive(session, node, now)
+        session.items += 1
+        return outcome
+
+    def _arrive(self, session: Session, node, now: float) -> int:
+        """The session's request was served by a node that is not its home: move it there."""
+        home = session.home
+        outcome = OK
+        if session.has_state:
+            if session.wiped:
+                outcome = self.ledger.lose(session, session.wiped, session.wiped_from, now)
+            else:
+                held = home.index if home is not None else NO_NODE
+                outcome = self.ledger.lose(session, self.moved_cause, held, now)
+            if session.peer is not None:
+                session.peer.replicas.discard(session)
+                session.peer = None
+        if home is not None:
+            home.memory.discard(session)
+        session.has_state = True
+        session.wiped = ""
+        session.home = node
+        node.memory.add(session)
+        return outcome
+
+
+class ReplicatedState(ServerState):
+    """Server state copied to a peer node (the next live node by number) after every request.
+
+    When the session's node dies the balancer sends the session to the peer, which takes
+    over; only losing both at once loses the cart.
+    """
+
+    def __init__(self, ledger: Ledger, hashed: bool, live: Callable[[], list]) -> None:
+        super().__init__(ledger, hashed)
+        self.live = live
+
+    def settle(self, session: Session, node, attempt: int, request: int, now: float) -> int:
+        outcome = OK
+        if session.home is not node:
+            if session.peer is node:  # the copy takes over
+                node.replicas.discard(session)
+                session.peer = None
+                if session.home is not None:
+                    session.home.memory.discard(session)
+                session.has_state = True
+                session.wiped = ""
+                session.home = node
+                node.memory.add(session)
+            else:
+                outcome = self._arrive(session, node, now)
+        self._copy_to_peer(session, node)
+        session.items += 1
+        return outcome
+
+    def _copy_to_peer(self, session: Session, node) -> None:
+        """Copy the session's state to the next live node after ``node``, if it has none up."""
+        peer = session.peer
+        if peer is not None and peer.up and peer is not node:
+            return
+        if peer is not None:
+            peer.replicas.discard(session)
+        session.peer = None
+        others = [n for n in self.live() if n.up and n is not node]
+        if others:
+            later = [n for n in others if n.index > node.index]
+            session.peer = later[0] if later else others[0]
+        if session.peer is not None:
+            session.peer.replicas.add(session)
+
+
+class CookieState:
+    """State in a cookie the browser sends with every request.
+
+    Each cart item adds bytes to the cookie; an item that makes it larger than the
+    browser's limit makes the browser drop the cookie, so the next request comes without
+    a cart: ``"cookie_too_large"``.
+    """
+
+    def __init__(self, ledger: Ledger, items_limit: int) -> None:
+        self.ledger = ledger
+        self.items_limit = items_limit  # the most items a cookie holds within the limit
+
+    def settle(self, session: Session, node, attempt: int, request: int, now: float) -> int:
+        """The cart came with the request, unless the browser dropped it."""
+        outcome = OK
+        if session.dropped:
+            outcome = self.ledger.lose(session, "cookie_too_large", NO_NODE, now)
+            session.dropped = False
+        session.items += 1
+        if session.items > self.items_limit:  # this item makes the cookie too large:
+            session.dropped = True  # the browser refuses it, the next request comes without
+            session.items = 0
+        return outcome
+
+
+class StoreState:
+    """State in a shared session store, which every request calls before it is served.
+
+    An outage of a store that does not persist its sessions starts a new epoch: every cart
+    written before it is gone, ``"store_outage"``.
+    """
+
+    def __init__(self, ledger: Ledger, store) -> None:
+        self.ledger = ledger
+        self.store = store
+
+    def settle(self, session: Session, node, attempt: int, request: int, now: float) -> int:
+        """The cart is in the store, unless an outage wiped the store since it was written."""
+        epoch = self.store.epoch
+        outcome = OK
+        if session.has_state and session.epoch != epoch:
+            outcome = self.ledger.lose(session, "store_outage", NO_NODE, now)
+            session.items = 0
+        session.has_state = True
+        session.epoch = epoch
+        session.items += 1
+        return outcome
