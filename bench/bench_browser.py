@@ -79,8 +79,10 @@ def measure(page, container: str, slider: str) -> tuple[list[float], list[float]
 def describe(name: str, values: list[float]) -> str:
     if not values:
         return f"{name}: no change seen"
-    return (f"{name}: median {statistics.median(values):6.0f} ms, "
-            f"p95 {float(np.percentile(values, 95)):6.0f} ms ({len(values)} presses)")  # fmt: skip
+    return (
+        f"{name}: median {statistics.median(values):6.0f} ms, "
+        f"p95 {float(np.percentile(values, 95)):6.0f} ms ({len(values)} presses)"
+    )
 
 
 def main() -> None:
@@ -99,8 +101,9 @@ def main() -> None:
     results = {}
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=harness.CHROMIUM,
-                                                 args=harness.FLAGS)  # fmt: skip
+            browser = playwright.chromium.launch(
+                executable_path=harness.CHROMIUM, args=harness.FLAGS
+            )
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             pages.open_notebook(page, lab.url, token, "lab.ipynb")
             pages.run_all(page)
@@ -125,9 +128,20 @@ def main() -> None:
         print(f"  {describe(name + ', figure ', pictures)}")
         print(f"  {describe(name + ', readout', texts)}")
     begin = time.perf_counter()
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                          str(ROOT / "tests" / "browser")], cwd=ROOT,
-                         capture_output=True, text=True)  # fmt: skip
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(ROOT / "tests" / "browser"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - begin
     summary = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else run.stderr[-300:]
     print(f"Browser suite: {seconds:.0f} s (goal: under 300 s); {summary}")

@@ -71,9 +71,17 @@ def statelab_run(seed: int) -> int:
 
 def six_node_shop(seed: int, **changes) -> int:
     scenario = Scenario(
-        nodes=6, workers=4, arrival_rate=12.0, requests_per_session=6, think_time=4.0,
-        service_time=0.2, duration=800.0, sample_interval=1.0, seed=seed, **changes,
-    )  # fmt: skip
+        nodes=6,
+        workers=4,
+        arrival_rate=12.0,
+        requests_per_session=6,
+        think_time=4.0,
+        service_time=0.2,
+        duration=800.0,
+        sample_interval=1.0,
+        seed=seed,
+        **changes,
+    )
     result = simulate(scenario)
     result.summary()
     return len(result._request_records)

@@ -29,12 +29,23 @@ from matplotlib.figure import Figure
 from statelab.widgets import Lab
 
 CHANGES = [
-    ("nodes", 4), ("arrival_rate", 6.0), ("balancer", "random"), ("affinity", "none"),
-    ("state", "store"), ("crash_node", 1), ("workers", 5), ("nodes", 3),
-    ("balancer", "least_connections"), ("affinity", "sticky"), ("state", "server"),
-    ("crash_node", 2), ("arrival_rate", 5.0), ("workers", 4), ("crash_node", "none"),
+    ("nodes", 4),
+    ("arrival_rate", 6.0),
+    ("balancer", "random"),
+    ("affinity", "none"),
+    ("state", "store"),
+    ("crash_node", 1),
+    ("workers", 5),
+    ("nodes", 3),
+    ("balancer", "least_connections"),
+    ("affinity", "sticky"),
+    ("state", "server"),
+    ("crash_node", 2),
+    ("arrival_rate", 5.0),
+    ("workers", 4),
+    ("crash_node", "none"),
     ("balancer", "round_robin"),
-]  # fmt: skip
+]
 ROUNDS = 4
 
 

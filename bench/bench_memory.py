@@ -29,8 +29,9 @@ print(f"{summary['requests']:,} requests in {seconds:.1f} s, tables of {frames:,
 
 
 def main() -> None:
-    run = subprocess.run([sys.executable, "-c", PROGRAM], capture_output=True, text=True,
-                         check=True)  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-c", PROGRAM], capture_output=True, text=True, check=True
+    )
     print("One million requests:", run.stdout.strip())
 
 

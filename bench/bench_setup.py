@@ -54,8 +54,11 @@ def fresh_clone_to_lab(installer: str, cold: bool) -> tuple[float, float]:
         subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
         subprocess.run(
             ["make", "--no-print-directory", "install", f"INSTALLER={installer}"],
-            cwd=clone, env=env, check=True, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+            cwd=clone,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         installed = time.perf_counter() - began
         port, token = free_port(), secrets.token_hex(16)
         options = (
@@ -64,9 +67,12 @@ def fresh_clone_to_lab(installer: str, cold: bool) -> tuple[float, float]:
         )
         server = subprocess.Popen(
             ["make", "--no-print-directory", "lab", f"LAB_ARGS={options}"],
-            cwd=clone, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=clone,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,
-        )  # fmt: skip
+        )
         try:
             url = f"http://127.0.0.1:{port}/api/status?token={token}"
             while True:

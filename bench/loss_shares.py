@@ -19,31 +19,53 @@ SEEDS = range(30)
 
 def shop(**changes) -> Scenario:
     base = Scenario(
-        nodes=N, workers=8, arrival_rate=10.0, requests_per_session=6, think_time=5.0,
-        service_time=0.1, duration=AT + 60.0,
-    )  # fmt: skip
+        nodes=N,
+        workers=8,
+        arrival_rate=10.0,
+        requests_per_session=6,
+        think_time=5.0,
+        service_time=0.1,
+        duration=AT + 60.0,
+    )
     return base.replace(**changes)
 
 
 CASES = [
     ("crash 1 of 4, sticky", shop(events=(Crash(1, AT),)), theory.sticky_lost_on_crash(N)),
-    ("crash 1 of 4, consistent_hash", shop(affinity="consistent_hash", events=(Crash(1, AT),)),
-     theory.remapped_consistent(N, N - 1)),
-    ("crash 1 of 4, ip_hash", shop(affinity="ip_hash", events=(Crash(1, AT),)),
-     theory.remapped_modulo(N, N - 1)),
+    (
+        "crash 1 of 4, consistent_hash",
+        shop(affinity="consistent_hash", events=(Crash(1, AT),)),
+        theory.remapped_consistent(N, N - 1),
+    ),
+    (
+        "crash 1 of 4, ip_hash",
+        shop(affinity="ip_hash", events=(Crash(1, AT),)),
+        theory.remapped_modulo(N, N - 1),
+    ),
     ("scale 4 -> 5, sticky", shop(events=(ScaleTo(N + 1, AT),)), 0.0),
-    ("scale 4 -> 5, consistent_hash", shop(affinity="consistent_hash",
-                                            events=(ScaleTo(N + 1, AT),)),
-     theory.remapped_consistent(N, N + 1)),
-    ("scale 4 -> 5, ip_hash", shop(affinity="ip_hash", events=(ScaleTo(N + 1, AT),)),
-     theory.remapped_modulo(N, N + 1)),
+    (
+        "scale 4 -> 5, consistent_hash",
+        shop(affinity="consistent_hash", events=(ScaleTo(N + 1, AT),)),
+        theory.remapped_consistent(N, N + 1),
+    ),
+    (
+        "scale 4 -> 5, ip_hash",
+        shop(affinity="ip_hash", events=(ScaleTo(N + 1, AT),)),
+        theory.remapped_modulo(N, N + 1),
+    ),
     ("scale in 4 -> 3 abruptly, sticky", shop(events=(ScaleTo(N - 1, AT),)), 1 / N),
     ("scale in 4 -> 2 abruptly, sticky", shop(events=(ScaleTo(N - 2, AT),)), 2 / N),
-    ("scale in 4 -> 3, drain 90 s, sticky", shop(events=(ScaleTo(N - 1, AT, drain=90.0),),
-                                                 duration=AT + 120.0), 0.0),
-    ("crash + scale 4 -> 5, store state", shop(state="store", affinity="none",
-                                               events=(Crash(1, AT), ScaleTo(N + 1, AT))), 0.0),
-]  # fmt: skip
+    (
+        "scale in 4 -> 3, drain 90 s, sticky",
+        shop(events=(ScaleTo(N - 1, AT, drain=90.0),), duration=AT + 120.0),
+        0.0,
+    ),
+    (
+        "crash + scale 4 -> 5, store state",
+        shop(state="store", affinity="none", events=(Crash(1, AT), ScaleTo(N + 1, AT))),
+        0.0,
+    ),
+]
 
 
 def main() -> None:

@@ -36,13 +36,15 @@ sys.exit(main())
 
 def main(options: list[str]) -> int:
     command = [
-        sys.executable, "-c", START,
+        sys.executable,
+        "-c",
+        START,
         "--ServerApp.root_dir=notebooks",
         f"--LabApp.default_url=/{FIRST_PAGE}",
         "--ServerApp.log_level=WARN",
         "--LabApp.log_level=WARN",
         *options,
-    ]  # fmt: skip
+    ]
     print("statelab: starting JupyterLab", flush=True)
     server = subprocess.Popen(command)
     # Ctrl+C reaches JupyterLab too (same process group): it asks, and stops on a second one.

@@ -185,9 +185,11 @@ def expected_lost_share(scenario) -> float | None:
     """
     events = scenario.events
     if (
-        len(events) != 1 or scenario.failures is not None or scenario.autoscale is not None
+        len(events) != 1
+        or scenario.failures is not None
+        or scenario.autoscale is not None
         or not isinstance(events[0], (Crash, ScaleTo))
-    ):  # fmt: skip
+    ):
         return None
     if scenario.state in ("cookie", "store"):
         return 0.0

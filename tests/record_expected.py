@@ -50,8 +50,9 @@ def _plain(value):
 
 def as_series(table: dict) -> pd.Series:
     """One table of a fingerprint as a float Series (None is NaN), sorted by key."""
-    return pd.Series({k: math.nan if v is None else float(v) for k, v in table.items()},
-                     dtype=float).sort_index()  # fmt: skip
+    return pd.Series(
+        {k: math.nan if v is None else float(v) for k, v in table.items()}, dtype=float
+    ).sort_index()
 
 
 def record() -> list[Path]:

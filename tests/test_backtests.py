@@ -32,6 +32,9 @@ def test_the_preset_runs_as_recorded(name):
         added = now.drop(then.index, errors="ignore")
         assert (added == 0).all(), f"{name}: {table}: new numbers {dict(added[added != 0])}"
         pandas.testing.assert_series_equal(
-            now.reindex(then.index), then,
-            check_exact=False, rtol=RELATIVE_TOLERANCE, obj=f"{name}: {table}",
-        )  # fmt: skip
+            now.reindex(then.index),
+            then,
+            check_exact=False,
+            rtol=RELATIVE_TOLERANCE,
+            obj=f"{name}: {table}",
+        )

@@ -21,7 +21,7 @@ from statelab import (
     Scenario,
     StoreOutage,
     simulate,
-)  # fmt: skip
+)
 from statelab.sim.scenario import AFFINITIES, BALANCERS, SESSION_LENGTHS, STATE_LOCATIONS
 
 
@@ -33,11 +33,19 @@ def scenarios(draw):
     scalings = draw(
         st.lists(st.builds(ScaleTo, st.integers(1, 6), at, st.sampled_from([0.0, 3.0])), max_size=2)
     )
-    autoscale = draw(st.none() | st.builds(
-        Autoscale, target=st.floats(0.2, 0.9), min_nodes=st.just(1), max_nodes=st.integers(6, 8),
-        interval=st.floats(1.0, 10.0), boot_time=st.floats(0.0, 5.0),
-        scale_down_window=st.floats(0.0, 20.0), drain=st.sampled_from([0.0, 2.0]),
-    ))  # fmt: skip
+    autoscale = draw(
+        st.none()
+        | st.builds(
+            Autoscale,
+            target=st.floats(0.2, 0.9),
+            min_nodes=st.just(1),
+            max_nodes=st.integers(6, 8),
+            interval=st.floats(1.0, 10.0),
+            boot_time=st.floats(0.0, 5.0),
+            scale_down_window=st.floats(0.0, 20.0),
+            drain=st.sampled_from([0.0, 2.0]),
+        )
+    )
     base = Scenario(nodes=nodes, duration=duration, events=tuple(scalings), autoscale=autoscale)
     events = list(scalings)
     for kind, node, when in draw(

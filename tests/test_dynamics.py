@@ -20,7 +20,7 @@ from statelab import (
     StoreOutage,
     simulate,
     theory,
-)  # fmt: skip
+)
 
 
 def failed(result):
@@ -37,9 +37,13 @@ def test_availability_from_long_runs_matches_mtbf_over_mtbf_plus_mttr():
     # node. Tolerance: the 99.9% interval over 10 seeds of the up share covers
     # 50/60 and is narrower than 0.02 on each side.
     scenario = Scenario(
-        nodes=4, arrival_rate=0.05, requests_per_session=1, duration=20_000.0,
-        sample_interval=20.0, failures=RandomFailures(mtbf=50.0, mttr=10.0),
-    )  # fmt: skip
+        nodes=4,
+        arrival_rate=0.05,
+        requests_per_session=1,
+        duration=20_000.0,
+        sample_interval=20.0,
+        failures=RandomFailures(mtbf=50.0, mttr=10.0),
+    )
     shares = []
     for seed in range(10):
         result = simulate(scenario.replace(seed=seed))
@@ -65,14 +69,21 @@ def test_random_failures_crash_and_repair_every_node_and_lose_carts():
 def test_without_retries_the_failed_attempts_are_the_in_flight_ones_plus_the_blind_window(delay):
     crash_at = 50.0
     scenario = Scenario(
-        nodes=3, state="store", affinity="none", health_check_delay=delay,
-        events=(Crash(1, crash_at),), duration=100.0,
-    )  # fmt: skip
+        nodes=3,
+        state="store",
+        affinity="none",
+        health_check_delay=delay,
+        events=(Crash(1, crash_at),),
+        duration=100.0,
+    )
     result = simulate(scenario)
     requests = result.requests
     on_node = requests[requests["node"] == 1]
-    in_flight_at_crash = on_node[(on_node["arrival"] <= crash_at) & (on_node["end"] >= crash_at)
-                                 & (on_node["arrival"] < crash_at)]  # fmt: skip
+    in_flight_at_crash = on_node[
+        (on_node["arrival"] <= crash_at)
+        & (on_node["end"] >= crash_at)
+        & (on_node["arrival"] < crash_at)
+    ]
     blind = on_node[(on_node["arrival"] >= crash_at) & (on_node["arrival"] < crash_at + delay)]
     expected = set(in_flight_at_crash.index) | set(blind.index)
     assert set(failed(result).index) == expected
@@ -84,9 +95,15 @@ def test_without_retries_the_failed_attempts_are_the_in_flight_ones_plus_the_bli
 
 def test_with_retries_and_a_store_a_crash_loses_no_session_and_every_failure_is_retried():
     scenario = Scenario(
-        nodes=3, state="store", affinity="none", health_check_delay=5.0, retries=3,
-        retry_backoff=0.2, events=(Crash(1, 50.0),), duration=100.0,
-    )  # fmt: skip
+        nodes=3,
+        state="store",
+        affinity="none",
+        health_check_delay=5.0,
+        retries=3,
+        retry_backoff=0.2,
+        events=(Crash(1, 50.0),),
+        duration=100.0,
+    )
     result = simulate(scenario)
     summary = result.summary()
     assert summary["sessions_lost"] == 0 and summary["failed"] > 10
@@ -125,14 +142,26 @@ def step_trace(tmp_path, low=2.0, high=12.0):
 def step_scenario(tmp_path, policy: Autoscale) -> Scenario:
     """Two nodes meeting the step in load of :func:`step_trace`, with ``policy`` autoscaling."""
     return Scenario(
-        arrival_rate=str(step_trace(tmp_path)), nodes=2, workers=4, requests_per_session=4,
-        think_time=2.0, service_time=0.2, duration=1_500.0, autoscale=policy,
-    )  # fmt: skip
+        arrival_rate=str(step_trace(tmp_path)),
+        nodes=2,
+        workers=4,
+        requests_per_session=4,
+        think_time=2.0,
+        service_time=0.2,
+        duration=1_500.0,
+        autoscale=policy,
+    )
 
 
 def test_the_autoscaler_follows_the_hpa_rule_and_scales_down_only_after_its_window(tmp_path):
-    policy = Autoscale(target=0.5, min_nodes=2, max_nodes=12, interval=20.0, boot_time=10.0,
-                       scale_down_window=200.0)  # fmt: skip
+    policy = Autoscale(
+        target=0.5,
+        min_nodes=2,
+        max_nodes=12,
+        interval=20.0,
+        boot_time=10.0,
+        scale_down_window=200.0,
+    )
     scenario = step_scenario(tmp_path, policy)
     result = simulate(scenario)
     log = result.autoscaler
@@ -165,15 +194,17 @@ def test_the_autoscaler_follows_the_hpa_rule_and_scales_down_only_after_its_wind
     shrinks = log[log["size"] < log["nodes"]]
     assert shrinks["time"].iloc[0] >= first_lower + policy.scale_down_window - policy.interval
     for _, row in shrinks.iterrows():
-        window = log[(log["time"] >= row["time"] - policy.scale_down_window)
-                     & (log["time"] <= row["time"])]  # fmt: skip
+        window = log[
+            (log["time"] >= row["time"] - policy.scale_down_window) & (log["time"] <= row["time"])
+        ]
         assert row["size"] == window["desired"].max()
     assert log["size"].iloc[-1] < log["size"].max()
 
 
 def test_autoscaled_scale_in_loses_sticky_carts_unless_the_nodes_drain(tmp_path):
-    policy = Autoscale(target=0.5, min_nodes=2, max_nodes=12, interval=20.0, boot_time=10.0,
-                       scale_down_window=60.0)  # fmt: skip
+    policy = Autoscale(
+        target=0.5, min_nodes=2, max_nodes=12, interval=20.0, boot_time=10.0, scale_down_window=60.0
+    )
     scenario = step_scenario(tmp_path, policy)
     abrupt = simulate(scenario).summary()
     drained = simulate(scenario.replace(autoscale=dataclasses.replace(policy, drain=60.0)))
@@ -187,8 +218,9 @@ def test_autoscaled_scale_in_loses_sticky_carts_unless_the_nodes_drain(tmp_path)
 
 def test_replicated_state_survives_one_crash():
     for affinity in ("sticky",):
-        result = simulate(Scenario(nodes=3, state="replicated", affinity=affinity,
-                                   events=(Crash(1, 60.0),)))  # fmt: skip
+        result = simulate(
+            Scenario(nodes=3, state="replicated", affinity=affinity, events=(Crash(1, 60.0),))
+        )
         assert result.summary()["sessions_lost"] == 0
         assert result.summary()["failed"] > 0
     # the same crash with plain server memory loses carts
@@ -219,9 +251,15 @@ def test_replicated_state_survives_crashes_one_at_a_time():
 def test_a_store_outage_fails_exactly_the_attempts_that_needed_the_store(persistent):
     at, length, latency = 50.0, 10.0, 0.05
     scenario = Scenario(
-        nodes=3, state="store", affinity="none", store_latency=latency, store_workers=64,
-        store_persistent=persistent, events=(StoreOutage(at, length),), duration=100.0,
-    )  # fmt: skip
+        nodes=3,
+        state="store",
+        affinity="none",
+        store_latency=latency,
+        store_workers=64,
+        store_persistent=persistent,
+        events=(StoreOutage(at, length),),
+        duration=100.0,
+    )
     result = simulate(scenario)
     requests = result.requests
     during = (requests["arrival"] >= at) & (requests["arrival"] < at + length)
@@ -249,8 +287,9 @@ def test_a_store_outage_does_nothing_without_a_store():
 def test_a_cart_past_the_cookie_limit_is_lost_and_below_it_none_is():
     # 4096 bytes hold 27 items of 150 bytes; the 28th request's item does not
     # fit, so the 29th request arrives without a cart.
-    limit = Scenario(state="cookie", affinity="none", think_time=0.5, arrival_rate=1.0,
-                     duration=200.0)  # fmt: skip
+    limit = Scenario(
+        state="cookie", affinity="none", think_time=0.5, arrival_rate=1.0, duration=200.0
+    )
     fits = simulate(limit.replace(requests_per_session=28)).summary()
     assert fits["sessions_lost"] == 0
     result = simulate(limit.replace(requests_per_session=30))
@@ -313,10 +352,10 @@ def test_a_trace_shorter_than_the_run_is_refused():
 
 def test_the_timeline_shows_every_node_s_status():
     scenario = Scenario(
-        nodes=3, events=(Crash(0, 20.0), Restart(0, 30.0), ScaleTo(4, 40.0),
-                         ScaleTo(2, 60.0, drain=20.0)),
+        nodes=3,
+        events=(Crash(0, 20.0), Restart(0, 30.0), ScaleTo(4, 40.0), ScaleTo(2, 60.0, drain=20.0)),
         duration=100.0,
-    )  # fmt: skip
+    )
     timeline = simulate(scenario).timeline.set_index("time")
     assert timeline.loc[25.0, "status_0"] == "down" and timeline.loc[35.0, "status_0"] == "up"
     assert timeline.loc[30.0, "status_3"] == "removed" and timeline.loc[45.0, "status_3"] == "up"

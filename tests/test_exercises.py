@@ -20,7 +20,7 @@ from statelab.exercises import (
     review,
     solution,
     solution_answer,
-)  # fmt: skip
+)
 
 
 @pytest.mark.parametrize("exercise", sorted(EXERCISES))

@@ -25,13 +25,14 @@ from statelab import (
     Scenario,
     StoreOutage,
     simulate,
-)  # fmt: skip
+)
 from statelab.widgets import NO_CRASH, Lab, scenario_from_controls
 
 NASTY = [math.nan, math.inf, -math.inf, -1, -0.5, 10**12, 1e300, "3", None, True, [1], {}]
 
-NUMERIC_FIELDS = [f.name for f in dataclasses.fields(Scenario)
-                  if f.type in ("float", "int", "float | str")]  # fmt: skip
+NUMERIC_FIELDS = [
+    f.name for f in dataclasses.fields(Scenario) if f.type in ("float", "int", "float | str")
+]
 
 
 def bad_scenario_inputs():
@@ -52,18 +53,26 @@ def bad_scenario_inputs():
     for field in ("balancer", "affinity", "state", "session_length"):
         for value in ("", "STICKY", "sticky ", 3, None, ["none"]):
             yield field, value
-    for field, value in [("store_persistent", 1), ("store_persistent", "yes"),
-                         ("failures", "often"), ("autoscale", True), ("events", None),
-                         ("events", Crash(0, 1.0))]:  # fmt: skip
+    for field, value in [
+        ("store_persistent", 1),
+        ("store_persistent", "yes"),
+        ("failures", "often"),
+        ("autoscale", True),
+        ("events", None),
+        ("events", Crash(0, 1.0)),
+    ]:
         yield field, value
 
 
 BAD_SCENARIOS = list(bad_scenario_inputs())
 
 BAD_EVENTS = [
-    (lambda: Crash(0, math.nan), "Crash.at"), (lambda: Crash(1.5, 3), "Crash.node"),
-    (lambda: Crash(None, 3), "Crash.node"), (lambda: Restart(0, math.inf), "Restart.at"),
-    (lambda: ScaleTo(0, 3), "ScaleTo.nodes"), (lambda: ScaleTo(3, "now"), "ScaleTo.at"),
+    (lambda: Crash(0, math.nan), "Crash.at"),
+    (lambda: Crash(1.5, 3), "Crash.node"),
+    (lambda: Crash(None, 3), "Crash.node"),
+    (lambda: Restart(0, math.inf), "Restart.at"),
+    (lambda: ScaleTo(0, 3), "ScaleTo.nodes"),
+    (lambda: ScaleTo(3, "now"), "ScaleTo.at"),
     (lambda: ScaleTo(3, 1, drain=math.nan), "ScaleTo.drain"),
     (lambda: StoreOutage(5, 0), "StoreOutage.duration"),
     (lambda: StoreOutage(-1, 5), "StoreOutage.at"),
@@ -79,7 +88,7 @@ BAD_EVENTS = [
     (lambda: Scenario(events=(Crash(7, 1.0),)), "Crash.node=7"),
     (lambda: Scenario(nodes=2, autoscale=Autoscale(min_nodes=3, max_nodes=5)), "min_nodes=3"),
     (lambda: Scenario(arrival_rate="flash_sale", duration=1e3), "trace of 900 seconds"),
-]  # fmt: skip
+]
 
 
 def test_there_are_over_a_hundred_bad_inputs():

@@ -29,9 +29,14 @@ pytestmark = pytest.mark.slow
 def shop(**changes) -> Scenario:
     """About 250 active sessions at any time on N nodes, half idle, for 360 s."""
     base = Scenario(
-        nodes=N, workers=8, arrival_rate=10.0, requests_per_session=6, think_time=5.0,
-        service_time=0.1, duration=EVENT_AT + 60.0,
-    )  # fmt: skip
+        nodes=N,
+        workers=8,
+        arrival_rate=10.0,
+        requests_per_session=6,
+        think_time=5.0,
+        service_time=0.1,
+        duration=EVENT_AT + 60.0,
+    )
     return base.replace(**changes)
 
 

@@ -53,8 +53,9 @@ def test_before_the_crash_every_node_is_linked_and_nothing_is_marked(crash):
 
 
 def test_the_cluster_view_shows_the_store_and_booting_nodes():
-    result = simulate(Scenario.load("autoscale_spike").replace(state="store", affinity="none",
-                                                               duration=500.0))  # fmt: skip
+    result = simulate(
+        Scenario.load("autoscale_spike").replace(state="store", affinity="none", duration=500.0)
+    )
     changes = result.node_changes
     booting = changes[changes["status"] == "booting"].iloc[0]
     ax = plots.cluster_view(result, time=booting["time"] + 1)
@@ -81,8 +82,16 @@ def test_load_by_node_shows_shares_and_the_even_line(crash):
 
 
 def test_the_latency_distribution_draws_erlang_c_where_it_applies():
-    mmc = Scenario(nodes=1, workers=4, arrival_rate=3.2, service_time=1.0, requests_per_session=1,
-                   affinity="none", duration=2_000.0, warmup=100.0)  # fmt: skip
+    mmc = Scenario(
+        nodes=1,
+        workers=4,
+        arrival_rate=3.2,
+        service_time=1.0,
+        requests_per_session=1,
+        affinity="none",
+        duration=2_000.0,
+        warmup=100.0,
+    )
     ax = plots.latency_distribution(simulate(mmc))
     (curve,) = [line for line in ax.lines if line.get_linestyle() == "--"]
     x, y = curve.get_xdata()[50], curve.get_ydata()[50]
@@ -92,8 +101,9 @@ def test_the_latency_distribution_draws_erlang_c_where_it_applies():
     assert not [line for line in ax.lines if line.get_linestyle() == "--"]
 
 
-@pytest.mark.parametrize(("preset", "expected"), [("crash", 1 / 3), ("rehash", 3 / 4),
-                                                   ("stateless_crash", 0.0)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("preset", "expected"), [("crash", 1 / 3), ("rehash", 3 / 4), ("stateless_crash", 0.0)]
+)
 def test_lost_share_puts_theory_where_theory_says(preset, expected):
     result = simulate(Scenario.load(preset))
     ax = plots.lost_share(result)

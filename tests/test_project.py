@@ -107,8 +107,11 @@ def make_install(venv, env: dict | None = None, installer: str = "auto") -> str:
     """Run the Makefile's install target into ``venv``; return what it printed."""
     done = subprocess.run(
         ["make", "--no-print-directory", "install", f"VENV={venv}", f"INSTALLER={installer}"],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, **(env or {})},
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout + done.stderr
 
@@ -116,19 +119,27 @@ def make_install(venv, env: dict | None = None, installer: str = "auto") -> str:
 def installed_versions(venv) -> dict[str, str]:
     """{normalised name: version} of every distribution installed in ``venv``."""
     listing = subprocess.run(
-        [f"{venv}/bin/python", "-c",
-         "import importlib.metadata as m, json; "
-         "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        [
+            f"{venv}/bin/python",
+            "-c",
+            "import importlib.metadata as m, json; "
+            "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return {normalised(name): version for name, version in json.loads(listing.stdout).items()}
 
 
 def assert_installs_the_pins(venv) -> None:
     pins, installed = pinned_versions(), installed_versions(venv)
     assert "uv" in pins, "uv is pinned like everything else make installs"
-    wrong = {name: (installed.get(name), pin) for name, pin in pins.items()
-             if name != "uv" and installed.get(name) != pin}  # fmt: skip
+    wrong = {
+        name: (installed.get(name), pin)
+        for name, pin in pins.items()
+        if name != "uv" and installed.get(name) != pin
+    }
     assert not wrong, f"installed versions that are not the pins (installed, pin): {wrong}"
     unpinned = set(installed) - set(pins) - {"statelab", "pip", "setuptools"}
     assert not unpinned, f"installed but not pinned in constraints.txt: {unpinned}"
@@ -166,12 +177,14 @@ def test_make_install_falls_back_to_pip_where_uv_cannot_be_had(tmp_path):
 
 def test_a_python_too_old_is_refused_in_one_line(tmp_path):
     fake = tmp_path / "python3.9"
-    fake.write_text("#!/bin/sh\nif [ \"$1\" = -V ]; then echo Python 3.9.2; exit 0; fi\nexit 1\n")
+    fake.write_text('#!/bin/sh\nif [ "$1" = -V ]; then echo Python 3.9.2; exit 0; fi\nexit 1\n')
     fake.chmod(0o755)
     done = subprocess.run(
         ["make", "--no-print-directory", "install", f"VENV={tmp_path / 'venv'}", f"PYTHON={fake}"],
-        cwd=ROOT, capture_output=True, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode != 0
     assert "needs Python 3.10 or newer" in done.stderr and "Python 3.9.2" in done.stderr
     assert not (tmp_path / "venv").exists()
@@ -234,10 +247,16 @@ def test_make_present_serves_the_lab_in_voila(tmp_path):
     options = f"--no-browser --port={port} --Voila.ip=127.0.0.1 --Voila.port_retries=0"
     server = subprocess.Popen(
         ["make", "--no-print-directory", "present", f"LAB_ARGS={options}"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-        env={**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
-             "JUPYTER_DATA_DIR": str(tmp_path / "data")},
-    )  # fmt: skip
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={
+            **os.environ,
+            "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+            "JUPYTER_DATA_DIR": str(tmp_path / "data"),
+        },
+    )
     try:
         deadline = time.monotonic() + 90
         page = b""

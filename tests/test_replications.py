@@ -38,8 +38,13 @@ def test_a_sweep_is_tidy_and_in_the_order_asked():
     frame = small_sweep(SerialExecutor())
     assert list(frame.columns[:2]) == ["nodes", "seed"]
     assert frame[["nodes", "seed"]].values.tolist() == [
-        [1, 3], [1, 5], [2, 3], [2, 5], [4, 3], [4, 5]
-    ]  # fmt: skip
+        [1, 3],
+        [1, 5],
+        [2, 3],
+        [2, 5],
+        [4, 3],
+        [4, 5],
+    ]
     assert {"sessions_lost", "latency_p95", "utilisation"} <= set(frame.columns)
     assert frame.attrs["interrupted"] is False
     # one node loses nothing without affinity; more nodes lose (nearly) every session
@@ -59,11 +64,14 @@ def test_the_same_sweep_is_identical_on_a_local_dask_cluster():
     distributed = pytest.importorskip("distributed")
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
             dashboard_address=None,
         ) as cluster,
         distributed.Client(cluster) as client,
-    ):  # fmt: skip
+    ):
         on_dask = small_sweep(client.get_executor())
     pd.testing.assert_frame_equal(small_sweep(SerialExecutor()), on_dask)
 

@@ -46,9 +46,13 @@ def test_a_store_adds_about_its_latency_to_every_request(latency):
 def test_a_store_with_too_few_workers_becomes_the_bottleneck():
     # 30 requests a second need 30 x 0.05 = 1.5 store workers; it has 1.
     scenario = Scenario(
-        nodes=3, state="store", affinity="none", store_latency=0.05, store_workers=1,
+        nodes=3,
+        state="store",
+        affinity="none",
+        store_latency=0.05,
+        store_workers=1,
         duration=300.0,
-    )  # fmt: skip
+    )
     result = simulate(scenario)
     timeline = result.timeline
     thirds = np.array_split(timeline["store_queued"].to_numpy(), 3)
@@ -69,9 +73,14 @@ def test_a_cookie_costs_time_for_every_item_it_carries():
     # the k-th request carries k items of 150 bytes at 0.2 s per KB.
     cost_per_item = 150 / 1024 * 0.2
     scenario = Scenario(
-        state="cookie", affinity="none", cookie_cost_per_kb=0.2, arrival_rate=1.0,
-        think_time=20.0, duration=2_000.0, requests_per_session=6,
-    )  # fmt: skip
+        state="cookie",
+        affinity="none",
+        cookie_cost_per_kb=0.2,
+        arrival_rate=1.0,
+        think_time=20.0,
+        duration=2_000.0,
+        requests_per_session=6,
+    )
     requests = simulate(scenario).requests
     served = requests[requests["outcome"] == "ok"].copy()
     served["items"] = served.groupby("session").cumcount()
@@ -91,9 +100,16 @@ def test_heavy_shoppers_pinned_to_nodes_make_hot_spots_and_stateless_spreads_the
     # 0.5 sessions a second of heavy-tailed length (mean 50 requests, a few
     # up to 5,000): long sessions pinned by sticky affinity pile up on a node.
     scenario = Scenario(
-        nodes=4, arrival_rate=0.5, requests_per_session=50, think_time=1.0, service_time=0.1,
-        session_length="heavy_tailed", affinity="sticky", duration=600.0, seed=seed,
-    )  # fmt: skip
+        nodes=4,
+        arrival_rate=0.5,
+        requests_per_session=50,
+        think_time=1.0,
+        service_time=0.1,
+        session_length="heavy_tailed",
+        affinity="sticky",
+        duration=600.0,
+        seed=seed,
+    )
     sticky = simulate(scenario).work_by_node()
     stateless = simulate(scenario.replace(affinity="none", state="store")).work_by_node()
     assert sticky.max() > 1.2 / 4
@@ -122,9 +138,14 @@ def test_a_crash_withdraws_its_waiting_store_calls_and_frees_the_store():
     # requests wait for the store. Those fail, and the store goes on serving
     # the others with its one clerk: never two at once, never a lost slot.
     scenario = Scenario(
-        nodes=2, state="store", affinity="none", store_latency=0.05, store_workers=1,
-        duration=120.0, events=(Crash(0, 60.0),),
-    )  # fmt: skip
+        nodes=2,
+        state="store",
+        affinity="none",
+        store_latency=0.05,
+        store_workers=1,
+        duration=120.0,
+        events=(Crash(0, 60.0),),
+    )
     result = simulate(scenario)
     failed = result.requests[result.requests["outcome"] == "failed"]
     assert len(failed) > 10 and (failed["node"] == 0).all()

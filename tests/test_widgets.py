@@ -46,8 +46,19 @@ def lab():
 def test_the_default_lab_runs_a_shop_of_at_least_3000_requests(lab):
     assert lab.scenario.expected_requests() >= 3_000
     assert len(lab.result.requests) >= 3_000
-    assert {"nodes", "workers", "arrival_rate", "balancer", "affinity", "state", "failures",
-            "autoscale", "crash_node", "crash_at", "preset"} <= set(lab.controls)  # fmt: skip
+    assert {
+        "nodes",
+        "workers",
+        "arrival_rate",
+        "balancer",
+        "affinity",
+        "state",
+        "failures",
+        "autoscale",
+        "crash_node",
+        "crash_at",
+        "preset",
+    } <= set(lab.controls)
 
 
 def test_a_control_change_updates_scenario_result_readout_and_figure():
@@ -219,4 +230,11 @@ def test_compare_runs_two_scenarios_that_differ_in_one_choice_with_one_seed():
 
 def test_nice_ceilings_step_1_2_5():
     assert [nice_ceiling(v) for v in (0.3, 1.0, 1.2, 3, 7, 45, 120)] == [
-        0.5, 1.0, 2.0, 5.0, 10.0, 50.0, 200.0]  # fmt: skip
+        0.5,
+        1.0,
+        2.0,
+        5.0,
+        10.0,
+        50.0,
+        200.0,
+    ]

@@ -36,8 +36,9 @@ class CartError(ValueError):
 
 def _check(request: dict) -> tuple[str, str]:
     if not isinstance(request, dict):
-        raise CartError(f"a request is a dict such as {{'action': 'add', 'item': 'book'}}, "
-                        f"got {request!r}")  # fmt: skip
+        raise CartError(
+            f"a request is a dict such as {{'action': 'add', 'item': 'book'}}, got {request!r}"
+        )
     action = request.get("action", "view")
     if action not in ACTIONS:
         raise CartError(f"action must be one of {', '.join(ACTIONS)}, got {action!r}")

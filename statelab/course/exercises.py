@@ -101,8 +101,17 @@ def _choice(value: str, options: tuple[str, ...], hints: dict[str, str]):
 
 CAPSTONE_P95 = 1.0  # seconds
 CAPSTONE_NODES = 7  # the fewest nodes the reference design needs at the peak
-WORKLOAD_FIELDS = ("arrival_rate", "requests_per_session", "session_length", "think_time",
-                   "service_time", "duration", "seed", "events", "health_check_delay")  # fmt: skip
+WORKLOAD_FIELDS = (
+    "arrival_rate",
+    "requests_per_session",
+    "session_length",
+    "think_time",
+    "service_time",
+    "duration",
+    "seed",
+    "events",
+    "health_check_delay",
+)
 
 
 def review(design: Scenario) -> list[tuple[str, bool, str]]:
@@ -123,20 +132,28 @@ def review(design: Scenario) -> list[tuple[str, bool, str]]:
     peak = int(result.timeline["nodes_up"].max())
     gave_up = result.gave_up()
     return [
-        ("keeps the capstone's workload and its crash", not changed,
-         "unchanged" if not changed else f"changed: {', '.join(changed)}"),
-        (f"p95 latency at most {CAPSTONE_P95:g} s", summary["latency_p95"] <= CAPSTONE_P95,
-         f"{summary['latency_p95']:.2f} s"),
+        (
+            "keeps the capstone's workload and its crash",
+            not changed,
+            "unchanged" if not changed else f"changed: {', '.join(changed)}",
+        ),
+        (
+            f"p95 latency at most {CAPSTONE_P95:g} s",
+            summary["latency_p95"] <= CAPSTONE_P95,
+            f"{summary['latency_p95']:.2f} s",
+        ),
         ("no cart lost", summary["sessions_lost"] == 0, f"{summary['sessions_lost']} lost"),
         ("no shopper gives up", gave_up == 0, f"{gave_up} requests failed for good"),
         (f"at most {CAPSTONE_NODES} nodes at the peak", peak <= CAPSTONE_NODES, f"{peak} nodes"),
-    ]  # fmt: skip
+    ]
 
 
 def _judge_capstone(design):
     if not isinstance(design, Scenario):
-        return False, ("the answer is a design: a Scenario, e.g. "
-                       "Scenario.load('capstone').replace(nodes=..., state=...)")  # fmt: skip
+        return False, (
+            "the answer is a design: a Scenario, e.g. "
+            "Scenario.load('capstone').replace(nodes=..., state=...)"
+        )
     failed = [(name, measured) for name, met, measured in review(design) if not met]
     if not failed:
         return True, ""
@@ -159,124 +176,275 @@ def _judge_capstone(design):
 
 # -- the exercises -------------------------------------------------------------
 
-EXERCISES = {e.id: e for e in [
-    Exercise("00-1", "How many of the calm shop's sessions lost their cart?", 0,
-             "None: with sticky sessions every request returns to the node that holds its "
-             "cart, and nothing fails.",
-             _number(0, 0, "", "nothing went wrong on this calm day: where does each request of "
-                               "a session go with sticky sessions?")),
-    Exercise("00-2", "Crash 1 of 3 nodes: what share of the active shoppers lose their cart?",
-             1 / 3, "About 1/3: each node holds about a third of the carts, and a crash "
-                    "wipes the memory of one node.",
-             _number(1 / 3, 0.06, "more are hit: each of the 3 nodes holds about an equal share "
-                                  "of the carts", "fewer are hit: only the carts on the crashed "
-                                                  "node are gone, the others are fine")),
-    Exercise("01-1", "The stateful server gets 'add book' twice (a retry, no idempotency key). "
-                     "How many books are in the cart?", 2,
-             "Two: the first request already changed the server's memory; the retry changes "
-             "it again. An idempotency key lets the server apply the request once.",
-             _number(2, 0, "the server does not know the second request is a retry: it "
-                           "applies it", "the request was sent twice, not more")),
-    Exercise("01-2", "The stateless handler gets the same retry, with the same old cookie. "
-                     "How many books?", 1,
-             "One: the retry carries the same input (the old cookie), so the handler gives "
-             "the same output. Same inputs, same outputs.",
-             _number(1, 0, "the handler adds the book to the cart it is given",
-                     "the retry carries the cookie from before the first add: what does the "
-                     "handler see?")),
-    Exercise("01-3", "Which one loses every cart when it restarts: 'stateful' or 'stateless'?",
-             "stateful", "The stateful server: its memory is the carts. The stateless handler "
-                         "has nothing to lose; the carts are in the clients' cookies.",
-             _choice("stateful", ("stateful", "stateless"),
-                     {"stateless": "the stateless handler keeps nothing between requests: "
-                                   "where are its carts?"})),
-    Exercise("02-1", "One node, 4 workers, 3.2 requests a second of 1 s each: utilisation?",
-             0.8, "arrival rate x service time / workers = 3.2 x 1 / 4 = 0.8.",
-             _number(0.8, 0.01, "utilisation = arrival rate x service time / workers",
-                     "utilisation = arrival rate x service time / workers, at most 1")),
-    Exercise("02-2", "Same node: mean seconds a request waits for a worker (Erlang C)?",
-             theory.mmc_wait_mean(3.2, 1.0, 4),
-             "theory.mmc_wait_mean(3.2, 1.0, 4) = 2048/2747 = 0.745 s; the simulation agrees.",
-             _number(theory.mmc_wait_mean(3.2, 1.0, 4), 0.02,
-                     "at 80% busy the queue is longer than it feels: try "
-                     "statelab.theory.mmc_wait_mean(3.2, 1.0, 4)",
-                     "that is the time in system or more: the wait excludes the 1 s of "
-                     "service")),
-    Exercise("03-1", "No affinity, random balancer, 4 nodes: chance that a shopper's next "
-                     "request reaches the node holding its cart?", 0.25,
-             "1/4: the balancer picks any of the 4 nodes, and only one holds the cart.",
-             _number(0.25, 0.01, "the cart is on exactly one node: how many could be picked?",
-                     "the balancer does not know where the cart is: each node is as likely")),
-    Exercise("03-2", "Heavy-tailed sessions, sticky affinity: is the busiest node's share of "
-                     "the work 'above', 'equal' or 'below' 1/N?", "above",
-             "Above: a few very long sessions stay pinned to their node, which becomes a hot "
-             "spot. Without affinity their requests would spread.",
-             _choice("above", ("above", "equal", "below"),
-                     {"equal": "look at plots.load_by_node: are the bars level?",
-                      "below": "the busiest node cannot carry less than the average"})),
-    Exercise("04-1", "Crash 1 of 5 sticky nodes: share of the active sessions lost?", 0.2,
-             "1/5: theory.sticky_lost_on_crash(5).",
-             _number(0.2, 0.01, "each node holds an equal share of the carts",
-                     "only the crashed node's carts are lost")),
-    Exercise("04-2", "Each node fails every 90 s on average and takes 10 s to repair: share "
-                     "of the time it is up?", 0.9,
-             "MTBF / (MTBF + MTTR) = 90 / 100 = 0.9.",
-             _number(0.9, 0.005, "up 90 s, then down 10 s: what fraction is up?",
-                     "it does spend time down: availability = MTBF / (MTBF + MTTR)")),
-    Exercise("04-3", "Crash 1 of 4 nodes under ip_hash (modulo hashing): share lost?", 0.75,
-             "3/4: theory.remapped_modulo(4, 3). The modulo changes, so nearly every client "
-             "maps to a new node, not only those of the crashed one.",
-             _number(0.75, 0.02, "more than the crashed node's carts: hash % 3 differs from "
-                                 "hash % 4 for most clients", "some clients keep their node")),
-    Exercise("05-1", "Carts in a shared store, node 1 crashes: how many sessions lose their "
-                     "cart?", 0,
-             "None: no node holds a cart, so the crash costs only the requests in flight, "
-             "and a retry recovers those.",
-             _number(0, 0, "", "where is the cart? the crashed node never had it")),
-    Exercise("05-2", "A stateless cluster at full load: throughput with 4 nodes divided by "
-                     "throughput with 2 nodes?", 2.0,
-             "About 2: any node can serve any request, so capacity grows with the nodes.",
-             _number(2.0, 0.15, "twice the nodes serve twice the requests, when the shoppers "
-                                "are there", "capacity cannot grow faster than the nodes")),
-    Exercise("06-1", "How many cart items of 150 bytes fit in a 4,096-byte cookie?", 27,
-             "4096 // 150 = 27; the 28th makes the cookie too large and the browser drops it.",
-             _number(27, 0, "4096 / 150, rounded down", "4096 / 150, rounded down")),
-    Exercise("06-2", "A store with 2 workers and 0.05 s a call: most calls a second it can "
-                     "serve?", 40,
-             "workers / latency = 2 / 0.05 = 40 a second; beyond that its queue grows.",
-             _number(40, 0.5, "each worker serves 1 / 0.05 = 20 calls a second",
-                     "each worker serves 1 / 0.05 = 20 calls a second")),
-    Exercise("07-1", "ip_hash, scaling 4 -> 5 nodes: share of sessions that move?", 0.8,
-             "N/(N+1) = 4/5: theory.remapped_modulo(4, 5).",
-             _number(0.8, 0.02, "hash % 5 equals hash % 4 for few clients",
-                     "some clients keep their node")),
-    Exercise("07-2", "consistent_hash, scaling 4 -> 5 nodes: share of sessions that move?", 0.2,
-             "1/(N+1) = 1/5: only the arcs the new node takes over move.",
-             _number(0.2, 0.02, "the new node does take over some arcs of the ring",
-                     "only the new node's share moves: about 1/(N+1)")),
-    Exercise("08-1", "Which request is self-contained in REST's sense? 'a': GET /cart with a "
-                     "session id the server looks up in its memory; 'b': GET /cart with a "
-                     "signed cart cookie; 'c': POST /next-page, relying on the page the server "
-                     "remembers you were on", "b",
-             "b: the request carries everything needed to serve it, so any server can.",
-             _choice("b", ("a", "b", "c"),
-                     {"a": "the server must remember the session: only the node that has it "
-                           "can answer", "c": "the server must remember where you were"})),
-    Exercise("08-2", "The capstone: a design (a Scenario) that meets every target.",
-             "Scenario.load('capstone').replace(nodes=7, affinity='none', state='store')",
-             "Move the cart out of the servers (store or cookie) so the crash loses nothing, "
-             "keep the retries so the requests in flight at the crash are served in the end, "
-             "and size the cluster for the peak: 7 nodes of 4 workers keep p95 under 1 s.",
-             _judge_capstone),
-]}  # fmt: skip
+EXERCISES = {
+    e.id: e
+    for e in [
+        Exercise(
+            "00-1",
+            "How many of the calm shop's sessions lost their cart?",
+            0,
+            "None: with sticky sessions every request returns to the node that holds its "
+            "cart, and nothing fails.",
+            _number(
+                0,
+                0,
+                "",
+                "nothing went wrong on this calm day: where does each request of "
+                "a session go with sticky sessions?",
+            ),
+        ),
+        Exercise(
+            "00-2",
+            "Crash 1 of 3 nodes: what share of the active shoppers lose their cart?",
+            1 / 3,
+            "About 1/3: each node holds about a third of the carts, and a crash "
+            "wipes the memory of one node.",
+            _number(
+                1 / 3,
+                0.06,
+                "more are hit: each of the 3 nodes holds about an equal share of the carts",
+                "fewer are hit: only the carts on the crashed node are gone, the others are fine",
+            ),
+        ),
+        Exercise(
+            "01-1",
+            "The stateful server gets 'add book' twice (a retry, no idempotency key). "
+            "How many books are in the cart?",
+            2,
+            "Two: the first request already changed the server's memory; the retry changes "
+            "it again. An idempotency key lets the server apply the request once.",
+            _number(
+                2,
+                0,
+                "the server does not know the second request is a retry: it applies it",
+                "the request was sent twice, not more",
+            ),
+        ),
+        Exercise(
+            "01-2",
+            "The stateless handler gets the same retry, with the same old cookie. How many books?",
+            1,
+            "One: the retry carries the same input (the old cookie), so the handler gives "
+            "the same output. Same inputs, same outputs.",
+            _number(
+                1,
+                0,
+                "the handler adds the book to the cart it is given",
+                "the retry carries the cookie from before the first add: what does the "
+                "handler see?",
+            ),
+        ),
+        Exercise(
+            "01-3",
+            "Which one loses every cart when it restarts: 'stateful' or 'stateless'?",
+            "stateful",
+            "The stateful server: its memory is the carts. The stateless handler "
+            "has nothing to lose; the carts are in the clients' cookies.",
+            _choice(
+                "stateful",
+                ("stateful", "stateless"),
+                {
+                    "stateless": "the stateless handler keeps nothing between requests: "
+                    "where are its carts?"
+                },
+            ),
+        ),
+        Exercise(
+            "02-1",
+            "One node, 4 workers, 3.2 requests a second of 1 s each: utilisation?",
+            0.8,
+            "arrival rate x service time / workers = 3.2 x 1 / 4 = 0.8.",
+            _number(
+                0.8,
+                0.01,
+                "utilisation = arrival rate x service time / workers",
+                "utilisation = arrival rate x service time / workers, at most 1",
+            ),
+        ),
+        Exercise(
+            "02-2",
+            "Same node: mean seconds a request waits for a worker (Erlang C)?",
+            theory.mmc_wait_mean(3.2, 1.0, 4),
+            "theory.mmc_wait_mean(3.2, 1.0, 4) = 2048/2747 = 0.745 s; the simulation agrees.",
+            _number(
+                theory.mmc_wait_mean(3.2, 1.0, 4),
+                0.02,
+                "at 80% busy the queue is longer than it feels: try "
+                "statelab.theory.mmc_wait_mean(3.2, 1.0, 4)",
+                "that is the time in system or more: the wait excludes the 1 s of service",
+            ),
+        ),
+        Exercise(
+            "03-1",
+            "No affinity, random balancer, 4 nodes: chance that a shopper's next "
+            "request reaches the node holding its cart?",
+            0.25,
+            "1/4: the balancer picks any of the 4 nodes, and only one holds the cart.",
+            _number(
+                0.25,
+                0.01,
+                "the cart is on exactly one node: how many could be picked?",
+                "the balancer does not know where the cart is: each node is as likely",
+            ),
+        ),
+        Exercise(
+            "03-2",
+            "Heavy-tailed sessions, sticky affinity: is the busiest node's share of "
+            "the work 'above', 'equal' or 'below' 1/N?",
+            "above",
+            "Above: a few very long sessions stay pinned to their node, which becomes a hot "
+            "spot. Without affinity their requests would spread.",
+            _choice(
+                "above",
+                ("above", "equal", "below"),
+                {
+                    "equal": "look at plots.load_by_node: are the bars level?",
+                    "below": "the busiest node cannot carry less than the average",
+                },
+            ),
+        ),
+        Exercise(
+            "04-1",
+            "Crash 1 of 5 sticky nodes: share of the active sessions lost?",
+            0.2,
+            "1/5: theory.sticky_lost_on_crash(5).",
+            _number(
+                0.2,
+                0.01,
+                "each node holds an equal share of the carts",
+                "only the crashed node's carts are lost",
+            ),
+        ),
+        Exercise(
+            "04-2",
+            "Each node fails every 90 s on average and takes 10 s to repair: share "
+            "of the time it is up?",
+            0.9,
+            "MTBF / (MTBF + MTTR) = 90 / 100 = 0.9.",
+            _number(
+                0.9,
+                0.005,
+                "up 90 s, then down 10 s: what fraction is up?",
+                "it does spend time down: availability = MTBF / (MTBF + MTTR)",
+            ),
+        ),
+        Exercise(
+            "04-3",
+            "Crash 1 of 4 nodes under ip_hash (modulo hashing): share lost?",
+            0.75,
+            "3/4: theory.remapped_modulo(4, 3). The modulo changes, so nearly every client "
+            "maps to a new node, not only those of the crashed one.",
+            _number(
+                0.75,
+                0.02,
+                "more than the crashed node's carts: hash % 3 differs from "
+                "hash % 4 for most clients",
+                "some clients keep their node",
+            ),
+        ),
+        Exercise(
+            "05-1",
+            "Carts in a shared store, node 1 crashes: how many sessions lose their cart?",
+            0,
+            "None: no node holds a cart, so the crash costs only the requests in flight, "
+            "and a retry recovers those.",
+            _number(0, 0, "", "where is the cart? the crashed node never had it"),
+        ),
+        Exercise(
+            "05-2",
+            "A stateless cluster at full load: throughput with 4 nodes divided by "
+            "throughput with 2 nodes?",
+            2.0,
+            "About 2: any node can serve any request, so capacity grows with the nodes.",
+            _number(
+                2.0,
+                0.15,
+                "twice the nodes serve twice the requests, when the shoppers are there",
+                "capacity cannot grow faster than the nodes",
+            ),
+        ),
+        Exercise(
+            "06-1",
+            "How many cart items of 150 bytes fit in a 4,096-byte cookie?",
+            27,
+            "4096 // 150 = 27; the 28th makes the cookie too large and the browser drops it.",
+            _number(27, 0, "4096 / 150, rounded down", "4096 / 150, rounded down"),
+        ),
+        Exercise(
+            "06-2",
+            "A store with 2 workers and 0.05 s a call: most calls a second it can serve?",
+            40,
+            "workers / latency = 2 / 0.05 = 40 a second; beyond that its queue grows.",
+            _number(
+                40,
+                0.5,
+                "each worker serves 1 / 0.05 = 20 calls a second",
+                "each worker serves 1 / 0.05 = 20 calls a second",
+            ),
+        ),
+        Exercise(
+            "07-1",
+            "ip_hash, scaling 4 -> 5 nodes: share of sessions that move?",
+            0.8,
+            "N/(N+1) = 4/5: theory.remapped_modulo(4, 5).",
+            _number(
+                0.8,
+                0.02,
+                "hash % 5 equals hash % 4 for few clients",
+                "some clients keep their node",
+            ),
+        ),
+        Exercise(
+            "07-2",
+            "consistent_hash, scaling 4 -> 5 nodes: share of sessions that move?",
+            0.2,
+            "1/(N+1) = 1/5: only the arcs the new node takes over move.",
+            _number(
+                0.2,
+                0.02,
+                "the new node does take over some arcs of the ring",
+                "only the new node's share moves: about 1/(N+1)",
+            ),
+        ),
+        Exercise(
+            "08-1",
+            "Which request is self-contained in REST's sense? 'a': GET /cart with a "
+            "session id the server looks up in its memory; 'b': GET /cart with a "
+            "signed cart cookie; 'c': POST /next-page, relying on the page the server "
+            "remembers you were on",
+            "b",
+            "b: the request carries everything needed to serve it, so any server can.",
+            _choice(
+                "b",
+                ("a", "b", "c"),
+                {
+                    "a": "the server must remember the session: only the node that has it "
+                    "can answer",
+                    "c": "the server must remember where you were",
+                },
+            ),
+        ),
+        Exercise(
+            "08-2",
+            "The capstone: a design (a Scenario) that meets every target.",
+            "Scenario.load('capstone').replace(nodes=7, affinity='none', state='store')",
+            "Move the cart out of the servers (store or cookie) so the crash loses nothing, "
+            "keep the retries so the requests in flight at the crash are served in the end, "
+            "and size the cluster for the peak: 7 nodes of 4 workers keep p95 under 1 s.",
+            _judge_capstone,
+        ),
+    ]
+}
 
 
 def check(exercise_id: str, answer: object) -> Feedback:
     """Judge ``answer`` to exercise ``exercise_id``: not answered yet, correct, or a hint."""
     exercise = _find(exercise_id)
     if answer is None:
-        return Feedback(NOT_ANSWERED, f"{exercise.question} Replace None with your answer and "
-                                      f"run the cell again.")  # fmt: skip
+        return Feedback(
+            NOT_ANSWERED,
+            f"{exercise.question} Replace None with your answer and run the cell again.",
+        )
     right, hint = exercise.judge(answer)
     if right:
         return Feedback(CORRECT, exercise.explanation)

@@ -38,9 +38,11 @@ class Compare(Dashboard):
     """
 
     choices: ClassVar[dict[str, tuple]] = {
-        "state": STATE_LOCATIONS, "affinity": AFFINITIES, "balancer": BALANCERS,
+        "state": STATE_LOCATIONS,
+        "affinity": AFFINITIES,
+        "balancer": BALANCERS,
         "nodes": tuple(range(1, 13)),
-    }  # fmt: skip
+    }
     figure_size = (11.0, 6.0)
     presenter_size = (14.0, 7.6)
 
@@ -63,20 +65,31 @@ class Compare(Dashboard):
         options = list(self.choices[field])
         style = {"description_width": "60px"}
         self.controls = {
-            "field": widgets.Dropdown(options=list(self.choices), value=field,
-                                      description="compare", style=style),
-            "left": widgets.Dropdown(options=options, value=values[0], description="left",
-                                     style=style),
-            "right": widgets.Dropdown(options=options, value=values[1], description="right",
-                                      style=style),
-        }  # fmt: skip
+            "field": widgets.Dropdown(
+                options=list(self.choices), value=field, description="compare", style=style
+            ),
+            "left": widgets.Dropdown(
+                options=options, value=values[0], description="left", style=style
+            ),
+            "right": widgets.Dropdown(
+                options=options, value=values[1], description="right", style=style
+            ),
+        }
         self.controls["field"].observe(self._field_chosen, names="value")
         self.controls["left"].observe(self._changed, names="value")
         self.controls["right"].observe(self._changed, names="value")
         with matplotlib.rc_context(self._rc):
-            grid = self.figure.add_gridspec(2, 2, height_ratios=[1.2, 1], left=0.05, right=0.98,
-                                            top=0.93, bottom=0.08, hspace=0.35,
-                                            wspace=0.15)  # fmt: skip
+            grid = self.figure.add_gridspec(
+                2,
+                2,
+                height_ratios=[1.2, 1],
+                left=0.05,
+                right=0.98,
+                top=0.93,
+                bottom=0.08,
+                hspace=0.35,
+                wspace=0.15,
+            )
             self.ax_clusters = [self.figure.add_subplot(grid[0, i]) for i in range(2)]
             self.ax_lost = [self.figure.add_subplot(grid[1, i]) for i in range(2)]
         self.widget = widgets.VBox(
@@ -98,8 +111,9 @@ class Compare(Dashboard):
 
     def _scenarios(self) -> list[Scenario]:
         field = self.controls["field"].value
-        return [self._base.replace(**{field: self.controls[side].value})
-                for side in ("left", "right")]  # fmt: skip
+        return [
+            self._base.replace(**{field: self.controls[side].value}) for side in ("left", "right")
+        ]
 
     def _show(self, scenarios: list[Scenario], results: list[Result]) -> None:
         self.scenarios, self.results = scenarios, results
@@ -118,9 +132,10 @@ class Compare(Dashboard):
                 lost_over_time(result, self.ax_lost[side])
                 self.ax_lost[side].set_title(
                     f"{field} = {getattr(scenario, field)}: "
-                    + self.ax_lost[side].get_title(loc="left"), loc="left",
+                    + self.ax_lost[side].get_title(loc="left"),
+                    loc="left",
                     color=self.ax_lost[side].title.get_color(),
-                )  # fmt: skip
+                )
             most = max(int(r.timeline["sessions_lost"].iloc[-1]) for r in results)
             for ax in self.ax_lost:
                 ax.set_ylim(0, max(5, most * 1.15))

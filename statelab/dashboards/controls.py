@@ -44,8 +44,15 @@ RANGES = {
 
 def autoscale_for(nodes: int) -> Autoscale:
     """The autoscaler the Lab switches on for a cluster of ``nodes`` nodes."""
-    return Autoscale(target=0.6, min_nodes=min(nodes, 2), max_nodes=max(nodes, 12), interval=10.0,
-                     boot_time=15.0, scale_down_window=60.0, drain=30.0)  # fmt: skip
+    return Autoscale(
+        target=0.6,
+        min_nodes=min(nodes, 2),
+        max_nodes=max(nodes, 12),
+        interval=10.0,
+        boot_time=15.0,
+        scale_down_window=60.0,
+        drain=30.0,
+    )
 
 
 def first_crash(scenario: Scenario) -> Crash | None:
@@ -126,8 +133,11 @@ def controls_from_scenario(
         shown = type(value)(shown) if isinstance(value, int) else float(shown)
         if shown != value:
             inside = span.low <= value <= span.high
-            why = f"not a step of {span.step:g}" if inside else (
-                f"outside the control's {span.low:g} to {span.high:g}")
+            why = (
+                f"not a step of {span.step:g}"
+                if inside
+                else (f"outside the control's {span.low:g} to {span.high:g}")
+            )
             notes.append(f"{name}={value:g} is {why}: the Lab runs {name}={shown:g}")
         return shown
 

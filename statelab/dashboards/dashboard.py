@@ -48,12 +48,19 @@ class Dashboard:
         self.readout.add_class("statelab-readout")
         self.message = widgets.HTML()
         self.message.add_class("statelab-message")
-        self.time = widgets.IntSlider(value=0, min=0, max=1, description="time", readout=False,
-                                      continuous_update=True,
-                                      layout=widgets.Layout(width="420px"))  # fmt: skip
+        self.time = widgets.IntSlider(
+            value=0,
+            min=0,
+            max=1,
+            description="time",
+            readout=False,
+            continuous_update=True,
+            layout=widgets.Layout(width="420px"),
+        )
         self.time_label = widgets.Label("t = 0 s")
-        self.play = widgets.Play(value=0, min=0, max=1, step=1, interval=100,
-                                 description="Play", show_repeat=False)  # fmt: skip
+        self.play = widgets.Play(
+            value=0, min=0, max=1, step=1, interval=100, description="Play", show_repeat=False
+        )
         widgets.jslink((self.play, "value"), (self.time, "value"))
         self.time.observe(self._on_time, names="value")
         self._own_changes = False  # controls being set by the dashboard itself: no run each
@@ -128,8 +135,9 @@ class Dashboard:
             return
         self.message.value = (
             message_html("Changed to fit the controls:", "; ".join(self.notes), "#555555")
-            if self.notes else ""
-        )  # fmt: skip
+            if self.notes
+            else ""
+        )
         self._show(scenarios, results)
         self._shown = generation
         self.updates += 1

@@ -102,33 +102,73 @@ class Lab(Dashboard):
         style = {"description_width": "110px"}
         nodes, workers, rate = RANGES["nodes"], RANGES["workers"], RANGES["arrival_rate"]
         return {
-            "preset": widgets.Dropdown(options=[YOUR_OWN, *presets()], value=YOUR_OWN,
-                                       description="preset", layout=wide, style=style),
-            "nodes": widgets.IntSlider(value=3, min=nodes.low, max=nodes.high,
-                                       description="web servers", continuous_update=False,
-                                       layout=wide, style=style),
-            "workers": widgets.IntSlider(value=4, min=workers.low, max=workers.high,
-                                         description="workers / node", continuous_update=False,
-                                         layout=wide, style=style),
-            "arrival_rate": widgets.FloatSlider(value=5.0, min=rate.low, max=rate.high,
-                                                step=rate.step, description="shoppers / s",
-                                                continuous_update=False, layout=wide,
-                                                style=style),
-            "balancer": widgets.Dropdown(options=list(BALANCERS), description="balancer",
-                                         layout=wide, style=style),
-            "affinity": widgets.Dropdown(options=list(AFFINITIES), description="affinity",
-                                         layout=wide, style=style),
-            "state": widgets.Dropdown(options=list(STATE_LOCATIONS), description="state lives in",
-                                      layout=wide, style=style),
-            "crash_node": widgets.Dropdown(options=[NO_CRASH], value=NO_CRASH,
-                                           description="crash node", layout=wide, style=style),
-            "crash_at": widgets.FloatSlider(value=60.0, min=0.0, max=120.0, step=5.0,
-                                            description="crash at (s)", continuous_update=False,
-                                            layout=wide, style=style),
-            "failures": widgets.Checkbox(value=False, description="random failures",
-                                         indent=False),
+            "preset": widgets.Dropdown(
+                options=[YOUR_OWN, *presets()],
+                value=YOUR_OWN,
+                description="preset",
+                layout=wide,
+                style=style,
+            ),
+            "nodes": widgets.IntSlider(
+                value=3,
+                min=nodes.low,
+                max=nodes.high,
+                description="web servers",
+                continuous_update=False,
+                layout=wide,
+                style=style,
+            ),
+            "workers": widgets.IntSlider(
+                value=4,
+                min=workers.low,
+                max=workers.high,
+                description="workers / node",
+                continuous_update=False,
+                layout=wide,
+                style=style,
+            ),
+            "arrival_rate": widgets.FloatSlider(
+                value=5.0,
+                min=rate.low,
+                max=rate.high,
+                step=rate.step,
+                description="shoppers / s",
+                continuous_update=False,
+                layout=wide,
+                style=style,
+            ),
+            "balancer": widgets.Dropdown(
+                options=list(BALANCERS), description="balancer", layout=wide, style=style
+            ),
+            "affinity": widgets.Dropdown(
+                options=list(AFFINITIES), description="affinity", layout=wide, style=style
+            ),
+            "state": widgets.Dropdown(
+                options=list(STATE_LOCATIONS),
+                description="state lives in",
+                layout=wide,
+                style=style,
+            ),
+            "crash_node": widgets.Dropdown(
+                options=[NO_CRASH],
+                value=NO_CRASH,
+                description="crash node",
+                layout=wide,
+                style=style,
+            ),
+            "crash_at": widgets.FloatSlider(
+                value=60.0,
+                min=0.0,
+                max=120.0,
+                step=5.0,
+                description="crash at (s)",
+                continuous_update=False,
+                layout=wide,
+                style=style,
+            ),
+            "failures": widgets.Checkbox(value=False, description="random failures", indent=False),
             "autoscale": widgets.Checkbox(value=False, description="autoscaling", indent=False),
-        }  # fmt: skip
+        }
 
     def _values(self) -> dict:
         return {name: control.value for name, control in self.controls.items()}
@@ -138,8 +178,15 @@ class Lab(Dashboard):
         values, self.notes = controls_from_scenario(scenario)
         c = self.controls
         with self.own_changes():
-            for name in ("nodes", "workers", "balancer", "affinity", "state", "failures",
-                         "autoscale"):  # fmt: skip
+            for name in (
+                "nodes",
+                "workers",
+                "balancer",
+                "affinity",
+                "state",
+                "failures",
+                "autoscale",
+            ):
                 c[name].value = values[name]
             trace = values["trace"]
             c["arrival_rate"].disabled = trace is not None
@@ -224,8 +271,17 @@ class Lab(Dashboard):
     def _layout_figure(self) -> None:
         figure = self.figure
         with matplotlib.rc_context(self._rc):
-            grid = figure.add_gridspec(2, 2, width_ratios=[1.25, 1], left=0.01, right=0.97,
-                                       top=0.9, bottom=0.1, wspace=0.2, hspace=0.55)  # fmt: skip
+            grid = figure.add_gridspec(
+                2,
+                2,
+                width_ratios=[1.25, 1],
+                left=0.01,
+                right=0.97,
+                top=0.9,
+                bottom=0.1,
+                wspace=0.2,
+                hspace=0.55,
+            )
             self.ax_cluster = figure.add_subplot(grid[:, 0])
             self.ax_lost = figure.add_subplot(grid[0, 1])
             self.ax_latency = figure.add_subplot(grid[1, 1], sharex=self.ax_lost)
@@ -233,14 +289,19 @@ class Lab(Dashboard):
                 self.ax_lost,
                 {cause: {"color": CAUSE_COLOURS[cause], "linewidth": 2} for cause in LOST_CAUSES},
                 "sessions lost",
-            )  # fmt: skip
+            )
             self._latency_panel = OverTimePanel(
                 self.ax_latency,
-                {"p50": {"color": PALETTE[0], "linestyle": ":"},
-                 "p95": {"color": PALETTE[0]},
-                 "p99": {"color": PALETTE[0], "linestyle": "--"}},
-                "latency (s)", "time (s)", label_moments=False, legend_at="upper right",
-            )  # fmt: skip
+                {
+                    "p50": {"color": PALETTE[0], "linestyle": ":"},
+                    "p95": {"color": PALETTE[0]},
+                    "p99": {"color": PALETTE[0], "linestyle": "--"},
+                },
+                "latency (s)",
+                "time (s)",
+                label_moments=False,
+                legend_at="upper right",
+            )
             self.ax_lost.tick_params(labelbottom=False)
             self._cursors = [self._lost_panel.cursor, self._latency_panel.cursor]
 
@@ -259,8 +320,9 @@ class Lab(Dashboard):
                 full = True
             self._clusters = [cluster]
             full = self._update_panels(result) or full
-            self._blitter.animate([*cluster.artists, *self._lost_panel.moving(),
-                                   *self._latency_panel.moving()])  # fmt: skip
+            self._blitter.animate(
+                [*cluster.artists, *self._lost_panel.moving(), *self._latency_panel.moving()]
+            )
             samples = len(result.timeline)
             self._reset_time(samples, self._time_index if self.updates else None)
             self._move_cursors(self._time_index)
@@ -281,38 +343,54 @@ class Lab(Dashboard):
                 lost[cause] = (times, counts)
         total = int(timeline["sessions_lost"].iloc[-1])
         changed = self._lost_panel.update(
-            result, lost,
-            f"{total} of {result.session_count} shoppers lost their cart" if total
+            result,
+            lost,
+            f"{total} of {result.session_count} shoppers lost their cart"
+            if total
             else "No shopper lost a cart",
-            LOST if total else "black", max(5.0, total * 1.15),
-        )  # fmt: skip
+            LOST if total else "black",
+            max(5.0, total * 1.15),
+        )
         windows = result.windows()
         ends = windows["time"].to_numpy()
-        latency = {name: (ends, windows[f"latency_{name}"].to_numpy())
-                   for name in ("p50", "p95", "p99")}  # fmt: skip
+        latency = {
+            name: (ends, windows[f"latency_{name}"].to_numpy()) for name in ("p50", "p95", "p99")
+        }
         peak = float(windows["latency_p99"].max())
         p95 = float(windows["latency_p95"].max())
         changed |= self._latency_panel.update(
-            result, latency,
+            result,
+            latency,
             f"p95 latency peaks at {p95:.2f} s" if p95 == p95 else "No request served",
-            "black", max(0.5, peak * 1.1) if peak == peak else 1.0,
-        )  # fmt: skip
+            "black",
+            max(0.5, peak * 1.1) if peak == peak else 1.0,
+        )
         return changed
 
     def _make_layout(self) -> widgets.Widget:
         c = self.controls
         moments = []
-        for text, action in (("Crash node 2 now", self.crash_now),
-                             ("Scale to 6 now", self.scale_now),
-                             ("Store outage now", self.store_outage_now),
-                             ("Clear moments", self.clear_moments)):  # fmt: skip
+        for text, action in (
+            ("Crash node 2 now", self.crash_now),
+            ("Scale to 6 now", self.scale_now),
+            ("Store outage now", self.store_outage_now),
+            ("Clear moments", self.clear_moments),
+        ):
             button = widgets.Button(description=text, layout=widgets.Layout(width="150px"))
             button.on_click(lambda _, act=action: act())
             moments.append(button)
-        left = widgets.VBox([c["preset"], c["nodes"], c["workers"], c["arrival_rate"],
-                             c["balancer"]])  # fmt: skip
-        right = widgets.VBox([c["affinity"], c["state"], c["crash_node"], c["crash_at"],
-                              widgets.HBox([c["failures"], c["autoscale"]])])  # fmt: skip
+        left = widgets.VBox(
+            [c["preset"], c["nodes"], c["workers"], c["arrival_rate"], c["balancer"]]
+        )
+        right = widgets.VBox(
+            [
+                c["affinity"],
+                c["state"],
+                c["crash_node"],
+                c["crash_at"],
+                widgets.HBox([c["failures"], c["autoscale"]]),
+            ]
+        )
         parts = [widgets.HBox([left, right]), widgets.HBox(moments), self.readout, self.message]
         if self._view is not None:
             parts.append(self._view)

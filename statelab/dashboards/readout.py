@@ -16,18 +16,22 @@ def readout_html(result: Result, *, wrap: bool = True) -> str:
     """The key numbers of a run as one line of HTML: sessions lost (by cause), failed
     requests, p95 latency and utilisation, over the whole run after the warm-up."""
     summary = result.summary()
-    causes = [f"{cause.replace('_', ' ')} {summary[f'sessions_lost_{cause}']}"
-              for cause in LOST_CAUSES if summary[f"sessions_lost_{cause}"]]  # fmt: skip
+    causes = [
+        f"{cause.replace('_', ' ')} {summary[f'sessions_lost_{cause}']}"
+        for cause in LOST_CAUSES
+        if summary[f"sessions_lost_{cause}"]
+    ]
     lost = summary["sessions_lost"]
     p95 = summary["latency_p95"]
     parts = [
         f"<b>Sessions lost:</b> <span class='lost'>{lost}</span> of {summary['sessions']}"
         + (f" ({', '.join(causes)})" if causes else ""),
         f"<b>Failed requests:</b> <span class='failed'>{summary['failed']}</span>",
-        f"<b>p95 latency:</b> <span class='p95'>{p95:.2f}</span> s" if p95 == p95
+        f"<b>p95 latency:</b> <span class='p95'>{p95:.2f}</span> s"
+        if p95 == p95
         else "<b>p95 latency:</b> none served",
         f"<b>Utilisation:</b> {summary['utilisation']:.0%}",
-    ]  # fmt: skip
+    ]
     line = " · ".join(parts)
     return f"<div class='statelab-readout-line'>{line}</div>" if wrap else line
 

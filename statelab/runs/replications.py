@@ -93,8 +93,10 @@ def replicate(
     seed_list = _seeds(scenario, seeds)
     frame = _run_table(
         [({"seed": seed}, scenario.replace(seed=seed)) for seed in seed_list],
-        executor, progress, limit,
-    )  # fmt: skip
+        executor,
+        progress,
+        limit,
+    )
     return Replications(scenario, frame)
 
 

@@ -227,9 +227,14 @@ class Autoscale:
         )
         drain = checks.number("Autoscale.drain", self.drain, 0.0, MAX_TIME, unit="seconds")
         for name, value in (
-            ("target", target), ("min_nodes", low), ("max_nodes", high), ("interval", interval),
-            ("boot_time", boot), ("scale_down_window", window), ("drain", drain),
-        ):  # fmt: skip
+            ("target", target),
+            ("min_nodes", low),
+            ("max_nodes", high),
+            ("interval", interval),
+            ("boot_time", boot),
+            ("scale_down_window", window),
+            ("drain", drain),
+        ):
             object.__setattr__(self, name, value)
 
 
@@ -242,7 +247,10 @@ def _check_node_and_time(event: Crash | Restart, name: str) -> None:
 
 #: Event classes by the name a preset file uses for them (``type = "Crash"``).
 EVENT_TYPES: dict[str, type] = {
-    "Crash": Crash, "Restart": Restart, "ScaleTo": ScaleTo, "StoreOutage": StoreOutage,
-}  # fmt: skip
+    "Crash": Crash,
+    "Restart": Restart,
+    "ScaleTo": ScaleTo,
+    "StoreOutage": StoreOutage,
+}
 
 Event = Crash | Restart | ScaleTo | StoreOutage

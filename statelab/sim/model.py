@@ -148,9 +148,15 @@ class ShopModel:
         self._sample()
         self._close()
         return Result(
-            scenario, self.requests, self.sessions, self.timeline, self.node_changes,
-            self.autoscaler, self.ledger.losses, self.gave_up,
-        )  # fmt: skip
+            scenario,
+            self.requests,
+            self.sessions,
+            self.timeline,
+            self.node_changes,
+            self.autoscaler,
+            self.ledger.losses,
+            self.gave_up,
+        )
 
     # -- shoppers ---------------------------------------------------------
 
@@ -200,15 +206,19 @@ class ShopModel:
         node = self._route(session)
         if node is None or not node.up:  # nobody up, or dead and not noticed yet
             index = NO_NODE if node is None else node.index
-            records.append(RequestRecord(
-                session.id, attempt, index, arrival, NAN, arrival, FAILED, False, False
-            ))  # fmt: skip
+            records.append(
+                RequestRecord(
+                    session.id, attempt, index, arrival, NAN, arrival, FAILED, False, False
+                )
+            )
             return FAILED
         store = self.store
         if store is not None and store.down:
-            records.append(RequestRecord(
-                session.id, attempt, node.index, arrival, NAN, arrival, FAILED, False, False
-            ))  # fmt: skip
+            records.append(
+                RequestRecord(
+                    session.id, attempt, node.index, arrival, NAN, arrival, FAILED, False, False
+                )
+            )
             return FAILED
         session.node = node
         session.attempt = attempt
@@ -234,10 +244,19 @@ class ShopModel:
         else:
             del node.in_flight[session.id]
             outcome = self.state.settle(session, node, attempt, request, env.now)
-        records.append(RequestRecord(
-            session.id, attempt, node.index, arrival, start, env.now, outcome,
-            outcome != FAILED, False,
-        ))  # fmt: skip
+        records.append(
+            RequestRecord(
+                session.id,
+                attempt,
+                node.index,
+                arrival,
+                start,
+                env.now,
+                outcome,
+                outcome != FAILED,
+                False,
+            )
+        )
         session.node = None
         session.arrival = session.served_from = NAN
         return outcome
@@ -279,9 +298,14 @@ class ShopModel:
     @staticmethod
     def _session_record(session: Session, end: float) -> SessionRecord:
         return SessionRecord(
-            session.id, session.start, end, session.sent, session.lost_cause,
-            session.duplicate_items, session.items_not_kept,
-        )  # fmt: skip
+            session.id,
+            session.start,
+            end,
+            session.sent,
+            session.lost_cause,
+            session.duplicate_items,
+            session.items_not_kept,
+        )
 
     # -- happenings -------------------------------------------------------
 
@@ -493,8 +517,17 @@ class ShopModel:
         for session in list(self.alive.values()):
             node = session.node
             if node is not None:
-                self.requests.append(RequestRecord(
-                    session.id, session.attempt, node.index, session.arrival,
-                    session.served_from, NAN, IN_FLIGHT, False, False,
-                ))  # fmt: skip
+                self.requests.append(
+                    RequestRecord(
+                        session.id,
+                        session.attempt,
+                        node.index,
+                        session.arrival,
+                        session.served_from,
+                        NAN,
+                        IN_FLIGHT,
+                        False,
+                        False,
+                    )
+                )
             self.sessions.append(self._session_record(session, NAN))

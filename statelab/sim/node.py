@@ -60,9 +60,20 @@ class Node:
     """
 
     __slots__ = (
-        "booting", "capacity", "downs", "draining", "env", "in_flight", "index", "member",
-        "memory", "replicas", "seen_up", "up", "workers",
-    )  # fmt: skip
+        "booting",
+        "capacity",
+        "downs",
+        "draining",
+        "env",
+        "in_flight",
+        "index",
+        "member",
+        "memory",
+        "replicas",
+        "seen_up",
+        "up",
+        "workers",
+    )
 
     def __init__(self, env: simpy.Environment, index: int, workers: int) -> None:
         self.env = env

@@ -113,9 +113,12 @@ def timeline_columns(nodes: int) -> list[str]:
         *(f"sessions_lost_{cause}" for cause in LOST_CAUSES),
         "store_busy",
         "store_queued",
-        *(f"{what}_{k}" for what in ("busy", "queued", "carts", "status", "lost")
-          for k in range(nodes)),
-    ]  # fmt: skip
+        *(
+            f"{what}_{k}"
+            for what in ("busy", "queued", "carts", "status", "lost")
+            for k in range(nodes)
+        ),
+    ]
 
 
 def timeline_row(
@@ -139,7 +142,15 @@ def timeline_row(
     have one entry a node.
     """
     return (
-        time, active_sessions, sessions_lost,
+        time,
+        active_sessions,
+        sessions_lost,
         *(lost_by_cause[cause] for cause in LOST_CAUSES),
-        store_busy, store_queued, *busy, *queued, *carts, *status, *lost,
-    )  # fmt: skip
+        store_busy,
+        store_queued,
+        *busy,
+        *queued,
+        *carts,
+        *status,
+        *lost,
+    )

@@ -186,9 +186,11 @@ class Result:
         }
         head = {name: mask.sum(axis=1) for name, mask in totals.items()}
         head.update(
-            busy=per_node["busy"], queued=per_node["queued"],
-            in_system=per_node["busy"] + per_node["queued"], carts=per_node["carts"],
-        )  # fmt: skip
+            busy=per_node["busy"],
+            queued=per_node["queued"],
+            in_system=per_node["busy"] + per_node["queued"],
+            carts=per_node["carts"],
+        )
         for position, (name, values) in enumerate(head.items(), start=1):
             frame.insert(position, name, values)
         return frame
@@ -245,13 +247,13 @@ class Result:
             {
                 "time": ends,
                 "throughput": np.bincount(bins[served], minlength=count) / spans,
-                "failed": np.bincount(bins[outcome == OUTCOME_CODES["failed"]],
-                                      minlength=count) / spans,
+                "failed": np.bincount(bins[outcome == OUTCOME_CODES["failed"]], minlength=count)
+                / spans,
                 "latency_p50": quantiles[0.5].to_numpy(),
                 "latency_p95": quantiles[0.95].to_numpy(),
                 "latency_p99": quantiles[0.99].to_numpy(),
             }
-        )  # fmt: skip
+        )
 
     def gave_up(self) -> int:
         """Requests whose last attempt failed with no retry left: shoppers who saw an error.
@@ -322,8 +324,11 @@ class Result:
         latency = r["end"][served] - r["arrival"][served]
         wait = r["start"][served] - r["arrival"][served]
 
-        causes = [row[SESSION_LOST_CAUSE] for row in self._session_records
-                  if row[SESSION_START] >= scenario.warmup]  # fmt: skip
+        causes = [
+            row[SESSION_LOST_CAUSE]
+            for row in self._session_records
+            if row[SESSION_START] >= scenario.warmup
+        ]
         lost = {f"sessions_lost_{cause}": causes.count(cause) for cause in LOST_CAUSES}
         summary = {
             "sessions": len(causes),

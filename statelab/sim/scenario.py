@@ -29,7 +29,7 @@ from statelab.sim.events import (
     Restart,
     ScaleTo,
     StoreOutage,
-)  # fmt: skip
+)
 from statelab.sim.traces import Trace, load_trace
 
 BALANCERS = ("round_robin", "random", "least_connections", "two_choices")
@@ -232,9 +232,13 @@ class Scenario:
             load_trace(self.arrival_rate)  # refuses an unknown or malformed trace
             return self.arrival_rate
         return checks.number(
-            "arrival_rate", self.arrival_rate, 0.0, 10_000.0, low_open=True,
+            "arrival_rate",
+            self.arrival_rate,
+            0.0,
+            10_000.0,
+            low_open=True,
             unit="sessions per second (or the name of a trace)",
-        )  # fmt: skip
+        )
 
     def _check_trace_covers_the_run(self) -> None:
         if isinstance(self.arrival_rate, str):

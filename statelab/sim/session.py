@@ -21,10 +21,29 @@ class Session:
     """One shopper's visit: what the model needs to know about it while it runs."""
 
     __slots__ = (
-        "arrival", "attempt", "doomed", "dropped", "duplicate_items", "epoch", "has_state",
-        "home", "id", "items", "items_not_kept", "key", "lost_cause", "node", "peer", "pinned",
-        "process", "sent", "served_from", "start", "wiped", "wiped_from",
-    )  # fmt: skip
+        "arrival",
+        "attempt",
+        "doomed",
+        "dropped",
+        "duplicate_items",
+        "epoch",
+        "has_state",
+        "home",
+        "id",
+        "items",
+        "items_not_kept",
+        "key",
+        "lost_cause",
+        "node",
+        "peer",
+        "pinned",
+        "process",
+        "sent",
+        "served_from",
+        "start",
+        "wiped",
+        "wiped_from",
+    )
 
     def __init__(self, session_id: int, start: float, key: int) -> None:
         self.id = session_id

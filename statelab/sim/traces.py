@@ -124,8 +124,9 @@ def _read(path: str, _mtime: int) -> Trace:
                 f"{path}, line {line}: sessions_per_s must be from 0 to {MAX_RATE:g}, got {rate:g}"
             )
         if times and time <= times[-1]:
-            raise ValueError(f"{path}, line {line}: time_s must increase, got {time:g} after "
-                             f"{times[-1]:g}")  # fmt: skip
+            raise ValueError(
+                f"{path}, line {line}: time_s must increase, got {time:g} after {times[-1]:g}"
+            )
         if not times and time != 0.0:
             raise ValueError(f"{path}, line {line}: the first time_s must be 0, got {time:g}")
         times.append(time)

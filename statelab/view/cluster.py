@@ -62,8 +62,11 @@ class ClusterView:
         """Show ``result`` from now on (its layout must fit, see :meth:`fits`)."""
         self.result = result
         timeline = result.timeline
-        self._columns = {name: timeline[name].to_numpy() for name in timeline.columns
-                         if not name.startswith("status_")}  # fmt: skip
+        self._columns = {
+            name: timeline[name].to_numpy()
+            for name in timeline.columns
+            if not name.startswith("status_")
+        }
         self._status = [timeline[f"status_{k}"].astype(str).to_numpy() for k in range(self.n)]
         self._workers = result.scenario.workers
 
@@ -76,40 +79,98 @@ class ClusterView:
         base = float(matplotlib.rcParams["font.size"])
         size = base * (1.1 if n <= 4 else 0.95 if n <= 8 else 0.8)
         self._label_size = size
-        ax.add_patch(FancyBboxPatch((0.3, 0.84), 0.4, 0.08, boxstyle="round,pad=0.005",
-                                    facecolor="#F2F2F2", edgecolor="#555555"))  # fmt: skip
-        ax.text(0.5, 0.88, f"load balancer · {scenario.affinity.replace('_', ' ')}",
-                ha="center", va="center", fontsize=base * 1.1)  # fmt: skip
+        ax.add_patch(
+            FancyBboxPatch(
+                (0.3, 0.84),
+                0.4,
+                0.08,
+                boxstyle="round,pad=0.005",
+                facecolor="#F2F2F2",
+                edgecolor="#555555",
+            )
+        )
+        ax.text(
+            0.5,
+            0.88,
+            f"load balancer · {scenario.affinity.replace('_', ' ')}",
+            ha="center",
+            va="center",
+            fontsize=base * 1.1,
+        )
         self.links = LineCollection([], linewidths=1.0, colors="#999999")
         ax.add_collection(self.links)
         self.artists.append(self.links)
         for k in range(n):
             x = 0.05 + k * width
-            box = Rectangle((x + 0.08 * width, 0.42), 0.84 * width, 0.3, linewidth=1.5,
-                            edgecolor=node_colour(k), facecolor="none")  # fmt: skip
-            busy = Rectangle((x + 0.16 * width, 0.44), 0.3 * width, 0.0,
-                             facecolor=node_colour(k))  # fmt: skip
-            queue = Rectangle((x + 0.54 * width, 0.44), 0.3 * width, 0.0,
-                              facecolor=node_colour(k), alpha=0.35, hatch="///")  # fmt: skip
+            box = Rectangle(
+                (x + 0.08 * width, 0.42),
+                0.84 * width,
+                0.3,
+                linewidth=1.5,
+                edgecolor=node_colour(k),
+                facecolor="none",
+            )
+            busy = Rectangle((x + 0.16 * width, 0.44), 0.3 * width, 0.0, facecolor=node_colour(k))
+            queue = Rectangle(
+                (x + 0.54 * width, 0.44),
+                0.3 * width,
+                0.0,
+                facecolor=node_colour(k),
+                alpha=0.35,
+                hatch="///",
+            )
             label = ax.text(x + width / 2, 0.40, "", ha="center", va="top", fontsize=size)
-            lost = ax.text(x + width / 2, 0.13, "", ha="center", va="top", fontsize=size,
-                           color=LOST, fontweight="bold")  # fmt: skip
+            lost = ax.text(
+                x + width / 2,
+                0.13,
+                "",
+                ha="center",
+                va="top",
+                fontsize=size,
+                color=LOST,
+                fontweight="bold",
+            )
             for artist in (box, busy, queue):
                 ax.add_patch(artist)
-            self.slots.append({"x": x + width / 2, "box": box, "busy": busy, "queue": queue,
-                               "label": label, "lost": lost})  # fmt: skip
+            self.slots.append(
+                {
+                    "x": x + width / 2,
+                    "box": box,
+                    "busy": busy,
+                    "queue": queue,
+                    "label": label,
+                    "lost": lost,
+                }
+            )
             self.artists += [box, busy, queue, label, lost]
-        (self.lost_marks,) = ax.plot([], [], linestyle="none", marker="X", markersize=base * 1.4,
-                                     color=LOST)  # fmt: skip
+        (self.lost_marks,) = ax.plot(
+            [], [], linestyle="none", marker="X", markersize=base * 1.4, color=LOST
+        )
         self.artists.append(self.lost_marks)
         self.store = None
         if scenario.state == "store":
-            ax.add_patch(FancyBboxPatch((0.2, 0.0), 0.6, 0.06, boxstyle="round,pad=0.005",
-                                        facecolor="#F2F2F2", edgecolor="#555555"))  # fmt: skip
+            ax.add_patch(
+                FancyBboxPatch(
+                    (0.2, 0.0),
+                    0.6,
+                    0.06,
+                    boxstyle="round,pad=0.005",
+                    facecolor="#F2F2F2",
+                    edgecolor="#555555",
+                )
+            )
             self.store = ax.text(0.5, 0.03, "", ha="center", va="center", fontsize=base)
             self.artists.append(self.store)
-        self.title = ax.text(0.0, 1.0, "", ha="left", va="top", fontsize=base * 1.2,
-                             transform=ax.transAxes, fontweight="bold")  # fmt: skip
+        self.title = ax.text(
+            0.0,
+            1.0,
+            "",
+            ha="left",
+            va="top",
+            fontsize=base * 1.2,
+            transform=ax.transAxes,
+            fontweight="bold",
+        )
         self.artists.append(self.title)
 
     def show(self, index: int) -> list:
@@ -178,5 +239,3 @@ def cluster_view(result: Result, time: float | None = None, ax: Axes | None = No
         index = int(np.searchsorted(timeline["time"].to_numpy(), time, side="right") - 1)
     ClusterView(result, ax).show(index)
     return ax
-
-

@@ -28,8 +28,9 @@ def load_by_node(result: Result, ax: Axes | None = None) -> Axes:
     even = 1.0 / serving
     ax.axhline(even, label=f"even share 1/{serving}", **THEORY_STYLE)
     hottest = int(shares.idxmax())
-    ax.set_title(f"Node {hottest} did {shares.max() / even:.2f}x its even share of the work",
-                 loc="left")  # fmt: skip
+    ax.set_title(
+        f"Node {hottest} did {shares.max() / even:.2f}x its even share of the work", loc="left"
+    )
     ax.set_xlabel("node")
     ax.set_ylabel("share of the work")
     ax.set_xticks(nodes)
@@ -46,28 +47,41 @@ def latency_distribution(result: Result, ax: Axes | None = None, bins: int = 50)
     """
     ax = new_axes(ax)
     requests = result.requests
-    served = requests[requests["outcome"].isin(["ok", "state_lost"])
-                      & (requests["arrival"] >= result.scenario.warmup)]  # fmt: skip
+    served = requests[
+        requests["outcome"].isin(["ok", "state_lost"])
+        & (requests["arrival"] >= result.scenario.warmup)
+    ]
     latency = (served["end"] - served["arrival"]).to_numpy()
     ax.hist(latency, bins=bins, density=True, color=PALETTE[4], label="simulated")
     scenario = result.scenario
     applies = (
-        scenario.nodes == 1 and scenario.requests_per_session == 1 and not scenario.events
-        and scenario.state == "server" and scenario.failures is None
-        and scenario.autoscale is None and not isinstance(scenario.arrival_rate, str)
-    )  # fmt: skip
+        scenario.nodes == 1
+        and scenario.requests_per_session == 1
+        and not scenario.events
+        and scenario.state == "server"
+        and scenario.failures is None
+        and scenario.autoscale is None
+        and not isinstance(scenario.arrival_rate, str)
+    )
     if applies and len(latency):
         try:
             xs = np.linspace(0, float(np.percentile(latency, 99.5)), 200)
-            ys = [closed_forms.mmc_latency_density(x, scenario.arrival_rate,
-                                                   scenario.service_time, scenario.workers)
-                  for x in xs]  # fmt: skip
+            ys = [
+                closed_forms.mmc_latency_density(
+                    x, scenario.arrival_rate, scenario.service_time, scenario.workers
+                )
+                for x in xs
+            ]
             ax.plot(xs, ys, label=f"theory: M/M/{scenario.workers} (Erlang C)", **THEORY_STYLE)
         except ValueError:  # an unstable queue has no steady state
             pass
     mean = float(np.mean(latency)) if len(latency) else float("nan")
-    ax.set_title(f"Mean latency {mean:.3f} s, p95 {np.percentile(latency, 95):.3f} s"
-                 if len(latency) else "No request served", loc="left")  # fmt: skip
+    ax.set_title(
+        f"Mean latency {mean:.3f} s, p95 {np.percentile(latency, 95):.3f} s"
+        if len(latency)
+        else "No request served",
+        loc="left",
+    )
     ax.set_xlabel("latency (s)")
     ax.set_ylabel("density (1/s)")
     ax.legend(frameon=False)
@@ -98,8 +112,11 @@ def lost_share(result: Result, ax: Axes | None = None) -> Axes:
     ax.set_xticks([0])
     ax.set_xticklabels([f"{len(active)} active at {at:g} s"])
     ax.set_ylabel("share of active sessions lost")
-    ax.set_title(f"{measured:.0%} of the active shoppers lost their cart", loc="left",
-                 color=LOST if measured else "black")  # fmt: skip
+    ax.set_title(
+        f"{measured:.0%} of the active shoppers lost their cart",
+        loc="left",
+        color=LOST if measured else "black",
+    )
     ax.legend(frameon=False, loc="upper right")
     return ax
 
@@ -115,15 +132,19 @@ def compare(
     ``labels`` name the two runs (by default, what differs between their scenarios).
     """
     if axes is None:
-        _, grid = plt.subplots(2, 2, figsize=(11, 6), sharex=True, sharey="row",
-                               layout="constrained")  # fmt: skip
+        _, grid = plt.subplots(
+            2, 2, figsize=(11, 6), sharex=True, sharey="row", layout="constrained"
+        )
         axes = [grid[0, 0], grid[0, 1], grid[1, 0], grid[1, 1]]
     labels = labels or difference(first.scenario, second.scenario)
     for column, (result, label) in enumerate(zip((first, second), labels, strict=True)):
         lost_over_time(result, axes[column])
         latency_over_time(result, axes[2 + column])
-        axes[column].set_title(f"{label}\n{axes[column].get_title(loc='left')}", loc="left",
-                               color=axes[column].title.get_color())  # fmt: skip
+        axes[column].set_title(
+            f"{label}\n{axes[column].get_title(loc='left')}",
+            loc="left",
+            color=axes[column].title.get_color(),
+        )
     most = max(int(r.timeline["sessions_lost"].iloc[-1]) for r in (first, second))
     for ax in axes[:2]:
         ax.set_ylim(0, max(5, most * 1.15))
@@ -144,8 +165,6 @@ def difference(first, second) -> tuple[str, str]:
         return ", ".join(f"{name}={getattr(scenario, name)}" for name in changed[:2])
 
     return label(first), label(second)
-
-
 
 
 def metric_against(
@@ -190,9 +209,13 @@ def metric_against(
     name = label or metric.replace("_", " ")
     ax.plot(table[field], table["mean"], marker="o", color=colour, label=f"{name} (mean)")
     ax.fill_between(
-        table[field], table["low"], table["high"], color=colour, alpha=0.25,
+        table[field],
+        table["low"],
+        table["high"],
+        color=colour,
+        alpha=0.25,
         label=f"{level:.0%} confidence band",
-    )  # fmt: skip
+    )
     if theory is not None:
         xs, ys = [], []
         for value in table[field]:

@@ -29,8 +29,16 @@ def mark_moments(result: Result, ax: Axes, *, labels: bool = True) -> Axes:
             continue
         ax.axvline(event.at, color=colour, linewidth=1, linestyle=":")
         if labels:
-            ax.text(event.at, 1.0, f" {text}", transform=ax.get_xaxis_transform(),
-                    fontsize="x-small", color=colour, va="top", ha="left")  # fmt: skip
+            ax.text(
+                event.at,
+                1.0,
+                f" {text}",
+                transform=ax.get_xaxis_transform(),
+                fontsize="x-small",
+                color=colour,
+                va="top",
+                ha="left",
+            )
     return ax
 
 
@@ -41,16 +49,19 @@ def lost_over_time(result: Result, ax: Axes | None = None) -> Axes:
     causes = [c for c in LOST_CAUSES if timeline[f"sessions_lost_{c}"].iloc[-1] > 0]
     if causes:
         ax.stackplot(
-            timeline["time"], *(timeline[f"sessions_lost_{c}"] for c in causes),
+            timeline["time"],
+            *(timeline[f"sessions_lost_{c}"] for c in causes),
             labels=[c.replace("_", " ") for c in causes],
-            colors=[CAUSE_COLOURS[c] for c in causes], alpha=0.85,
-        )  # fmt: skip
+            colors=[CAUSE_COLOURS[c] for c in causes],
+            alpha=0.85,
+        )
         ax.legend(loc="upper left", fontsize="small", frameon=False)
     lost, total = int(timeline["sessions_lost"].iloc[-1]), len(result.sessions)
     ax.set_title(
         f"{lost} of {total} shoppers lost their cart" if lost else "No shopper lost a cart",
-        color=LOST if lost else "black", loc="left",
-    )  # fmt: skip
+        color=LOST if lost else "black",
+        loc="left",
+    )
     ax.set_ylabel("sessions lost")
     ax.set_xlabel("time (s)")
     ax.set_xlim(0, result.scenario.duration)
@@ -58,8 +69,12 @@ def lost_over_time(result: Result, ax: Axes | None = None) -> Axes:
     return mark_moments(result, ax)
 
 
-def _finish_over_time(result: Result, ax: Axes, ylabel: str, legend_at: str = "upper right",
-                      ) -> Axes:  # fmt: skip
+def _finish_over_time(
+    result: Result,
+    ax: Axes,
+    ylabel: str,
+    legend_at: str = "upper right",
+) -> Axes:
     """Label and bound an over-time panel, add its legend, and mark the events on it."""
     ax.set_ylabel(ylabel)
     ax.set_xlabel("time (s)")
@@ -74,11 +89,17 @@ def latency_over_time(result: Result, ax: Axes | None = None) -> Axes:
     ax = new_axes(ax)
     windows = result.windows()
     for column, style in (("latency_p50", ":"), ("latency_p95", "-"), ("latency_p99", "--")):
-        ax.plot(windows["time"], windows[column], linestyle=style, color=PALETTE[0],
-                label=column.removeprefix("latency_"))  # fmt: skip
+        ax.plot(
+            windows["time"],
+            windows[column],
+            linestyle=style,
+            color=PALETTE[0],
+            label=column.removeprefix("latency_"),
+        )
     peak = windows["latency_p95"].max()
-    ax.set_title(f"p95 latency peaks at {peak:.2f} s" if peak == peak else "No request served",
-                 loc="left")  # fmt: skip
+    ax.set_title(
+        f"p95 latency peaks at {peak:.2f} s" if peak == peak else "No request served", loc="left"
+    )
     return _finish_over_time(result, ax, "latency (s)")
 
 
@@ -89,8 +110,9 @@ def throughput_over_time(result: Result, ax: Axes | None = None) -> Axes:
     ax.plot(windows["time"], windows["throughput"], color=PALETTE[2], label="served")
     if windows["failed"].any():
         ax.plot(windows["time"], windows["failed"], color=LOST, label="failed")
-    ax.set_title(f"{result.summary()['throughput']:.1f} requests served a second on average",
-                 loc="left")  # fmt: skip
+    ax.set_title(
+        f"{result.summary()['throughput']:.1f} requests served a second on average", loc="left"
+    )
     return _finish_over_time(result, ax, "requests / s")
 
 
@@ -100,12 +122,19 @@ def nodes_over_time(result: Result, ax: Axes | None = None) -> Axes:
     timeline = result.timeline
     ax.step(timeline["time"], timeline["nodes_up"], where="post", color=PALETTE[0], label="up")
     if timeline["nodes_booting"].any():
-        ax.step(timeline["time"], timeline["nodes_booting"], where="post", color=PALETTE[1],
-                label="booting")  # fmt: skip
+        ax.step(
+            timeline["time"],
+            timeline["nodes_booting"],
+            where="post",
+            color=PALETTE[1],
+            label="booting",
+        )
     if timeline["nodes_down"].any():
         ax.step(timeline["time"], timeline["nodes_down"], where="post", color=DEAD, label="down")
-    ax.set_title(f"Between {timeline['nodes_up'].min()} and {timeline['nodes_up'].max()} "
-                 f"nodes up", loc="left")  # fmt: skip
+    ax.set_title(
+        f"Between {timeline['nodes_up'].min()} and {timeline['nodes_up'].max()} nodes up",
+        loc="left",
+    )
     ax.set_ylim(0, result.scenario.max_nodes() + 0.5)
     return _finish_over_time(result, ax, "nodes")
 
@@ -124,5 +153,3 @@ def timeline(result: Result, axes: Sequence[Axes] | None = None) -> list[Axes]:
     for ax in list(axes)[:-1]:
         ax.set_xlabel("")
     return list(axes)
-
-

@@ -24,12 +24,20 @@ class OverTimePanel:
     """
 
     def __init__(
-        self, ax, series: dict[str, dict], ylabel: str, xlabel: str = "", *,
-        label_moments: bool = True, legend_at: str = "upper left",
-    ) -> None:  # fmt: skip
+        self,
+        ax,
+        series: dict[str, dict],
+        ylabel: str,
+        xlabel: str = "",
+        *,
+        label_moments: bool = True,
+        legend_at: str = "upper left",
+    ) -> None:
         self.ax = ax
-        self.lines = {name: ax.plot([], [], label=name.replace("_", " "), **style)[0]
-                      for name, style in series.items()}  # fmt: skip
+        self.lines = {
+            name: ax.plot([], [], label=name.replace("_", " "), **style)[0]
+            for name, style in series.items()
+        }
         self.marks: list = []
         self.label_moments = label_moments
         self.legend_at = legend_at
@@ -37,8 +45,9 @@ class OverTimePanel:
         ax.set_xlabel(xlabel)
         ax.locator_params(axis="both", nbins=5)
         self.cursor = ax.axvline(0, color="#333333", linewidth=1)
-        self.title = ax.text(0.0, 1.03, "", transform=ax.transAxes, ha="left", va="bottom",
-                             fontsize="medium")  # fmt: skip
+        self.title = ax.text(
+            0.0, 1.03, "", transform=ax.transAxes, ha="left", va="bottom", fontsize="medium"
+        )
 
     def update(self, result: Result, data: dict, title: str, colour: str, top: float) -> bool:
         """Show a new run; return whether the axes' limits changed (a full draw is needed)."""
@@ -56,8 +65,13 @@ class OverTimePanel:
         if ax.get_legend() is not None:
             ax.get_legend().remove()
         if visible:
-            ax.legend(handles=visible, loc=self.legend_at, fontsize="small", frameon=False,
-                      ncols=len(visible) if self.legend_at == "upper right" else 1)  # fmt: skip
+            ax.legend(
+                handles=visible,
+                loc=self.legend_at,
+                fontsize="small",
+                frameon=False,
+                ncols=len(visible) if self.legend_at == "upper right" else 1,
+            )
         self.title.set_text(title)
         self.title.set_color(colour)
         limits = ((0.0, result.scenario.duration), (0.0, nice_ceiling(top)))

@@ -37,9 +37,10 @@ LOST = "#D55E00"  # vermillion: lost carts, and nothing else
 DEAD = "#B0B0B0"  # grey: a node that is down
 THEORY_STYLE = {"color": "black", "linestyle": "--", "linewidth": 1.5}
 CAUSE_COLOURS = dict(
-    zip(LOST_CAUSES, ("#D55E00", "#CC79A7", "#E69F00", "#0072B2", "#009E73", "#56B4E9"),
-        strict=True)
-)  # fmt: skip
+    zip(
+        LOST_CAUSES, ("#D55E00", "#CC79A7", "#E69F00", "#0072B2", "#009E73", "#56B4E9"), strict=True
+    )
+)
 
 
 def node_colour(node: int) -> str:
@@ -51,5 +52,3 @@ def new_axes(ax: Axes | None, size: tuple[float, float] = (7, 4)) -> Axes:
     if ax is None:
         _, ax = plt.subplots(figsize=size)
     return ax
-
-

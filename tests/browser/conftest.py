@@ -34,11 +34,19 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("STATELAB_CHROMIUM", "/usr/bin/chromium")
 REQUIRED = os.environ.get("STATELAB_REQUIRE_BROWSER") == "1"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run",
-         "--disable-quic"]  # fmt: skip
-HOW = ("install Debian's chromium (apt-get install -y chromium) and run make test again; "
-       "CI installs it and fails without it")  # fmt: skip
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+HOW = (
+    "install Debian's chromium (apt-get install -y chromium) and run make test again; "
+    "CI installs it and fails without it"
+)
 
 
 def browser_missing() -> str:
@@ -64,8 +72,9 @@ def pytest_collection_modifyitems(config, items):
 def pytest_terminal_summary(terminalreporter):
     missing = browser_missing()
     if missing and not REQUIRED:
-        terminalreporter.write_line(f"NOTE: the browser tests were skipped ({missing}): {HOW}.",
-                                    yellow=True, bold=True)  # fmt: skip
+        terminalreporter.write_line(
+            f"NOTE: the browser tests were skipped ({missing}): {HOW}.", yellow=True, bold=True
+        )
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -96,9 +105,14 @@ class Server:
         self.url = url
         self.log = log
         self._file = open(log, "wb")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(command, cwd=cwd, stdout=self._file,
-                                        stderr=subprocess.STDOUT, start_new_session=True,
-                                        env=env)  # fmt: skip
+        self.process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            stdout=self._file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=env,
+        )
 
     def wait_until_up(self, probe: str, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -156,10 +170,12 @@ def _settings(folder: Path) -> Path:
     settings = {
         "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
         "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-            "fetchNews": "false", "checkForUpdates": False},
+            "fetchNews": "false",
+            "checkForUpdates": False,
+        },
         # every cell in the page, so that a test sees every output
         "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    }  # fmt: skip
+    }
     for name, value in settings.items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -172,12 +188,18 @@ def start_jupyterlab(course: Path, work: Path) -> tuple[Server, str]:
     port, token = free_port(), secrets.token_hex(16)
     bin_dir = Path(sys.executable).parent
     command = [
-        str(bin_dir / "jupyter"), "lab", "--no-browser", "--allow-root",
-        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={course}",
+        str(bin_dir / "jupyter"),
+        "lab",
+        "--no-browser",
+        "--allow-root",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={course}",
         f"--LabApp.workspaces_dir={work / 'workspaces'}",
         f"--LabApp.user_settings_dir={_settings(work / 'settings')}",
-    ]  # fmt: skip
+    ]
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(work / "config")}
     server = Server(command, course, f"http://127.0.0.1:{port}", work / "lab.log", env)
     return server.answering(f"/api/status?token={token}"), token
@@ -187,8 +209,13 @@ def start_voila(course: Path, work: Path) -> Server:
     """Start Voila on ``course``; return the server once it answers."""
     port = free_port()
     bin_dir = Path(sys.executable).parent
-    command = [str(bin_dir / "voila"), "--no-browser", f"--port={port}",
-               "--Voila.ip=127.0.0.1", "--Voila.port_retries=0"]  # fmt: skip
+    command = [
+        str(bin_dir / "voila"),
+        "--no-browser",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        "--Voila.port_retries=0",
+    ]
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(work / "config")}
     server = Server(command, course, f"http://127.0.0.1:{port}", work / "voila.log", env)
     return server.answering("/voila/tree")
