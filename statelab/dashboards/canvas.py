@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import warnings
 
 import ipywidgets as widgets
 import matplotlib.image
@@ -59,7 +60,9 @@ def running_loop() -> asyncio.AbstractEventLoop | None:
 def ipympl_canvas(figure: Figure):
     """An ipympl canvas widget for ``figure``, ready to be shown and redrawn in place."""
     canvas = IpymplCanvas(figure)
-    canvas.manager = IpymplManager(canvas, 0)
+    with warnings.catch_warnings():  # ipympl's toolbar passes traitlets an argument it drops
+        warnings.filterwarnings("ignore", "Passing unrecognized arguments", DeprecationWarning)
+        canvas.manager = IpymplManager(canvas, 0)
     canvas.header_visible = False
     canvas.footer_visible = False
     canvas.toolbar_visible = False

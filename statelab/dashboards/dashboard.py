@@ -138,6 +138,7 @@ class Dashboard:
             if self.notes
             else ""
         )
+        self.notes = []  # said once, for the run they apply to
         self._show(scenarios, results)
         self._shown = generation
         self.updates += 1
