@@ -66,7 +66,7 @@ def statelab_run(seed: int) -> int:
     )
     result = simulate(scenario)
     result.summary()
-    return len(result._request_records)
+    return result.request_count
 
 
 def six_node_shop(seed: int, **changes) -> int:
@@ -84,7 +84,7 @@ def six_node_shop(seed: int, **changes) -> int:
     )
     result = simulate(scenario)
     result.summary()
-    return len(result._request_records)
+    return result.request_count
 
 
 def server_state(seed: int) -> int:

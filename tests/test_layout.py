@@ -35,7 +35,10 @@ ALLOWED = {
     "cart": {"course"},
 }
 #: Imports inside functions, each for a reason the module states in a comment.
-FUNCTION_LEVEL = {("statelab.dashboards.canvas", "IPython")}  # optional: only in a kernel
+FUNCTION_LEVEL = {
+    ("statelab.dashboards.canvas", "IPython"),  # optional: only in a kernel
+    ("statelab.dashboards.canvas", "ipympl"),  # importing it changes pyplot's backend
+}
 SCREENS = ("matplotlib", "ipywidgets", "IPython", "anywidget", "ipympl")
 
 
@@ -150,3 +153,14 @@ def test_the_simulation_and_the_runs_import_no_screen(module):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert json.loads(done.stdout) == []
+
+
+def test_importing_the_dashboards_leaves_pyplots_backend_alone():
+    code = (
+        "import matplotlib; matplotlib.use('Agg'); import statelab.widgets, statelab.plots; "
+        "import matplotlib.pyplot as plt; print(matplotlib.get_backend())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.strip().lower() == "agg"

@@ -4,7 +4,7 @@ In a running kernel a dashboard's figure is an ipympl canvas: a widget that the 
 redraws in place. Making one for a :class:`matplotlib.figure.Figure` of our own (not
 through pyplot, which would keep every figure alive and show it again) needs three
 things that ipympl does not document; :func:`ipympl_canvas` does them, and
-``tests/test_dashboards.py`` fails if an ipympl upgrade changes them:
+``tests/test_canvas.py`` fails if an ipympl upgrade changes them:
 
 - a ``FigureManager`` for the canvas (ipympl's canvas asks its manager for the toolbar);
 - ``_closed = False`` (ipympl marks a canvas without a pyplot figure as closed and then
@@ -32,12 +32,6 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-try:  # ipympl is a dependency; a kernel without it still gets a PNG picture
-    from ipympl.backend_nbagg import Canvas as IpymplCanvas
-    from ipympl.backend_nbagg import FigureManager as IpymplManager
-except ImportError:  # pragma: no cover
-    IpymplCanvas = IpymplManager = None
-
 
 def in_kernel() -> bool:
     """Whether this code runs in a Jupyter kernel (where widgets can be shown)."""
@@ -58,7 +52,15 @@ def running_loop() -> asyncio.AbstractEventLoop | None:
 
 
 def ipympl_canvas(figure: Figure):
-    """An ipympl canvas widget for ``figure``, ready to be shown and redrawn in place."""
+    """An ipympl canvas widget for ``figure``, ready to be shown and redrawn in place.
+
+    Raises ImportError without ipympl.
+    """
+    # Imported here, not above: importing ipympl makes it pyplot's backend, which a
+    # notebook that shows its figures inline (or a script) must not get from statelab.
+    from ipympl.backend_nbagg import Canvas as IpymplCanvas
+    from ipympl.backend_nbagg import FigureManager as IpymplManager
+
     canvas = IpymplCanvas(figure)
     with warnings.catch_warnings():  # ipympl's toolbar passes traitlets an argument it drops
         warnings.filterwarnings("ignore", "Passing unrecognized arguments", DeprecationWarning)
@@ -75,10 +77,11 @@ def ipympl_canvas(figure: Figure):
 def make_canvas(figure: Figure) -> tuple[widgets.Widget | None, FigureCanvasAgg]:
     """The widget that shows ``figure`` (None outside a kernel) and the canvas to draw on."""
     if in_kernel():
-        if IpymplCanvas is not None:
+        try:
             canvas = ipympl_canvas(figure)
-            return canvas, canvas
-        return widgets.Image(format="png"), FigureCanvasAgg(figure)  # pragma: no cover
+        except ImportError:  # pragma: no cover - ipympl is a dependency
+            return widgets.Image(format="png"), FigureCanvasAgg(figure)
+        return canvas, canvas
     return None, FigureCanvasAgg(figure)
 
 

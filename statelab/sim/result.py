@@ -116,6 +116,11 @@ class Result:
         )
 
     @property
+    def request_count(self) -> int:
+        """Request attempts in the run, the warm-up's included."""
+        return len(self._request_records)
+
+    @property
     def session_count(self) -> int:
         """Sessions in the run, the warm-up's included (``summary()["sessions"]`` leaves
         them out)."""

@@ -30,11 +30,9 @@ class ClusterView:
         The run to show.
     ax : matplotlib.axes.Axes
         Where to draw; its limits are fixed and its axis is hidden.
-    animated : bool
-        Mark the moving artists as animated, for blitting.
     """
 
-    def __init__(self, result: Result, ax: Axes, *, animated: bool = False) -> None:
+    def __init__(self, result: Result, ax: Axes) -> None:
         self.ax = ax
         self.result = result
         self.slots: list[dict] = []
@@ -43,9 +41,6 @@ class ClusterView:
         ax.set_ylim(0, 1)
         ax.set_axis_off()
         self._layout(result)
-        self._animated = animated
-        for artist in self.artists:
-            artist.set_animated(animated)
         self.bind(result)
         self.show(0)
 
