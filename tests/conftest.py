@@ -1,12 +1,44 @@
-"""Shared helpers for the statelab tests."""
+"""Shared helpers for the statelab tests: scenarios, strategies, checks and fakes.
+
+Matplotlib draws off screen (Agg) in every test; pytest loads this file before any test
+module, so it is set here, once.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import time
 from pathlib import Path
 
-import pytest
+import matplotlib
 
-from statelab import Scenario
+# Importing ipympl (test_canvas does, and a dashboard in a kernel) makes it pyplot's
+# backend: import it first, so that Agg, set next, stays the backend of every test.
+with contextlib.suppress(ImportError):
+    import ipympl  # noqa: F401
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+from hypothesis import strategies as st
+
+from statelab import (
+    Autoscale,
+    Crash,
+    RandomFailures,
+    Restart,
+    ScaleTo,
+    Scenario,
+    StoreOutage,
+    simulate,
+)
+from statelab.sim.scenario import (
+    AFFINITIES,
+    BALANCERS,
+    SESSION_LENGTHS,
+    STATE_LOCATIONS,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +70,67 @@ def mmc(
     )
 
 
+@st.composite
+def scenarios(draw):
+    """A Hypothesis strategy: any valid scenario, with events, failures and autoscaling."""
+    nodes = draw(st.integers(1, 6))
+    duration = draw(st.floats(5.0, 60.0))
+    at = st.floats(0.0, duration, exclude_max=True)
+    scalings = draw(
+        st.lists(st.builds(ScaleTo, st.integers(1, 6), at, st.sampled_from([0.0, 3.0])), max_size=2)
+    )
+    autoscale = draw(
+        st.none()
+        | st.builds(
+            Autoscale,
+            target=st.floats(0.2, 0.9),
+            min_nodes=st.just(1),
+            max_nodes=st.integers(6, 8),
+            interval=st.floats(1.0, 10.0),
+            boot_time=st.floats(0.0, 5.0),
+            scale_down_window=st.floats(0.0, 20.0),
+            drain=st.sampled_from([0.0, 2.0]),
+        )
+    )
+    base = Scenario(nodes=nodes, duration=duration, events=tuple(scalings), autoscale=autoscale)
+    events = list(scalings)
+    for kind, node, when in draw(
+        st.lists(st.tuples(st.sampled_from([Crash, Restart]), st.integers(0, 5), at), max_size=4)
+    ):
+        size = autoscale.max_nodes if autoscale else base.nodes_at(when)[0]
+        events.append(kind(node % size, when))
+    events += draw(st.lists(st.builds(StoreOutage, at, st.floats(0.5, 10.0)), max_size=2))
+    return Scenario(
+        failures=draw(
+            st.none() | st.builds(RandomFailures, st.floats(2.0, 50.0), st.floats(0.5, 10.0))
+        ),
+        autoscale=autoscale,
+        health_check_delay=draw(st.sampled_from([0.0, 1.0])),
+        retries=draw(st.integers(0, 3)),
+        retry_backoff=draw(st.sampled_from([0.0, 0.3])),
+        cookie_limit=draw(st.sampled_from([300, 4096])),
+        store_persistent=draw(st.booleans()),
+        arrival_rate=draw(st.floats(0.2, 20.0)),
+        requests_per_session=draw(st.integers(1, 8)),
+        session_length=draw(st.sampled_from(SESSION_LENGTHS)),
+        think_time=draw(st.sampled_from([0.0, 0.5, 2.0])),
+        service_time=draw(st.floats(0.01, 2.0)),
+        nodes=nodes,
+        workers=draw(st.integers(1, 4)),
+        balancer=draw(st.sampled_from(BALANCERS)),
+        affinity=draw(st.sampled_from(AFFINITIES)),
+        vnodes=draw(st.integers(1, 50)),
+        state=draw(st.sampled_from(STATE_LOCATIONS)),
+        store_workers=draw(st.integers(1, 4)),
+        store_latency=draw(st.sampled_from([0.0, 0.01, 0.5])),
+        events=tuple(events),
+        duration=duration,
+        warmup=draw(st.floats(0.0, duration / 2)),
+        sample_interval=draw(st.sampled_from([0.5, 1.0, 2.5])),
+        seed=draw(st.integers(0, 2**32)),
+    )
+
+
 def assert_interval_covers(values, expected, level: float, max_half_width: float) -> None:
     """The Student-t interval of the mean of ``values`` covers ``expected`` and is narrow.
 
@@ -54,13 +147,36 @@ def assert_interval_covers(values, expected, level: float, max_half_width: float
 
 def lost_shares(scenario: Scenario, at: float, seeds) -> list[float]:
     """Per seed: the share of the sessions active at ``at`` seconds that lost their state."""
-    from statelab import simulate
-
     shares = []
     for seed in seeds:
         active = simulate(scenario.replace(seed=seed)).active_at(at)
         shares.append(float(active["lost_state"].mean()))
     return shares
+
+
+def fingerprint(result) -> str:
+    """A digest of every frame and the summary, to the last bit of every float.
+
+    (The back-tests keep readable numbers instead: ``record_expected.fingerprint``.)
+    """
+    digest = hashlib.sha256()
+    for frame in (result.requests, result.sessions, result.timeline):
+        digest.update(frame.to_csv(float_format="%r").encode())
+    digest.update(repr(sorted(result.summary().items())).encode())
+    return digest.hexdigest()
+
+
+class CountingSimulate:
+    """A ``simulate`` for ``Lab(simulate=...)`` that counts its calls, optionally slow."""
+
+    def __init__(self, delay: float = 0.0):
+        self.calls = []
+        self.delay = delay
+
+    def __call__(self, scenario, limit=None):
+        self.calls.append(scenario)
+        time.sleep(self.delay)
+        return simulate(scenario, limit=limit)
 
 
 @pytest.fixture
@@ -71,7 +187,7 @@ def root() -> Path:
 
 def assert_conserved(result) -> None:
     """Every request attempt ends in exactly one outcome or is in flight; the tables agree."""
-    from statelab.sim.result import OUTCOMES
+    from statelab.sim.records import LOST_CAUSES, OUTCOMES
 
     requests, sessions, timeline = result.requests, result.sessions, result.timeline
     scenario = result.scenario
@@ -115,28 +231,64 @@ def assert_conserved(result) -> None:
     open_sessions = set(sessions.loc[sessions["end"].isna(), "session"])
     flying = requests.loc[in_flight, "session"]
     assert flying.is_unique and set(flying) <= open_sessions
-    # the summary adds up
+    # the summary counts what the tables hold, from the warm-up on
     summary = result.summary()
-    assert summary["requests"] == sum(
-        summary[k] for k in ("ok", "state_lost", "failed", "in_flight")
-    )
-    assert summary["sessions_lost"] == sum(
-        v for k, v in summary.items() if k.startswith("sessions_lost_")
-    )
-    # lost sessions carry a cause, and served-without-state requests belong to lost sessions
+    counted = requests[requests["arrival"] >= scenario.warmup]
+    assert summary["requests"] == len(counted)
+    for outcome in OUTCOMES:
+        assert summary[outcome] == int((counted["outcome"] == outcome).sum()), outcome
+    started_later = sessions[sessions["start"] >= scenario.warmup]
+    assert summary["sessions"] == len(started_later)
+    assert summary["sessions_lost"] == int(started_later["lost_state"].sum())
+    for cause in LOST_CAUSES:
+        by_table = int((started_later["lost_cause"] == cause).sum())
+        assert summary[f"sessions_lost_{cause}"] == by_table, cause
+    # lost sessions carry a known cause, and served-without-state requests belong to them
     lost = sessions[sessions["lost_state"]]
-    assert (lost["lost_cause"] != "").all()
-    state_lost = set(requests.loc[requests["outcome"] == "state_lost", "session"])
-    assert state_lost == set(lost["session"])
+    assert set(lost["lost_cause"]) <= set(LOST_CAUSES)
+    state_lost = requests[requests["outcome"] == "state_lost"]
+    assert set(state_lost["session"]) == set(lost["session"])
+    # the ledger booked each lost session once, for its cause, when its first request
+    # without the state was served
+    losses = result.losses.set_index("session").sort_index()
+    assert losses.index.is_unique and list(losses.index) == sorted(lost["session"])
+    assert (losses["cause"] == lost.set_index("session")["lost_cause"].sort_index()).all()
+    first_end = state_lost.groupby("session")["end"].min().sort_index()
+    assert (losses["time"] == first_end).all()
     # the timeline agrees with the records
     n = scenario.max_nodes()
     for k in range(n):
         assert (timeline[f"busy_{k}"] <= scenario.workers).all()
-    assert ((timeline["nodes_up"] >= 0) & (timeline["nodes_up"] <= n)).all()
     assert timeline["sessions_lost"].is_monotonic_increasing
     assert timeline["sessions_lost"].iloc[-1] == len(lost)
+    for cause in LOST_CAUSES:
+        count = int((lost["lost_cause"] == cause).sum())
+        assert timeline[f"sessions_lost_{cause}"].iloc[-1] == count, cause
     assert timeline["time"].is_monotonic_increasing
     assert timeline["time"].iloc[-1] == scenario.duration
+    assert_statuses_follow_the_node_changes(result)
+
+
+def assert_statuses_follow_the_node_changes(result) -> None:
+    """Each node's status in the timeline, and the count of nodes up, replay the node
+    changes: a node has the status of its last change (``"removed"`` before its first).
+
+    Samples taken at the instant of a change are left out: they may see it or not yet.
+    """
+    timeline, changes = result.timeline, result.node_changes
+    changes = changes.sort_values("time", kind="stable")
+    clear = ~timeline["time"].isin(set(changes["time"]))
+    times = timeline.loc[clear, "time"].to_numpy()
+    up = np.zeros(len(times), dtype=int)
+    for k in range(result.scenario.max_nodes()):
+        mine = changes[changes["node"] == k]
+        last = np.searchsorted(mine["time"].to_numpy(), times, side="right") - 1
+        statuses = np.append(mine["status"].to_numpy(dtype=object), "removed")
+        expected = statuses[last]  # index -1: no change yet, "removed"
+        shown = timeline.loc[clear, f"status_{k}"].astype(str).to_numpy()
+        assert (shown == expected).all(), f"node {k}"
+        up += np.isin(expected, ["up", "draining"])
+    assert (timeline.loc[clear, "nodes_up"].to_numpy() == up).all()
 
 
 def pytest_collection_modifyitems(config, items):

@@ -2,87 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import sys
 import textwrap
 
 import pytest
-from conftest import ROOT, assert_conserved
+from conftest import ROOT, assert_conserved, fingerprint, scenarios
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from statelab import (
-    Autoscale,
-    Crash,
-    RandomFailures,
-    Restart,
-    ScaleTo,
-    Scenario,
-    StoreOutage,
-    simulate,
-)
-from statelab.sim.scenario import AFFINITIES, BALANCERS, SESSION_LENGTHS, STATE_LOCATIONS
-
-
-@st.composite
-def scenarios(draw):
-    nodes = draw(st.integers(1, 6))
-    duration = draw(st.floats(5.0, 60.0))
-    at = st.floats(0.0, duration, exclude_max=True)
-    scalings = draw(
-        st.lists(st.builds(ScaleTo, st.integers(1, 6), at, st.sampled_from([0.0, 3.0])), max_size=2)
-    )
-    autoscale = draw(
-        st.none()
-        | st.builds(
-            Autoscale,
-            target=st.floats(0.2, 0.9),
-            min_nodes=st.just(1),
-            max_nodes=st.integers(6, 8),
-            interval=st.floats(1.0, 10.0),
-            boot_time=st.floats(0.0, 5.0),
-            scale_down_window=st.floats(0.0, 20.0),
-            drain=st.sampled_from([0.0, 2.0]),
-        )
-    )
-    base = Scenario(nodes=nodes, duration=duration, events=tuple(scalings), autoscale=autoscale)
-    events = list(scalings)
-    for kind, node, when in draw(
-        st.lists(st.tuples(st.sampled_from([Crash, Restart]), st.integers(0, 5), at), max_size=4)
-    ):
-        size = autoscale.max_nodes if autoscale else base.nodes_at(when)[0]
-        events.append(kind(node % size, when))
-    events += draw(st.lists(st.builds(StoreOutage, at, st.floats(0.5, 10.0)), max_size=2))
-    return Scenario(
-        failures=draw(
-            st.none() | st.builds(RandomFailures, st.floats(2.0, 50.0), st.floats(0.5, 10.0))
-        ),
-        autoscale=autoscale,
-        health_check_delay=draw(st.sampled_from([0.0, 1.0])),
-        retries=draw(st.integers(0, 3)),
-        retry_backoff=draw(st.sampled_from([0.0, 0.3])),
-        cookie_limit=draw(st.sampled_from([300, 4096])),
-        store_persistent=draw(st.booleans()),
-        arrival_rate=draw(st.floats(0.2, 20.0)),
-        requests_per_session=draw(st.integers(1, 8)),
-        session_length=draw(st.sampled_from(SESSION_LENGTHS)),
-        think_time=draw(st.sampled_from([0.0, 0.5, 2.0])),
-        service_time=draw(st.floats(0.01, 2.0)),
-        nodes=nodes,
-        workers=draw(st.integers(1, 4)),
-        balancer=draw(st.sampled_from(BALANCERS)),
-        affinity=draw(st.sampled_from(AFFINITIES)),
-        vnodes=draw(st.integers(1, 50)),
-        state=draw(st.sampled_from(STATE_LOCATIONS)),
-        store_workers=draw(st.integers(1, 4)),
-        store_latency=draw(st.sampled_from([0.0, 0.01, 0.5])),
-        events=tuple(events),
-        duration=duration,
-        warmup=draw(st.floats(0.0, duration / 2)),
-        sample_interval=draw(st.sampled_from([0.5, 1.0, 2.5])),
-        seed=draw(st.integers(0, 2**32)),
-    )
+from statelab import Crash, Restart, ScaleTo, Scenario, simulate
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -130,7 +58,7 @@ def test_a_fresh_process_gives_identical_frames(scenario, tmp_path):
         f"""
         import sys
         sys.path.insert(0, {str(ROOT / "tests")!r})
-        from test_conservation import fingerprint
+        from conftest import fingerprint
         from statelab import Scenario, simulate
         print(fingerprint(simulate(Scenario.load({str(path)!r}))))
         """
@@ -146,12 +74,3 @@ def test_a_fresh_process_gives_identical_frames(scenario, tmp_path):
         cwd=ROOT,
     ).stdout.strip()
     assert output == fingerprint(simulate(scenario))
-
-
-def fingerprint(result) -> str:
-    """A digest of every frame and the summary, to the last bit of every float."""
-    digest = hashlib.sha256()
-    for frame in (result.requests, result.sessions, result.timeline):
-        digest.update(frame.to_csv(float_format="%r").encode())
-    digest.update(repr(sorted(result.summary().items())).encode())
-    return digest.hexdigest()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import ROOT, mmc
 
-from statelab import Scenario
+from statelab import Scenario, simulate, theory
 from statelab.cart import CartError, StatefulCartServer, StatelessCartHandler, tamper
 from statelab.exercises import (
     CORRECT,
@@ -29,6 +31,188 @@ def test_check_says_not_answered_for_none_and_correct_for_the_solution(exercise)
     assert check(exercise, solution_answer(exercise)).status == CORRECT
     shown = solution(exercise)
     assert shown.exercise == exercise and shown.explanation
+
+
+# -- every answer worked out again, without reading it off the exercise ---------------
+#
+# Each function finds the answer the way a learner would: by running the simulation or the
+# cart service, by counting, or from a formula written out here. The capstone (08-2) is
+# judged by running the design (see test_the_capstone_review_...).
+
+
+def books_after_a_stateful_retry():
+    server = StatefulCartServer()
+    add = {"session": "alice", "action": "add", "item": "book"}
+    server.handle(add)
+    return server.handle(add)["cart"].count("book")
+
+
+def books_after_a_stateless_retry():
+    handler = StatelessCartHandler()
+    old = handler.handle({"action": "view"})["cookie"]  # the cookie before the first add
+    handler.handle({"action": "add", "item": "book", "cookie": old})
+    retry = handler.handle({"action": "add", "item": "book", "cookie": old})
+    return retry["cart"].count("book")
+
+
+def which_loses_its_carts_on_restart():
+    server = StatefulCartServer()
+    server.handle({"session": "alice", "action": "add", "item": "book"})
+    handler = StatelessCartHandler(b"shared-key")
+    cookie = handler.handle({"action": "add", "item": "book"})["cookie"]
+    restarted = StatelessCartHandler(b"shared-key")  # a new process, the same key
+    lost = {
+        "stateful": server.restart().handle({"session": "alice"})["cart"] == [],
+        "stateless": restarted.handle({"cookie": cookie})["cart"] == [],
+    }
+    (loser,) = [name for name, gone in lost.items() if gone]
+    return loser
+
+
+def erlang_c_wait(arrival_rate: float, service_time: float, workers: int) -> float:
+    """The mean wait of an M/M/c queue, from Erlang's C formula written out here."""
+    load = arrival_rate * service_time
+    below = sum(load**k / math.factorial(k) for k in range(workers))
+    top = load**workers / math.factorial(workers) * workers / (workers - load)
+    return top / (below + top) * service_time / (workers - load)
+
+
+def share_reaching_the_cart_node():
+    # without affinity the cart is on the node that served the session's last request
+    scenario = Scenario(nodes=4, balancer="random", affinity="none", duration=600.0)
+    requests = simulate(scenario).requests.sort_values(["session", "arrival"], kind="stable")
+    before = requests.groupby("session")["node"].shift(1)
+    later = before.notna()
+    return float((requests.loc[later, "node"] == before[later]).mean())
+
+
+def busiest_node_against_the_even_share():
+    scenario = Scenario(
+        nodes=4,
+        arrival_rate=0.5,
+        requests_per_session=50,
+        think_time=1.0,
+        service_time=0.1,
+        session_length="heavy_tailed",
+        duration=600.0,
+        seed=0,
+    )
+    busiest = simulate(scenario).work_by_node().max()
+    return "above" if busiest > 1.05 / 4 else "equal"
+
+
+def moved_by_modulo(before: int, after: int) -> float:
+    """The share of client keys whose node changes, counted over whole periods."""
+    keys = range(before * after * 50)
+    return sum(key % before != key % after for key in keys) / len(keys)
+
+
+def moved_on_the_ring(before: int, after: int) -> float:
+    """The share of client keys whose ring owner changes, counted over 20 rings."""
+    from statelab.sim.affinity import HashRing, client_key
+
+    class Node:
+        def __init__(self, index):
+            self.index = index
+
+    moved = []
+    for seed in range(20):
+        old, new = HashRing(seed, 100), HashRing(seed, 100)
+        old.rebuild([Node(i) for i in range(before)])
+        new.rebuild([Node(i) for i in range(after)])
+        keys = [client_key(seed, i) for i in range(2_000)]
+        moved.append(np.mean([old.owner(k).index != new.owner(k).index for k in keys]))
+    return float(np.mean(moved))
+
+
+def throughput_ratio_at_full_load():
+    # far more shoppers than 4 nodes serve; count the requests served a second once full
+    busy = Scenario(state="store", affinity="none", arrival_rate=20.0, duration=180.0)
+
+    def served_a_second(nodes):
+        requests = simulate(busy.replace(nodes=nodes)).requests
+        served = requests["outcome"].isin(["ok", "state_lost"]) & (requests["end"] >= 60.0)
+        return served.sum() / 120.0
+
+    return served_a_second(4) / served_a_second(2)
+
+
+def store_calls_a_second_when_saturated():
+    # 60 requests a second, each one store call first: the store's 2 clerks never rest,
+    # and every request that reaches a worker has just finished its call
+    scenario = Scenario(
+        nodes=3,
+        state="store",
+        affinity="none",
+        store_workers=2,
+        store_latency=0.05,
+        arrival_rate=10.0,
+        duration=300.0,
+    )
+    start = simulate(scenario).requests["start"]
+    return ((start >= 100.0) & (start < 300.0)).sum() / 200.0
+
+
+def self_contained_request():
+    # only a request that a server which has never seen the shopper can answer is
+    # self-contained; 'c' leans on the server's memory of the page, as 'a' on its carts
+    remembered = StatefulCartServer()
+    remembered.handle({"session": "alice", "action": "add", "item": "book"})
+    signer = StatelessCartHandler(b"shared-key")
+    cookie = signer.handle({"action": "add", "item": "book"})["cookie"]
+    answers = {
+        "a": StatefulCartServer().handle({"session": "alice"})["cart"],
+        "b": StatelessCartHandler(b"shared-key").handle({"cookie": cookie})["cart"],
+    }
+    answers["c"] = answers["a"]
+    (right,) = [name for name, cart in answers.items() if cart == ["book"]]
+    return right
+
+
+def crash_lost_share():
+    result = simulate(Scenario.load("crash"))  # 1 of 3 sticky nodes crashes at 60 s
+    active = result.active_at(60.0)
+    return float(active["lost_state"].mean())
+
+
+# exercise: (the answer worked out, how far it may be from the solution's answer)
+WORKED_OUT = {
+    "00-1": (lambda: simulate(Scenario.load("calm_day")).summary()["sessions_lost"], 0),
+    "00-2": (crash_lost_share, 0.06),
+    "01-1": (books_after_a_stateful_retry, 0),
+    "01-2": (books_after_a_stateless_retry, 0),
+    "01-3": (which_loses_its_carts_on_restart, 0),
+    "02-1": (lambda: simulate(mmc(3.2, 4, seed=1)).summary()["utilisation"], 0.02),
+    "02-2": (lambda: erlang_c_wait(3.2, 1.0, 4), 1e-12),
+    "03-1": (share_reaching_the_cart_node, 0.01),
+    "03-2": (busiest_node_against_the_even_share, 0),
+    "04-1": (lambda: theory.sticky_lost_on_crash(5), 1e-12),  # simulated in test_hashing_...
+    "04-2": (lambda: theory.availability(90.0, 10.0), 1e-12),  # simulated in test_dynamics
+    "04-3": (lambda: moved_by_modulo(4, 3), 1e-12),
+    "05-1": (lambda: simulate(Scenario.load("stateless_crash")).summary()["sessions_lost"], 0),
+    "05-2": (throughput_ratio_at_full_load, 0.05),
+    "06-1": (lambda: max(k for k in range(1_000) if 150 * k <= 4_096), 0),
+    "06-2": (store_calls_a_second_when_saturated, 0.5),
+    "07-1": (lambda: moved_by_modulo(4, 5), 1e-12),
+    "07-2": (lambda: moved_on_the_ring(4, 5), 0.01),
+    "08-1": (self_contained_request, 0),
+}
+
+
+def test_every_exercise_but_the_capstone_has_an_answer_worked_out_here():
+    assert set(WORKED_OUT) | {"08-2"} == set(EXERCISES)
+
+
+@pytest.mark.parametrize("exercise", sorted(WORKED_OUT))
+def test_the_answer_worked_out_independently_is_correct_and_is_the_solution(exercise):
+    work_out, slack = WORKED_OUT[exercise]
+    answer = work_out()
+    feedback = check(exercise, answer)
+    assert feedback.status == CORRECT, f"{answer!r}: {feedback.message}"
+    if isinstance(answer, str):
+        assert answer == solution_answer(exercise)
+    else:
+        assert answer == pytest.approx(solution_answer(exercise), abs=slack)
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import mmc
+from conftest import assert_interval_covers, mmc
 
 from statelab import simulate, theory
-from statelab.runs.confidence import interval
 
 SEEDS = range(10)
 LEVEL = 0.99
@@ -27,9 +26,7 @@ pytestmark = pytest.mark.slow
 
 
 def assert_covers(values, expected):
-    low, _, high = interval(values, LEVEL)
-    assert low <= expected <= high, f"interval [{low:.4f}, {high:.4f}] misses {expected:.4f}"
-    assert (high - low) / 2 <= WIDTH * expected, f"interval too wide to mean much: {low}-{high}"
+    assert_interval_covers(values, expected, LEVEL, WIDTH * expected)
 
 
 def test_one_node_with_c_workers_matches_erlang_c():

@@ -5,14 +5,11 @@ from __future__ import annotations
 import asyncio
 import re
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import matplotlib.pyplot as plt
 import pytest
+from conftest import CountingSimulate
 
-from statelab import Crash, ScaleTo, Scenario, StoreOutage, simulate
+from statelab import Crash, ScaleTo, Scenario, StoreOutage
 from statelab.view.panels import nice_ceiling
 from statelab.widgets import Compare, Lab
 
@@ -21,21 +18,6 @@ def lost_in(readout: str) -> int:
     """The number of sessions lost, read off the readout's text as a person reads it."""
     text = re.sub(r"<[^>]+>", "", readout)
     return int(re.search(r"Sessions lost: (\d+)", text).group(1))
-
-
-class CountingSimulate:
-    """A simulate that counts its calls, optionally slow."""
-
-    def __init__(self, delay: float = 0.0):
-        self.calls = []
-        self.delay = delay
-
-    def __call__(self, scenario, limit=None):
-        import time
-
-        self.calls.append(scenario)
-        time.sleep(self.delay)
-        return simulate(scenario, limit=limit)
 
 
 @pytest.fixture(scope="module")
