@@ -32,27 +32,20 @@ def shop(**changes) -> Scenario:
 
 CASES = [
     ("crash 1 of 4, sticky", shop(events=(Crash(1, AT),)), theory.sticky_lost_on_crash(N)),
-    (
-        "crash 1 of 4, consistent_hash",
-        shop(affinity="consistent_hash", events=(Crash(1, AT),)),
-        theory.remapped_consistent(N, N - 1),
-    ),
-    (
-        "crash 1 of 4, ip_hash",
-        shop(affinity="ip_hash", events=(Crash(1, AT),)),
-        theory.remapped_modulo(N, N - 1),
+    *(
+        (
+            f"{'crash 1 of 4' if verb == 'crash' else f'scale 4 -> {size}'}, {affinity}",
+            shop(affinity=affinity, events=(event,)),
+            theory.hashed_moved(affinity, N, size, crash=verb == "crash"),
+        )
+        for verb, size, event in (
+            ("crash", N - 1, Crash(1, AT)),
+            ("scale", N + 1, ScaleTo(N + 1, AT)),
+            ("scale", N - 1, ScaleTo(N - 1, AT)),
+        )
+        for affinity in ("ip_hash", "source_hash", "consistent_hash")
     ),
     ("scale 4 -> 5, sticky", shop(events=(ScaleTo(N + 1, AT),)), 0.0),
-    (
-        "scale 4 -> 5, consistent_hash",
-        shop(affinity="consistent_hash", events=(ScaleTo(N + 1, AT),)),
-        theory.remapped_consistent(N, N + 1),
-    ),
-    (
-        "scale 4 -> 5, ip_hash",
-        shop(affinity="ip_hash", events=(ScaleTo(N + 1, AT),)),
-        theory.remapped_modulo(N, N + 1),
-    ),
     ("scale in 4 -> 3 abruptly, sticky", shop(events=(ScaleTo(N - 1, AT),)), 1 / N),
     ("scale in 4 -> 2 abruptly, sticky", shop(events=(ScaleTo(N - 2, AT),)), 2 / N),
     (

@@ -121,6 +121,37 @@ def remapped_consistent(nodes_before: int, nodes_after: int) -> float:
     return abs(nodes_before - nodes_after) / max(nodes_before, nodes_after)
 
 
+def hashed_moved(affinity: str, nodes_before: int, nodes_after: int, crash: bool) -> float:
+    """Share of clients whose node changes under a hashing affinity, when the cluster
+    goes from ``nodes_before`` to ``nodes_after`` nodes by a crash (``crash=True``: one
+    node dies and the configuration stays) or by a change of its size.
+
+    - ``"ip_hash"`` (nginx): over the configured nodes; a crash moves only the dead
+      node's clients, k / N; a new size remaps by modulo, :func:`remapped_modulo`.
+    - ``"source_hash"`` (HAProxy ``balance source``, map-based): over the live nodes;
+      a crash and a new size both remap by modulo.
+    - ``"consistent_hash"``: only the arcs of the nodes that join or leave,
+      :func:`remapped_consistent`.
+
+    >>> [round(hashed_moved(a, 4, 3, crash=True), 2)
+    ...  for a in ("ip_hash", "source_hash", "consistent_hash")]
+    [0.25, 0.75, 0.25]
+    >>> [round(hashed_moved(a, 4, 5, crash=False), 2)
+    ...  for a in ("ip_hash", "source_hash", "consistent_hash")]
+    [0.8, 0.8, 0.2]
+    """
+    _check_sizes(nodes_before, nodes_after)
+    if affinity == "consistent_hash":
+        return remapped_consistent(nodes_before, nodes_after)
+    if affinity == "ip_hash" and crash:
+        return sticky_lost_on_crash(nodes_before, nodes_before - nodes_after)
+    if affinity in ("ip_hash", "source_hash"):
+        return remapped_modulo(nodes_before, nodes_after)
+    raise ValueError(
+        f"affinity must be 'ip_hash', 'source_hash' or 'consistent_hash', got {affinity!r}"
+    )
+
+
 def sticky_lost_on_crash(nodes: int, crashed: int = 1) -> float:
     """Share of active sticky sessions lost when ``crashed`` of ``nodes`` nodes die: k / N.
 
@@ -176,12 +207,11 @@ def expected_lost_share(scenario) -> float | None:
     no closed form applies.
 
     - state in a cookie or a store: nothing is lost (0);
-    - a crash of 1 of N nodes: sticky or consistent hashing 1/N, modulo
-      (``ip_hash``) (N-1)/N, replicated state 0;
+    - a crash of 1 of N nodes: sticky, nginx's ``ip_hash`` or consistent hashing
+      1/N, HAProxy's map-based ``source_hash`` (N-1)/N, replicated state 0;
     - scaling from N to M nodes: sticky 0 when growing and (N-M)/N when
-      shrinking abruptly (0 with a drain longer than the sessions),
-      ``ip_hash`` :func:`remapped_modulo`, ``consistent_hash``
-      :func:`remapped_consistent`.
+      shrinking abruptly (0 with a drain longer than the sessions), hashing
+      :func:`hashed_moved`.
     """
     events = scenario.events
     if (
@@ -196,17 +226,18 @@ def expected_lost_share(scenario) -> float | None:
     if scenario.affinity == "none":
         return None  # without affinity the carts are lost before any event
     event, n = events[0], scenario.nodes
+    hashed = scenario.affinity in ("ip_hash", "source_hash", "consistent_hash")
     if isinstance(event, Crash):
         if scenario.state == "replicated":
             return 0.0 if n > 1 else 1.0
-        if scenario.affinity == "ip_hash":
-            return remapped_modulo(n, n - 1) if n > 1 else 1.0
+        if n == 1:
+            return 1.0
+        if hashed:
+            return hashed_moved(scenario.affinity, n, n - 1, crash=True)
         return sticky_lost_on_crash(n)
     m = event.nodes
-    if scenario.affinity == "ip_hash":
-        return remapped_modulo(n, m)
-    if scenario.affinity == "consistent_hash":
-        return remapped_consistent(n, m)
+    if hashed:
+        return hashed_moved(scenario.affinity, n, m, crash=False)
     if m >= n or event.drain > 0:
         return 0.0 if m >= n else None
     return (n - m) / n

@@ -151,7 +151,7 @@ CONTROL_VALUES = {
     "workers": [1, 16],
     "arrival_rate": [0.5, 40.0],
     "balancer": ["round_robin", "random", "least_connections", "two_choices"],
-    "affinity": ["none", "sticky", "ip_hash", "consistent_hash"],
+    "affinity": ["none", "sticky", "ip_hash", "source_hash", "consistent_hash"],
     "state": ["server", "cookie", "store", "replicated"],
     "crash": [NO_CRASH, ("first", 0.0), ("last", 60.0), ("last", 120.0)],
     "failures": [False, True],
@@ -196,8 +196,8 @@ def test_every_combination_of_controls_makes_a_scenario_or_a_clear_message():
         assert (scenario.autoscale is not None) == combo["autoscale"]
     # 3 x 2 x 2 x 4 x 4 x 4 x 4 x 2 x 2 = 12,288 combinations; exactly the quarter with
     # the crash at 120 s (the end of the run) is refused
-    assert tried == 12_288
-    assert refused == 3_072
+    assert tried == 15_360  # 3 x 2 x 2 x 4 x 5 x 4 x 4 x 2 x 2
+    assert refused == 3_840  # a quarter: every combination with the crash at 120 s
 
 
 def test_a_sample_of_combinations_runs_in_the_lab_without_a_traceback():

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 from conftest import assert_interval_covers, lost_shares
 
-from statelab import Crash, ScaleTo, Scenario, simulate, theory
+from statelab import Crash, Restart, ScaleTo, Scenario, simulate, theory
 
 SEEDS = range(12)
 LEVEL = 0.999
@@ -40,30 +40,37 @@ def shop(**changes) -> Scenario:
     return base.replace(**changes)
 
 
+HASHES = ("ip_hash", "source_hash", "consistent_hash")
+
+
 @pytest.mark.parametrize(
     ("affinity", "expected"),
     [
         ("sticky", theory.sticky_lost_on_crash(N)),
-        ("consistent_hash", theory.remapped_consistent(N, N - 1)),
-        ("ip_hash", theory.remapped_modulo(N, N - 1)),
+        ("ip_hash", 1 / N),  # nginx: over the configured nodes, only the dead node's clients
+        ("source_hash", (N - 1) / N),  # HAProxy map-based: over the live nodes, a reshuffle
+        ("consistent_hash", 1 / N),  # the ring: only the dead node's arcs
     ],
 )
 def test_crashing_one_of_n_stateful_nodes(affinity, expected):
-    # sticky and consistent hashing lose the crashed node's 1/N; modulo
-    # hashing reshuffles everyone and loses (N-1)/N.
     scenario = shop(affinity=affinity, events=(Crash(1, EVENT_AT),))
     assert_interval_covers(lost_shares(scenario, EVENT_AT, SEEDS), expected, LEVEL, HALF_WIDTH)
+    if affinity != "sticky":
+        assert theory.hashed_moved(affinity, N, N - 1, crash=True) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize(
     ("affinity", "expected"),
     [
         ("sticky", 0.0),
-        ("consistent_hash", theory.remapped_consistent(N, N + 1)),
-        ("ip_hash", theory.remapped_modulo(N, N + 1)),
+        ("ip_hash", N / (N + 1)),  # a new configuration: a new modulus for everyone
+        ("source_hash", N / (N + 1)),
+        ("consistent_hash", 1 / (N + 1)),
     ],
 )
 def test_scaling_out_from_n_to_n_plus_one(affinity, expected):
+    if affinity != "sticky":
+        assert theory.hashed_moved(affinity, N, N + 1, crash=False) == pytest.approx(expected)
     scenario = shop(affinity=affinity, events=(ScaleTo(N + 1, EVENT_AT),))
     shares = lost_shares(scenario, EVENT_AT, SEEDS)
     if expected == 0.0:
@@ -72,12 +79,39 @@ def test_scaling_out_from_n_to_n_plus_one(affinity, expected):
         assert_interval_covers(shares, expected, LEVEL, HALF_WIDTH)
 
 
-def test_a_crash_under_hashing_names_both_causes():
-    result = simulate(shop(affinity="ip_hash", events=(Crash(1, EVENT_AT),)))
+@pytest.mark.parametrize("affinity", HASHES)
+def test_scaling_in_from_n_to_n_minus_one_abruptly(affinity):
+    expected = theory.hashed_moved(affinity, N, N - 1, crash=False)
+    scenario = shop(affinity=affinity, events=(ScaleTo(N - 1, EVENT_AT),))
+    assert_interval_covers(lost_shares(scenario, EVENT_AT, SEEDS), expected, LEVEL, HALF_WIDTH)
+
+
+def test_a_crash_under_source_hash_names_both_causes():
+    result = simulate(shop(affinity="source_hash", events=(Crash(1, EVENT_AT),)))
     summary = result.summary()
     # the crashed node's sessions lost their carts to the crash; the rest were moved by the rehash
     assert summary["sessions_lost_crash"] > 0
     assert summary["sessions_lost_rehash"] > 1.5 * summary["sessions_lost_crash"]  # 1/2 vs 1/4
+
+
+def test_under_ip_hash_a_crash_moves_only_the_dead_nodes_clients_and_they_come_back():
+    crash, back = Crash(1, EVENT_AT - 100.0), Restart(1, EVENT_AT - 50.0)
+    result = simulate(shop(affinity="ip_hash", events=(crash, back)))
+    requests = result.requests
+    served = requests[requests["outcome"].isin(["ok", "state_lost"])]
+    before = served[served["end"] < crash.at].groupby("session")["node"].last()
+    during = served[(served["arrival"] > crash.at) & (served["end"] < back.at)]
+    after = served[served["arrival"] > back.at + 1.0]
+    # while node 1 is down, nobody else moves: every other client stays on its node
+    moved = during[during["session"].isin(before.index)].drop_duplicates("session", keep="first")
+    home = before.reindex(moved["session"]).to_numpy()
+    assert len(moved) > 20
+    assert ((moved["node"].to_numpy() == home) | (home == 1)).all()
+    assert (during["node"] != 1).all()
+    # once it is back, its clients go back to it: node 1 serves again, on the same hash
+    assert (after["node"] == 1).sum() > 0.15 * len(after)
+    lost = result.sessions.loc[result.sessions["lost_state"], "lost_cause"]
+    assert set(lost) <= {"crash", "rehash"} and (lost == "crash").sum() > 0
 
 
 @pytest.mark.parametrize("removed", [1, 2])

@@ -11,7 +11,9 @@ TROUBLE = (Crash(1, 40.0), ScaleTo(5, 60.0), Restart(1, 70.0), ScaleTo(2, 90.0))
 
 
 @pytest.mark.parametrize("state", ["cookie", "store"])
-@pytest.mark.parametrize("affinity", ["none", "sticky", "ip_hash", "consistent_hash"])
+@pytest.mark.parametrize(
+    "affinity", ["none", "sticky", "ip_hash", "source_hash", "consistent_hash"]
+)
 def test_crashes_and_rescaling_lose_no_session_without_server_state(state, affinity):
     scenario = Scenario(nodes=3, state=state, affinity=affinity, events=TROUBLE)
     result = simulate(scenario)

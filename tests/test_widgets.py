@@ -166,7 +166,7 @@ def test_choosing_a_preset_shows_it_and_sets_the_controls():
     lab.controls["preset"].value = "rehash"
     lab.wait()
     assert lab.scenario == Scenario.load("rehash")
-    assert lab.controls["affinity"].value == "ip_hash" and lab.controls["crash_node"].value == 1
+    assert lab.controls["affinity"].value == "source_hash" and lab.controls["crash_node"].value == 1
     lab.controls["preset"].value = "flash_sale"
     lab.wait()
     assert lab.scenario.arrival_rate == "flash_sale" and lab.controls["arrival_rate"].disabled

@@ -330,7 +330,7 @@ EXERCISES = {
         ),
         Exercise(
             "04-3",
-            "Crash 1 of 4 nodes under ip_hash (modulo hashing): share lost?",
+            "Crash 1 of 4 nodes under source_hash (HAProxy's map-based hashing): share lost?",
             0.75,
             "3/4: theory.remapped_modulo(4, 3). The modulo changes, so nearly every client "
             "maps to a new node, not only those of the crashed one.",
@@ -384,7 +384,7 @@ EXERCISES = {
         ),
         Exercise(
             "07-1",
-            "ip_hash, scaling 4 -> 5 nodes: share of sessions that move?",
+            "ip_hash (nginx), scaling 4 -> 5 nodes: share of sessions that move?",
             0.8,
             "N/(N+1) = 4/5: theory.remapped_modulo(4, 5).",
             _number(

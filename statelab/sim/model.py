@@ -75,6 +75,8 @@ from statelab.sim.store import SessionStore
 from statelab.sim.workload import Workload, stream
 
 NAN = math.nan
+#: Affinities that send a client where a hash of it points.
+HASHED = ("ip_hash", "source_hash", "consistent_hash")
 
 
 class ShopModel:
@@ -90,7 +92,7 @@ class ShopModel:
         self.balancer = make_balancer(scenario.balancer, stream(scenario.seed, "balancer"))
         self.retry_draw = stream(scenario.seed, "retries")
         self.affinity = scenario.affinity
-        self.hashed = scenario.affinity in ("ip_hash", "consistent_hash")
+        self.hashed = scenario.affinity in HASHED
         self.ring = HashRing(scenario.seed, scenario.vnodes)
         self.cookie_cost = (
             scenario.cookie_bytes_per_item / 1024 * scenario.cookie_cost_per_kb
@@ -106,6 +108,7 @@ class ShopModel:
         for node in self.nodes[scenario.nodes :]:
             node.member = node.up = node.seen_up = False
         self.live: list[Node] = []  # the nodes that take new sessions: seen up, not draining
+        self.configured: list[Node] = []  # the cluster's size, up or not (nginx's ip_hash)
         self.alive: dict[int, Session] = {}  # sessions that have started and not ended
         self.ledger = Ledger(len(self.nodes))
         self.state = self._state_policy()
@@ -281,9 +284,27 @@ class ShopModel:
             return None
         if affinity == "none":
             return self.balancer.pick(live)
-        if affinity == "ip_hash":
+        if affinity == "source_hash":  # HAProxy's balance source, map-based: the live nodes
             return live[session.key % len(live)]
+        if affinity == "ip_hash":  # nginx: the configured nodes, another while it is down
+            return self._ip_hash(session.key, live)
         return self.ring.owner(session.key)
+
+    def _ip_hash(self, key: int, live: list[Node]) -> Node:
+        """nginx's ``ip_hash``: the client's hash modulo the *configured* nodes (the cluster's
+        size, whether they are up or not). While that node is down the hash is stirred again
+        (nginx's ``hash * 113 + 6271``), up to 20 times, and the first live node it names
+        serves; after 20 tries the balancer picks one. So a client goes back to its own node
+        as soon as it is up again, and a crash moves only the crashed node's clients."""
+        configured = self.configured
+        size = len(configured)
+        stirred = key
+        for _ in range(20):
+            node = configured[stirred % size]
+            if node.seen_up and node.member and not node.draining:
+                return node
+            stirred = (stirred * 113 + 6271) & 0xFFFFFFFFFFFFFFFF
+        return self.balancer.pick(live)
 
     # -- sessions -------------------------------------------------------
 
@@ -434,6 +455,7 @@ class ShopModel:
     def _nodes_changed(self, node: Node | None = None) -> None:
         """Update who takes new sessions (and the hash ring) after a node changed."""
         self.live = [n for n in self.nodes if n.seen_up and n.member and not n.draining]
+        self.configured = [n for n in self.nodes if n.member and not n.draining]
         if self.affinity == "consistent_hash":
             self.ring.rebuild(self.live)
         if node is not None:

@@ -33,7 +33,7 @@ from statelab.sim.events import (
 from statelab.sim.traces import Trace, load_trace
 
 BALANCERS = ("round_robin", "random", "least_connections", "two_choices")
-AFFINITIES = ("none", "sticky", "ip_hash", "consistent_hash")
+AFFINITIES = ("none", "sticky", "ip_hash", "source_hash", "consistent_hash")
 STATE_LOCATIONS = ("server", "cookie", "store", "replicated")
 SESSION_LENGTHS = ("fixed", "geometric", "heavy_tailed")
 
@@ -84,8 +84,12 @@ class Scenario:
     affinity : str
         ``"none"`` (every request is balanced on its own), ``"sticky"`` (a
         session is pinned, by cookie, to the node that first served it),
-        ``"ip_hash"`` (the node is a hash of the client modulo the live nodes)
-        or ``"consistent_hash"`` (a hash ring with ``vnodes`` points a node).
+        ``"ip_hash"`` (nginx's: a hash of the client modulo the *configured* nodes;
+        while that node is down its clients go to another, and come back when it is
+        up, so a crash moves only its clients), ``"source_hash"`` (HAProxy's
+        ``balance source`` with its default map-based hashing: modulo the *live*
+        nodes, so one crash moves most clients) or ``"consistent_hash"`` (a hash
+        ring with ``vnodes`` points a node, as HAProxy's ``hash-type consistent``).
     vnodes : int
         Points each node owns on the consistent-hash ring, 1 to 1,000.
     state : str
