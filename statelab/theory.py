@@ -210,7 +210,9 @@ def expected_lost_share(scenario) -> float | None:
     - a crash of 1 of N nodes: sticky, nginx's ``ip_hash`` or consistent hashing
       1/N, HAProxy's map-based ``source_hash`` (N-1)/N, replicated state 0;
     - scaling from N to M nodes: sticky 0 when growing and (N-M)/N when
-      shrinking abruptly (0 with a drain longer than the sessions), hashing
+      shrinking abruptly or as Kubernetes does (``mode="in_flight"``: a grace
+      period for requests in flight saves no cart), None for HAProxy's drain
+      (``mode="sticky"``: 0 when it outlasts every session), hashing
       :func:`hashed_moved`.
     """
     events = scenario.events
@@ -238,6 +240,8 @@ def expected_lost_share(scenario) -> float | None:
     m = event.nodes
     if hashed:
         return hashed_moved(scenario.affinity, n, m, crash=False)
-    if m >= n or event.drain > 0:
-        return 0.0 if m >= n else None
-    return (n - m) / n
+    if m >= n:
+        return 0.0
+    if event.mode == "sticky":
+        return None  # what a drain saves depends on how long the sessions last
+    return (n - m) / n  # abrupt, or out of the endpoints at once (Kubernetes, an ALB)

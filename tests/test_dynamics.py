@@ -201,16 +201,47 @@ def test_the_autoscaler_follows_the_hpa_rule_and_scales_down_only_after_its_wind
     assert log["size"].iloc[-1] < log["size"].max()
 
 
-def test_autoscaled_scale_in_loses_sticky_carts_unless_the_nodes_drain(tmp_path):
+def test_autoscaled_scale_in_loses_sticky_carts_unless_haproxy_style_drain_outlasts_them(tmp_path):
     policy = Autoscale(
         target=0.5, min_nodes=2, max_nodes=12, interval=20.0, boot_time=10.0, scale_down_window=60.0
     )
     scenario = step_scenario(tmp_path, policy)
-    abrupt = simulate(scenario).summary()
-    drained = simulate(scenario.replace(autoscale=dataclasses.replace(policy, drain=60.0)))
-    assert abrupt["sessions_lost_scale_in"] > 0
-    assert drained.summary()["sessions_lost"] == 0
-    assert (drained.timeline["nodes_draining"] > 0).any()
+    runs = {
+        mode: simulate(
+            scenario.replace(autoscale=dataclasses.replace(policy, drain=drain, mode=mode))
+        )
+        for mode, drain in (("abrupt", 0.0), ("in_flight", 120.0), ("sticky", 120.0))
+    }
+    # Kubernetes' default: the pod leaves the endpoints at once; a long grace saves no cart
+    for mode in ("abrupt", "in_flight"):
+        summary = runs[mode].summary()
+        assert summary["sessions_lost_scale_in"] > 0
+        assert summary["sessions_lost"] == summary["sessions_lost_scale_in"]
+    kubernetes = runs["in_flight"]
+    assert (kubernetes.timeline["nodes_draining"] > 0).any()
+    # no request reaches a node after it left the endpoints: none served there after that
+    left = kubernetes.node_changes.query("status == 'draining'")
+    requests = kubernetes.requests
+    for node, at in zip(left["node"], left["time"], strict=True):
+        assert not ((requests["node"] == node) & (requests["arrival"] > at + 1e-9)).any()
+    # HAProxy's drain state: pinned sessions keep coming; longer than they last, none is lost
+    longest = float((runs["sticky"].sessions["end"] - runs["sticky"].sessions["start"]).max())
+    assert longest < 120.0
+    assert runs["sticky"].summary()["sessions_lost"] == 0
+
+
+def test_a_grace_period_lets_requests_in_flight_finish(tmp_path):
+    shop = Scenario(
+        nodes=4, workers=2, arrival_rate=3.0, service_time=1.0, think_time=2.0, duration=200.0
+    )
+    cut = simulate(shop.replace(events=(ScaleTo(2, 100.0, mode="abrupt"),)))
+    graced = simulate(shop.replace(events=(ScaleTo(2, 100.0, drain=60.0, mode="in_flight"),)))
+    failed_at_100 = lambda r: int(  # noqa: E731
+        ((r.requests["outcome"] == "failed") & (r.requests["end"] == 100.0)).sum()
+    )
+    assert failed_at_100(cut) > 0  # the requests on the removed nodes were cut off
+    assert failed_at_100(graced) == 0  # with a grace they finish
+    assert graced.summary()["sessions_lost_scale_in"] > 0  # but their carts are lost all the same
 
 
 # -- replicated state -----------------------------------------------------
@@ -364,3 +395,22 @@ def test_the_timeline_shows_every_node_s_status():
     assert timeline.loc[70.0, "nodes_up"] == 4 and timeline.loc[70.0, "nodes_draining"] == 2
     assert timeline.loc[25.0, "nodes_down"] == 1
     assert list(np.unique(timeline["nodes_up"])) == [2, 3, 4]
+
+
+@pytest.mark.parametrize("window", [60.0, 120.0, 300.0])
+def test_after_a_step_down_the_window_delays_the_shrink_by_exactly_its_length(tmp_path, window):
+    policy = Autoscale(
+        target=0.5,
+        min_nodes=2,
+        max_nodes=12,
+        interval=20.0,
+        boot_time=10.0,
+        scale_down_window=window,
+    )
+    log = simulate(step_scenario(tmp_path, policy)).autoscaler
+    after = log[log["time"] > 601.0]
+    first_lower = after[after["desired"] < after["nodes"]]["time"].iloc[0]
+    # the load stays low: from the first lower recommendation on, every one is lower
+    assert (after[after["time"] >= first_lower]["desired"] < after["nodes"].max()).all()
+    first_shrink = log[log["size"] < log["nodes"]]["time"].iloc[0]
+    assert first_shrink == first_lower + window

@@ -84,9 +84,18 @@ def statelab_modules(names, known) -> set[str]:
 def test_the_package_is_grouped_by_layer():
     top = sorted(p.name for p in PACKAGE.iterdir() if not p.name.startswith(("_", ".")))
     assert top == [
-        "cart.py", "course", "dashboards", "exercises.py", "files", "plots.py", "runs", "sim",
-        "theory.py", "view", "widgets.py",
-    ]  # fmt: skip
+        "cart.py",
+        "course",
+        "dashboards",
+        "exercises.py",
+        "files",
+        "plots.py",
+        "runs",
+        "sim",
+        "theory.py",
+        "view",
+        "widgets.py",
+    ]
     for thin in ("plots", "widgets", "exercises", "cart"):
         tree = ast.parse((PACKAGE / f"{thin}.py").read_text())
         kinds = {type(node).__name__ for node in tree.body}

@@ -65,11 +65,18 @@ def test_a_request_is_applied_exactly_when_a_server_completed_it(model):
 def test_a_timeline_row_is_in_the_order_of_its_columns():
     n = 3
     row = timeline_row(
-        time=1.5, active_sessions=7, sessions_lost=4,
+        time=1.5,
+        active_sessions=7,
+        sessions_lost=4,
         lost_by_cause={cause: 10 + i for i, cause in enumerate(LOST_CAUSES)},
-        store_busy=2, store_queued=3, busy=[20, 21, 22], queued=[30, 31, 32],
-        carts=[40, 41, 42], status=[50, 51, 52], lost=[60, 61, 62],
-    )  # fmt: skip
+        store_busy=2,
+        store_queued=3,
+        busy=[20, 21, 22],
+        queued=[30, 31, 32],
+        carts=[40, 41, 42],
+        status=[50, 51, 52],
+        lost=[60, 61, 62],
+    )
     named = dict(zip(timeline_columns(n), row, strict=True))
     assert named["time"] == 1.5 and named["active_sessions"] == 7
     assert named["sessions_lost_rehash"] == 11 and named["store_queued"] == 3

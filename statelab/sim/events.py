@@ -31,6 +31,9 @@ from dataclasses import dataclass
 
 from statelab.sim import checks
 
+#: What happens to a node that leaves the cluster (see :class:`ScaleTo`).
+SCALE_IN_MODES = ("abrupt", "in_flight", "sticky")
+
 #: The largest node number an event may name (a scenario has at most 64 nodes).
 MAX_NODE = 63
 #: The latest time an event may name, in seconds (one week).
@@ -83,11 +86,19 @@ class ScaleTo:
     """The cluster is resized to ``nodes`` web servers at ``at`` seconds.
 
     Scaling out adds the next node numbers; they serve at once, with empty
-    memory. Scaling in removes the highest-numbered nodes: with ``drain=0``
-    abruptly (requests in flight on them fail, the carts they hold are lost,
-    cause ``"scale_in"``); with ``drain`` > 0 they stop taking new sessions,
-    keep serving the sessions pinned to them, and leave ``drain`` seconds
-    later, losing whatever they still hold then.
+    memory. Scaling in removes the highest-numbered nodes, in one of three ways
+    (``mode``); whatever a node still holds when it finally leaves is lost, cause
+    ``"scale_in"``:
+
+    - ``"abrupt"``: they leave at once; requests in flight on them fail.
+    - ``"in_flight"``, as Kubernetes and an AWS load balancer do it: they leave
+      the balancer's endpoints at once, so no request reaches them, sticky ones
+      included (their carts are lost for their sessions), and the requests in
+      flight get ``drain`` seconds of grace to finish (Kubernetes' termination
+      grace period, 30 s by default).
+    - ``"sticky"``, as HAProxy's ``drain`` state does it: they take no new
+      sessions, but the sessions pinned to them keep coming for ``drain``
+      seconds. A session that lasts longer than the drain still loses its cart.
 
     Parameters
     ----------
@@ -96,20 +107,27 @@ class ScaleTo:
     at : float
         When it happens, in seconds from the start of the run.
     drain : float
-        Seconds a removed node keeps serving its sessions before it leaves.
+        Seconds a removed node keeps serving (its pinned sessions for ``"sticky"``,
+        its requests in flight for ``"in_flight"``) before it leaves.
+    mode : str or None
+        ``"abrupt"``, ``"in_flight"`` or ``"sticky"``; None (the default) means
+        ``"abrupt"`` when ``drain`` is 0 and ``"sticky"`` when it is not.
     """
 
     nodes: int
     at: float
     drain: float = 0.0
+    mode: str | None = None
 
     def __post_init__(self) -> None:
         nodes = checks.whole_number("ScaleTo.nodes", self.nodes, 1, MAX_NODE + 1)
         at = checks.number("ScaleTo.at", self.at, 0.0, MAX_TIME, unit="seconds")
         drain = checks.number("ScaleTo.drain", self.drain, 0.0, MAX_TIME, unit="seconds")
+        mode = _scale_in_mode("ScaleTo", self.mode, drain)
         object.__setattr__(self, "nodes", nodes)
         object.__setattr__(self, "at", at)
         object.__setattr__(self, "drain", drain)
+        object.__setattr__(self, "mode", mode)
 
 
 @dataclass(frozen=True)
@@ -183,8 +201,11 @@ class Autoscale:
     of the target (``|utilisation / target - 1| <= 0.1``) it changes nothing.
     It scales out at once; new nodes serve after ``boot_time``. It scales in
     only to the highest recommendation of the last ``scale_down_window``
-    seconds, so a short lull does not shrink the cluster. Scaled-in nodes
-    leave at once (their carts are lost) unless ``drain`` > 0.
+    seconds, so a short lull does not shrink the cluster (Kubernetes' default
+    window is 300 s). The autoscaler only decides the size: what happens to a
+    node it removes is ``mode`` with ``drain`` seconds, as in :class:`ScaleTo`.
+    By default as in Kubernetes: the pod leaves the endpoints at once (its
+    sticky carts are lost) and its requests in flight get a 30 s grace period.
 
     Parameters
     ----------
@@ -199,7 +220,10 @@ class Autoscale:
     scale_down_window : float
         Seconds of recommendations a scale-in must agree with (Kubernetes: 300).
     drain : float
-        Seconds a node that is scaled in keeps serving its pinned sessions.
+        Seconds of grace (``"in_flight"``) or of drain (``"sticky"``) a removed node gets.
+    mode : str
+        What happens to a removed node: ``"in_flight"`` (Kubernetes, the default),
+        ``"sticky"`` (HAProxy's drain) or ``"abrupt"``.
     """
 
     target: float = 0.6
@@ -207,8 +231,9 @@ class Autoscale:
     max_nodes: int = 10
     interval: float = 15.0
     boot_time: float = 30.0
-    scale_down_window: float = 60.0
-    drain: float = 0.0
+    scale_down_window: float = 300.0
+    drain: float = 30.0
+    mode: str = "in_flight"
 
     def __post_init__(self) -> None:
         target = checks.number("Autoscale.target", self.target, 0.0, 1.0, low_open=True)
@@ -226,6 +251,7 @@ class Autoscale:
             "Autoscale.scale_down_window", self.scale_down_window, 0.0, 86_400.0, unit="seconds"
         )
         drain = checks.number("Autoscale.drain", self.drain, 0.0, MAX_TIME, unit="seconds")
+        mode = _scale_in_mode("Autoscale", self.mode, drain)
         for name, value in (
             ("target", target),
             ("min_nodes", low),
@@ -234,8 +260,23 @@ class Autoscale:
             ("boot_time", boot),
             ("scale_down_window", window),
             ("drain", drain),
+            ("mode", mode),
         ):
             object.__setattr__(self, name, value)
+
+
+def _scale_in_mode(owner: str, mode: object, drain: float) -> str:
+    """The checked ``mode`` of a ScaleTo or an Autoscale (None: from ``drain``, as before)."""
+    if mode is None:
+        return "abrupt" if drain == 0 else "sticky"
+    mode = checks.choice(f"{owner}.mode", mode, SCALE_IN_MODES)
+    if mode == "abrupt" and drain > 0:
+        raise ValueError(
+            f"{owner}.mode='abrupt' removes nodes at once, so {owner}.drain={drain:g} would "
+            f"never be used; set drain=0, or mode='in_flight' (Kubernetes: requests in flight "
+            f"get the drain as grace) or mode='sticky' (HAProxy: pinned sessions keep coming)"
+        )
+    return mode
 
 
 def _check_node_and_time(event: Crash | Restart, name: str) -> None:

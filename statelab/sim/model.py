@@ -270,11 +270,11 @@ class ShopModel:
         affinity = self.affinity
         if affinity == "sticky":
             peer = session.peer
-            if session.home is None and peer is not None and peer.seen_up:
+            if session.home is None and peer is not None and peer.seen_up and not peer.closed:
                 session.pinned = peer  # its node lost the cart: fail over to the copy
                 return peer
             pinned = session.pinned
-            if pinned is not None and pinned.seen_up:
+            if pinned is not None and pinned.seen_up and not pinned.closed:
                 return pinned
             if not live:
                 return None
@@ -333,7 +333,7 @@ class ShopModel:
     def _happen(self, event: Crash | Restart | ScaleTo | StoreOutage):
         yield self.env.timeout(event.at)
         if isinstance(event, ScaleTo):
-            self._scale(event.nodes, event.drain)
+            self._scale(event.nodes, event.drain, event.mode)
             return
         if isinstance(event, StoreOutage):
             if self.store is not None:
@@ -385,7 +385,7 @@ class ShopModel:
 
     def _bring_up(self, node: Node) -> None:
         node.up = node.seen_up = True
-        node.booting = False
+        node.booting = node.closed = False
         self._nodes_changed(node)
 
     def _store_outage(self, duration: float):
@@ -411,11 +411,18 @@ class ShopModel:
                 if node.member and not node.up and not node.booting:
                     self._bring_up(node)
 
-    def _scale(self, target: int, drain: float, boot_time: float = 0.0) -> None:
+    def _scale(self, target: int, drain: float, mode: str, boot_time: float = 0.0) -> None:
+        """Resize to ``target`` nodes; the nodes that leave go as ``mode`` says.
+
+        ``"abrupt"``: at once. ``"sticky"`` (HAProxy's drain): no new sessions, the pinned
+        ones keep coming for ``drain`` seconds. ``"in_flight"`` (Kubernetes, an ALB): out of
+        the endpoints at once, pinned sessions included; what is in flight gets ``drain``
+        seconds of grace.
+        """
         size = sum(1 for node in self.nodes if node.member and not node.draining)
         for node in self.nodes[size:target]:
             if node.member:  # draining: it stays after all
-                node.draining = False
+                node.draining = node.closed = False
                 self._nodes_changed(node)
             elif boot_time > 0:
                 node.member = node.booting = True
@@ -425,8 +432,9 @@ class ShopModel:
                 node.member = True
                 self._bring_up(node)
         for node in self.nodes[target:size]:
-            if drain > 0:
+            if drain > 0 and mode != "abrupt":
                 node.draining = True
+                node.closed = mode == "in_flight"
                 self._nodes_changed(node)
                 self.env.process(self._leave_after(node, drain))
             else:
@@ -445,7 +453,7 @@ class ShopModel:
     def _remove(self, node: Node) -> None:
         """Scale-in: the node leaves the cluster; what it still held is lost."""
         was_up = node.up
-        node.member = node.draining = node.booting = False
+        node.member = node.draining = node.booting = node.closed = False
         if was_up:
             self._take_down(node, "scale_in")
         else:
@@ -481,7 +489,7 @@ class ShopModel:
                 recent.popleft()
             size = autoscaling.stabilised_size(current, desired, (r for _, r in recent))
             if size != current:
-                self._scale(size, policy.drain, policy.boot_time)
+                self._scale(size, policy.drain, policy.mode, policy.boot_time)
             self.autoscaler.append(AutoscalerDecision(now, current, utilisation, desired, size))
 
     def _busy_seconds(self, low: float, high: float) -> float:

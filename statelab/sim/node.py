@@ -45,7 +45,11 @@ class Node:
     booting : bool
         Whether it has joined but does not serve yet.
     draining : bool
-        Whether it is leaving: it takes no new sessions but serves the ones pinned to it.
+        Whether it is leaving: it takes no new sessions; it serves the ones pinned to it
+        (HAProxy's drain) unless it is also ``closed``.
+    closed : bool
+        Whether it is out of the balancer's endpoints while it leaves (Kubernetes, an ALB):
+        no request reaches it, pinned ones included; it only finishes what it has.
     workers : Slots
         Its worker slots; ``workers.count`` are busy, ``workers.waiting`` wait.
     in_flight : dict
@@ -62,6 +66,7 @@ class Node:
     __slots__ = (
         "booting",
         "capacity",
+        "closed",
         "downs",
         "draining",
         "env",
@@ -80,7 +85,7 @@ class Node:
         self.index = index
         self.capacity = workers
         self.up = self.seen_up = self.member = True
-        self.booting = self.draining = False
+        self.booting = self.draining = self.closed = False
         self.downs = 0
         self.workers = Slots(env, workers)
         self.in_flight: dict = {}

@@ -72,7 +72,8 @@ class ServerState:
     later request that lands on a node without that memory is still served, but as
     ``state_lost``, with the reason the state was not there: ``"no_affinity"`` (alive on
     another node, but the balancer sent the request elsewhere), ``"rehash"`` (the client's
-    hash now points elsewhere), or why the memory was wiped (``"crash"``, ``"scale_in"``).
+    hash now points elsewhere), ``"scale_in"`` (its node is leaving and out of the
+    balancer's endpoints), or why the memory was wiped (``"crash"``, ``"scale_in"``).
     After a loss the shopper starts over on the node that served it.
     """
 
@@ -95,6 +96,8 @@ class ServerState:
         if session.has_state:
             if session.wiped:
                 outcome = self.ledger.lose(session, session.wiped, session.wiped_from, now)
+            elif home is not None and home.closed:  # its node left the endpoints, cart and all
+                outcome = self.ledger.lose(session, "scale_in", home.index, now)
             else:
                 held = home.index if home is not None else NO_NODE
                 outcome = self.ledger.lose(session, self.moved_cause, held, now)
