@@ -3,18 +3,20 @@
 Run by ``make lab`` with the project's own Python: ``python scripts/lab.py [jupyter lab options]``.
 JupyterLab's own start-up log is turned down to warnings (pass ``--ServerApp.log_level=INFO``
 in ``LAB_ARGS`` to see it again); this script reads the running server's URL and token from
-the runtime file JupyterLab writes, so the line it prints is right whatever port or token
-``LAB_ARGS`` chose.
+the runtime file JupyterLab writes (``jpserver-<pid>.json``), so the line it prints is right
+whatever port or token ``LAB_ARGS`` chose.
 """
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
-from jupyter_server.serverapp import list_running_servers
+from jupyter_core.paths import jupyter_runtime_dir
 
 FIRST_PAGE = "lab/tree/00_start_here.ipynb"
 
@@ -50,10 +52,10 @@ def main(options: list[str]) -> int:
     # Ctrl+C reaches JupyterLab too (same process group): it asks, and stops on a second one.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     deadline = time.monotonic() + 120
+    runtime_file = Path(jupyter_runtime_dir()) / f"jpserver-{server.pid}.json"
     while server.poll() is None and time.monotonic() < deadline:
-        found = [info for info in list_running_servers() if info.get("pid") == server.pid]
-        if found:
-            info = found[0]
+        info = read_runtime_file(runtime_file)
+        if info:
             token = f"?token={info['token']}" if info.get("token") else ""
             print(
                 f"statelab: JupyterLab is at {info['url']}{FIRST_PAGE}{token}\n"
@@ -63,6 +65,14 @@ def main(options: list[str]) -> int:
             break
         time.sleep(0.2)
     return server.wait()
+
+
+def read_runtime_file(path: Path) -> dict | None:
+    """The server's URL and token, once JupyterLab has written them (None until then)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # not there yet, or being written
+        return None
 
 
 if __name__ == "__main__":

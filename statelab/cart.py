@@ -2,10 +2,24 @@
 
 from statelab.course.cart import (
     ACTIONS,
+    COOKIE_LIMIT,
+    COOKIE_NAME,
     CartError,
+    IdempotencyStore,
     StatefulCartServer,
     StatelessCartHandler,
+    cookie_size,
     tamper,
 )
 
-__all__ = ["ACTIONS", "CartError", "StatefulCartServer", "StatelessCartHandler", "tamper"]
+__all__ = [
+    "ACTIONS",
+    "COOKIE_LIMIT",
+    "COOKIE_NAME",
+    "CartError",
+    "IdempotencyStore",
+    "StatefulCartServer",
+    "StatelessCartHandler",
+    "cookie_size",
+    "tamper",
+]

@@ -21,7 +21,7 @@ from statelab import (
     simulate,
     theory,
 )
-from statelab.sim import autoscaling
+from statelab.sim import autoscaling, cookie
 
 
 def failed(result):
@@ -315,20 +315,28 @@ def test_a_store_outage_does_nothing_without_a_store():
 # -- cookie limit ---------------------------------------------------------
 
 
-def test_a_cart_past_the_cookie_limit_is_lost_and_below_it_none_is():
-    # 4096 bytes hold 27 items of 150 bytes; the 28th request's item does not
-    # fit, so the 29th request arrives without a cart.
+def test_a_cart_grows_to_the_cookie_limit_and_stays_there():
+    # 4,096 bytes hold 19 items of 150 bytes once the cart is base64-encoded and signed
+    # (4 + 1 + 4 ceil((34 + 150 n) / 3) + 1 + 44 is 3,898 for 19, 4,098 for 20). The 20th item's
+    # cookie is too large: the browser keeps the old one, so that item is silently not
+    # kept, and every later request arrives with a cart the shopper did not build.
+    assert cookie.items_that_fit(4096, 150) == 19
     limit = Scenario(
         state="cookie", affinity="none", think_time=0.5, arrival_rate=1.0, duration=200.0
     )
-    fits = simulate(limit.replace(requests_per_session=28)).summary()
-    assert fits["sessions_lost"] == 0
-    result = simulate(limit.replace(requests_per_session=30))
-    finished = result.sessions.dropna(subset=["end"])
-    assert (finished["lost_cause"] == "cookie_too_large").all() and len(finished) > 10
-    lost = result.requests[result.requests["outcome"] == "state_lost"]
-    order = result.requests.groupby("session").cumcount() + 1
-    assert set(order[lost.index]) == {29}
+    fits = simulate(limit.replace(requests_per_session=19)).summary()
+    assert fits["sessions_lost"] == 0 and fits["items_not_kept"] == 0
+    result = simulate(limit.replace(requests_per_session=25))
+    sessions = result.sessions
+    finished = sessions.dropna(subset=["end"])
+    assert len(finished) > 10 and (finished["lost_cause"] == "cookie_too_large").all()
+    assert (finished["items_not_kept"] == 25 - 19).all()  # requests 20 to 25
+    assert result.summary()["items_not_kept"] == sessions["items_not_kept"].sum()
+    requests = result.requests.sort_values(["session", "arrival"])
+    order = requests.groupby("session").cumcount() + 1
+    lost = requests["outcome"] == "state_lost"
+    assert set(order[lost]) == set(range(21, 26))  # the 20th is served with its own cart
+    assert not (requests["outcome"] == "failed").any()
 
 
 # -- traces and the timeline ----------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import select
 import signal
 import socket
 import subprocess
@@ -229,10 +230,13 @@ def test_make_lab_starts_jupyterlab_on_the_course(tmp_path):
             urllib.request.urlopen(f"{base}/api/contents/", timeout=10)
         assert refused.value.code == 403  # the token is required
         refused.value.close()
+        # one line says where the course is (read from the runtime file JupyterLab writes
+        # once it serves, so it may come a moment after the first answer)
+        where = f"statelab: JupyterLab is at {base}/lab/tree/00_start_here.ipynb?token={token}"
+        early = read_until(server, "statelab: press Ctrl+C twice to stop it", timeout=30)
     finally:
         output = stop(server)
-    # one line says where the course is and how to stop it, and nothing warns
-    where = f"statelab: JupyterLab is at http://127.0.0.1:{port}/lab/tree/00_start_here.ipynb?token={token}"
+    output = early + output
     assert where in output.splitlines(), output
     assert "statelab: press Ctrl+C twice to stop it" in output
     assert "Warning" not in output, output
@@ -275,6 +279,22 @@ def test_make_present_serves_the_lab_in_voila(tmp_path):
         assert b"from statelab.widgets import" not in page
     finally:
         stop(server)
+
+
+def read_until(server: subprocess.Popen, text: str, timeout: float) -> str:
+    """Read ``server``'s output until it holds ``text`` (or ``timeout`` s); return it.
+
+    Reads the pipe's file descriptor itself, not the buffered file, so that what is left
+    is still there for :func:`stop` (``communicate`` reads the descriptor too).
+    """
+    fd, output, deadline = server.stdout.fileno(), b"", time.monotonic() + timeout
+    while text.encode() not in output and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], deadline - time.monotonic())
+        chunk = os.read(fd, 65536) if ready else b""
+        if not chunk:
+            break
+        output += chunk
+    return output.decode(errors="replace")
 
 
 def stop(server: subprocess.Popen) -> str:

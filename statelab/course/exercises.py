@@ -212,7 +212,8 @@ EXERCISES = {
             "How many books are in the cart?",
             2,
             "Two: the first request already changed the server's memory; the retry changes "
-            "it again. An idempotency key lets the server apply the request once.",
+            "it again. An idempotency key lets the server apply the request once and answer "
+            "the retry with its first response.",
             _number(
                 2,
                 0,
@@ -225,7 +226,8 @@ EXERCISES = {
             "The stateless handler gets the same retry, with the same old cookie. How many books?",
             1,
             "One: the retry carries the same input (the old cookie), so the handler gives "
-            "the same output. Same inputs, same outputs.",
+            "the same cart. Same inputs, same outputs (the new cookie differs only in the time "
+            "it was signed).",
             _number(
                 1,
                 0,
@@ -239,7 +241,8 @@ EXERCISES = {
             "Which one loses every cart when it restarts: 'stateful' or 'stateless'?",
             "stateful",
             "The stateful server: its memory is the carts. The stateless handler "
-            "has nothing to lose; the carts are in the clients' cookies.",
+            "has nothing to lose; the carts are in the clients' cookies, which a restarted "
+            "handler reads as long as it is given the same secret.",
             _choice(
                 "stateful",
                 ("stateful", "stateless"),
@@ -365,10 +368,20 @@ EXERCISES = {
         ),
         Exercise(
             "06-1",
-            "How many cart items of 150 bytes fit in a 4,096-byte cookie?",
-            27,
-            "4096 // 150 = 27; the 28th makes the cookie too large and the browser drops it.",
-            _number(27, 0, "4096 / 150, rounded down", "4096 / 150, rounded down"),
+            "Each cart item adds 150 bytes to the cart's JSON (34 bytes without items). The "
+            "cookie is 'cart=' + the base64 of that JSON + '.' + a 44-character signature, "
+            "and a browser keeps at most 4,096 bytes. How many items fit?",
+            19,
+            "19. Base64 writes 4 bytes for every 3, so an item costs 200 bytes in the cookie: "
+            "5 + 4 ceil((34 + 150 n) / 3) + 1 + 44 is 3,898 bytes for 19 items and 4,098 for "
+            "20. The browser ignores the 20th item's cookie and keeps the old one, so that "
+            "item is silently not kept (cookie.items_that_fit(4096, 150)).",
+            _number(
+                19,
+                0,
+                "base64 makes the cart a third larger, and the name and signature take room",
+                "the cart is encoded: 150 bytes of JSON take 200 in base64",
+            ),
         ),
         Exercise(
             "06-2",

@@ -25,10 +25,11 @@ Where the shopper's state lives decides what "served" means.
   is copied to a peer node (the next live node by number). When the
   session's node dies the balancer sends it to the peer, which takes over;
   only losing both at once loses the cart.
-- ``state="cookie"``: the cart travels with every request; each cart item
-  adds ``cookie_bytes_per_item`` bytes, and each KB costs the node
-  ``cookie_cost_per_kb`` seconds of extra work. A cart that grows past
-  ``cookie_limit`` is dropped by the browser: ``"cookie_too_large"``.
+- ``state="cookie"``: the cart travels with every request in a signed cookie
+  (see :mod:`statelab.sim.cookie`); each KB of it costs the node
+  ``cookie_cost_per_kb`` seconds of extra work. An item that would make the
+  cookie larger than ``cookie_limit`` is silently not kept: the browser ignores
+  the new cookie and sends the old one (``"cookie_too_large"``).
 - ``state="store"``: every request first loads its session from the shared
   store (see :mod:`statelab.sim.store`); an outage of a store that is not
   persistent loses every cart: ``"store_outage"``.
@@ -49,7 +50,7 @@ from collections import deque
 
 import simpy
 
-from statelab.sim import autoscaling
+from statelab.sim import autoscaling, cookie
 from statelab.sim.affinity import HashRing, client_key
 from statelab.sim.balancer import make_balancer
 from statelab.sim.events import Crash, Restart, ScaleTo, StoreOutage
@@ -94,10 +95,18 @@ class ShopModel:
         self.affinity = scenario.affinity
         self.hashed = scenario.affinity in HASHED
         self.ring = HashRing(scenario.seed, scenario.vnodes)
+        # seconds of work a cookie of each possible number of items costs (cookie state only)
         self.cookie_cost = (
-            scenario.cookie_bytes_per_item / 1024 * scenario.cookie_cost_per_kb
-            if scenario.state == "cookie"
-            else 0.0
+            [
+                cookie.encoded_size(items, scenario.cookie_bytes_per_item)
+                / 1024
+                * scenario.cookie_cost_per_kb
+                for items in range(
+                    cookie.items_that_fit(scenario.cookie_limit, scenario.cookie_bytes_per_item) + 1
+                )
+            ]
+            if scenario.state == "cookie" and scenario.cookie_cost_per_kb > 0
+            else None
         )
         self.store = (
             SessionStore(self.env, scenario.store_workers, scenario.store_latency)
@@ -131,7 +140,8 @@ class ShopModel:
         if scenario.state == "replicated":
             return ReplicatedState(ledger, self.hashed, lambda: self.live)
         if scenario.state == "cookie":
-            return CookieState(ledger, scenario.cookie_limit // scenario.cookie_bytes_per_item)
+            fit = cookie.items_that_fit(scenario.cookie_limit, scenario.cookie_bytes_per_item)
+            return CookieState(ledger, fit)
         return StoreState(ledger, self.store)
 
     def run(self) -> Result:
@@ -235,7 +245,8 @@ class ShopModel:
             yield from slots.take()
             start = session.served_from = env.now
             try:
-                yield env.timeout(service + self.cookie_cost * session.items)
+                cost = self.cookie_cost
+                yield env.timeout(service + cost[session.items] if cost else service)
             except simpy.Interrupt:
                 slots.give_back()
                 raise

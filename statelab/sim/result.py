@@ -296,13 +296,15 @@ class Result:
         dict
             ``sessions``, ``sessions_lost``, ``sessions_lost_<cause>`` for each
             cause, ``requests`` (attempts), ``ok``, ``state_lost``,
-            ``failed``, ``in_flight``, ``gave_up`` (requests whose last
+            ``failed``, ``timed_out``, ``in_flight``, ``gave_up`` (requests whose last
             attempt failed, retries used up), ``wait_mean``, ``latency_mean``,
             ``latency_p50``, ``latency_p95``, ``latency_p99``,
             ``utilisation``, ``throughput``, and ``event_lost_share``: the
             share of the sessions active at the scenario's first event that
             lost their state (NaN without events; compare it with
-            :func:`statelab.theory.expected_lost_share`).
+            :func:`statelab.theory.expected_lost_share`), ``duplicate_items``
+            (cart items added twice) and ``items_not_kept`` (cart items the
+            browser silently refused), over the sessions that started after the warm-up.
         """
         return dict(self._summary)
 
@@ -329,11 +331,8 @@ class Result:
         latency = r["end"][served] - r["arrival"][served]
         wait = r["start"][served] - r["arrival"][served]
 
-        causes = [
-            row[SESSION_LOST_CAUSE]
-            for row in self._session_records
-            if row[SESSION_START] >= scenario.warmup
-        ]
+        counted_sessions = [r for r in self._session_records if r[SESSION_START] >= scenario.warmup]
+        causes = [row[SESSION_LOST_CAUSE] for row in counted_sessions]
         lost = {f"sessions_lost_{cause}": causes.count(cause) for cause in LOST_CAUSES}
         summary = {
             "sessions": len(causes),
@@ -350,6 +349,8 @@ class Result:
             "utilisation": self._utilisation(),
             "throughput": len(latency) / window,
             "event_lost_share": self._event_lost_share(),
+            "duplicate_items": sum(r.duplicate_items for r in counted_sessions),
+            "items_not_kept": sum(r.items_not_kept for r in counted_sessions),
         }
         return summary
 
@@ -427,6 +428,9 @@ SUMMARY_MEANINGS = {
     "utilisation": "share of the running workers' time spent serving",
     "throughput": "requests served a second",
     "event_lost_share": "share of the shoppers active at the first event who lost their cart",
+    "duplicate_items": "cart items added twice: a retried add that had already been applied",
+    "items_not_kept": "cart items the browser silently refused: the cookie was over its limit",
+    "timed_out": "request attempts the client gave up on (client_timeout)",
 }
 
 

@@ -99,10 +99,13 @@ class Scenario:
         ``"replicated"`` (node memory, copied to a peer node after every
         request; the balancer fails over to the peer).
     cookie_limit : int
-        Bytes a cookie may hold, as browsers allow (4,096); a cart that grows
-        past it is lost (``"cookie_too_large"``). 1 to 1,000,000.
+        Bytes of name and value a browser keeps for one cookie (4,096). The cookie's
+        encoded size counts its name, the base64 of the cart and the signature (see
+        :mod:`statelab.sim.cookie`); an item that would make it larger is silently not
+        kept, as the browser ignores the new cookie and keeps the old one
+        (``items_not_kept``; the session is lost, ``"cookie_too_large"``). 1 to 1,000,000.
     cookie_bytes_per_item : int
-        Bytes each cart item adds to the cookie, 1 to 100,000.
+        Bytes each cart item adds to the cart's JSON (before base64), 1 to 100,000.
     cookie_cost_per_kb : float
         Extra seconds of node work per KB of cookie a request carries, 0 to 10.
     store_latency : float

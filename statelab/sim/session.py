@@ -58,7 +58,7 @@ class Session:
         self.home = None  # the node whose memory holds its state
         self.peer = None  # the node that holds its copy (replicated state)
         self.epoch = 0  # the store's epoch when it last wrote its state there
-        self.dropped = False  # its cookie outgrew the limit and the browser dropped it
+        self.dropped = False  # the browser ignored a cookie over its limit and kept the old one
         self.wiped = ""  # why its state was destroyed, until the session notices
         self.wiped_from = NO_NODE  # the node whose memory it was destroyed in
         self.pinned = None  # the node its sticky cookie points to

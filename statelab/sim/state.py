@@ -161,9 +161,12 @@ class ReplicatedState(ServerState):
 class CookieState:
     """State in a cookie the browser sends with every request.
 
-    Each cart item adds bytes to the cookie; an item that makes it larger than the
-    browser's limit makes the browser drop the cookie, so the next request comes without
-    a cart: ``"cookie_too_large"``.
+    Each cart item makes the cookie larger (:mod:`statelab.sim.cookie` counts it as the
+    browser does). When an item would make it larger than the browser's limit, the browser
+    ignores the new cookie and keeps the previous one: the request is served, but its item
+    is silently not kept (``items_not_kept``), and every later request arrives with a cart
+    that is not the one the shopper built (``state_lost``, cause ``"cookie_too_large"``).
+    The cart stays at the most items that fit.
     """
 
     def __init__(self, ledger: Ledger, items_limit: int) -> None:
@@ -171,15 +174,15 @@ class CookieState:
         self.items_limit = items_limit  # the most items a cookie holds within the limit
 
     def settle(self, session: Session, node, attempt: int, request: int, now: float) -> int:
-        """The cart came with the request, unless the browser dropped it."""
+        """The cart came with the request; its new item sticks only if the cookie still fits."""
         outcome = OK
-        if session.dropped:
+        if session.dropped:  # the browser sent its old cookie: an item the shopper added is gone
             outcome = self.ledger.lose(session, "cookie_too_large", NO_NODE, now)
-            session.dropped = False
-        session.items += 1
-        if session.items > self.items_limit:  # this item makes the cookie too large:
-            session.dropped = True  # the browser refuses it, the next request comes without
-            session.items = 0
+        if session.items < self.items_limit:
+            session.items += 1
+        else:  # the Set-Cookie is over the limit: the browser ignores it and keeps the old one
+            session.items_not_kept += 1
+            session.dropped = True
         return outcome
 
 
