@@ -76,5 +76,34 @@ def main() -> None:
         print(f"  {name:38s} {mean:9.3f}   [{low:.3f}, {high:.3f}] {expected:7.3f}")
 
 
+def timeouts() -> None:
+    """The share of attempts a client with a timeout gives up on, next to P(W + S > t)."""
+    print(f"\nShare of attempts timed out, one node, M/M/c ({len(SEEDS)} seeds)")
+    print(f"  {'case':38s} {'measured':>9s} {'95% interval':>17s} {'theory':>7s}")
+    for rate, workers, timeout in ((3.2, 4, 2.0), (0.7, 1, 3.0), (0.9, 1, 10.0)):
+        shares = []
+        for seed in SEEDS:
+            shop = Scenario(
+                arrival_rate=rate,
+                requests_per_session=1,
+                service_time=1.0,
+                think_time=0.0,
+                nodes=1,
+                workers=workers,
+                affinity="none",
+                client_timeout=timeout,
+                duration=10_000.0,
+                warmup=200.0,
+                seed=seed,
+            )
+            summary = simulate(shop).summary()
+            shares.append(summary["timed_out"] / summary["requests"])
+        low, mean, high = interval(shares, 0.95)
+        expected = theory.p_response_over(timeout, rate, 1.0, workers)
+        name = f"M/M/{workers}, load {rate / workers:.2f}, timeout {timeout:g} s"
+        print(f"  {name:38s} {mean:9.3f}   [{low:.3f}, {high:.3f}] {expected:7.3f}")
+
+
 if __name__ == "__main__":
     main()
+    timeouts()

@@ -68,6 +68,43 @@ def mmc_latency_mean(arrival_rate: float, service_time: float, servers: int) -> 
     return mmc_wait_mean(arrival_rate, service_time, servers) + service_time
 
 
+def p_response_over(t: float, arrival_rate: float, service_rate: float, servers: int) -> float:
+    """P(W + S > t) for an M/M/c queue: the share of requests answered after ``t`` seconds.
+
+    That is the share of attempts a client with a timeout of ``t`` seconds gives up on.
+    With probability 1 - C (Erlang C) a request is served at once, and its time in the
+    system is its service, exponential with rate mu. Otherwise it first waits an
+    exponential time with rate c mu - lambda, then is served: a sum of two exponentials.
+
+    Parameters
+    ----------
+    t : float
+        The timeout, in seconds (at least 0).
+    arrival_rate : float
+        Requests a second (lambda).
+    service_rate : float
+        Requests a second one worker serves (mu = 1 / mean service time).
+    servers : int
+        Workers (c).
+
+    >>> round(p_response_over(2.0, 0.5, 1.0, 1), 4)  # M/M/1: exp(-(mu - lambda) t)
+    0.3679
+    """
+    if t < 0:
+        raise ValueError(f"t must be at least 0 seconds, got {t}")
+    if not service_rate > 0:
+        raise ValueError(f"service_rate must be above 0 requests a second, got {service_rate}")
+    mu = service_rate
+    waiting = erlang_c(arrival_rate, 1.0 / mu, servers)
+    drain = servers * mu - arrival_rate  # the rate at which a wait ends
+    served = math.exp(-mu * t)
+    if abs(drain - mu) < 1e-12 * mu:
+        queued = (1.0 + mu * t) * math.exp(-mu * t)  # Erlang-2
+    else:
+        queued = (drain * math.exp(-mu * t) - mu * math.exp(-drain * t)) / (drain - mu)
+    return (1.0 - waiting) * served + waiting * queued
+
+
 def mm1_wait_mean(arrival_rate: float, service_time: float) -> float:
     """Mean seconds a request waits in an M/M/1 queue: rho / (mu - lambda).
 

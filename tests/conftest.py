@@ -77,7 +77,16 @@ def scenarios(draw):
     duration = draw(st.floats(5.0, 60.0))
     at = st.floats(0.0, duration, exclude_max=True)
     scalings = draw(
-        st.lists(st.builds(ScaleTo, st.integers(1, 6), at, st.sampled_from([0.0, 3.0])), max_size=2)
+        st.lists(
+            st.builds(
+                ScaleTo,
+                st.integers(1, 6),
+                at,
+                st.sampled_from([0.0, 3.0]),
+                st.sampled_from([None, "in_flight", "sticky"]),
+            ),
+            max_size=2,
+        )
     )
     autoscale = draw(
         st.none()
@@ -90,6 +99,7 @@ def scenarios(draw):
             boot_time=st.floats(0.0, 5.0),
             scale_down_window=st.floats(0.0, 20.0),
             drain=st.sampled_from([0.0, 2.0]),
+            mode=st.sampled_from(["in_flight", "sticky"]),
         )
     )
     base = Scenario(nodes=nodes, duration=duration, events=tuple(scalings), autoscale=autoscale)
@@ -108,6 +118,8 @@ def scenarios(draw):
         health_check_delay=draw(st.sampled_from([0.0, 1.0])),
         retries=draw(st.integers(0, 3)),
         retry_backoff=draw(st.sampled_from([0.0, 0.3])),
+        client_timeout=draw(st.sampled_from([None, None, 0.3, 1.5])),
+        idempotency_keys=draw(st.booleans()),
         cookie_limit=draw(st.sampled_from([300, 4096])),
         store_persistent=draw(st.booleans()),
         arrival_rate=draw(st.floats(0.2, 20.0)),
@@ -206,8 +218,10 @@ def assert_conserved(result) -> None:
     assert requests.loc[~in_flight, "end"].notna().all()
     started = requests["start"].notna()
     assert (requests.loc[started, "start"] >= requests.loc[started, "arrival"]).all()
-    done = started & ~in_flight
+    done = started & ~in_flight & (requests["outcome"] != "timed_out")
     assert (requests.loc[done, "end"] >= requests.loc[done, "start"]).all()
+    finished = started & requests["done"].notna()
+    assert (requests.loc[finished, "done"] >= requests.loc[finished, "start"]).all()
     assert (requests["arrival"] < scenario.duration).all()
     served = requests["outcome"].isin(["ok", "state_lost"])
     assert requests.loc[served, "start"].notna().all()
@@ -218,11 +232,13 @@ def assert_conserved(result) -> None:
     before = ordered.groupby("session")[["attempt", "outcome"]].shift(1)
     retry = ordered["attempt"] > 1
     assert (before.loc[retry, "attempt"] == ordered.loc[retry, "attempt"] - 1).all()
-    assert (before.loc[retry, "outcome"] == "failed").all()
-    # a failed attempt is retried, or the shopper gives up (retries used up), or the run
-    # ended while the retry was due (the session is then unfinished)
+    assert before.loc[retry, "outcome"].isin(["failed", "timed_out"]).all()
+    # a failed (or timed-out) attempt is retried, or the shopper gives up (retries used
+    # up), or the run ended while the retry was due (the session is then unfinished)
     after = ordered.groupby("session")["attempt"].shift(-1)
-    unanswered = (ordered["outcome"] == "failed") & (after != ordered["attempt"] + 1)
+    unanswered = ordered["outcome"].isin(["failed", "timed_out"]) & (
+        after != ordered["attempt"] + 1
+    )
     last_try = ordered["attempt"] == scenario.retries + 1
     assert int((unanswered & last_try).sum()) == result.gave_up()
     pending = ordered.loc[unanswered & ~last_try, "session"]
@@ -231,6 +247,26 @@ def assert_conserved(result) -> None:
     open_sessions = set(sessions.loc[sessions["end"].isna(), "session"])
     flying = requests.loc[in_flight, "session"]
     assert flying.is_unique and set(flying) <= open_sessions
+    # the node's side: served attempts end when the node is done; one the client gave up
+    # on ends for it first; only completed attempts are applied; a duplicate is applied
+    assert (requests.loc[served, "done"] == requests.loc[served, "end"]).all()
+    timed_out = requests["outcome"] == "timed_out"
+    assert not (requests.loc[timed_out, "done"] < requests.loc[timed_out, "end"]).any()
+    assert scenario.client_timeout is not None or not timed_out.any()
+    assert requests.loc[requests["applied"], "done"].notna().all()
+    assert (requests["duplicate"] <= requests["applied"]).all()
+    # duplicates: none with keys or in a cookie; else every extra application of a request
+    # to a cart that was not lost in between
+    duplicates = requests.groupby("session")["duplicate"].sum()
+    by_session = sessions.set_index("session")["duplicate_items"]
+    assert (duplicates.reindex(by_session.index, fill_value=0) == by_session).all()
+    if scenario.idempotency_keys or scenario.state == "cookie":
+        assert by_session.sum() == 0
+    else:
+        applied = requests[requests["applied"]].groupby(["session", "request"]).size() - 1
+        extra = applied.groupby(level="session").sum()
+        kept = sessions.loc[~sessions["lost_state"], "session"]
+        assert (extra.reindex(kept, fill_value=0) == by_session.reindex(kept)).all()
     # the summary counts what the tables hold, from the warm-up on
     summary = result.summary()
     counted = requests[requests["arrival"] >= scenario.warmup]
@@ -240,6 +276,8 @@ def assert_conserved(result) -> None:
     started_later = sessions[sessions["start"] >= scenario.warmup]
     assert summary["sessions"] == len(started_later)
     assert summary["sessions_lost"] == int(started_later["lost_state"].sum())
+    assert summary["duplicate_items"] == int(started_later["duplicate_items"].sum())
+    assert summary["items_not_kept"] == int(started_later["items_not_kept"].sum())
     for cause in LOST_CAUSES:
         by_table = int((started_later["lost_cause"] == cause).sum())
         assert summary[f"sessions_lost_{cause}"] == by_table, cause
@@ -247,14 +285,20 @@ def assert_conserved(result) -> None:
     lost = sessions[sessions["lost_state"]]
     assert set(lost["lost_cause"]) <= set(LOST_CAUSES)
     state_lost = requests[requests["outcome"] == "state_lost"]
-    assert set(state_lost["session"]) == set(lost["session"])
+    assert set(state_lost["session"]) <= set(lost["session"])
     # the ledger booked each lost session once, for its cause, when its first request
-    # without the state was served
+    # without the state was served: one the client saw (state_lost), or one it had given
+    # up on (timed_out; the node found the state gone all the same)
     losses = result.losses.set_index("session").sort_index()
     assert losses.index.is_unique and list(losses.index) == sorted(lost["session"])
     assert (losses["cause"] == lost.set_index("session")["lost_cause"].sort_index()).all()
-    first_end = state_lost.groupby("session")["end"].min().sort_index()
-    assert (losses["time"] == first_end).all()
+    first_seen = state_lost.groupby("session")["end"].min()
+    seen = losses.index.isin(first_seen.index)
+    assert (losses.loc[seen, "time"] <= first_seen.reindex(losses.index[seen])).all()
+    unseen = requests[(requests["outcome"] == "timed_out") & requests["done"].notna()]
+    times = set(zip(unseen["session"], unseen["done"], strict=True))
+    times |= set(zip(state_lost["session"], state_lost["done"], strict=True))
+    assert all((session, at) in times for session, at in losses["time"].items())
     # the timeline agrees with the records
     n = scenario.max_nodes()
     for k in range(n):

@@ -126,7 +126,7 @@ def test_the_timeline_agrees_with_the_request_records(scenario):
     result = simulate(scenario)
     requests, timeline = result.requests, result.timeline
     start = requests["start"].to_numpy()
-    end = requests["end"].fillna(np.inf).to_numpy()
+    end = requests["done"].fillna(np.inf).to_numpy()  # the node's side: busy until it is done
     node = requests["node"].to_numpy()
     served = ~np.isnan(start)
     began = result.sessions["start"].to_numpy()

@@ -56,12 +56,13 @@ from statelab.sim.balancer import make_balancer
 from statelab.sim.events import Crash, Restart, ScaleTo, StoreOutage
 from statelab.sim.node import Node
 from statelab.sim.records import (
-    END_AT,
+    DONE_AT,
     FAILED,
     IN_FLIGHT,
     NO_NODE,
     START_AT,
     STATUS_CODES,
+    TIMED_OUT,
     AutoscalerDecision,
     NodeChange,
     RequestRecord,
@@ -70,12 +71,14 @@ from statelab.sim.records import (
 )
 from statelab.sim.result import Result
 from statelab.sim.scenario import Scenario
-from statelab.sim.session import Session
+from statelab.sim.session import Job, Session
 from statelab.sim.state import CookieState, Ledger, ReplicatedState, ServerState, StoreState
 from statelab.sim.store import SessionStore
 from statelab.sim.workload import Workload, stream
 
 NAN = math.nan
+#: The outcomes a client retries: the attempt failed, or it stopped waiting for it.
+RETRIED = (FAILED, TIMED_OUT)
 #: Affinities that send a client where a hash of it points.
 HASHED = ("ip_hash", "source_hash", "consistent_hash")
 
@@ -119,8 +122,11 @@ class ShopModel:
         self.live: list[Node] = []  # the nodes that take new sessions: seen up, not draining
         self.configured: list[Node] = []  # the cluster's size, up or not (nginx's ip_hash)
         self.alive: dict[int, Session] = {}  # sessions that have started and not ended
+        self.finishing: dict[int, Session] = {}  # ended, with attempts still at a node
         self.ledger = Ledger(len(self.nodes))
         self.state = self._state_policy()
+        self.client_timeout = scenario.client_timeout
+        self._jobs = 0  # request attempts sent to a node so far (numbers the jobs)
         self.gave_up: list[float] = []  # start time of the session of each request given up
         self.requests: list[RequestRecord] = []
         self.sessions: list[SessionRecord] = []
@@ -135,14 +141,15 @@ class ShopModel:
     def _state_policy(self):
         """The where-state-lives policy of the scenario (see :mod:`statelab.sim.state`)."""
         scenario, ledger = self.scenario, self.ledger
+        keyed = scenario.idempotency_keys
         if scenario.state == "server":
-            return ServerState(ledger, self.hashed)
+            return ServerState(ledger, self.hashed, keyed)
         if scenario.state == "replicated":
-            return ReplicatedState(ledger, self.hashed, lambda: self.live)
+            return ReplicatedState(ledger, self.hashed, lambda: self.live, keyed)
         if scenario.state == "cookie":
             fit = cookie.items_that_fit(scenario.cookie_limit, scenario.cookie_bytes_per_item)
             return CookieState(ledger, fit)
-        return StoreState(ledger, self.store)
+        return StoreState(ledger, self.store, keyed)
 
     def run(self) -> Result:
         """Act the scenario out until ``duration`` and return its Result."""
@@ -196,11 +203,12 @@ class ShopModel:
         env = self.env
         retries = self.scenario.retries
         backoff = self.scenario.retry_backoff
+        attempt_once = self._attempt if self.client_timeout is None else self._attempt_or_give_up
         for k, service in enumerate(services):
             if k and thinks[k - 1]:
                 yield env.timeout(thinks[k - 1])
             attempt = 1
-            while (yield from self._attempt(session, service, attempt, k)) == FAILED:
+            while (yield from attempt_once(session, service, attempt, k)) in RETRIED:
                 if attempt > retries:  # no retry left: the shopper sees an error
                     self.gave_up.append(session.start)
                     break
@@ -209,41 +217,65 @@ class ShopModel:
                     yield env.timeout(self.retry_draw.expovariate(1.0 / backoff))
         self._end(session, env.now)
 
-    def _attempt(self, session: Session, service: float, attempt: int, request: int):
-        """One attempt of the session's ``request``-th request, from sending it to its outcome
-        (which it returns)."""
-        env = self.env
-        records = self.requests
-        arrival = env.now
+    def _send(self, session: Session, attempt: int, request: int) -> Job | None:
+        """Send an attempt: the job at the node the balancer picks, or None if it fails at once
+        (no node up, a dead node not noticed yet, or the store down); that is recorded."""
+        arrival = self.env.now
         session.sent += 1
         node = self._route(session)
-        if node is None or not node.up:  # nobody up, or dead and not noticed yet
-            index = NO_NODE if node is None else node.index
-            records.append(
-                RequestRecord(
-                    session.id, attempt, index, arrival, NAN, arrival, FAILED, False, False
-                )
-            )
-            return FAILED
         store = self.store
-        if store is not None and store.down:
-            records.append(
+        if node is None or not node.up or (store is not None and store.down):
+            index = NO_NODE if node is None else node.index
+            self.requests.append(
                 RequestRecord(
-                    session.id, attempt, node.index, arrival, NAN, arrival, FAILED, False, False
+                    session.id, request, attempt, index, arrival, NAN, arrival, NAN, FAILED,
+                    False, False,
                 )
-            )
+            )  # fmt: skip
+            return None
+        self._jobs += 1
+        job = Job(self._jobs, session, node, attempt, request, arrival)
+        node.in_flight[job.id] = job
+        session.jobs += 1
+        return job
+
+    def _attempt(self, session: Session, service: float, attempt: int, request: int):
+        """One attempt of the session's ``request``-th request, from sending it to its outcome
+        (which it returns), the client waiting as long as it takes."""
+        job = self._send(session, attempt, request)
+        if job is None:
             return FAILED
-        session.node = node
-        session.attempt = attempt
-        session.arrival = arrival
-        node.in_flight[session.id] = session
-        start = NAN
+        job.process = session.process
+        return (yield from self._serve(job, service))
+
+    def _attempt_or_give_up(self, session: Session, service: float, attempt: int, request: int):
+        """As :meth:`_attempt`, but the client waits at most ``client_timeout`` seconds; then
+        it counts the attempt failed (``timed_out``) while the node, which does not know,
+        goes on with it in a process of its own."""
+        job = self._send(session, attempt, request)
+        if job is None:
+            return FAILED
+        job.process = self.env.process(self._serve(job, service))
+        yield job.process | self.env.timeout(self.client_timeout)
+        if job.process.triggered:
+            return job.process.value
+        job.gave_up = self.env.now
+        return TIMED_OUT
+
+    def _serve(self, job: Job, service: float):
+        """The node's side of an attempt: the store call, a worker, the work, the outcome.
+
+        Writes the attempt's record when the node is done with it and returns its outcome
+        for the client: ``timed_out`` if the client gave up before, whatever the node did.
+        """
+        env = self.env
+        session, node, store = job.session, job.node, self.store
         try:
             if store is not None:
-                yield from store.call(session)
+                yield from store.call(job)
             slots = node.workers
             yield from slots.take()
-            start = session.served_from = env.now
+            job.served_from = env.now
             try:
                 cost = self.cookie_cost
                 yield env.timeout(service + cost[session.items] if cost else service)
@@ -252,28 +284,31 @@ class ShopModel:
                 raise
             slots.give_back()
         except simpy.Interrupt:
-            session.doomed = False
-            node.in_flight.pop(session.id, None)
-            outcome = FAILED
+            node.in_flight.pop(job.id, None)
+            outcome, applied, duplicate = FAILED, False, False
         else:
-            del node.in_flight[session.id]
-            outcome = self.state.settle(session, node, attempt, request, env.now)
-        records.append(
-            RequestRecord(
-                session.id,
-                attempt,
-                node.index,
-                arrival,
-                start,
-                env.now,
-                outcome,
-                outcome != FAILED,
-                False,
+            del node.in_flight[job.id]
+            answered = job.gave_up != job.gave_up  # NaN: the client still waits
+            outcome, applied, duplicate = self.state.settle(
+                session, node, job.attempt, job.request, env.now, answered=answered
             )
-        )
-        session.node = None
-        session.arrival = session.served_from = NAN
-        return outcome
+        now = env.now
+        gave_up = job.gave_up
+        timed_out = gave_up == gave_up
+        self.requests.append(
+            RequestRecord(
+                session.id, job.request, job.attempt, node.index, job.arrival, job.served_from,
+                gave_up if timed_out else now, now if job.served_from == job.served_from else NAN,
+                TIMED_OUT if timed_out else outcome, applied, duplicate,
+            )
+        )  # fmt: skip
+        session.jobs -= 1
+        if session.ended == session.ended:  # a job its shopper left behind: tidy up after it
+            self._forget(session)
+            if not session.jobs:
+                del self.finishing[session.id]
+                self.sessions.append(self._session_record(session, session.ended))
+        return TIMED_OUT if timed_out else outcome
 
     def _route(self, session: Session) -> Node | None:
         """The node this session's next request goes to (None: no node takes it)."""
@@ -320,12 +355,23 @@ class ShopModel:
     # -- sessions -------------------------------------------------------
 
     def _end(self, session: Session, end: float) -> None:
+        """The shopper leaves. Its record waits for the attempts it left at the nodes (a node
+        may still add an item a timed-out client gave up on)."""
+        self._forget(session)
+        del self.alive[session.id]
+        session.ended = end
+        if session.jobs:
+            self.finishing[session.id] = session
+        else:
+            self.sessions.append(self._session_record(session, end))
+
+    @staticmethod
+    def _forget(session: Session) -> None:
+        """No node holds the state of a session that is over."""
         if session.home is not None:
             session.home.memory.discard(session)
         if session.peer is not None:
             session.peer.replicas.discard(session)
-        del self.alive[session.id]
-        self.sessions.append(self._session_record(session, end))
 
     @staticmethod
     def _session_record(session: Session, end: float) -> SessionRecord:
@@ -358,10 +404,10 @@ class ShopModel:
         if isinstance(event, Restart):
             self._bring_up(node)
 
-    def _interrupt(self, session: Session, cause: str) -> None:
-        if not session.doomed:
-            session.doomed = True
-            session.process.interrupt(cause)
+    def _interrupt(self, job: Job, cause: str) -> None:
+        if not job.doomed:
+            job.doomed = True
+            job.process.interrupt(cause)
 
     def _take_down(self, node: Node, cause: str) -> None:
         """Node goes down: its requests in flight fail and the carts it holds are lost.
@@ -369,8 +415,8 @@ class ShopModel:
         With state="replicated" a cart survives when its copy is on a live peer.
         """
         in_flight, memory, replicas = node.go_down()
-        for session in in_flight:
-            self._interrupt(session, cause)
+        for job in in_flight:
+            self._interrupt(job, cause)
         for session in memory:
             session.home = None
             peer = session.peer
@@ -402,8 +448,8 @@ class ShopModel:
     def _store_outage(self, duration: float):
         store = self.store
         store.down = True
-        for session in list(store.callers.values()):
-            self._interrupt(session, "store_outage")
+        for job in list(store.callers.values()):
+            self._interrupt(job, "store_outage")
         if not self.scenario.store_persistent:
             store.epoch += 1
         yield self.env.timeout(duration)
@@ -507,17 +553,18 @@ class ShopModel:
         """Worker-seconds spent serving between ``low`` and ``high`` (``high`` is now)."""
         records = self.requests
         i = self._busy_scan
-        while i < len(records) and records[i][END_AT] <= low:  # records are in order of end
+        # records are written when the node is done, so they are in order of ``done``
+        while i < len(records) and not records[i][DONE_AT] > low:  # NaN too: never served
             i += 1
         self._busy_scan = i
         busy = 0.0
         for record in records[i:]:
             start = record[START_AT]
             if start == start:  # not NaN: it was served
-                busy += record[END_AT] - max(start, low)
+                busy += record[DONE_AT] - max(start, low)
         for node in self.nodes:
-            for session in node.in_flight.values():
-                start = session.served_from
+            for job in node.in_flight.values():
+                start = job.served_from
                 if start == start:
                     busy += high - max(start, low)
         return busy
@@ -554,21 +601,20 @@ class ShopModel:
         )
 
     def _close(self) -> None:
-        """Record what is still under way at the end: requests in flight, open sessions."""
-        for session in list(self.alive.values()):
-            node = session.node
-            if node is not None:
+        """Record what is still under way at the end: attempts at the nodes, open sessions."""
+        for node in self.nodes:
+            for job in node.in_flight.values():
+                gave_up = job.gave_up
+                timed_out = gave_up == gave_up  # the client had given up: timed out for it
                 self.requests.append(
                     RequestRecord(
-                        session.id,
-                        session.attempt,
-                        node.index,
-                        session.arrival,
-                        session.served_from,
-                        NAN,
-                        IN_FLIGHT,
-                        False,
-                        False,
+                        job.session.id, job.request, job.attempt, node.index, job.arrival,
+                        job.served_from,
+                        gave_up if timed_out else NAN, NAN,
+                        TIMED_OUT if timed_out else IN_FLIGHT, False, False,
                     )
-                )
+                )  # fmt: skip
+        for session in list(self.alive.values()):
             self.sessions.append(self._session_record(session, NAN))
+        for session in self.finishing.values():
+            self.sessions.append(self._session_record(session, session.ended))

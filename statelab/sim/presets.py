@@ -85,7 +85,7 @@ def save(scenario, path: str | Path, description: str = "") -> Path:
         if item.name in POLICIES:
             if value is not None:
                 tables += ["", f"[{item.name}]", *_toml_fields(value)]
-        elif item.name != "events":
+        elif item.name != "events" and value is not None:  # None: the default, left out
             lines.append(f"{item.name} = {toml_file.value(value)}")
     for event in scenario.events:
         tables += ["", "[[events]]", f"type = {toml_file.value(type(event).__name__)}"]

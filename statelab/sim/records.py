@@ -41,11 +41,13 @@ class RequestRecord(NamedTuple):
     """One request attempt, written when it ends (or when the run stops)."""
 
     session: int
+    request: int  # which of the session's requests, from 0 (with the session: its key)
     attempt: int  # 1 for the first try, 2 for its first retry, ...
     node: int  # NO_NODE when no node took it
     arrival: float  # when the client sent it
     start: float  # when a worker started serving it (NaN: never)
     end: float  # when it ended for the client (NaN: in flight at the end)
+    done: float  # when the node stopped working on it (NaN: never started, or still at it)
     outcome: int  # an index into OUTCOMES
     applied: bool  # the server completed it and applied its change (its cart item)
     duplicate: bool  # its change had already been applied by another attempt of its request
@@ -101,6 +103,7 @@ NODE_AT = index(RequestRecord, "node")
 ARRIVAL_AT = index(RequestRecord, "arrival")
 START_AT = index(RequestRecord, "start")
 END_AT = index(RequestRecord, "end")
+DONE_AT = index(RequestRecord, "done")
 OUTCOME_AT = index(RequestRecord, "outcome")
 
 

@@ -57,10 +57,13 @@ class Result:
     scenario : Scenario
         The scenario that produced it.
     requests : pandas.DataFrame
-        One row a request attempt: ``session``, ``attempt`` (1 for a first
-        try), ``node`` (-1 when no node was up), ``arrival``, ``start``
-        (service start, NaN if it never got a worker), ``end`` (NaN while in
-        flight), ``outcome`` (``"ok"``, ``"state_lost"``, ``"failed"``,
+        One row a request attempt: ``session``, ``request`` (which of the
+        session's requests, from 0), ``attempt`` (1 for a first try), ``node``
+        (-1 when no node was up), ``arrival``, ``start`` (service start, NaN if
+        it never got a worker), ``end`` (when it ended for the client: answered,
+        failed, or given up after ``client_timeout``; NaN while in flight),
+        ``done`` (when the node stopped working on it; later than ``end`` for an
+        attempt the client gave up on), ``outcome`` (``"ok"``, ``"state_lost"``, ``"failed"``,
         ``"timed_out"`` or ``"in_flight"``), ``applied`` (the server completed it and
         added its item) and ``duplicate`` (its item had already been added by another
         attempt of the same request). Latency is ``end - arrival``; waiting ``start - arrival``.
@@ -139,11 +142,13 @@ class Result:
         frame = pd.DataFrame(
             {
                 "session": arrays["session"].astype(np.int64),
+                "request": arrays["request"].astype(np.int64),
                 "attempt": arrays["attempt"].astype(np.int64),
                 "node": arrays["node"].astype(np.int64),
                 "arrival": arrays["arrival"],
                 "start": arrays["start"],
                 "end": arrays["end"],
+                "done": arrays["done"],
                 "outcome": pd.Categorical.from_codes(
                     arrays["outcome"].astype(np.int8), categories=list(OUTCOMES)
                 ),
@@ -374,7 +379,7 @@ class Result:
         r = self._request_arrays
         started = ~np.isnan(r["start"])
         begin = np.clip(r["start"][started], low, high)
-        end = np.clip(np.nan_to_num(r["end"][started], nan=high), low, high)
+        end = np.clip(np.nan_to_num(r["done"][started], nan=high), low, high)
         busy = float(np.sum(end - begin))
         capacity = self.up_seconds(low, high) * scenario.workers
         return busy / capacity if capacity > 0 else math.nan
@@ -404,7 +409,7 @@ class Result:
         """
         r = self._request_arrays
         started = ~np.isnan(r["start"])
-        end = np.nan_to_num(r["end"][started], nan=self.scenario.duration)
+        end = np.nan_to_num(r["done"][started], nan=self.scenario.duration)
         work = pd.Series(end - r["start"][started]).groupby(r["node"][started].astype(int)).sum()
         work = work.reindex(range(self.scenario.max_nodes()), fill_value=0.0)
         work.index.name = "node"

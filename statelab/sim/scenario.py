@@ -77,6 +77,16 @@ class Scenario:
         How many times a client retries a failed request, 0 to 10.
     retry_backoff : float
         Mean seconds (exponential) a client waits before a retry, 0 to 600.
+    client_timeout : float or None
+        Seconds a client waits for an answer before it gives up on the attempt and
+        counts it failed (``"timed_out"``; retried as ``retries`` allows), above 0 and at
+        most 3,600; None (the default): it waits for ever. The node does not know and
+        finishes the attempt, and a finished add is applied.
+    idempotency_keys : bool
+        Whether every add carries an idempotency key (the session and the request's
+        number) that the place holding the cart applies once. Without keys, an add that
+        is applied twice (a timed-out attempt and its retry both finish) is a duplicate
+        item; a cookie carries the whole cart, so it never duplicates.
     balancer : str
         How the load balancer picks a node: ``"round_robin"``, ``"random"``,
         ``"least_connections"`` (fewest requests in flight) or ``"two_choices"``
@@ -142,6 +152,8 @@ class Scenario:
     health_check_delay: float = 0.0
     retries: int = 0
     retry_backoff: float = 0.0
+    client_timeout: float | None = None
+    idempotency_keys: bool = False
     balancer: str = "round_robin"
     affinity: str = "sticky"
     vnodes: int = 100
@@ -182,6 +194,17 @@ class Scenario:
             "retry_backoff": checks.number(
                 "retry_backoff", self.retry_backoff, 0.0, 600.0, unit="seconds"
             ),
+            "client_timeout": None
+            if self.client_timeout is None
+            else checks.number(
+                "client_timeout",
+                self.client_timeout,
+                0.0,
+                3_600.0,
+                low_open=True,
+                unit="seconds (or None: the client waits for ever)",
+            ),
+            "idempotency_keys": checks.boolean("idempotency_keys", self.idempotency_keys),
             "balancer": checks.choice("balancer", self.balancer, BALANCERS),
             "affinity": checks.choice("affinity", self.affinity, AFFINITIES),
             "vnodes": checks.whole_number("vnodes", self.vnodes, 1, 1_000),

@@ -1,9 +1,9 @@
-"""A shopper's session while the model runs: where its state is, and what it has sent.
+"""A shopper's session while the model runs, and the request attempts it has at the nodes.
 
 The model makes one :class:`Session` a shopper and keeps it until the shopper leaves.
 The where-state-lives policies (:mod:`statelab.sim.state`) read and change the fields
-that say where the session's login and cart are; the model changes the ones that say
-which request is under way.
+that say where the session's login and cart are. Each attempt a node works on is a
+:class:`Job`, which a crash can cut short and a client can stop waiting for.
 """
 
 from __future__ import annotations
@@ -21,25 +21,23 @@ class Session:
     """One shopper's visit: what the model needs to know about it while it runs."""
 
     __slots__ = (
-        "arrival",
-        "attempt",
-        "doomed",
+        "applied",
         "dropped",
         "duplicate_items",
+        "ended",
         "epoch",
         "has_state",
         "home",
         "id",
         "items",
         "items_not_kept",
+        "jobs",
         "key",
         "lost_cause",
-        "node",
         "peer",
         "pinned",
         "process",
         "sent",
-        "served_from",
         "start",
         "wiped",
         "wiped_from",
@@ -63,8 +61,42 @@ class Session:
         self.wiped_from = NO_NODE  # the node whose memory it was destroyed in
         self.pinned = None  # the node its sticky cookie points to
         self.lost_cause = ""  # why it lost its state first ("" while it has not)
-        self.node = None  # the node of the request now in flight
-        self.attempt = 0  # attempt number of the request now in flight
-        self.arrival = NAN  # arrival time of the request now in flight
-        self.served_from = NAN  # service start of the request now in flight
+        self.applied: set[int] = set()  # its requests whose item is in its cart now
+        self.jobs = 0  # its attempts still at a node (one a timed-out client left behind, too)
+        self.ended = NAN  # when its shopper left (NaN: still shopping)
+
+
+class Job:
+    """One request attempt at a node, from the balancer's choice until the node is done with it.
+
+    It is what a crash or a store outage cuts short (:attr:`process` is interrupted), what
+    the autoscaler counts as busy, and, when the client stops waiting (``client_timeout``),
+    what the node goes on with while the client has already given up (:attr:`gave_up`).
+    """
+
+    __slots__ = (
+        "arrival",
+        "attempt",
+        "doomed",
+        "gave_up",
+        "id",
+        "node",
+        "process",
+        "request",
+        "served_from",
+        "session",
+    )
+
+    def __init__(
+        self, job_id: int, session: Session, node, attempt: int, request: int, arrival: float
+    ) -> None:
+        self.id = job_id
+        self.session = session
+        self.node = node
+        self.attempt = attempt  # 1 for the first try
+        self.request = request  # which of the session's requests: its idempotency key
+        self.arrival = arrival
+        self.served_from = NAN  # when a worker started on it
+        self.process: simpy.Process | None = None  # the process to interrupt to cut it short
         self.doomed = False  # an interrupt is on its way to its process
+        self.gave_up = NAN  # when the client stopped waiting for it (NaN: it waits)

@@ -17,8 +17,13 @@ Every loss is booked in the :class:`Ledger`, which owns the counts of lost sessi
 cause and by the node that held the cart.
 
 ``settle`` gets the request in full (its session, the node that served it, its attempt
-number, its number within the session, and the time), so a policy can also recognise a
-retried request (an idempotency key is the session and the request number).
+number, its number within the session, the time, and whether the client still waits for
+the answer), and returns its outcome with whether its item was applied and whether that
+made a duplicate. A client that timed out and retried may have its add applied twice:
+without idempotency keys that is a duplicate item, wherever the cart lives; with keys
+(the session and the request number) the place that holds the cart applies each once.
+A cookie is different: the cart comes back in the answer, so an answer the client never
+got changes nothing, and the retry carries the old cart: no duplicate, keys or not.
 """
 
 from __future__ import annotations
@@ -65,6 +70,29 @@ class Ledger:
         return STATE_LOST
 
 
+def add_item(session: Session, request: int, keyed: bool) -> tuple[bool, bool]:
+    """Add the item of the session's ``request``-th request to its cart where it lives.
+
+    Returns (applied, duplicate): with idempotency keys a request whose item is already
+    in the cart is not applied again; without them it is, and the item is there twice.
+    """
+    if request in session.applied:
+        if keyed:
+            return False, False
+        session.items += 1
+        session.duplicate_items += 1
+        return True, True
+    session.applied.add(request)
+    session.items += 1
+    return True, False
+
+
+def new_cart(session: Session) -> None:
+    """The session's cart is gone (lost or replaced): no item and no key remembered."""
+    session.items = 0
+    session.applied.clear()
+
+
 class ServerState:
     """State in the memory of the node that served the session.
 
@@ -77,17 +105,19 @@ class ServerState:
     After a loss the shopper starts over on the node that served it.
     """
 
-    def __init__(self, ledger: Ledger, hashed: bool) -> None:
+    def __init__(self, ledger: Ledger, hashed: bool, keyed: bool = False) -> None:
         self.ledger = ledger
         self.moved_cause = "rehash" if hashed else "no_affinity"
+        self.keyed = keyed
 
-    def settle(self, session: Session, node, attempt: int, request: int, now: float) -> int:
+    def settle(
+        self, session: Session, node, attempt: int, request: int, now: float, answered=True
+    ) -> tuple[int, bool, bool]:
         """Serve the completed request from ``node``'s memory, or book the loss."""
         outcome = OK
         if session.home is not node:
             outcome = self._arrive(session, node, now)
-        session.items += 1
-        return outcome
+        return (outcome, *add_item(session, request, self.keyed))
 
     def _arrive(self, session: Session, node, now: float) -> int:
         """The session's request was served by a node that is not its home: move it there."""
@@ -106,6 +136,8 @@ class ServerState:
                 session.peer = None
         if home is not None:
             home.memory.discard(session)
+        if outcome != OK:
+            new_cart(session)
         session.has_state = True
         session.wiped = ""
         session.home = node
@@ -120,11 +152,15 @@ class ReplicatedState(ServerState):
     over; only losing both at once loses the cart.
     """
 
-    def __init__(self, ledger: Ledger, hashed: bool, live: Callable[[], list]) -> None:
-        super().__init__(ledger, hashed)
+    def __init__(
+        self, ledger: Ledger, hashed: bool, live: Callable[[], list], keyed: bool = False
+    ) -> None:
+        super().__init__(ledger, hashed, keyed)
         self.live = live
 
-    def settle(self, session: Session, node, attempt: int, request: int, now: float) -> int:
+    def settle(
+        self, session: Session, node, attempt: int, request: int, now: float, answered=True
+    ) -> tuple[int, bool, bool]:
         outcome = OK
         if session.home is not node:
             if session.peer is node:  # the copy takes over
@@ -139,8 +175,7 @@ class ReplicatedState(ServerState):
             else:
                 outcome = self._arrive(session, node, now)
         self._copy_to_peer(session, node)
-        session.items += 1
-        return outcome
+        return (outcome, *add_item(session, request, self.keyed))
 
     def _copy_to_peer(self, session: Session, node) -> None:
         """Copy the session's state to the next live node after ``node``, if it has none up."""
@@ -173,17 +208,22 @@ class CookieState:
         self.ledger = ledger
         self.items_limit = items_limit  # the most items a cookie holds within the limit
 
-    def settle(self, session: Session, node, attempt: int, request: int, now: float) -> int:
-        """The cart came with the request; its new item sticks only if the cookie still fits."""
+    def settle(
+        self, session: Session, node, attempt: int, request: int, now: float, answered=True
+    ) -> tuple[int, bool, bool]:
+        """The cart came with the request; its new item sticks only if the client gets the
+        new cookie (it waits for the answer) and the cookie still fits."""
         outcome = OK
         if session.dropped:  # the browser sent its old cookie: an item the shopper added is gone
             outcome = self.ledger.lose(session, "cookie_too_large", NO_NODE, now)
+        if not answered:  # the new cookie goes to a client that stopped waiting: nothing kept
+            return outcome, True, False
         if session.items < self.items_limit:
             session.items += 1
         else:  # the Set-Cookie is over the limit: the browser ignores it and keeps the old one
             session.items_not_kept += 1
             session.dropped = True
-        return outcome
+        return outcome, True, False
 
 
 class StoreState:
@@ -193,18 +233,20 @@ class StoreState:
     written before it is gone, ``"store_outage"``.
     """
 
-    def __init__(self, ledger: Ledger, store) -> None:
+    def __init__(self, ledger: Ledger, store, keyed: bool = False) -> None:
         self.ledger = ledger
         self.store = store
+        self.keyed = keyed
 
-    def settle(self, session: Session, node, attempt: int, request: int, now: float) -> int:
+    def settle(
+        self, session: Session, node, attempt: int, request: int, now: float, answered=True
+    ) -> tuple[int, bool, bool]:
         """The cart is in the store, unless an outage wiped the store since it was written."""
         epoch = self.store.epoch
         outcome = OK
         if session.has_state and session.epoch != epoch:
             outcome = self.ledger.lose(session, "store_outage", NO_NODE, now)
-            session.items = 0
+            new_cart(session)
         session.has_state = True
         session.epoch = epoch
-        session.items += 1
-        return outcome
+        return (outcome, *add_item(session, request, self.keyed))
