@@ -31,17 +31,39 @@ def model():
 
 
 def test_the_model_writes_named_records(model):
-    assert model.requests and all(type(r) is RequestRecord for r in model.requests)
-    assert model.sessions and all(type(r) is SessionRecord for r in model.sessions)
     assert model.ledger.losses and all(type(r) is LossRecord for r in model.ledger.losses)
     assert all(type(r) is NodeChange for r in model.node_changes)
     assert model.autoscaler and all(type(r) is AutoscalerDecision for r in model.autoscaler)
 
 
+def test_request_and_session_records_hold_their_schemas_fields_in_order(model):
+    """The hot path writes plain tuples (the collector untracks those, not named tuples):
+    each field, read by its name, must hold what the schema says."""
+    scenario = model.scenario
+    nodes = range(-1, scenario.max_nodes())
+    assert model.requests and all(type(r) is tuple for r in model.requests)
+    for fields in model.requests:
+        r = RequestRecord._make(fields)
+        assert 0 <= r.session < len(model.sessions) and r.node in nodes
+        assert 0 <= r.request < 100 and 1 <= r.attempt <= scenario.retries + 1
+        assert 0 <= r.arrival <= scenario.duration and r.outcome in range(len(records.OUTCOMES))
+        served = records.OUTCOMES[r.outcome] in ("ok", "state_lost")
+        assert served == (r.applied and r.start >= r.arrival and r.done == r.end >= r.start)
+        assert r.duplicate is False  # no client timeout: nothing is applied twice
+    assert model.sessions and all(type(r) is tuple for r in model.sessions)
+    for fields in model.sessions:
+        s = SessionRecord._make(fields)
+        assert s.lost_cause in ("", *LOST_CAUSES) and s.requests >= 1
+        assert s.start <= scenario.duration and not s.end < s.start
+        assert s.duplicate_items == 0 and s.items_not_kept == 0
+
+
 def test_result_tables_have_the_records_fields_and_values(model):
     result = model.result
     requests = result.requests.sort_values(["session", "attempt", "arrival"], ignore_index=True)
-    written = sorted(model.requests, key=lambda r: (r.session, r.attempt, r.arrival))
+    written = sorted(
+        map(RequestRecord._make, model.requests), key=lambda r: (r.session, r.attempt, r.arrival)
+    )
     assert list(requests.columns) == list(RequestRecord._fields)
     first = written[0]
     row = requests.iloc[0]
@@ -49,7 +71,7 @@ def test_result_tables_have_the_records_fields_and_values(model):
         value = getattr(first, field)
         assert (math.isnan(value) and math.isnan(row[field])) or row[field] == value, field
     assert row["outcome"] == records.OUTCOMES[first.outcome]
-    assert requests["applied"].sum() == sum(r.applied for r in model.requests)
+    assert requests["applied"].sum() == sum(r.applied for r in written)
     sessions = result.sessions
     assert set(SessionRecord._fields) <= set(sessions.columns)
     assert sessions["lost_state"].sum() == model.ledger.lost > 0

@@ -65,8 +65,6 @@ from statelab.sim.records import (
     TIMED_OUT,
     AutoscalerDecision,
     NodeChange,
-    RequestRecord,
-    SessionRecord,
     timeline_row,
 )
 from statelab.sim.result import Result
@@ -79,6 +77,8 @@ from statelab.sim.workload import Workload, stream
 NAN = math.nan
 #: The outcomes a client retries: the attempt failed, or it stopped waiting for it.
 RETRIED = (FAILED, TIMED_OUT)
+
+
 #: Affinities that send a client where a hash of it points.
 HASHED = ("ip_hash", "source_hash", "consistent_hash")
 
@@ -128,8 +128,13 @@ class ShopModel:
         self.client_timeout = scenario.client_timeout
         self._jobs = 0  # request attempts sent to a node so far (numbers the jobs)
         self.gave_up: list[float] = []  # start time of the session of each request given up
-        self.requests: list[RequestRecord] = []
-        self.sessions: list[SessionRecord] = []
+        # Request and session records are plain tuples with the fields of RequestRecord and
+        # SessionRecord, in order (tests/test_records.py checks each field). Not the named
+        # tuples themselves: CPython's collector stops tracking a plain tuple of numbers and
+        # text, but keeps tracking every named tuple, and scanning a million of them at each
+        # full collection made a run half again as slow.
+        self.requests: list[tuple] = []
+        self.sessions: list[tuple] = []
         self.timeline: list[tuple] = []  # see records.timeline_row
         self.autoscaler: list[AutoscalerDecision] = []
         self.node_changes: list[NodeChange] = [
@@ -141,7 +146,8 @@ class ShopModel:
     def _state_policy(self):
         """The where-state-lives policy of the scenario (see :mod:`statelab.sim.state`)."""
         scenario, ledger = self.scenario, self.ledger
-        keyed = scenario.idempotency_keys
+        # None: clients wait for every answer, so no attempt can be applied twice
+        keyed = None if scenario.client_timeout is None else scenario.idempotency_keys
         if scenario.state == "server":
             return ServerState(ledger, self.hashed, keyed)
         if scenario.state == "replicated":
@@ -203,12 +209,23 @@ class ShopModel:
         env = self.env
         retries = self.scenario.retries
         backoff = self.scenario.retry_backoff
-        attempt_once = self._attempt if self.client_timeout is None else self._attempt_or_give_up
+        waits = self.client_timeout is None  # the client waits for every answer
         for k, service in enumerate(services):
             if k and thinks[k - 1]:
                 yield env.timeout(thinks[k - 1])
             attempt = 1
-            while (yield from attempt_once(session, service, attempt, k)) in RETRIED:
+            while True:
+                if waits:  # the session's own process serves the attempt (one process less)
+                    job = self._send(session, attempt, k)
+                    if job is None:
+                        outcome = FAILED
+                    else:
+                        job.process = session.process
+                        outcome = yield from self._serve(job, service)
+                else:
+                    outcome = yield from self._attempt_or_give_up(session, service, attempt, k)
+                if outcome not in RETRIED:
+                    break
                 if attempt > retries:  # no retry left: the shopper sees an error
                     self.gave_up.append(session.start)
                     break
@@ -227,10 +244,8 @@ class ShopModel:
         if node is None or not node.up or (store is not None and store.down):
             index = NO_NODE if node is None else node.index
             self.requests.append(
-                RequestRecord(
-                    session.id, request, attempt, index, arrival, NAN, arrival, NAN, FAILED,
-                    False, False,
-                )
+                (session.id, request, attempt, index, arrival, NAN, arrival, NAN, FAILED,
+                 False, False)
             )  # fmt: skip
             return None
         self._jobs += 1
@@ -239,19 +254,10 @@ class ShopModel:
         session.jobs += 1
         return job
 
-    def _attempt(self, session: Session, service: float, attempt: int, request: int):
-        """One attempt of the session's ``request``-th request, from sending it to its outcome
-        (which it returns), the client waiting as long as it takes."""
-        job = self._send(session, attempt, request)
-        if job is None:
-            return FAILED
-        job.process = session.process
-        return (yield from self._serve(job, service))
-
     def _attempt_or_give_up(self, session: Session, service: float, attempt: int, request: int):
-        """As :meth:`_attempt`, but the client waits at most ``client_timeout`` seconds; then
-        it counts the attempt failed (``timed_out``) while the node, which does not know,
-        goes on with it in a process of its own."""
+        """One attempt whose client waits at most ``client_timeout`` seconds; then it counts
+        the attempt failed (``timed_out``) while the node, which does not know, goes on with
+        it in a process of its own. Returns the outcome for the client."""
         job = self._send(session, attempt, request)
         if job is None:
             return FAILED
@@ -296,7 +302,7 @@ class ShopModel:
         gave_up = job.gave_up
         timed_out = gave_up == gave_up
         self.requests.append(
-            RequestRecord(
+            (
                 session.id, job.request, job.attempt, node.index, job.arrival, job.served_from,
                 gave_up if timed_out else now, now if job.served_from == job.served_from else NAN,
                 TIMED_OUT if timed_out else outcome, applied, duplicate,
@@ -357,7 +363,10 @@ class ShopModel:
     def _end(self, session: Session, end: float) -> None:
         """The shopper leaves. Its record waits for the attempts it left at the nodes (a node
         may still add an item a timed-out client gave up on)."""
-        self._forget(session)
+        if session.home is not None:
+            session.home.memory.discard(session)
+        if session.peer is not None:
+            session.peer.replicas.discard(session)
         del self.alive[session.id]
         session.ended = end
         if session.jobs:
@@ -374,16 +383,12 @@ class ShopModel:
             session.peer.replicas.discard(session)
 
     @staticmethod
-    def _session_record(session: Session, end: float) -> SessionRecord:
-        return SessionRecord(
-            session.id,
-            session.start,
-            end,
-            session.sent,
-            session.lost_cause,
-            session.duplicate_items,
-            session.items_not_kept,
-        )
+    def _session_record(session: Session, end: float) -> tuple:
+        """The session's record: the fields of :class:`SessionRecord`, in order."""
+        return (
+            session.id, session.start, end, session.sent, session.lost_cause,
+            session.duplicate_items, session.items_not_kept,
+        )  # fmt: skip
 
     # -- happenings -------------------------------------------------------
 
@@ -607,7 +612,7 @@ class ShopModel:
                 gave_up = job.gave_up
                 timed_out = gave_up == gave_up  # the client had given up: timed out for it
                 self.requests.append(
-                    RequestRecord(
+                    (
                         job.session.id, job.request, job.attempt, node.index, job.arrival,
                         job.served_from,
                         gave_up if timed_out else NAN, NAN,

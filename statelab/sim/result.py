@@ -47,6 +47,8 @@ SESSION_COLUMNS = SessionRecord._fields
 SESSION_START = index(SessionRecord, "start")
 SESSION_END = index(SessionRecord, "end")
 SESSION_LOST_CAUSE = index(SessionRecord, "lost_cause")
+SESSION_DUPLICATES = index(SessionRecord, "duplicate_items")
+SESSION_NOT_KEPT = index(SessionRecord, "items_not_kept")
 
 
 class Result:
@@ -95,8 +97,8 @@ class Result:
     def __init__(
         self,
         scenario,
-        requests: list[RequestRecord],
-        sessions: list[SessionRecord],
+        requests: list[tuple],
+        sessions: list[tuple],
         timeline: list[tuple],
         node_changes: list[NodeChange],
         autoscaler: list[AutoscalerDecision] = (),
@@ -354,8 +356,8 @@ class Result:
             "utilisation": self._utilisation(),
             "throughput": len(latency) / window,
             "event_lost_share": self._event_lost_share(),
-            "duplicate_items": sum(r.duplicate_items for r in counted_sessions),
-            "items_not_kept": sum(r.items_not_kept for r in counted_sessions),
+            "duplicate_items": sum(r[SESSION_DUPLICATES] for r in counted_sessions),
+            "items_not_kept": sum(r[SESSION_NOT_KEPT] for r in counted_sessions),
         }
         return summary
 

@@ -61,7 +61,8 @@ class Session:
         self.wiped_from = NO_NODE  # the node whose memory it was destroyed in
         self.pinned = None  # the node its sticky cookie points to
         self.lost_cause = ""  # why it lost its state first ("" while it has not)
-        self.applied: set[int] = set()  # its requests whose item is in its cart now
+        self.applied: set[int] | None = None  # its requests whose item is in its cart now
+        # (kept only where an attempt can be applied twice: with client timeouts)
         self.jobs = 0  # its attempts still at a node (one a timed-out client left behind, too)
         self.ended = NAN  # when its shopper left (NaN: still shopping)
 

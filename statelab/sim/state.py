@@ -70,12 +70,19 @@ class Ledger:
         return STATE_LOST
 
 
-def add_item(session: Session, request: int, keyed: bool) -> tuple[bool, bool]:
+def add_item(session: Session, request: int, keyed: bool | None) -> tuple[bool, bool]:
     """Add the item of the session's ``request``-th request to its cart where it lives.
 
     Returns (applied, duplicate): with idempotency keys a request whose item is already
     in the cart is not applied again; without them it is, and the item is there twice.
+    ``keyed=None``: no request can be applied twice (clients wait for every answer, and a
+    failed attempt applied nothing), so nothing is remembered.
     """
+    if keyed is None:
+        session.items += 1
+        return True, False
+    if session.applied is None:
+        session.applied = set()
     if request in session.applied:
         if keyed:
             return False, False
@@ -90,7 +97,8 @@ def add_item(session: Session, request: int, keyed: bool) -> tuple[bool, bool]:
 def new_cart(session: Session) -> None:
     """The session's cart is gone (lost or replaced): no item and no key remembered."""
     session.items = 0
-    session.applied.clear()
+    if session.applied:
+        session.applied.clear()
 
 
 class ServerState:
@@ -105,10 +113,10 @@ class ServerState:
     After a loss the shopper starts over on the node that served it.
     """
 
-    def __init__(self, ledger: Ledger, hashed: bool, keyed: bool = False) -> None:
+    def __init__(self, ledger: Ledger, hashed: bool, keyed: bool | None = None) -> None:
         self.ledger = ledger
         self.moved_cause = "rehash" if hashed else "no_affinity"
-        self.keyed = keyed
+        self.keyed = keyed  # idempotency keys (None: no attempt can be applied twice)
 
     def settle(
         self, session: Session, node, attempt: int, request: int, now: float, answered=True
@@ -153,7 +161,7 @@ class ReplicatedState(ServerState):
     """
 
     def __init__(
-        self, ledger: Ledger, hashed: bool, live: Callable[[], list], keyed: bool = False
+        self, ledger: Ledger, hashed: bool, live: Callable[[], list], keyed: bool | None = None
     ) -> None:
         super().__init__(ledger, hashed, keyed)
         self.live = live
@@ -233,7 +241,7 @@ class StoreState:
     written before it is gone, ``"store_outage"``.
     """
 
-    def __init__(self, ledger: Ledger, store, keyed: bool = False) -> None:
+    def __init__(self, ledger: Ledger, store, keyed: bool | None = None) -> None:
         self.ledger = ledger
         self.store = store
         self.keyed = keyed
