@@ -12,10 +12,10 @@ INSTALLER ?= auto
 EXTRAS := lab,test,dask,dev
 # Extra options for JupyterLab (make lab) or Voila (make present), for example
 #   make lab LAB_ARGS="--no-browser --ServerApp.port=8899"
-#   make present LAB_ARGS="--port=8867 --no-browser"
+#   make present LAB_ARGS="--no-browser --ServerApp.port=8867"
 LAB_ARGS ?=
-# Jupyter refuses to run as root unless told; containers and CI often are root.
-AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# Jupyter refuses to run as root unless told: told only in CI or a container (PID 1 not init).
+AS_ROOT := $(if $(and $(filter 0,$(shell id -u)),$(or $(CI),$(container),$(wildcard /.dockerenv /run/.containerenv),$(filter-out systemd init,$(shell cat /proc/1/comm 2>/dev/null)))),--allow-root,)
 
 .PHONY: help install lab present test lint bench expected lock clean
 
@@ -38,7 +38,7 @@ lab: $(STAMP)
 	@$(BIN)/python scripts/lab.py $(AS_ROOT) $(LAB_ARGS)
 
 present: $(STAMP)
-	cd notebooks && ../$(BIN)/voila lab.ipynb --theme=light $(LAB_ARGS)
+	@$(BIN)/python scripts/lab.py --present $(AS_ROOT) $(LAB_ARGS)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest

@@ -246,39 +246,49 @@ def test_make_lab_starts_jupyterlab_on_the_course(tmp_path):
     not (ROOT / ".venv" / ".statelab-installed").exists(),
     reason="make present needs the .venv that make test creates; run make test",
 )
-def test_make_present_serves_the_lab_in_voila(tmp_path):
-    port = free_port()
-    options = f"--no-browser --port={port} --Voila.ip=127.0.0.1 --Voila.port_retries=0"
+def test_make_present_serves_the_lab_in_voila_behind_a_token(tmp_path):
+    port, token = free_port(), secrets.token_hex(16)
+    options = (
+        f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port} "
+        f"--ServerApp.port_retries=0 --IdentityProvider.token={token}"
+    )
     server = subprocess.Popen(
         ["make", "--no-print-directory", "present", f"LAB_ARGS={options}"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        env={
-            **os.environ,
-            "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
-            "JUPYTER_DATA_DIR": str(tmp_path / "data"),
-        },
-    )
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        env={**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+             "JUPYTER_DATA_DIR": str(tmp_path / "data")},
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    page_url = f"{base}/voila/render/lab.ipynb"
     try:
-        deadline = time.monotonic() + 90
-        page = b""
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                pytest.fail(f"make present exited with {server.returncode}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=60) as answer:
-                    assert answer.status == 200
-                    page = answer.read()
-                break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.5)
+        wait_for_json(f"{base}/api/status?token={token}", server, timeout=90)
         # the page holds the rendered notebook: the Lab and Compare widgets, no code
+        with urllib.request.urlopen(f"{page_url}?token={token}", timeout=90) as answer:
+            assert answer.status == 200
+            page = answer.read()
         assert page.count(b"application/vnd.jupyter.widget-view+json") == 2
         assert b"from statelab.widgets import" not in page
+        # without the token: the login page, no Lab (and so no kernel started)
+        with urllib.request.urlopen(page_url, timeout=30) as answer:
+            assert "/login" in answer.url
+            assert b"widget-view+json" not in answer.read()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{base}/api/kernels", timeout=10)
+        assert refused.value.code == 403
+        refused.value.close()
+        # a page on another site that points its name at 127.0.0.1 (DNS rebinding) is refused
+        foreign = urllib.request.Request(
+            f"{page_url}?token={token}", headers={"Host": f"evil.example.com:{port}"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(foreign, timeout=10)
+        assert refused.value.code == 403
+        refused.value.close()
+        early = read_until(server, "statelab: press Ctrl+C twice to stop it", timeout=30)
     finally:
-        stop(server)
+        output = stop(server)
+    where = f"statelab: the Lab in Voila is at {page_url}?token={token}"
+    assert where in (early + output).splitlines(), early + output
 
 
 def read_until(server: subprocess.Popen, text: str, timeout: float) -> str:
