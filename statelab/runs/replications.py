@@ -13,17 +13,33 @@ scenario and seed, so the tables are identical whatever runs them.
 
 In a notebook a progress bar shows the runs done. Interrupting a long sweep
 (the stop button) keeps the rows already computed: the table comes back with
-``frame.attrs["interrupted"] = True``.
+``frame.attrs["interrupted"] = True``, and the runs not started are cancelled.
+
+A run that fails costs its own row only: the table keeps every other row,
+``frame.attrs["failed"]`` lists the failed runs (their labels and the error)
+and one line each is printed. When a worker process dies, the runs it took
+down with the pool are run again, once, on a fresh pool.
 """
 
 from __future__ import annotations
 
 import atexit
 import multiprocessing
+import numbers
 import os
 import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import (
+    BrokenExecutor,
+    CancelledError,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    as_completed,
+)
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -118,16 +134,29 @@ def sweep(
     300.0),))`` scales every cluster out by one node. It runs here, before the
     runs are sent to the workers.
 
+    Sweeping ``"seed"`` itself runs each value as the seed, one run a value:
+    it needs ``seeds=1``.
+
     Returns
     -------
     pandas.DataFrame
         One row per value and seed: a column named ``field``, a ``seed``
         column, then the keys of ``Result.summary()``; in the order of
-        ``values``, then seeds.
+        ``values``, then seeds. ``attrs["failed"]`` lists the runs that
+        failed (their labels and ``"error"``), ``attrs["interrupted"]``
+        says whether the sweep was stopped.
     """
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
         raise ValueError(f"values must be a non-empty list of values for {field!r}, got {values!r}")
-    seed_list = _seeds(scenario, seeds)
+    if field == "seed":
+        if isinstance(seeds, bool) or not isinstance(seeds, numbers.Integral) or seeds != 1:
+            raise ValueError(
+                "sweeping 'seed' runs each value as the seed, so seeds must be 1, "
+                f"got seeds={seeds!r}; to run several seeds of each value, sweep another field"
+            )
+        seed_list = None
+    else:
+        seed_list = _seeds(scenario, seeds)
     jobs = []
     for value in values:
         changed = scenario.replace(**{field: value})  # checks the field and every value first
@@ -135,7 +164,12 @@ def sweep(
             changed = adjust(changed)
             if not isinstance(changed, Scenario):
                 raise TypeError(f"adjust must return a Scenario, got {changed!r}")
-        jobs += [({field: value, "seed": seed}, changed.replace(seed=seed)) for seed in seed_list]
+        if seed_list is None:  # the value is the seed
+            jobs.append(({"seed": changed.seed}, changed))
+        else:
+            jobs += [
+                ({field: value, "seed": seed}, changed.replace(seed=seed)) for seed in seed_list
+            ]
     return _run_table(jobs, executor, progress, limit)
 
 
@@ -156,6 +190,7 @@ class SerialExecutor(Executor):
 
 
 _pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
 
 
 def default_executor() -> ProcessPoolExecutor:
@@ -164,22 +199,58 @@ def default_executor() -> ProcessPoolExecutor:
     Its workers are started by a fork server that has imported statelab
     once (or spawned where there is no fork server), not forked from a
     notebook's kernel, whose threads make a plain fork unsafe; they ignore the
-    notebook's interrupt (see :func:`_ignore_interrupts`). The pool stays
-    up for the next sweep, so only the first one pays for starting it; a pool
-    that broke (a worker was killed) is replaced.
+    notebook's interrupt and exit when the kernel dies (see
+    :func:`_start_worker`). The pool stays up for the next sweep, so only the
+    first one pays for starting it; a pool that broke (a worker was killed)
+    or was shut down (``with default_executor() as pool:``) is replaced.
     """
     global _pool
-    if _pool is None or getattr(_pool, "_broken", False):
-        if "forkserver" in multiprocessing.get_all_start_methods():
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["statelab"])
-        else:  # pragma: no cover - Windows
-            context = multiprocessing.get_context("spawn")
-        _pool = ProcessPoolExecutor(
-            max_workers=os.cpu_count() or 1, mp_context=context, initializer=_ignore_interrupts
-        )
-        atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
-    return _pool
+    with _pool_lock:
+        if _pool is None or _unusable(_pool):
+            if _pool is not None:
+                _pool.shutdown(wait=False, cancel_futures=True)
+            if "forkserver" in multiprocessing.get_all_start_methods():
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(["statelab"])
+            else:  # pragma: no cover - Windows
+                context = multiprocessing.get_context("spawn")
+            _pool = ProcessPoolExecutor(
+                max_workers=os.cpu_count() or 1,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(os.getpid(),),
+            )
+        return _pool
+
+
+def _unusable(pool: Executor) -> bool:
+    """Whether ``pool`` (a process pool) broke or was shut down, so it takes no more runs."""
+    return bool(getattr(pool, "_broken", False) or getattr(pool, "_shutdown_thread", False))
+
+
+def _drop_pool(pool: ProcessPoolExecutor) -> None:
+    """Shut the shared ``pool`` down without waiting, ending its runs; the next call makes one."""
+    global _pool
+    with _pool_lock:
+        if _pool is pool:
+            _pool = None
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:  # abandoned runs: nobody wants their results
+        if worker.is_alive():
+            worker.terminate()
+
+
+@atexit.register
+def _shutdown_pool() -> None:
+    if _pool is not None:
+        _pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _start_worker(owner: int) -> None:
+    """In a pool worker: ignore the notebook's interrupt, and exit when the kernel dies."""
+    _ignore_interrupts()
+    _exit_with_parent(owner)
 
 
 def _ignore_interrupts() -> None:
@@ -191,20 +262,52 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _exit_with_parent(owner: int, every: float = 0.5) -> None:
+    """In a pool worker: exit when the process that started it (or the pool's ``owner``) dies.
+
+    A worker blocked waiting for work never notices that the kernel was killed
+    (``kill -9``, a crash): a daemon thread checks every ``every`` seconds
+    whether its parent (the fork server, which exits with the kernel) is still
+    the same, and whether ``owner`` still runs, and ends the process if not.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            if os.getppid() != parent or not _alive(owner):
+                os._exit(0)
+
+    threading.Thread(target=watch, name="statelab-exit-with-parent", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    if os.name != "posix":  # pragma: no cover - os.kill(pid, 0) would end it on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it runs, as someone else
+        return True
+    return True
+
+
 def _seeds(scenario: Scenario, seeds: int | Iterable[int]) -> list[int]:
     if isinstance(seeds, bool):
         raise TypeError(f"seeds must be a number of seeds or a list of seeds, got {seeds!r}")
-    if isinstance(seeds, int):
+    if isinstance(seeds, numbers.Integral):
+        seeds = int(seeds)
         if not 1 <= seeds <= 10_000:
             raise ValueError(f"seeds must be from 1 to 10000 runs, got {seeds}")
         return [scenario.seed + i for i in range(seeds)]
-    seed_list = list(seeds)
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
+        raise TypeError(f"seeds must be a number of seeds or a list of seeds, got {seeds!r}")
+    seed_list = [scenario.replace(seed=seed).seed for seed in seeds]  # checks each seed
     if not seed_list:
         raise ValueError("seeds must name at least one seed")
     if len(set(seed_list)) != len(seed_list):
         raise ValueError(f"seeds must not repeat, got {seed_list}")
-    for seed in seed_list:
-        scenario.replace(seed=seed)  # checks each seed
     return seed_list
 
 
@@ -214,37 +317,103 @@ def _run_table(
     progress: bool,
     limit: int | None,
 ) -> pd.DataFrame:
-    """Run every job's scenario, keep its labels next to its summary, in the order of ``jobs``."""
+    """Run every job's scenario, keep its labels next to its summary, in the order of ``jobs``.
+
+    A run that fails costs its own row only; runs lost with a broken pool (a
+    worker died) are run again once on a fresh default pool. The failures go
+    to ``frame.attrs["failed"]`` and one line each to stderr.
+    """
     for _, scenario in jobs:
         check_size(scenario, limit)  # refuse an oversized run before any worker starts
     # tqdm.auto: a widget bar in a notebook, a text bar on a terminal, nothing when piped
     bar = tqdm(total=len(jobs), desc="runs", unit="run", disable=None if progress else True)
     rows: dict[int, dict] = {}
+    errors: dict[int, str] = {}
     interrupted = False
-    executor = default_executor() if executor is None else executor
-    futures: dict[Future, int] = {}
+    reran = 0
+    todo = list(range(len(jobs)))
     try:
-        for i, (_, scenario) in enumerate(jobs):
-            futures[executor.submit(summarise, scenario, limit)] = i
-        for future in as_completed(futures):
-            i = futures[future]
-            rows[i] = {**jobs[i][0], **future.result()}
-            bar.update(1)
-    except KeyboardInterrupt:
-        interrupted = True
-        for future, i in futures.items():
-            future.cancel()
-            finished = future.done() and not future.cancelled()
-            if i not in rows and finished and future.exception() is None:
-                rows[i] = {**jobs[i][0], **future.result()}  # done before the stop: kept
-    except BaseException:  # a run failed: stop the others, then say why
-        for future in futures:
-            future.cancel()
+        for attempt in range(2):
+            pool = default_executor() if executor is None or attempt else executor
+            lost, interrupted = _run_round(pool, jobs, todo, limit, rows, errors, bar)
+            if interrupted or not lost:
+                break
+            if attempt == 0:  # the pool broke: once more, on a fresh one, what it took down
+                todo, reran = lost, len(lost)
+                for i in lost:
+                    errors.pop(i, None)
+    finally:
         bar.close()
-        raise
     frame = pd.DataFrame([rows[i] for i in sorted(rows)])
     frame.attrs["interrupted"] = interrupted
+    frame.attrs["failed"] = [{**jobs[i][0], "error": errors[i]} for i in sorted(errors)]
+    if reran:
+        print(
+            f"statelab: a worker process died; ran {reran} runs again on a new pool",
+            file=sys.stderr,
+        )
+    for failure in frame.attrs["failed"]:
+        labels = ", ".join(f"{k}={v!r}" for k, v in failure.items() if k != "error")
+        print(f"statelab: run {labels} failed: {failure['error']}", file=sys.stderr)
     if interrupted:
-        bar.set_postfix_str(f"interrupted: kept {len(rows)} of {len(jobs)} runs")
-    bar.close()
+        print(f"statelab: interrupted: kept {len(rows)} of {len(jobs)} runs", file=sys.stderr)
     return frame
+
+
+def _run_round(
+    pool: Executor,
+    jobs: list[tuple[dict, Scenario]],
+    todo: list[int],
+    limit: int | None,
+    rows: dict[int, dict],
+    errors: dict[int, str],
+    bar,
+) -> tuple[list[int], bool]:
+    """Run the jobs numbered ``todo`` on ``pool``, filling ``rows`` and ``errors``.
+
+    Returns the jobs lost because the pool broke or was shut down (their
+    error is in ``errors`` too), and whether the learner stopped the sweep.
+    """
+    futures: dict[Future, int] = {}
+    lost: list[int] = []
+
+    def settle(future: Future, i: int) -> None:
+        try:
+            rows[i] = {**jobs[i][0], **future.result()}
+            bar.update(1)
+        except (BrokenExecutor, CancelledError) as error:
+            errors[i] = _describe(error)
+            lost.append(i)
+        except Exception as error:  # this run failed, not the sweep
+            errors[i] = _describe(error)
+
+    try:
+        for i in todo:
+            try:
+                futures[pool.submit(summarise, jobs[i][1], limit)] = i
+            except Exception as error:
+                errors[i] = _describe(error)
+                if isinstance(error, BrokenExecutor) or _unusable(pool):  # broken, or shut down
+                    lost.append(i)
+        for future in as_completed(futures):
+            settle(future, futures[future])
+    except KeyboardInterrupt:
+        running = False
+        for future, i in futures.items():
+            if not future.cancel() and not future.done():
+                running = True
+            finished = future.done() and not future.cancelled()
+            if i not in rows and i not in errors and finished and future.exception() is None:
+                rows[i] = {**jobs[i][0], **future.result()}  # done before the stop: kept
+        if running and pool is _pool:
+            _drop_pool(pool)  # runs that cannot be cancelled: the next sweep must not wait
+        return [], True
+    except BaseException:  # not a run's failure: stop the others, then say why
+        for future in futures:
+            future.cancel()
+        raise
+    return sorted(lost), False
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__

@@ -27,6 +27,7 @@ knows how many nodes there are and how long the run lasts.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from statelab.sim import checks
@@ -38,6 +39,8 @@ SCALE_IN_MODES = ("abrupt", "in_flight", "sticky")
 MAX_NODE = 63
 #: The latest time an event may name, in seconds (one week).
 MAX_TIME = 7 * 24 * 3600.0
+#: The most events a scenario may hold (checking them takes O(n log n)).
+MAX_EVENTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -295,3 +298,23 @@ EVENT_TYPES: dict[str, type] = {
 }
 
 Event = Crash | Restart | ScaleTo | StoreOutage
+
+
+def scalings(events) -> tuple[list[float], list[ScaleTo]]:
+    """The :class:`ScaleTo` events of ``events`` sorted by time (a tie in the order listed),
+    with their times: made once, then :func:`size_at` answers in O(log n)."""
+    found = sorted((e for e in events if isinstance(e, ScaleTo)), key=lambda e: e.at)
+    return [e.at for e in found], found
+
+
+def size_at(
+    nodes: int, timeline: tuple[list[float], list[ScaleTo]], time: float
+) -> tuple[int, str]:
+    """How many nodes a cluster of ``nodes`` is sized to at ``time``, and why, from the
+    :func:`scalings` of its events: the last ScaleTo at or before ``time`` counts."""
+    times, found = timeline
+    i = bisect.bisect_right(times, time)
+    if i == 0:
+        return nodes, f"nodes={nodes}"
+    event = found[i - 1]
+    return event.nodes, f"after ScaleTo(nodes={event.nodes}, at={event.at:g})"

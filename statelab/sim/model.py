@@ -49,10 +49,13 @@ import math
 from collections import deque
 
 import simpy
+from simpy.core import StopSimulation
+from simpy.events import URGENT
 
 from statelab.sim import autoscaling, cookie
 from statelab.sim.affinity import HashRing, client_key
 from statelab.sim.balancer import make_balancer
+from statelab.sim.budget import Budget, Overspent
 from statelab.sim.events import Crash, Restart, ScaleTo, StoreOutage
 from statelab.sim.node import Node
 from statelab.sim.records import (
@@ -157,8 +160,12 @@ class ShopModel:
             return CookieState(ledger, fit)
         return StoreState(ledger, self.store, keyed)
 
-    def run(self) -> Result:
-        """Act the scenario out until ``duration`` and return its Result."""
+    def run(self, budget: Budget | None = None, limit: int | None = None) -> Result:
+        """Act the scenario out until ``duration`` and return its Result.
+
+        With a ``budget`` (see :mod:`statelab.sim.budget`) the run stops with
+        ``ScenarioTooLarge`` as soon as it overspends it.
+        """
         env = self.env
         scenario = self.scenario
         env.process(self._arrivals())
@@ -170,7 +177,10 @@ class ShopModel:
                 env.process(self._fail_at_random(node))
         if scenario.autoscale is not None:
             env.process(self._autoscale())
-        env.run(until=scenario.duration)
+        if budget is None:
+            env.run(until=scenario.duration)
+        else:
+            self._run_within(budget, limit)
         self._sample()
         self._close()
         return Result(
@@ -183,6 +193,41 @@ class ShopModel:
             self.ledger.losses,
             self.gave_up,
         )
+
+    def _run_within(self, budget: Budget, limit: int) -> None:
+        """``env.run(until=duration)``, checking the budget every 1,000 events.
+
+        The stop event is made and scheduled exactly as ``Environment.run`` makes it (an
+        urgent event at ``duration`` that raises ``StopSimulation``), so the events run are
+        the same, bit for bit, whether or not a budget is kept.
+        """
+        env = self.env
+        stop = simpy.Event(env)
+        stop._ok, stop._value = True, None  # as simpy.Environment.run does
+        env.schedule(stop, URGENT, self.scenario.duration - env.now)
+        stop.callbacks.append(StopSimulation.callback)
+        self.workload.max_candidates = budget.events
+        step = env.step
+        events = 0
+        same_time, last_time = 0, -1.0
+        try:
+            while True:
+                for _ in range(1_000):
+                    step()
+                events += 1_000
+                now = env.now
+                same_time = same_time + 1_000 if now == last_time else 0
+                last_time = now
+                if events > budget.events:
+                    raise Overspent("processed SimPy events", events)
+                if len(self.requests) > budget.records:
+                    raise Overspent("request attempts", len(self.requests))
+                if same_time > budget.events_at_one_time:
+                    raise Overspent("events at one moment, the clock standing still", same_time)
+        except StopSimulation:
+            return
+        except Overspent as spent:
+            raise budget.overspent(spent.what, spent.reached, env.now, limit) from None
 
     # -- shoppers ---------------------------------------------------------
 

@@ -23,10 +23,12 @@ the key, so a typo in a preset is found at once.
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 from statelab.files import toml_file
 from statelab.files.folders import scenarios_folder
+from statelab.files.toml_file import short
 from statelab.sim import checks
 from statelab.sim.events import EVENT_TYPES, Autoscale, RandomFailures
 
@@ -54,10 +56,10 @@ def load(name_or_path: str | Path, scenario_class: type):
     for key, value in table.items():
         if key == "description":
             if not isinstance(value, str):
-                raise ValueError(f"{path}: description must be text, got {value!r}")
+                raise ValueError(f"{path}: description must be text, got {short(value)}")
             continue
         if key not in fields:
-            raise ValueError(f"{path}: " + checks.unknown_name("key", key, sorted(fields)))
+            raise ValueError(f"{path}: " + checks.unknown_name("key", _cut(key), sorted(fields)))
         values[key] = value
     if "events" in values:
         values["events"] = _read_events(path, values["events"])
@@ -65,7 +67,7 @@ def load(name_or_path: str | Path, scenario_class: type):
         if key in values:
             table = values[key]
             if not isinstance(table, dict):
-                raise ValueError(f"{path}: {key} must be a [{key}] table, got {table!r}")
+                raise ValueError(f"{path}: {key} must be a [{key}] table, got {short(table)}")
             values[key] = _build(f"{path}: {key}", cls, dict(table))
     try:
         return scenario_class(**values)
@@ -76,9 +78,12 @@ def load(name_or_path: str | Path, scenario_class: type):
 def save(scenario, path: str | Path, description: str = "") -> Path:
     """Write every field of ``scenario`` to ``path`` as TOML and return the path."""
     path = Path(path)
-    if "\n" in description:
-        raise ValueError("description must be a single line")
-    lines = [f"description = {toml_file.value(description)}"]
+    if not isinstance(description, str):
+        raise TypeError(f"description must be text, got {short(description)}")
+    for char in "\n\r":
+        if char in description:
+            raise ValueError(f"description must be a single line; it holds the line break {char!r}")
+    lines = [f"description = {toml_file.value(description, 'description')}"]
     tables = []
     for item in dataclasses.fields(scenario):
         value = getattr(scenario, item.name)
@@ -86,7 +91,7 @@ def save(scenario, path: str | Path, description: str = "") -> Path:
             if value is not None:
                 tables += ["", f"[{item.name}]", *_toml_fields(value)]
         elif item.name != "events" and value is not None:  # None: the default, left out
-            lines.append(f"{item.name} = {toml_file.value(value)}")
+            lines.append(f"{item.name} = {toml_file.value(value, item.name)}")
     for event in scenario.events:
         tables += ["", "[[events]]", f"type = {toml_file.value(type(event).__name__)}"]
         tables += _toml_fields(event)
@@ -95,38 +100,55 @@ def save(scenario, path: str | Path, description: str = "") -> Path:
     return path
 
 
+def looks_like_path(name: str, suffix: str) -> bool:
+    """Whether ``name`` is a file's path rather than a name: it holds a folder separator
+    or ends in ``suffix``. A name that is not such a path never means a file in the
+    working directory, so a file there cannot shadow a preset or a trace."""
+    separators = [sep for sep in ("/", os.sep, os.altsep) if sep]
+    return name.endswith(suffix) or any(sep in name for sep in separators)
+
+
 def _resolve(name_or_path: str | Path) -> Path:
+    """The file of a preset name, or a path (a ``Path``, or text that looks like one)."""
     if not isinstance(name_or_path, (str, Path)):
         raise TypeError(
-            f"Scenario.load takes a preset name or a file path, got {name_or_path!r} "
+            f"Scenario.load takes a preset name or a file path, got {short(name_or_path)} "
             f"({type(name_or_path).__name__})"
         )
-    path = Path(name_or_path)
-    if path.suffix == ".toml" or path.exists() or len(path.parts) > 1:
+    if isinstance(name_or_path, Path) or looks_like_path(name_or_path, ".toml"):
+        path = Path(name_or_path)
         if not path.is_file():
             raise FileNotFoundError(f"no scenario file at {path}")
         return path
-    folder = scenarios_folder()
-    preset = folder / f"{name_or_path}.toml"
-    if not preset.is_file():
-        known = [p.stem for p in folder.glob("*.toml")]
-        raise ValueError(checks.unknown_name("preset", str(name_or_path), known))
-    return preset
+    known = {p.stem: p for p in scenarios_folder().glob("*.toml")}
+    if name_or_path not in known:
+        raise ValueError(
+            checks.unknown_name("preset", _cut(name_or_path), list(known))
+            + "; a file's path must contain a / or end in .toml"
+        )
+    return known[name_or_path]
+
+
+def _cut(name: str) -> str:
+    """``name`` cut to the length an error message quotes."""
+    limit = toml_file.MAX_ECHO
+    return name if len(name) <= limit else name[: limit - 3] + "..."
 
 
 def _read_events(path: Path, raw: object) -> tuple:
     if not isinstance(raw, list):
-        raise ValueError(f"{path}: events must be a list of [[events]] tables, got {raw!r}")
+        raise ValueError(f"{path}: events must be a list of [[events]] tables, got {short(raw)}")
     events = []
     for index, table in enumerate(raw):
         where = f"{path}: events[{index}]"
         if not isinstance(table, dict):
-            raise ValueError(f"{where} must be a table with a type, got {table!r}")
+            raise ValueError(f"{where} must be a table with a type, got {short(table)}")
         table = dict(table)
         kind = table.pop("type", None)
         if kind not in EVENT_TYPES:
             raise ValueError(
-                f"{where}: type must be one of {', '.join(map(repr, EVENT_TYPES))}, got {kind!r}"
+                f"{where}: type must be one of {', '.join(map(repr, EVENT_TYPES))}, "
+                f"got {short(kind)}"
             )
         events.append(_build(where, EVENT_TYPES[kind], table))
     return tuple(events)
@@ -139,7 +161,7 @@ def _build(where: str, cls: type, table: dict):
     known = [f.name for f in fields]
     for key in table:
         if key not in known:
-            raise ValueError(f"{where}: " + checks.unknown_name(f"{kind} key", key, known))
+            raise ValueError(f"{where}: " + checks.unknown_name(f"{kind} key", _cut(key), known))
     missing = [f.name for f in fields if f.default is dataclasses.MISSING and f.name not in table]
     if missing:
         raise ValueError(f"{where}: {kind} needs {', '.join(missing)}")

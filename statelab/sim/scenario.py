@@ -22,6 +22,7 @@ from pathlib import Path
 
 from statelab.sim import checks, presets
 from statelab.sim.events import (
+    MAX_EVENTS,
     Autoscale,
     Crash,
     Event,
@@ -29,6 +30,8 @@ from statelab.sim.events import (
     Restart,
     ScaleTo,
     StoreOutage,
+    scalings,
+    size_at,
 )
 from statelab.sim.traces import Trace, load_trace
 
@@ -292,6 +295,11 @@ class Scenario:
                 f"got {events!r} "
                 f"({type(events).__name__})"
             )
+        if len(events) > MAX_EVENTS:
+            raise ValueError(
+                f"events holds {len(events):,} events; a scenario may have at most {MAX_EVENTS:,}"
+            )
+        sizes = None  # the cluster's size over time, made once when first needed
         for index, event in enumerate(events):
             where = f"events[{index}]"
             if not isinstance(event, (Crash, Restart, ScaleTo, StoreOutage)):
@@ -315,7 +323,9 @@ class Scenario:
                         f"{because}={size} the nodes are numbered 0 to {size - 1}"
                     )
                 continue
-            size, because = self.nodes_at(event.at, events)
+            if sizes is None:
+                sizes = scalings(events)
+            size, because = size_at(self.nodes, sizes, event.at)
             if event.node >= size:
                 raise ValueError(
                     f"{where}: {kind}.node={event.node} does not exist at {event.at:g} s; "
@@ -330,11 +340,7 @@ class Scenario:
         after a scale-in is no longer counted.
         """
         events = self.events if events is None else events
-        size, because = self.nodes, f"nodes={self.nodes}"
-        scalings = [e for e in events if isinstance(e, ScaleTo) and e.at <= time]
-        for event in sorted(scalings, key=lambda e: e.at):
-            size, because = event.nodes, f"after ScaleTo(nodes={event.nodes}, at={event.at:g})"
-        return size, because
+        return size_at(self.nodes, scalings(events), time)
 
     def first_event(self) -> Event | None:
         """The event that happens first (the earliest ``at``; the first listed on a tie), or

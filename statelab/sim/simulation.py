@@ -10,16 +10,14 @@ a laptop core, and a result keeps about 150 bytes a request.
 
 from __future__ import annotations
 
+import math
+
+from statelab.sim.budget import DEFAULT_LIMIT, Budget, ScenarioTooLarge
 from statelab.sim.model import ShopModel
 from statelab.sim.result import Result
 from statelab.sim.scenario import Scenario
 
-#: The most requests :func:`simulate` runs unless told otherwise (about 5 to 10 seconds).
-DEFAULT_LIMIT = 500_000
-
-
-class ScenarioTooLarge(ValueError):
-    """A scenario would send more requests than the ``limit`` of :func:`simulate`."""
+__all__ = ["DEFAULT_LIMIT", "ScenarioTooLarge", "check_size", "simulate"]
 
 
 def simulate(scenario: Scenario | None = None, limit: int | None = DEFAULT_LIMIT) -> Result:
@@ -30,14 +28,15 @@ def simulate(scenario: Scenario | None = None, limit: int | None = DEFAULT_LIMIT
     scenario : Scenario, optional
         The experiment to run.
     limit : int or None
-        The most requests the run may be expected to send (default 500,000);
-        ``None`` lifts the limit.
+        The most requests the run may be expected to send (default 500,000); the
+        run is also held to a budget of work in proportion (see
+        :mod:`statelab.sim.budget`). ``None`` lifts both.
 
     Raises
     ------
     ScenarioTooLarge
-        If the expected number of requests is above ``limit``; the message
-        gives the estimate and what to change.
+        If the expected number of requests is above ``limit``, or the run does
+        more work than the limit allows; the message says what to change.
     """
     if scenario is None:
         scenario = Scenario()
@@ -47,7 +46,12 @@ def simulate(scenario: Scenario | None = None, limit: int | None = DEFAULT_LIMIT
             f"make one with Scenario(...) or Scenario.load(name)"
         )
     check_size(scenario, limit)
-    return ShopModel(scenario).run()
+    if limit is None:
+        return ShopModel(scenario).run()
+    samples = math.ceil(scenario.duration / scenario.sample_interval)
+    policy = scenario.autoscale
+    decisions = math.ceil(scenario.duration / policy.interval) if policy else 0
+    return ShopModel(scenario).run(Budget.for_limit(limit, samples, decisions), limit)
 
 
 def check_size(scenario: Scenario, limit: int | None = DEFAULT_LIMIT) -> None:

@@ -21,16 +21,21 @@ from __future__ import annotations
 
 import bisect
 import math
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from statelab.files.csv_file import read_rows
 from statelab.files.folders import traces_folder
+from statelab.files.toml_file import MAX_ECHO, short
 from statelab.sim.checks import unknown_name
 
 COLUMNS = ("time_s", "sessions_per_s")
 MAX_RATE = 10_000.0
+#: The largest trace file, in bytes, and the most rows it may have.
+MAX_BYTES = 1024 * 1024
+MAX_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -82,18 +87,25 @@ def trace_names() -> list[str]:
 def load_trace(name_or_path: str) -> Trace:
     """Read a trace by name (``"flash_sale"``) or by the path of a CSV file.
 
+    A name that is a trace's is that trace; a path must look like one (hold a ``/``
+    or end in ``.csv``), so a file in the working directory never shadows a trace.
     Raises ``ValueError`` naming the file, the row and what is wrong.
     """
-    path = Path(name_or_path)
-    if path.suffix != ".csv" and len(path.parts) == 1:
-        path = traces_folder() / f"{name_or_path}.csv"
-        if not path.is_file():
+    name = str(name_or_path)
+    separators = [sep for sep in ("/", os.sep, os.altsep) if sep]
+    if not name.endswith(".csv") and not any(sep in name for sep in separators):
+        known = trace_names()
+        if name not in known:
+            cut = name if len(name) <= MAX_ECHO else name[: MAX_ECHO - 3] + "..."
             raise ValueError(
                 "arrival_rate: "
-                + unknown_name("trace", str(name_or_path), trace_names())
+                + unknown_name("trace", cut, known)
                 + "; or give a number of sessions per second"
             )
-    elif not path.is_file():
+        path = traces_folder() / f"{name}.csv"
+    else:
+        path = Path(name)
+    if not path.is_file():
         raise ValueError(f"arrival_rate: no trace file at {path}")
     path = path.resolve()
     return _read(str(path), path.stat().st_mtime_ns)
@@ -101,38 +113,50 @@ def load_trace(name_or_path: str) -> Trace:
 
 @lru_cache(maxsize=32)
 def _read(path: str, _mtime: int) -> Trace:
-    rows = read_rows(Path(path))
-    if not rows:
+    rows = read_rows(Path(path), MAX_BYTES, MAX_ROWS)
+    if not rows or not any(cell.strip() for cell in rows[0]):
         raise ValueError(f"{path}: the trace is empty; it needs the header {','.join(COLUMNS)}")
     header = tuple(cell.strip() for cell in rows[0])
     if header != COLUMNS:
-        raise ValueError(f"{path}: the header must be {','.join(COLUMNS)}, got {','.join(header)}")
-    times, rates = [], []
+        raise ValueError(
+            f"{path}: the header must be {','.join(COLUMNS)} on the first line, "
+            f"got {short(','.join(rows[0]))}"
+        )
+    times, rates, lines = [], [], []
     for line, row in enumerate(rows[1:], start=2):
         if not row:
             continue
         if len(row) != 2:
             raise ValueError(f"{path}, line {line}: expected 2 values, got {len(row)}")
-        try:
-            time, rate = float(row[0]), float(row[1])
-        except ValueError:
-            raise ValueError(f"{path}, line {line}: not a number in {row}") from None
-        if not (math.isfinite(time) and math.isfinite(rate)):
-            raise ValueError(f"{path}, line {line}: {row} is not finite")
+        time = _number(path, line, "time_s", row[0])
+        rate = _number(path, line, "sessions_per_s", row[1])
         if not 0.0 <= rate <= MAX_RATE:
             raise ValueError(
                 f"{path}, line {line}: sessions_per_s must be from 0 to {MAX_RATE:g}, got {rate:g}"
             )
         if times and time <= times[-1]:
             raise ValueError(
-                f"{path}, line {line}: time_s must increase, got {time:g} after {times[-1]:g}"
+                f"{path}, line {line}: time_s must increase, got {time:g} after "
+                f"{times[-1]:g} at line {lines[-1]}"
             )
         if not times and time != 0.0:
             raise ValueError(f"{path}, line {line}: the first time_s must be 0, got {time:g}")
         times.append(time)
         rates.append(rate)
+        lines.append(line)
     if len(times) < 2:
         raise ValueError(f"{path}: a trace needs at least two rows")
     if max(rates) <= 0:
         raise ValueError(f"{path}: every rate is 0; no shopper would ever arrive")
     return Trace(Path(path).stem, tuple(times), tuple(rates))
+
+
+def _number(path: str, line: int, column: str, cell: str) -> float:
+    """The finite number in ``cell`` of ``column``; ``ValueError`` naming it if it is not one."""
+    try:
+        number = float(cell)
+    except ValueError:
+        raise ValueError(f"{path}, line {line}: {column} is not a number: {short(cell)}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{path}, line {line}: {column} is not finite, got {number}")
+    return number

@@ -38,6 +38,7 @@ import random
 
 import numpy as np
 
+from statelab.sim.budget import Overspent
 from statelab.sim.scenario import Scenario
 
 #: A heavy-tailed session sends at most this many times the mean number of requests.
@@ -68,6 +69,8 @@ class Workload:
         self._length = _LENGTHS[scenario.session_length](scenario.requests_per_session)
         self._service_rate = 1.0 / scenario.service_time
         self._think_rate = 1.0 / scenario.think_time if scenario.think_time > 0 else 0.0
+        self.candidates = 0  # thinning candidates rejected so far (a trace only)
+        self.max_candidates = math.inf  # the run's budget sets it
 
     def next_gap(self, now: float) -> float:
         """Seconds from ``now`` until the next session arrives.
@@ -86,6 +89,9 @@ class Workload:
             gap += draw.expovariate(peak)
             if now + gap > trace.end:
                 return math.inf
+            self.candidates += 1
+            if self.candidates > self.max_candidates:
+                raise Overspent("drawn arrival candidates for its trace", self.candidates)
         return gap
 
     def next_session(self) -> tuple[list[float], list[float]]:
