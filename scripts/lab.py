@@ -50,6 +50,7 @@ def main(options: list[str]) -> int:
             "jupyter_server.serverapp",
             f"--ServerApp.default_url=/{page}",
             "--VoilaConfiguration.theme=light",
+            "--LabApp.log_level=WARN",  # JupyterLab's server extension loads here too
         ]
     else:
         page, what = FIRST_PAGE, "JupyterLab"
