@@ -7,8 +7,10 @@ snapshot of the whole cluster. Appending a tuple is cheap while SimPy runs;
 :class:`~statelab.sim.result.Result` turns the lists into DataFrames once, at the end.
 
 Each record is a :class:`typing.NamedTuple`, so the model writes it by name and Result
-reads it by name; the ``*_AT`` index constants are for the hot paths that read a field of
-many records (the names are still checked: the constants are made from the fields).
+reads it by name; the ``*_AT`` index constants are for the hot path that reads a field of
+many records (the names are still checked: the constants are made from the fields). The
+model stores request and session records as plain tuples in the schema's order (see
+:class:`~statelab.sim.model.ShopModel`); the rarer records are the named tuples themselves.
 The snapshot's width depends on the number of nodes, so it is made by
 :func:`timeline_row` and named by :func:`timeline_columns`, which keep the same order.
 
@@ -97,14 +99,10 @@ def index(record: type[NamedTuple], field: str) -> int:
     return record._fields.index(field)
 
 
-#: Positions of the fields the hot paths read from many request records.
-SESSION_AT = index(RequestRecord, "session")
-NODE_AT = index(RequestRecord, "node")
-ARRIVAL_AT = index(RequestRecord, "arrival")
+#: Positions of the fields the hot path reads from many request records (the autoscaler's
+#: busy time); made from the names, so they follow the schema.
 START_AT = index(RequestRecord, "start")
-END_AT = index(RequestRecord, "end")
 DONE_AT = index(RequestRecord, "done")
-OUTCOME_AT = index(RequestRecord, "outcome")
 
 
 def timeline_columns(nodes: int) -> list[str]:
