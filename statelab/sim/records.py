@@ -6,8 +6,8 @@ gone, a node changed, the autoscaler decided, and every ``sample_interval`` seco
 snapshot of the whole cluster. Appending a tuple is cheap while SimPy runs;
 :class:`~statelab.sim.result.Result` turns the lists into DataFrames once, at the end.
 
-Each record is a :class:`typing.NamedTuple`, so the model writes it by name and Result
-reads it by name; the ``*_AT`` index constants are for the hot path that reads a field of
+Each record type is a :class:`typing.NamedTuple`: its fields are named here once, and Result
+reads them by name; the ``*_AT`` index constants are for the hot path that reads a field of
 many records (the names are still checked: the constants are made from the fields). The
 model stores request and session records as plain tuples in the schema's order (see
 :class:`~statelab.sim.model.ShopModel`); the rarer records are the named tuples themselves.
