@@ -65,16 +65,35 @@ def test_environment_yml_names_the_same_dependencies_as_pyproject():
     assert conda == pyproject_requirements(python)
 
 
-@pytest.mark.skipif(
+PINS_APPLY = pytest.mark.skipif(
     sys.version_info < (3, 11),
     reason="constraints.txt pins versions for Python 3.11 and newer; 3.10 gets the ranges",
 )
-def test_the_constraints_pin_every_dependency_for_the_course():
+
+
+def normalised(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def pinned_specifiers() -> dict[str, str]:
+    """{normalised name: specifier} of the pins of constraints.txt that apply to this Python."""
     pins = {}
     for line in (ROOT / "constraints.txt").read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             requirement = Requirement(line)
-            pins[requirement.name.lower().replace("_", "-")] = str(requirement.specifier)
+            if requirement.marker is None or requirement.marker.evaluate():
+                pins[normalised(requirement.name)] = str(requirement.specifier)
+    return pins
+
+
+def pinned_versions() -> dict[str, str]:
+    """{normalised name: version} of the pins of constraints.txt that apply to this Python."""
+    return {name: spec.removeprefix("==") for name, spec in pinned_specifiers().items()}
+
+
+@PINS_APPLY
+def test_the_constraints_pin_every_dependency_for_the_course():
+    pins = pinned_specifiers()
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
     for item in project["dependencies"] + extras["lab"] + extras["test"] + extras["dev"]:
@@ -83,25 +102,10 @@ def test_the_constraints_pin_every_dependency_for_the_course():
             requirement.marker and not requirement.marker.evaluate()
         ):
             continue
-        name = requirement.name.lower().replace("_", "-")
+        name = normalised(requirement.name)
         assert name in pins, f"{name} is not pinned in constraints.txt (run make lock)"
         assert pins[name].startswith("=="), name
         assert requirement.specifier.contains(pins[name][2:]), f"{name}: pin outside range"
-
-
-def pinned_versions() -> dict[str, str]:
-    """{normalised name: version} of the pins of constraints.txt that apply to this Python."""
-    pins = {}
-    for line in (ROOT / "constraints.txt").read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            requirement = Requirement(line)
-            if requirement.marker is None or requirement.marker.evaluate():
-                pins[normalised(requirement.name)] = str(requirement.specifier).removeprefix("==")
-    return pins
-
-
-def normalised(name: str) -> str:
-    return name.lower().replace("_", "-").replace(".", "-")
 
 
 def make_install(venv, env: dict | None = None, installer: str = "auto") -> str:
@@ -144,12 +148,6 @@ def assert_installs_the_pins(venv) -> None:
     assert not wrong, f"installed versions that are not the pins (installed, pin): {wrong}"
     unpinned = set(installed) - set(pins) - {"statelab", "pip", "setuptools"}
     assert not unpinned, f"installed but not pinned in constraints.txt: {unpinned}"
-
-
-PINS_APPLY = pytest.mark.skipif(
-    sys.version_info < (3, 11),
-    reason="constraints.txt pins versions for Python 3.11 and newer; 3.10 gets the ranges",
-)
 
 
 @PINS_APPLY
