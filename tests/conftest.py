@@ -112,7 +112,7 @@ def scenarios(draw):
     events += draw(st.lists(st.builds(StoreOutage, at, st.floats(0.5, 10.0)), max_size=2))
     return Scenario(
         failures=draw(
-            st.none() | st.builds(RandomFailures, st.floats(2.0, 50.0), st.floats(0.5, 10.0))
+            st.none() | st.builds(RandomFailures, st.floats(2.0, 50.0), st.floats(1.0, 10.0))
         ),
         autoscale=autoscale,
         health_check_delay=draw(st.sampled_from([0.0, 1.0])),

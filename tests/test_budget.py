@@ -56,10 +56,12 @@ def cases(tmp_path):
             events=(StoreOutage(1.0, 1_990.0),),
             sample_interval=10.0,
         ),
-        "nodes failing every microsecond": Scenario(
-            failures=RandomFailures(mtbf=1e-6, mttr=1e-6),
-            arrival_rate=1.0,
-            duration=600.0,
+        "64 nodes failing every second for a week": Scenario(
+            nodes=64,
+            failures=RandomFailures(mtbf=1.0, mttr=1.0),
+            arrival_rate=0.001,
+            duration=604_800.0,
+            sample_interval=60.0,
         ),
     }
 
@@ -69,7 +71,7 @@ def cases(tmp_path):
     [
         "a thin trace with a burst (thinning draws at the peak rate all along)",
         "clients retrying ten times against a store that is down",
-        "nodes failing every microsecond",
+        "64 nodes failing every second for a week",
     ],
 )
 def test_a_run_that_outgrows_its_limit_is_stopped_with_what_it_reached(tmp_path, name):

@@ -151,9 +151,9 @@ CASES = [
     ),
     (
         "huge preset",
-        load_preset('description = "x"\n' + "# padding\n" * 10_000),
+        load_preset('description = "x"\n' + "# padding\n" * 420_000),
         ValueError,
-        ["65,536"],
+        ["4,194,304"],
     ),
     ("BOM preset accepted", load_preset(BOM + b'description = "x"\nnodes = 5\n'), None, []),
     ("BOM-only preset is empty", load_preset(BOM), ValueError, ["empty"]),

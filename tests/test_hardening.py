@@ -29,7 +29,7 @@ from statelab.widgets import NO_CRASH, Lab, scenario_from_controls
 NASTY = [math.nan, math.inf, -math.inf, -1, -0.5, 10**12, 1e300, "3", None, True, [1], {}]
 
 NUMERIC_FIELDS = [
-    f.name for f in dataclasses.fields(Scenario) if f.type in ("float", "int", "float | str")
+    f.name for f in dataclasses.fields(Scenario) if f.type in ("float", "int", "float | Trace")
 ]
 
 

@@ -33,9 +33,9 @@ BAD_VALUES = [
     ("duration", 1e9, ["at most"]),
     ("warmup", -5, ["at least 0"]),
     ("warmup", 120.0, ["less than duration"]),
-    ("sample_interval", 0, ["above 0"]),
+    ("sample_interval", 0, ["at least 0.01", "finer than any figure"]),
     ("sample_interval", 500.0, ["at most 120"]),
-    ("sample_interval", 1e-6, ["timeline rows"]),
+    ("sample_interval", 1e-6, ["at least 0.01"]),
     ("seed", -1, ["whole number"]),
     ("seed", 1.5, ["whole number"]),
     ("balancer", "round-robin", ["'round_robin'", "Did you mean 'round_robin'"]),
@@ -131,3 +131,9 @@ def test_a_crash_of_a_node_that_scaling_removed_is_refused_by_replace():
     scenario = Scenario(nodes=4, events=(Crash(3, 10.0),))
     with pytest.raises(ValueError, match="node=3 does not exist"):
         scenario.replace(nodes=3)
+
+
+def test_a_sample_interval_that_would_record_too_many_rows_is_refused_with_the_lowest_that_fits():
+    with pytest.raises(ValueError, match="timeline rows") as refused:
+        Scenario(duration=3_000.0, sample_interval=0.01)
+    assert "at least 0.015 seconds" in str(refused.value)

@@ -169,7 +169,7 @@ def test_choosing_a_preset_shows_it_and_sets_the_controls():
     assert lab.controls["affinity"].value == "source_hash" and lab.controls["crash_node"].value == 1
     lab.controls["preset"].value = "flash_sale"
     lab.wait()
-    assert lab.scenario.arrival_rate == "flash_sale" and lab.controls["arrival_rate"].disabled
+    assert lab.scenario.arrival_rate.name == "flash_sale" and lab.controls["arrival_rate"].disabled
 
 
 def test_one_click_moments_give_the_same_picture_every_time():

@@ -104,7 +104,7 @@ def scenario_from_controls(
         "failures": (base.failures or LAB_FAILURES) if values["failures"] else None,
         "autoscale": autoscale,
     }
-    if not isinstance(base.arrival_rate, str):
+    if base.trace() is None:
         changes["arrival_rate"] = values["arrival_rate"]
     return base.replace(**changes)
 
@@ -141,7 +141,7 @@ def controls_from_scenario(
             notes.append(f"{name}={value:g} is {why}: the Lab runs {name}={shown:g}")
         return shown
 
-    trace = scenario.arrival_rate if isinstance(scenario.arrival_rate, str) else None
+    trace = scenario.trace().name if scenario.trace() is not None else None
     crash = first_crash(scenario)
     values = {
         "nodes": fit("nodes", scenario.nodes),

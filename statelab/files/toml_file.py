@@ -11,8 +11,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-#: The largest TOML file read, in bytes (a preset is a few hundred).
-MAX_BYTES = 64 * 1024
+#: The largest TOML file read, in bytes: a preset is a few hundred, but one saved with
+#: a workload trace carries the trace's points (up to 100,000 of them).
+MAX_BYTES = 4 * 1024 * 1024
 #: The deepest nesting of arrays and tables in a TOML file (a preset needs 3).
 MAX_DEPTH = 16
 #: The most characters of a value an error message quotes.

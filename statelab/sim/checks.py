@@ -50,12 +50,14 @@ def number(
     *,
     low_open: bool = False,
     unit: str = "",
+    why_low: str = "",
 ) -> float:
     """Return ``value`` as a ``float`` if it is a finite number in the range.
 
     The range is ``[low, high]``, or ``(low, high]`` when ``low_open`` is true
     (for quantities such as a service time that must be above zero). ``unit``
-    is added to the message, e.g. ``"seconds"``.
+    is added to the message, e.g. ``"seconds"``; ``why_low`` says why the lower
+    bound is where it is, added to the message of a value below it.
     """
     lower = f"above {low:g}" if low_open else f"at least {low:g}"
     unit_text = f" {unit}" if unit else ""
@@ -66,6 +68,8 @@ def number(
     if math.isnan(value) or math.isinf(value):
         raise ValueError(f"{field} must be {allowed}, got {value} (not a finite number)")
     too_low = value <= low if low_open else value < low
+    if too_low and why_low:
+        raise ValueError(f"{field} must be {allowed}, got {value:g}: {why_low}")
     if too_low or value > high:
         raise ValueError(f"{field} must be {allowed}, got {value:g}")
     return value

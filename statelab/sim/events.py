@@ -41,6 +41,11 @@ MAX_NODE = 63
 MAX_TIME = 7 * 24 * 3600.0
 #: The most events a scenario may hold (checking them takes O(n log n)).
 MAX_EVENTS = 10_000
+#: The shortest mean time between failures and to repair (``RandomFailures``), in seconds.
+MIN_MTBF = 1.0
+MIN_MTTR = 1.0
+#: The shortest autoscaler interval, in seconds.
+MIN_INTERVAL = 1.0
 
 
 @dataclass(frozen=True)
@@ -184,10 +189,20 @@ class RandomFailures:
 
     def __post_init__(self) -> None:
         mtbf = checks.number(
-            "RandomFailures.mtbf", self.mtbf, 0.0, MAX_TIME * 52, low_open=True, unit="seconds"
+            "RandomFailures.mtbf",
+            self.mtbf,
+            MIN_MTBF,
+            MAX_TIME * 52,
+            unit="seconds",
+            why_low="a node that fails more often than once a second never serves anything",
         )
         mttr = checks.number(
-            "RandomFailures.mttr", self.mttr, 0.0, MAX_TIME, low_open=True, unit="seconds"
+            "RandomFailures.mttr",
+            self.mttr,
+            MIN_MTTR,
+            MAX_TIME,
+            unit="seconds",
+            why_low="no server process restarts and rejoins its balancer in under a second",
         )
         object.__setattr__(self, "mtbf", mtbf)
         object.__setattr__(self, "mttr", mttr)
@@ -247,7 +262,13 @@ class Autoscale:
                 f"Autoscale.min_nodes={low} must not be above Autoscale.max_nodes={high}"
             )
         interval = checks.number(
-            "Autoscale.interval", self.interval, 0.0, 3_600.0, low_open=True, unit="seconds"
+            "Autoscale.interval",
+            self.interval,
+            MIN_INTERVAL,
+            3_600.0,
+            unit="seconds",
+            why_low="an autoscaler measures utilisation over its interval (15 s in Kubernetes); "
+            "under a second it measures nothing",
         )
         boot = checks.number("Autoscale.boot_time", self.boot_time, 0.0, 3_600.0, unit="seconds")
         window = checks.number(

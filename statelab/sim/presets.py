@@ -15,6 +15,10 @@ tables::
 
 A policy is a table of its own (``[failures]`` with ``mtbf`` and ``mttr``,
 ``[autoscale]`` with the fields of :class:`~statelab.sim.events.Autoscale`).
+A workload trace is the name of one that ships (``arrival_rate = "flash_sale"``),
+the path of a CSV file (relative to the preset's folder), or its points in an
+``[arrival_rate]`` table with ``name``, ``time_s`` and ``sessions_per_s``, which is
+how :func:`save` writes it: a saved preset carries its trace and loads anywhere.
 A field that is left out takes its default. Anything wrong with a file (empty,
 not TOML, an unknown key, a bad value) raises an error that names the file and
 the key, so a typo in a preset is found at once.
@@ -31,6 +35,7 @@ from statelab.files.folders import scenarios_folder
 from statelab.files.toml_file import short
 from statelab.sim import checks
 from statelab.sim.events import EVENT_TYPES, Autoscale, RandomFailures
+from statelab.sim.traces import Trace
 
 #: Scenario fields that hold a policy record, written as a TOML table of their own.
 POLICIES = {"failures": RandomFailures, "autoscale": Autoscale}
@@ -61,6 +66,8 @@ def load(name_or_path: str | Path, scenario_class: type):
         if key not in fields:
             raise ValueError(f"{path}: " + checks.unknown_name("key", _cut(key), sorted(fields)))
         values[key] = value
+    if "arrival_rate" in values:
+        values["arrival_rate"] = _read_rate(path, values["arrival_rate"])
     if "events" in values:
         values["events"] = _read_events(path, values["events"])
     for key, cls in POLICIES.items():
@@ -87,7 +94,9 @@ def save(scenario, path: str | Path, description: str = "") -> Path:
     tables = []
     for item in dataclasses.fields(scenario):
         value = getattr(scenario, item.name)
-        if item.name in POLICIES:
+        if isinstance(value, Trace):
+            tables += ["", f"[{item.name}]", *_trace_fields(value)]
+        elif item.name in POLICIES:
             if value is not None:
                 tables += ["", f"[{item.name}]", *_toml_fields(value)]
         elif item.name != "events" and value is not None:  # None: the default, left out
@@ -169,6 +178,40 @@ def _build(where: str, cls: type, table: dict):
         return cls(**table)
     except (TypeError, ValueError) as error:
         raise type(error)(f"{where}: {error}") from None
+
+
+def _read_rate(path: Path, raw: object):
+    """``arrival_rate`` of a preset: a number, a trace's name or path, or a trace's points.
+
+    A relative path is read from the preset's folder, so a preset and its trace can be
+    kept together and loaded from anywhere.
+    """
+    if isinstance(raw, str) and looks_like_path(raw, ".csv") and not Path(raw).is_absolute():
+        return str(path.parent / raw)
+    if not isinstance(raw, dict):
+        return raw
+    known = ["name", "time_s", "sessions_per_s"]
+    for key in raw:
+        if key not in known:
+            raise ValueError(
+                f"{path}: arrival_rate: " + checks.unknown_name("trace key", _cut(key), known)
+            )
+    missing = [key for key in known if key not in raw]
+    if missing:
+        raise ValueError(f"{path}: the [arrival_rate] trace needs {', '.join(missing)}")
+    try:
+        return Trace(raw["name"], raw["time_s"], raw["sessions_per_s"])
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{path}: arrival_rate: {error}") from None
+
+
+def _trace_fields(trace: Trace) -> list[str]:
+    """A trace's points as the lines of an ``[arrival_rate]`` table."""
+    return [
+        f"name = {toml_file.value(trace.name, 'trace name')}",
+        "time_s = [" + ", ".join(map(repr, trace.times)) + "]",
+        "sessions_per_s = [" + ", ".join(map(repr, trace.rates)) + "]",
+    ]
 
 
 def _toml_fields(record) -> list[str]:

@@ -17,6 +17,7 @@ Units: times in seconds, rates per second.
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,8 @@ SESSION_LENGTHS = ("fixed", "geometric", "heavy_tailed")
 
 #: The longest run a scenario may ask for, in simulated seconds (one week).
 MAX_DURATION = 7 * 24 * 3600.0
+#: The shortest time between two timeline rows, in seconds (or the run, if shorter).
+MIN_SAMPLE_INTERVAL = 0.01
 #: The most timeline rows a run may record.
 MAX_SAMPLES = 200_000
 
@@ -52,11 +55,13 @@ class Scenario:
 
     Parameters
     ----------
-    arrival_rate : float or str
+    arrival_rate : float, str or Trace
         New shopper sessions per second (Poisson arrivals), above 0 and at most
-        10,000; or the name of a workload trace in ``data/traces/`` (or the
-        path of a trace file) whose rate changes over the run, such as
-        ``"flash_sale"``.
+        10,000; or a workload trace whose rate changes over the run: the name of
+        one in ``data/traces/`` (such as ``"flash_sale"``), the path of a trace file,
+        or a :class:`~statelab.sim.traces.Trace`. A trace is read and checked when
+        the scenario is made, and the scenario keeps its points (``arrival_rate``
+        is then the Trace), so a later change to the file changes nothing.
     requests_per_session : int
         Requests a session sends, 1 to 1,000 (``session_length="fixed"``: exactly this many).
     session_length : str
@@ -145,7 +150,7 @@ class Scenario:
         Seed of every random choice; the same scenario and seed give the same result.
     """
 
-    arrival_rate: float = 5.0
+    arrival_rate: float | Trace = 5.0
     requests_per_session: int = 6
     session_length: str = "fixed"
     think_time: float = 4.0
@@ -240,7 +245,12 @@ class Scenario:
                 f"warmup must be less than duration ({duration:g} seconds), got {warmup:g}"
             )
         interval = checks.number(
-            "sample_interval", self.sample_interval, 0.0, duration, low_open=True, unit="seconds"
+            "sample_interval",
+            self.sample_interval,
+            min(MIN_SAMPLE_INTERVAL, duration),
+            duration,
+            unit="seconds",
+            why_low="a timeline row every 10 ms is finer than any figure can show",
         )
         if duration / interval > MAX_SAMPLES:
             raise ValueError(
@@ -260,32 +270,33 @@ class Scenario:
                 f"Autoscale.max_nodes={autoscale.max_nodes}"
             )
 
-    def _checked_arrival_rate(self) -> float | str:
-        if isinstance(self.arrival_rate, str):
-            load_trace(self.arrival_rate)  # refuses an unknown or malformed trace
-            return self.arrival_rate
+    def _checked_arrival_rate(self) -> float | Trace:
+        rate = self.arrival_rate
+        if isinstance(rate, Trace):
+            return rate
+        if isinstance(rate, (str, os.PathLike)):
+            return load_trace(rate)  # refuses an unknown or malformed trace
         return checks.number(
             "arrival_rate",
             self.arrival_rate,
             0.0,
             10_000.0,
             low_open=True,
-            unit="sessions per second (or the name of a trace)",
+            unit="sessions per second (or a trace: its name, its file's path or a Trace)",
         )
 
     def _check_trace_covers_the_run(self) -> None:
-        if isinstance(self.arrival_rate, str):
-            trace = load_trace(self.arrival_rate)
-            if trace.end < self.duration:
-                raise ValueError(
-                    f"arrival_rate={self.arrival_rate!r} is a trace of {trace.end:g} seconds, "
-                    f"shorter than duration={self.duration:g}; shorten the run to at most "
-                    f"{trace.end:g} seconds"
-                )
+        trace = self.trace()
+        if trace is not None and trace.end < self.duration:
+            raise ValueError(
+                f"arrival_rate={trace.name!r} is a trace of {trace.end:g} seconds, "
+                f"shorter than duration={self.duration:g}; shorten the run to at most "
+                f"{trace.end:g} seconds"
+            )
 
     def trace(self) -> Trace | None:
         """The workload trace of ``arrival_rate``, or None when the rate is a number."""
-        return load_trace(self.arrival_rate) if isinstance(self.arrival_rate, str) else None
+        return self.arrival_rate if isinstance(self.arrival_rate, Trace) else None
 
     def _checked_events(self) -> tuple[Event, ...]:
         events = self.events

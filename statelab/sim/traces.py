@@ -9,9 +9,10 @@ A trace is a plain CSV file in ``data/traces/`` with a header and units::
 
 Between two rows the rate changes in a straight line; it must cover the whole
 run. A scenario uses one by name, ``Scenario(arrival_rate="flash_sale")``,
-or by path. Arrivals then follow a Poisson process whose rate varies over
-time, drawn by *thinning*: candidates arrive at the trace's highest rate and
-each is kept with the chance ``rate(t) / highest rate``.
+by path, or as a :class:`Trace` made in Python; it reads the file once, when it is
+made, and keeps the trace's points (a Scenario is a value). Arrivals then follow a
+Poisson process whose rate varies over time, drawn by *thinning*: candidates arrive
+at the trace's highest rate and each is kept with the chance ``rate(t) / highest rate``.
 
 The traces that ship with statelab are made by ``scripts/make_traces.py``
 from a documented model and seed, so they can be made again.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import numbers
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -38,13 +40,63 @@ MAX_BYTES = 1024 * 1024
 MAX_ROWS = 100_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Trace:
-    """An arrival rate over time: ``rates[i]`` sessions a second at ``times[i]`` seconds."""
+    """An arrival rate over time: ``rates[i]`` sessions a second at ``times[i]`` seconds.
+
+    A trace is a value: a Scenario keeps the trace itself, not the file it came from, so
+    a result never depends on the file changing later, on the working directory or on
+    a worker's disk. Made from a file by :func:`load_trace`, or directly::
+
+        Trace("step", times=(0, 60, 120), rates=(2.0, 8.0, 8.0))
+
+    The points are checked as a file's rows are: the first time is 0, times increase,
+    rates are from 0 to 10,000 sessions a second and not all 0, at least 2 and at most
+    100,000 points. ``name`` is for display only.
+    """
 
     name: str
     times: tuple[float, ...]
     rates: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name or len(self.name) > MAX_ECHO:
+            raise ValueError(
+                f"Trace.name must be text of 1 to {MAX_ECHO} characters, got {short(self.name)}"
+            )
+        points = []
+        for column, values in (("times", self.times), ("rates", self.rates)):
+            if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+                raise TypeError(
+                    f"Trace {self.name!r}: {column} must be a list of numbers, got {short(values)}"
+                )
+            if len(values) > MAX_ROWS:
+                raise ValueError(
+                    f"Trace {self.name!r}: {column} has {len(values):,} points; "
+                    f"a trace may have at most {MAX_ROWS:,}"
+                )
+            points.append(values)
+        times, rates = points
+        if len(times) != len(rates):
+            raise ValueError(
+                f"Trace {self.name!r}: times has {len(times)} points but rates has {len(rates)}"
+            )
+        where = f"Trace {self.name!r}, point"
+        checked = check_points(
+            [(f"{where} {i}", t, r) for i, (t, r) in enumerate(zip(times, rates, strict=True))],
+            f"Trace {self.name!r}",
+        )
+        object.__setattr__(self, "times", checked[0])
+        object.__setattr__(self, "rates", checked[1])
+
+    def __repr__(self) -> str:
+        return (
+            f"Trace({self.name!r}: {len(self.times):,} points over {self.end:g} s, "
+            f"peak {self.peak:g} sessions/s)"
+        )
+
+    def __str__(self) -> str:
+        return self.name
 
     @property
     def end(self) -> float:
@@ -78,22 +130,62 @@ class Trace:
         return total
 
 
+def check_points(
+    points: list[tuple[str, object, object]], what: str
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Check a trace's points and return its times and rates as tuples of floats.
+
+    ``points`` holds ``(where, time, rate)`` for each point, ``where`` naming it in a
+    message (a file's line, or a point's index); ``what`` names the whole trace.
+    ``ValueError`` (``TypeError`` for a value that is not a number) says what is wrong.
+    """
+    times: list[float] = []
+    rates: list[float] = []
+    wheres: list[str] = []
+    for where, time_value, rate_value in points:
+        time = _finite(where, "time_s", time_value)
+        rate = _finite(where, "sessions_per_s", rate_value)
+        if not 0.0 <= rate <= MAX_RATE:
+            raise ValueError(
+                f"{where}: sessions_per_s must be from 0 to {MAX_RATE:g}, got {rate:g}"
+            )
+        if times and time <= times[-1]:
+            raise ValueError(
+                f"{where}: time_s must increase, got {time:g} after {times[-1]:g} "
+                f"at {wheres[-1].rsplit(', ', 1)[-1]}"
+            )
+        if not times and time != 0.0:
+            raise ValueError(f"{where}: the first time_s must be 0, got {time:g}")
+        times.append(time)
+        rates.append(rate)
+        wheres.append(where)
+    if len(times) < 2:
+        raise ValueError(f"{what}: a trace needs at least two rows")
+    if max(rates) <= 0:
+        raise ValueError(f"{what}: every rate is 0; no shopper would ever arrive")
+    return tuple(times), tuple(rates)
+
+
 def trace_names() -> list[str]:
     """The names of the traces that ship with statelab."""
     folder = traces_folder()
     return sorted(p.stem for p in folder.glob("*.csv")) if folder.is_dir() else []
 
 
-def load_trace(name_or_path: str) -> Trace:
-    """Read a trace by name (``"flash_sale"``) or by the path of a CSV file.
+def load_trace(name_or_path: str | os.PathLike) -> Trace:
+    """Read a trace by name (``"flash_sale"``) or by the path of a CSV file (text or ``Path``).
 
     A name that is a trace's is that trace; a path must look like one (hold a ``/``
     or end in ``.csv``), so a file in the working directory never shadows a trace.
     Raises ``ValueError`` naming the file, the row and what is wrong.
     """
-    name = str(name_or_path)
+    name = os.fspath(name_or_path)
     separators = [sep for sep in ("/", os.sep, os.altsep) if sep]
-    if not name.endswith(".csv") and not any(sep in name for sep in separators):
+    if (
+        isinstance(name_or_path, str)
+        and not name.endswith(".csv")
+        and not any(sep in name for sep in separators)
+    ):
         known = trace_names()
         if name not in known:
             cut = name if len(name) <= MAX_ECHO else name[: MAX_ECHO - 3] + "..."
@@ -122,7 +214,7 @@ def _read(path: str, _mtime: int) -> Trace:
             f"{path}: the header must be {','.join(COLUMNS)} on the first line, "
             f"got {short(','.join(rows[0]))}"
         )
-    times, rates, lines = [], [], []
+    points = []
     for line, row in enumerate(rows[1:], start=2):
         if not row:
             continue
@@ -130,25 +222,19 @@ def _read(path: str, _mtime: int) -> Trace:
             raise ValueError(f"{path}, line {line}: expected 2 values, got {len(row)}")
         time = _number(path, line, "time_s", row[0])
         rate = _number(path, line, "sessions_per_s", row[1])
-        if not 0.0 <= rate <= MAX_RATE:
-            raise ValueError(
-                f"{path}, line {line}: sessions_per_s must be from 0 to {MAX_RATE:g}, got {rate:g}"
-            )
-        if times and time <= times[-1]:
-            raise ValueError(
-                f"{path}, line {line}: time_s must increase, got {time:g} after "
-                f"{times[-1]:g} at line {lines[-1]}"
-            )
-        if not times and time != 0.0:
-            raise ValueError(f"{path}, line {line}: the first time_s must be 0, got {time:g}")
-        times.append(time)
-        rates.append(rate)
-        lines.append(line)
-    if len(times) < 2:
-        raise ValueError(f"{path}: a trace needs at least two rows")
-    if max(rates) <= 0:
-        raise ValueError(f"{path}: every rate is 0; no shopper would ever arrive")
-    return Trace(Path(path).stem, tuple(times), tuple(rates))
+        points.append((f"{path}, line {line}", time, rate))
+    times, rates = check_points(points, path)
+    return Trace(Path(path).stem[:MAX_ECHO] or "trace", times, rates)
+
+
+def _finite(where: str, column: str, value: object) -> float:
+    """``value`` as a finite float; ``TypeError`` or ``ValueError`` naming ``where`` if not."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{where}: {column} must be a number, got {short(value)}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{where}: {column} is not finite, got {number}")
+    return number
 
 
 def _number(path: str, line: int, column: str, cell: str) -> float:

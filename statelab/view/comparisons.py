@@ -61,7 +61,7 @@ def latency_distribution(result: Result, ax: Axes | None = None, bins: int = 50)
         and scenario.state == "server"
         and scenario.failures is None
         and scenario.autoscale is None
-        and not isinstance(scenario.arrival_rate, str)
+        and scenario.trace() is None
     )
     if applies and len(latency):
         try:
