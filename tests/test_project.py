@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import select
 import signal
@@ -238,6 +239,10 @@ def test_make_lab_starts_jupyterlab_on_the_course(tmp_path):
     assert where in output.splitlines(), output
     assert "statelab: press Ctrl+C twice to stop it" in output
     assert "Warning" not in output, output
+    # JupyterLab greets a learner with the course, not with a question about news
+    overrides = ROOT / ".venv" / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    notification = json.loads(overrides.read_text())["@jupyterlab/apputils-extension:notification"]
+    assert notification["fetchNews"] == "false" and notification["checkForUpdates"] is False
 
 
 @pytest.mark.skipif(
@@ -248,7 +253,9 @@ def test_make_present_serves_the_lab_in_voila_behind_a_token(tmp_path):
     port, token = free_port(), secrets.token_hex(16)
     options = (
         f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port} "
-        f"--ServerApp.port_retries=0 --IdentityProvider.token={token}"
+        f"--ServerApp.port_retries=0 --IdentityProvider.token={token} "
+        # the presenter's culling of idle kernels, sped up (the Makefile's waits 300 s)
+        "--MappingKernelManager.cull_idle_timeout=3 --MappingKernelManager.cull_interval=1"
     )
     server = subprocess.Popen(
         ["make", "--no-print-directory", "present", f"LAB_ARGS={options}"],
@@ -266,6 +273,9 @@ def test_make_present_serves_the_lab_in_voila_behind_a_token(tmp_path):
             page = answer.read()
         assert page.count(b"application/vnd.jupyter.widget-view+json") == 2
         assert b"from statelab.widgets import" not in page
+        # every stylesheet and script is served here: an offline room gets the whole page
+        remote = re.findall(rb'<(?:link|script)[^>]*(?:href|src)="(?:https?:)?//[^"]*"', page)
+        assert remote == [], remote
         # without the token: the login page, no Lab (and so no kernel started)
         with urllib.request.urlopen(page_url, timeout=30) as answer:
             assert "/login" in answer.url
@@ -282,6 +292,11 @@ def test_make_present_serves_the_lab_in_voila_behind_a_token(tmp_path):
             urllib.request.urlopen(foreign, timeout=10)
         assert refused.value.code == 403
         refused.value.close()
+        # the visit's kernel, with no page connected to it, is shut down once idle
+        deadline = time.monotonic() + 30
+        while get_json(f"{base}/api/kernels?token={token}") and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert get_json(f"{base}/api/kernels?token={token}") == []
         early = read_until(server, "statelab: press Ctrl+C twice to stop it", timeout=30)
     finally:
         output = stop(server)
