@@ -50,7 +50,7 @@ from collections import deque
 
 import simpy
 from simpy.core import StopSimulation
-from simpy.events import URGENT
+from simpy.events import URGENT, Event
 
 from statelab.sim import autoscaling, cookie
 from statelab.sim.affinity import HashRing, client_key
@@ -78,6 +78,22 @@ from statelab.sim.store import SessionStore
 from statelab.sim.workload import Workload, stream
 
 NAN = math.nan
+
+#: The priority of the timeline's samples: after every ordinary event at the same time
+#: (SimPy orders events at one time by priority, URGENT=0 and NORMAL=1, then by creation).
+LATE = 2
+
+
+class _Late(Event):
+    """A timeout that fires after every ordinary event scheduled for the same moment."""
+
+    def __init__(self, env: simpy.Environment, delay: float) -> None:
+        super().__init__(env)
+        self._ok = True
+        self._value = None
+        env.schedule(self, LATE, delay)
+
+
 #: The outcomes a client retries: the attempt failed, or it stopped waiting for it.
 RETRIED = (FAILED, TIMED_OUT)
 
@@ -127,6 +143,13 @@ class ShopModel:
         self.alive: dict[int, Session] = {}  # sessions that have started and not ended
         self.finishing: dict[int, Session] = {}  # ended, with attempts still at a node
         self.ledger = Ledger(len(self.nodes))
+        # Where each cart is in node memory over time: (time, session, node) whenever one
+        # enters or leaves a node's memory (records.CartMove; node NO_NODE: it left).
+        self.moves: list[tuple] = []
+        # (session, request, attempt, queued_from, left) of the attempts whose node-side
+        # times the request record does not tell (records.NodeTime).
+        self.node_times: list[tuple] = []
+        self._store_waited: dict[int, float] = {}  # job id -> when its late store call ended
         self.state = self._state_policy()
         self.client_timeout = scenario.client_timeout
         self._jobs = 0  # request attempts sent to a node so far (numbers the jobs)
@@ -152,9 +175,9 @@ class ShopModel:
         # None: clients wait for every answer, so no attempt can be applied twice
         keyed = None if scenario.client_timeout is None else scenario.idempotency_keys
         if scenario.state == "server":
-            return ServerState(ledger, self.hashed, keyed)
+            return ServerState(ledger, self.hashed, keyed, self.moves)
         if scenario.state == "replicated":
-            return ReplicatedState(ledger, self.hashed, lambda: self.live, keyed)
+            return ReplicatedState(ledger, self.hashed, lambda: self.live, keyed, self.moves)
         if scenario.state == "cookie":
             fit = cookie.items_that_fit(scenario.cookie_limit, scenario.cookie_bytes_per_item)
             return CookieState(ledger, fit)
@@ -192,6 +215,8 @@ class ShopModel:
             self.autoscaler,
             self.ledger.losses,
             self.gave_up,
+            self.moves,
+            self.node_times,
         )
 
     def _run_within(self, budget: Budget, limit: int) -> None:
@@ -321,9 +346,14 @@ class ShopModel:
         """
         env = self.env
         session, node, store = job.session, job.node, self.store
+        queued_from = job.arrival  # when it joined the node's line (NaN: not yet)
         try:
             if store is not None:
+                queued_from = NAN
                 yield from store.call(job)
+                queued_from = env.now
+                if queued_from != job.arrival + store.latency:  # it waited for the store
+                    self._store_waited[job.id] = queued_from
             slots = node.workers
             yield from slots.take()
             job.served_from = env.now
@@ -353,6 +383,12 @@ class ShopModel:
                 TIMED_OUT if timed_out else outcome, applied, duplicate,
             )
         )  # fmt: skip
+        if store is not None:
+            self._store_waited.pop(job.id, None)
+            if timed_out or queued_from != job.arrival + store.latency:
+                self.node_times.append((session.id, job.request, job.attempt, queued_from, now))
+        elif timed_out:
+            self.node_times.append((session.id, job.request, job.attempt, queued_from, now))
         session.jobs -= 1
         if session.ended == session.ended:  # a job its shopper left behind: tidy up after it
             self._forget(session)
@@ -408,8 +444,9 @@ class ShopModel:
     def _end(self, session: Session, end: float) -> None:
         """The shopper leaves. Its record waits for the attempts it left at the nodes (a node
         may still add an item a timed-out client gave up on)."""
-        if session.home is not None:
+        if session.home is not None and session in session.home.memory:
             session.home.memory.discard(session)
+            self.moves.append((end, session.id, NO_NODE))
         if session.peer is not None:
             session.peer.replicas.discard(session)
         del self.alive[session.id]
@@ -419,11 +456,11 @@ class ShopModel:
         else:
             self.sessions.append(self._session_record(session, end))
 
-    @staticmethod
-    def _forget(session: Session) -> None:
+    def _forget(self, session: Session) -> None:
         """No node holds the state of a session that is over."""
-        if session.home is not None:
+        if session.home is not None and session in session.home.memory:
             session.home.memory.discard(session)
+            self.moves.append((self.env.now, session.id, NO_NODE))
         if session.peer is not None:
             session.peer.replicas.discard(session)
 
@@ -465,6 +502,8 @@ class ShopModel:
         With state="replicated" a cart survives when its copy is on a live peer.
         """
         in_flight, memory, replicas = node.go_down()
+        now = self.env.now
+        self.moves.extend((now, s, NO_NODE) for s in sorted(session.id for session in memory))
         for job in in_flight:
             self._interrupt(job, cause)
         for session in memory:
@@ -622,13 +661,16 @@ class ShopModel:
     # -- observing --------------------------------------------------------
 
     def _sampler(self):
+        """Sample the cluster every ``sample_interval`` seconds, after everything else that
+        happens at that moment (a crash at a sample time shows in that sample, with every
+        consequence the model draws at the same instant)."""
         env = self.env
         interval = self.scenario.sample_interval
         k = 0
         while True:
+            yield _Late(env, k * interval - env.now)
             self._sample()
             k += 1
-            yield env.timeout(k * interval - env.now)
 
     def _sample(self) -> None:
         nodes = self.nodes
@@ -652,10 +694,22 @@ class ShopModel:
 
     def _close(self) -> None:
         """Record what is still under way at the end: attempts at the nodes, open sessions."""
+        store = self.store
         for node in self.nodes:
             for job in node.in_flight.values():
                 gave_up = job.gave_up
                 timed_out = gave_up == gave_up  # the client had given up: timed out for it
+                queued_from = job.arrival
+                if store is not None:
+                    queued_from = (
+                        NAN  # still at its store call
+                        if job.id in store.callers
+                        else self._store_waited.get(job.id, job.arrival + store.latency)
+                    )
+                if timed_out or (store is not None and queued_from != job.arrival + store.latency):
+                    self.node_times.append(
+                        (job.session.id, job.request, job.attempt, queued_from, NAN)
+                    )
                 self.requests.append(
                     (
                         job.session.id, job.request, job.attempt, node.index, job.arrival,

@@ -94,6 +94,33 @@ class AutoscalerDecision(NamedTuple):
     size: int  # what it set, after the scale-down window
 
 
+class CartMove(NamedTuple):
+    """A session's cart entered a node's memory or left it (``state`` "server" or "replicated").
+
+    A cart is in at most one node's memory at a time, so one record says where it is now.
+    """
+
+    time: float
+    session: int
+    node: int  # the node whose memory holds the cart now (NO_NODE: none does any more)
+
+
+class NodeTime(NamedTuple):
+    """When an attempt joined its node's line of workers and when the node let go of it.
+
+    Written only where the request record does not already tell: an attempt the client
+    gave up on (its ``end`` is when the client gave up, not when the node let go) and, with
+    a session store, an attempt whose store call did not end ``store_latency`` seconds
+    after it arrived (it waited for the store, or was cut short there).
+    """
+
+    session: int
+    request: int
+    attempt: int
+    queued_from: float  # when it joined the node's line (NaN: it never got past the store)
+    left: float  # when the node let go of it: done or cut short (NaN: still there at the end)
+
+
 def index(record: type[NamedTuple], field: str) -> int:
     """The position of ``field`` in ``record`` (raises ValueError for an unknown field)."""
     return record._fields.index(field)

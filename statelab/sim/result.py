@@ -33,8 +33,10 @@ from statelab.sim.records import (
     STATUS_CODES,
     STATUSES,
     AutoscalerDecision,
+    CartMove,
     LossRecord,
     NodeChange,
+    NodeTime,
     RequestRecord,
     SessionRecord,
     index,
@@ -104,6 +106,8 @@ class Result:
         autoscaler: list[AutoscalerDecision] = (),
         losses: list[LossRecord] = (),
         gave_up: list[float] = (),
+        moves: list[tuple] = (),
+        node_times: list[tuple] = (),
     ) -> None:
         self.scenario = scenario
         self._request_records = requests
@@ -113,6 +117,8 @@ class Result:
         self._autoscaler = list(autoscaler)
         self._losses = list(losses)
         self._gave_up = list(gave_up)
+        self._moves = moves  # plain tuples with the fields of CartMove
+        self._node_times = node_times  # plain tuples with the fields of NodeTime
 
     def __repr__(self) -> str:
         return (
@@ -222,6 +228,23 @@ class Result:
     @cached_property
     def node_changes(self) -> pd.DataFrame:
         return pd.DataFrame.from_records(self._node_changes, columns=NodeChange._fields)
+
+    @cached_property
+    def cart_moves(self) -> pd.DataFrame:
+        """Where each cart is in node memory over time, in the order the model moved them:
+        ``time``, ``session``, ``node`` (the node whose memory holds it from then on, -1 when
+        none does: the session ended, its node crashed or left). Empty unless ``state`` is
+        ``"server"`` or ``"replicated"``."""
+        return pd.DataFrame.from_records(list(self._moves), columns=CartMove._fields)
+
+    @cached_property
+    def node_times(self) -> pd.DataFrame:
+        """The node-side times the requests table does not tell (see :class:`NodeTime`):
+        ``session``, ``request``, ``attempt``, ``queued_from`` (when the attempt joined its
+        node's line of workers, NaN: never) and ``left`` (when the node let go of it, NaN:
+        still there at the end), for the attempts a client gave up on and, with a session
+        store, those whose store call did not take exactly ``store_latency`` seconds."""
+        return pd.DataFrame.from_records(list(self._node_times), columns=NodeTime._fields)
 
     def windows(self, width: float | None = None) -> pd.DataFrame:
         """Requests served a second and latency percentiles in windows of ``width`` seconds.

@@ -113,10 +113,14 @@ class ServerState:
     After a loss the shopper starts over on the node that served it.
     """
 
-    def __init__(self, ledger: Ledger, hashed: bool, keyed: bool | None = None) -> None:
+    def __init__(
+        self, ledger: Ledger, hashed: bool, keyed: bool | None = None, moves: list | None = None
+    ) -> None:
         self.ledger = ledger
         self.moved_cause = "rehash" if hashed else "no_affinity"
         self.keyed = keyed  # idempotency keys (None: no attempt can be applied twice)
+        # (time, session, node) each time a cart enters a node's memory (records.CartMove)
+        self.moves: list[tuple] = [] if moves is None else moves
 
     def settle(
         self, session: Session, node, attempt: int, request: int, now: float, answered=True
@@ -150,6 +154,7 @@ class ServerState:
         session.wiped = ""
         session.home = node
         node.memory.add(session)
+        self.moves.append((now, session.id, node.index))
         return outcome
 
 
@@ -161,9 +166,14 @@ class ReplicatedState(ServerState):
     """
 
     def __init__(
-        self, ledger: Ledger, hashed: bool, live: Callable[[], list], keyed: bool | None = None
+        self,
+        ledger: Ledger,
+        hashed: bool,
+        live: Callable[[], list],
+        keyed: bool | None = None,
+        moves: list | None = None,
     ) -> None:
-        super().__init__(ledger, hashed, keyed)
+        super().__init__(ledger, hashed, keyed, moves)
         self.live = live
 
     def settle(
@@ -180,6 +190,7 @@ class ReplicatedState(ServerState):
                 session.wiped = ""
                 session.home = node
                 node.memory.add(session)
+                self.moves.append((now, session.id, node.index))
             else:
                 outcome = self._arrive(session, node, now)
         self._copy_to_peer(session, node)
