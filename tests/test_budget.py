@@ -8,6 +8,7 @@ wall-clock guard so a regression fails instead of hanging.
 
 from __future__ import annotations
 
+import gc
 import signal
 import time
 
@@ -56,6 +57,19 @@ def cases(tmp_path):
             events=(StoreOutage(1.0, 1_990.0),),
             sample_interval=10.0,
         ),
+        # every attempt times out and is retried ten times, and each stays queued at the
+        # node: few are recorded while the run goes on, but every one is sent
+        "attempts piling up in queues behind clients that gave up": Scenario(
+            nodes=1,
+            workers=1,
+            service_time=5.0,
+            client_timeout=0.5,
+            retries=10,
+            think_time=0.0,
+            arrival_rate=2.0,
+            duration=1_000.0,
+            sample_interval=10.0,
+        ),
         "64 nodes failing every second for a week": Scenario(
             nodes=64,
             failures=RandomFailures(mtbf=1.0, mttr=1.0),
@@ -71,6 +85,7 @@ def cases(tmp_path):
     [
         "a thin trace with a burst (thinning draws at the peak rate all along)",
         "clients retrying ten times against a store that is down",
+        "attempts piling up in queues behind clients that gave up",
         "64 nodes failing every second for a week",
     ],
 )
@@ -89,3 +104,20 @@ def test_a_budget_changes_nothing_in_a_run_that_keeps_to_it():
     kept, free = simulate(shop), simulate(shop, limit=None)
     assert kept.requests.equals(free.requests) and kept.timeline.equals(free.timeline)
     assert pd.Series(kept.summary()).equals(pd.Series(free.summary()))
+
+
+def test_the_garbage_collector_is_back_on_after_a_run_however_it_ended():
+    assert gc.isenabled()
+    simulate(Scenario(duration=10.0))
+    assert gc.isenabled()
+    with pytest.raises(ScenarioTooLarge):
+        simulate(Scenario(arrival_rate=1.0, retries=10, state="store", affinity="none",
+                          events=(StoreOutage(1.0, 1_990.0),), duration=2_000.0,
+                          sample_interval=10.0), limit=LIMIT)  # fmt: skip
+    assert gc.isenabled()
+    gc.disable()  # a caller who turned it off keeps it off
+    try:
+        simulate(Scenario(duration=10.0))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -137,3 +137,12 @@ def test_a_sample_interval_that_would_record_too_many_rows_is_refused_with_the_l
     with pytest.raises(ValueError, match="timeline rows") as refused:
         Scenario(duration=3_000.0, sample_interval=0.01)
     assert "at least 0.015 seconds" in str(refused.value)
+
+
+def test_a_timeline_too_wide_to_keep_is_refused_with_the_interval_that_fits():
+    # rows x columns: 64 nodes make 331 columns, so 200,000 rows would keep 66 million values
+    with pytest.raises(ValueError, match="331 columns") as refused:
+        Scenario(nodes=64, duration=200_000.0, sample_interval=1.0)
+    assert "at least 6.62 seconds" in str(refused.value)
+    assert Scenario(nodes=64, duration=200_000.0, sample_interval=6.7).nodes == 64
+    assert Scenario(nodes=3, duration=200_000.0, sample_interval=1.0).nodes == 3

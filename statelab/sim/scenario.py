@@ -34,6 +34,7 @@ from statelab.sim.events import (
     scalings,
     size_at,
 )
+from statelab.sim.records import timeline_columns
 from statelab.sim.traces import Trace, load_trace
 
 BALANCERS = ("round_robin", "random", "least_connections", "two_choices")
@@ -47,6 +48,9 @@ MAX_DURATION = 7 * 24 * 3600.0
 MIN_SAMPLE_INTERVAL = 0.01
 #: The most timeline rows a run may record.
 MAX_SAMPLES = 200_000
+#: The most timeline cells (rows x columns; a node adds 5 columns) a run may record: each
+#: costs 8 bytes in the frame and some 30 while the run keeps it.
+MAX_TIMELINE_CELLS = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -262,12 +266,26 @@ class Scenario:
         object.__setattr__(self, "sample_interval", interval)
         object.__setattr__(self, "events", self._checked_events())
         self._check_trace_covers_the_run()
+        self._check_timeline_size()
         autoscale = self.autoscale
         if autoscale is not None and not autoscale.min_nodes <= self.nodes <= autoscale.max_nodes:
             raise ValueError(
                 f"nodes={self.nodes} must lie within the autoscaler's range, "
                 f"Autoscale.min_nodes={autoscale.min_nodes} to "
                 f"Autoscale.max_nodes={autoscale.max_nodes}"
+            )
+
+    def _check_timeline_size(self) -> None:
+        """Refuse a timeline too large to keep: its rows times its columns (5 a node)."""
+        rows = self.duration / self.sample_interval + 1
+        columns = len(timeline_columns(self.max_nodes()))
+        if rows * columns > MAX_TIMELINE_CELLS:
+            fits = self.duration / (MAX_TIMELINE_CELLS / columns - 1)
+            raise ValueError(
+                f"sample_interval={self.sample_interval:g} would record {rows:,.0f} timeline rows "
+                f"of {columns} columns ({self.max_nodes()} nodes) over duration="
+                f"{self.duration:g} s; at most {MAX_TIMELINE_CELLS:,} values are kept, so use "
+                f"a sample_interval of at least {fits:.3g} seconds"
             )
 
     def _checked_arrival_rate(self) -> float | Trace:

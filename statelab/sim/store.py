@@ -42,7 +42,7 @@ class SessionStore:
         Seconds each call takes once it is served.
     """
 
-    __slots__ = ("callers", "clerks", "down", "env", "epoch", "latency")
+    __slots__ = ("callers", "clerks", "down", "env", "epoch", "latency", "outages")
 
     def __init__(self, env: simpy.Environment, workers: int, latency: float) -> None:
         self.env = env
@@ -50,6 +50,7 @@ class SessionStore:
         self.latency = latency
         self.callers: dict = {}  # the sessions with a call here now, by session number
         self.down = False  # in an outage
+        self.outages = 0  # outages under way (they may overlap)
         self.epoch = 0  # how many times it lost its sessions (non-persistent outages)
 
     def call(self, session):
