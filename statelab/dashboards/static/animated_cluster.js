@@ -1,0 +1,2042 @@
+// The animated cluster view of statelab: one simulated run, played in the browser.
+//
+// A plain ES module for anywidget (no build step, nothing from the network). Python sends the
+// run once: `payload_meta` (a dict) and three little-endian column blocks (`requests`,
+// `sessions`, `moves`) whose columns `payload_meta.columns` names. Everything after that
+// happens here, one canvas frame at a time, with no round trip to the kernel:
+//
+// - each frame has one time `t` (model seconds); the picture and the time label both come
+//   from it;
+// - the requests, sorted by arrival, are kept in an "active" list (those on screen at `t`)
+//   that moves forward with pointers while time moves forward and is rebuilt when it moves
+//   back; the carts' moves and the node changes are replayed the same way;
+// - the still parts (boxes, labels, the hash ring) are drawn once into an offscreen canvas
+//   and redrawn only when a node changes status;
+// - counts "so far" are binary searches into sorted arrays made once per run.
+
+const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#F0E442", "#000000"];
+const LOST = "#D55E00";
+const DEAD = "#B0B0B0";
+const INK = "#222222";
+const OK_COLOUR = "#3B3B3B";
+const DUPLICATE = "#F0E442";
+const CAUSE_COLOURS = {
+  crash: "#D55E00",
+  rehash: "#CC79A7",
+  scale_in: "#E69F00",
+  no_affinity: "#0072B2",
+  store_outage: "#009E73",
+  cookie_too_large: "#56B4E9",
+};
+const CAUSE_WORDS = {
+  crash: "crash",
+  rehash: "rehash",
+  scale_in: "scale-in",
+  no_affinity: "no affinity",
+  store_outage: "store outage",
+  cookie_too_large: "cookie too large",
+};
+const OUTCOME_WORDS = {
+  ok: "ok",
+  state_lost: "state lost",
+  failed: "failed",
+  timed_out: "timed out",
+  in_flight: "in flight",
+};
+const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
+const LEG_WALL = 0.4; // seconds of wall time a dot takes to travel one way (up to 3x)
+// model seconds of one leg: short enough at 8x that the dots do not hide the nodes
+const legFor = (speed) => LEG_WALL * Math.min(speed, 3);
+const SYNC_EVERY = 250; // ms between two `time` updates sent to Python while playing
+const TYPES = {
+  f64: Float64Array,
+  f32: Float32Array,
+  i32: Int32Array,
+  u32: Uint32Array,
+  i16: Int16Array,
+  u16: Uint16Array,
+  i8: Int8Array,
+  u8: Uint8Array,
+  f8: Float64Array,
+  float64: Float64Array,
+  f4: Float32Array,
+  float32: Float32Array,
+  i4: Int32Array,
+  int32: Int32Array,
+  u4: Uint32Array,
+  uint32: Uint32Array,
+  i2: Int16Array,
+  int16: Int16Array,
+  u2: Uint16Array,
+  uint16: Uint16Array,
+  i1: Int8Array,
+  int8: Int8Array,
+  u1: Uint8Array,
+  uint8: Uint8Array,
+  b1: Uint8Array,
+  bool: Uint8Array,
+};
+
+const nodeColour = (k) => (k < 0 ? DEAD : PALETTE[k % PALETTE.length]);
+
+// ---------------------------------------------------------------- data
+
+function asBytes(value) {
+  if (!value) return new Uint8Array(0);
+  if (value instanceof DataView) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  return new Uint8Array(0);
+}
+
+/** Typed-array views over one column block; a column at an unaligned offset is copied. */
+function readColumns(value, spec, count) {
+  const bytes = asBytes(value);
+  const out = {};
+  for (const [name, dtype, offset] of spec || []) {
+    const key = String(dtype).replace(/^[<|=]/, "");
+    const Type = TYPES[key];
+    if (!Type) throw new Error(`statelab: unknown column type ${dtype} for ${name}`);
+    const size = Type.BYTES_PER_ELEMENT;
+    const at = bytes.byteOffset + offset;
+    if (count === 0) {
+      out[name] = new Type(0);
+    } else if (at % size === 0) {
+      out[name] = new Type(bytes.buffer, at, count);
+    } else {
+      out[name] = new Type(bytes.buffer.slice(at, at + count * size));
+    }
+  }
+  return out;
+}
+
+/** First index i with a[i] > x (a sorted, NaN at the end counts as +inf). */
+function upper(a, x, lo = 0, hi = a.length) {
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index i with a[i] >= x. */
+function lower(a, x, lo = 0, hi = a.length) {
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function sortedFinite(values) {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) n++;
+  const out = new Float64Array(n);
+  n = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) out[n++] = values[i];
+  return out.sort();
+}
+
+const frac = (x) => x - Math.floor(x);
+
+// bits of a request's code above its outcome (bits 0-2)
+const DUPLICATE_BIT = 16;
+const MOVED_BIT = 32;
+
+/** Everything derived from one run, made once when it arrives. */
+function prepare(meta, blocks) {
+  const counts = meta.counts || {};
+  const columns = meta.columns || {};
+  const nReq = counts.requests || 0;
+  const nSes = counts.sessions || 0;
+  const r = readColumns(blocks.requests, columns.requests, nReq);
+  const s = readColumns(blocks.sessions, columns.sessions, nSes);
+  const late = readColumns(blocks.late, columns.late, counts.late || 0);
+  // when the node let go of a request: its end, unless the `late` block says otherwise
+  const done = new Float64Array(nReq);
+  for (let i = 0; i < nReq; i++) done[i] = r.start[i] === r.start[i] ? r.end[i] : NaN;
+  for (let j = 0; j < (counts.late || 0); j++) {
+    const i = late.row[j];
+    if (r.start[i] === r.start[i]) done[i] = late.left[j];
+  }
+  r.done = done;
+  const nodes = meta.max_nodes || meta.nodes || 1;
+  const workers = meta.workers || 1;
+  const outcomes = meta.outcomes || ["ok", "state_lost", "failed", "timed_out", "in_flight"];
+  const causes = meta.causes || [];
+  const statuses = meta.statuses || ["up", "draining", "booting", "down", "removed"];
+
+  // a worker slot for every request a node served: the lowest slot free at its start
+  const slot = new Int16Array(nReq).fill(-1);
+  const byStart = [];
+  for (let i = 0; i < nReq; i++) if (r.start[i] === r.start[i] && r.node[i] >= 0) byStart.push(i);
+  byStart.sort((a, b) => r.start[a] - r.start[b]);
+  const freeAt = new Float64Array(nodes * workers).fill(-Infinity);
+  for (const i of byStart) {
+    const base = r.node[i] * workers;
+    const st = r.start[i];
+    const dn = r.done[i] === r.done[i] ? r.done[i] : Infinity;
+    let best = -1;
+    let earliest = Infinity;
+    for (let w = 0; w < workers; w++) {
+      if (freeAt[base + w] <= st) {
+        best = w;
+        break;
+      }
+      if (freeAt[base + w] < earliest) {
+        earliest = freeAt[base + w];
+        best = w;
+      }
+    }
+    slot[i] = best;
+    freeAt[base + best] = dn;
+  }
+
+  // "so far": sorted end times per outcome, duplicates, losses per cause
+  const endsBy = outcomes.map(() => []);
+  const dupEnds = [];
+  for (let i = 0; i < nReq; i++) {
+    const e = r.end[i];
+    if (e !== e) continue;
+    const code = r.code[i];
+    const o = code & 7;
+    if (endsBy[o]) endsBy[o].push(e);
+    if (code & DUPLICATE_BIT) dupEnds.push(e);
+  }
+  const outcomeEnds = endsBy.map((a) => Float64Array.from(a).sort());
+  const duplicateEnds = Float64Array.from(dupEnds).sort();
+  const lostBy = causes.map(() => []);
+  const losses = [];
+  for (let j = 0; j < nSes; j++) {
+    const at = s.lost_at ? s.lost_at[j] : NaN;
+    if (at === at) {
+      const c = s.cause ? s.cause[j] - 1 : -1;
+      if (c >= 0 && lostBy[c]) lostBy[c].push(at);
+      losses.push(j);
+    }
+  }
+  losses.sort((a, b) => s.lost_at[a] - s.lost_at[b]);
+  const lossSessions = Int32Array.from(losses);
+  const lossTimes = Float64Array.from(losses, (j) => s.lost_at[j]);
+  const lostByCause = lostBy.map((a) => Float64Array.from(a).sort());
+
+  // sessions in order of start, for the active-shopper list
+  const sesOrder = Int32Array.from({ length: nSes }, (_, j) => j).sort((a, b) => s.start[a] - s.start[b]);
+  const sesStarts = Float64Array.from(sesOrder, (j) => s.start[j]);
+  const sesEnds = new Float64Array(nSes);
+  for (let j = 0; j < nSes; j++) sesEnds[j] = s.end[j] === s.end[j] ? s.end[j] : Infinity;
+  const sortedSesEnds = sortedFinite(s.end);
+
+  // node changes, sorted; the status of every node before any change: removed
+  const changes = (meta.node_changes || []).slice().sort((a, b) => a[0] - b[0]);
+  const changeTimes = Float64Array.from(changes, (c) => c[0]);
+  const m = cartMoves(r, done, s, changes, statuses, nReq);
+
+  // events: markers and banners; hashing events for the panel
+  const events = (meta.events || []).slice().sort((a, b) => a.at - b.at);
+  const hashing = meta.hashing || null;
+  let ring = null;
+  if (hashing && hashing.kind === "ring") {
+    const points = readColumns(blocks.ring, columns.ring, counts.ring || 0);
+    const order = Array.from({ length: counts.ring || 0 }, (_, i) => i).sort((a, b) => points.position[a] - points.position[b]);
+    ring = { pos: Float64Array.from(order, (i) => points.position[i]), node: Int16Array.from(order, (i) => points.node[i]) };
+  }
+  const hashEvents = ((hashing && (hashing.changes || hashing.events)) || []).slice().sort((a, b) => a.at - b.at);
+  // for each change: which sessions went to another node after it than before (from the data)
+  for (const change of hashEvents) {
+    const before = new Int8Array(nSes).fill(-1);
+    const after = new Int8Array(nSes).fill(-1);
+    for (let i = 0; i < nReq; i++) {
+      const k = r.session[i];
+      const node = r.node[i];
+      if (node < 0) continue;
+      if (r.arrival[i] < change.at) before[k] = node;
+      else if (after[k] < 0) after[k] = node;
+    }
+    const moved = new Uint8Array(nSes);
+    for (let k = 0; k < nSes; k++) moved[k] = before[k] >= 0 && after[k] >= 0 && before[k] !== after[k] ? 1 : 0;
+    change.movedFlags = moved;
+  }
+
+  const arrivals = r.arrival || new Float64Array(0);
+  const state = meta.state || "server";
+  return {
+    meta, r, s, m, nReq, nSes, nodes, workers, outcomes, causes, statuses, slot,
+    outcomeEnds, duplicateEnds, lossSessions, lossTimes, lostByCause,
+    sesOrder, sesStarts, sesEnds, sortedSesEnds, changes, changeTimes, events, hashing, ring,
+    hashEvents, arrivals, state, duration: meta.duration || 0,
+    removed: Math.max(0, statuses.indexOf("removed")),
+    up: Math.max(0, statuses.indexOf("up")),
+    down: statuses.indexOf("down"),
+    draining: statuses.indexOf("draining"),
+    booting: statuses.indexOf("booting"),
+    cartsInMemory: meta.memory != null ? !!meta.memory : state === "server" || state === "replicated",
+  };
+}
+
+/**
+ * The log of carts in node memory, sorted by time: `node` k >= 0 is a cart moving into
+ * node k; -2 - k is the cart leaving node k (if it is still there). A cart is on a request's
+ * node from the `done` of a request whose code has the moved bit until the session's next
+ * such request, the session's end, or its node going down or away, whichever comes first.
+ */
+function cartMoves(r, done, s, changes, statuses, nReq) {
+  const down = statuses.indexOf("down");
+  const removed = statuses.indexOf("removed");
+  const wipes = new Map(); // node -> sorted times its memory was wiped
+  for (const [at, node, code] of changes) {
+    if (code !== down && code !== removed) continue;
+    if (!wipes.has(node)) wipes.set(node, []);
+    wipes.get(node).push(at);
+  }
+  const rows = [];
+  for (let i = 0; i < nReq; i++) if (r.code[i] & MOVED_BIT && r.node[i] >= 0 && done[i] === done[i]) rows.push(i);
+  rows.sort((a, b) => r.session[a] - r.session[b] || done[a] - done[b]);
+  const log = [];
+  for (let j = 0; j < rows.length; j++) {
+    const i = rows[j];
+    const k = r.session[i];
+    const node = r.node[i];
+    const since = done[i];
+    const end = s.end[k] === s.end[k] ? s.end[k] : Infinity;
+    const next = j + 1 < rows.length && r.session[rows[j + 1]] === k ? done[rows[j + 1]] : Infinity;
+    let wipe = Infinity;
+    const times = wipes.get(node);
+    if (times) {
+      const at = lower(times, since);
+      if (at < times.length) wipe = times[at];
+    }
+    log.push([since, k, node, 0]);
+    if (since > end) {
+      log.push([since, k, -2 - node, 1]);
+      continue;
+    }
+    const until = Math.min(next, end, wipe);
+    const replaced = next <= end && next < wipe;
+    if (Number.isFinite(until) && !replaced) log.push([until, k, -2 - node, 1]);
+  }
+  log.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[3] - b[3]);
+  return {
+    time: Float64Array.from(log, (e) => e[0]),
+    session: Int32Array.from(log, (e) => e[1]),
+    node: Int16Array.from(log, (e) => e[2]),
+    count: log.length,
+  };
+}
+
+// ---------------------------------------------------------------- the widget
+
+function render({ model, el }) {
+  const root = document.createElement("div");
+  root.className = "statelab-anim";
+  root.dataset.run = "0";
+  root.innerHTML = `
+    <div class="sa-bar">
+      <button class="sa-play" type="button" title="play / pause">▶ Play</button>
+      <label class="sa-speed-label">speed
+        <select class="sa-speed">${SPEEDS.map((v) => `<option value="${v}">${v}×</option>`).join("")}</select>
+      </label>
+      <div class="sa-scrub">
+        <input class="sa-range" type="range" min="0" max="1" step="any" value="0" aria-label="time">
+        <div class="sa-marks"></div>
+      </div>
+      <span class="sa-time statelab-anim-time">t = 0.0 s</span>
+    </div>
+    <canvas class="sa-canvas"></canvas>
+    <div class="sa-caption"></div>
+    <div class="sa-sofar"></div>`;
+  el.appendChild(root);
+  const playButton = root.querySelector(".sa-play");
+  const speedSelect = root.querySelector(".sa-speed");
+  const range = root.querySelector(".sa-range");
+  const marks = root.querySelector(".sa-marks");
+  const timeLabel = root.querySelector(".sa-time");
+  const canvas = root.querySelector(".sa-canvas");
+  const caption = root.querySelector(".sa-caption");
+  const sofar = root.querySelector(".sa-sofar");
+  const ctx = canvas.getContext("2d");
+  const background = document.createElement("canvas");
+  const bctx = background.getContext("2d");
+
+  // state of the player
+  let run = null; // what prepare() made
+  let runId = 0;
+  let t = model.get("time") || 0;
+  let playing = !!model.get("playing");
+  let speed = model.get("speed") || 1;
+  let followed = model.get("followed");
+  let presenter = !!model.get("presenter");
+  let dirty = true;
+  let alive = true;
+  let dragging = false;
+  let lastNow = null;
+  let lastSync = 0;
+  let width = 0;
+  let height = 0;
+  let dpr = 1;
+  let layout = null;
+  let backgroundKey = "";
+  let frames = 0;
+  let lastLabel = "";
+  let lastSofar = "";
+  let lastCaption = "";
+  let lastNodes = "";
+  let selfSet = false;
+
+  // incremental state at time `activeT`
+  let active = new Int32Array(1024);
+  let activeN = 0;
+  let nextReq = 0;
+  let activeT = Infinity; // Infinity: rebuild on the next frame
+  let leg = legFor(speed);
+  let sesActive = new Int32Array(256);
+  let sesActiveN = 0;
+  let nextSes = 0;
+  let sesT = Infinity;
+  let cartNode = new Int8Array(0);
+  let lastNode = new Int8Array(0); // the node of each session's latest request so far
+  let heldPos = new Int32Array(0);
+  let held = new Int32Array(0);
+  let heldN = 0;
+  let movePtr = 0;
+  let moveT = Infinity;
+  let status = new Int8Array(0);
+  let changePtr = -1;
+  let followRequests = null;
+
+  // per-frame scratch, grown when needed, never per frame
+  let px = new Float32Array(1024);
+  let py = new Float32Array(1024);
+  let pk = new Int16Array(1024); // colour / shape kind
+  let ps = new Int32Array(1024); // session
+  let pn = 0;
+  let hx = new Float32Array(2048);
+  let hy = new Float32Array(2048);
+  let hs = new Int32Array(2048);
+  let hn = 0;
+  let queueRank = new Int32Array(16);
+  let busyCount = new Int32Array(16);
+  let cartCount = new Int32Array(16);
+  let lostFlash = new Int32Array(16);
+
+  // ------------------------------------------------------------ model <-> page
+
+  function syncTime(force) {
+    const now = performance.now();
+    if (!force && now - lastSync < SYNC_EVERY) return;
+    lastSync = now;
+    selfSet = true;
+    model.set("time", t);
+    if (!playing) model.set("playing", false);
+    model.save_changes();
+    selfSet = false;
+  }
+
+  function setPlaying(value, send) {
+    playing = value;
+    playButton.textContent = playing ? "❚❚ Pause" : "▶ Play";
+    root.classList.toggle("sa-playing", playing);
+    if (send) {
+      selfSet = true;
+      model.set("playing", playing);
+      model.set("time", t);
+      model.save_changes();
+      selfSet = false;
+    }
+  }
+
+  function loadRun() {
+    const meta = model.get("payload_meta") || {};
+    runId = model.get("run_id") || 0;
+    if (!meta.counts) {
+      run = null;
+    } else {
+      run = prepare(meta, {
+        requests: model.get("requests"),
+        sessions: model.get("sessions"),
+        late: model.get("late"),
+        ring: model.get("ring"),
+      });
+    }
+    const n = run ? run.nodes : 1;
+    if (queueRank.length < n) {
+      queueRank = new Int32Array(n);
+      busyCount = new Int32Array(n);
+      cartCount = new Int32Array(n);
+      lostFlash = new Int32Array(n);
+    }
+    const nSes = run ? run.nSes : 0;
+    cartNode = new Int8Array(nSes).fill(-1);
+    lastNode = new Int8Array(nSes).fill(-1);
+    heldPos = new Int32Array(nSes).fill(-1);
+    held = new Int32Array(Math.max(nSes, 1));
+    status = new Int8Array(n);
+    activeT = Infinity;
+    sesT = Infinity;
+    moveT = Infinity;
+    changePtr = -1;
+    followRequests = null;
+    backgroundKey = "";
+    t = Math.min(Math.max(model.get("time") || 0, 0), run ? run.duration : 0);
+    range.max = String(run ? run.duration : 1);
+    range.step = String(run ? Math.max(run.duration / 2000, 0.01) : 0.01);
+    drawMarks();
+    layout = null;
+    dirty = true;
+  }
+
+  function drawMarks() {
+    marks.textContent = "";
+    if (!run || !run.duration) return;
+    const add = (at, title, cls) => {
+      const mark = document.createElement("div");
+      mark.className = `sa-mark ${cls}`;
+      mark.style.left = `${(100 * at) / run.duration}%`;
+      mark.title = title;
+      marks.appendChild(mark);
+    };
+    for (const e of run.events) add(e.at, eventText(e), `sa-mark-${String(e.kind).toLowerCase()}`);
+    if (!run.events.length) {
+      for (const [at, node, code] of run.changes) {
+        if (code === run.down) add(at, `node ${node} down`, "sa-mark-crash");
+      }
+    }
+  }
+
+  model.on("change:run_id", () => {
+    loadRun();
+    root.dataset.run = String(runId);
+  });
+  model.on("change:time", () => {
+    if (selfSet) return;
+    const value = model.get("time") || 0;
+    t = Math.min(Math.max(value, 0), run ? run.duration : 0);
+    lastNow = null;
+    dirty = true;
+  });
+  model.on("change:playing", () => {
+    if (selfSet) return;
+    const value = !!model.get("playing");
+    if (value && run && t >= run.duration) t = 0;
+    setPlaying(value, false);
+    if (!value) syncTime(true);
+    lastNow = null;
+    dirty = true;
+  });
+  model.on("change:speed", () => {
+    speed = model.get("speed") || 1;
+    speedSelect.value = String(speed);
+    leg = legFor(speed);
+    activeT = Infinity;
+    dirty = true;
+  });
+  model.on("change:followed", () => {
+    if (selfSet) return;
+    followed = model.get("followed");
+    followRequests = null;
+    dirty = true;
+  });
+  model.on("change:presenter", () => {
+    presenter = !!model.get("presenter");
+    root.classList.toggle("sa-presenter", presenter);
+    layout = null;
+    dirty = true;
+  });
+
+  playButton.addEventListener("click", () => {
+    if (!run) return;
+    if (!playing && t >= run.duration) t = 0;
+    lastNow = null;
+    setPlaying(!playing, true);
+    dirty = true;
+  });
+  speedSelect.addEventListener("change", () => {
+    speed = Number(speedSelect.value);
+    leg = legFor(speed);
+    activeT = Infinity;
+    model.set("speed", speed);
+    model.save_changes();
+    dirty = true;
+  });
+  range.addEventListener("pointerdown", () => {
+    dragging = true;
+  });
+  range.addEventListener("input", () => {
+    t = Number(range.value);
+    dirty = true;
+  });
+  range.addEventListener("change", () => {
+    dragging = false;
+    t = Number(range.value);
+    lastNow = null;
+    dirty = true;
+    syncTime(true);
+  });
+  canvas.addEventListener("click", (event) => {
+    const box = canvas.getBoundingClientRect();
+    const x = event.clientX - box.left;
+    const y = event.clientY - box.top;
+    let best = -1;
+    let bestD = (layout ? layout.hit : 10) ** 2;
+    for (let i = 0; i < hn; i++) {
+      const d = (hx[i] - x) ** 2 + (hy[i] - y) ** 2;
+      if (d < bestD) {
+        bestD = d;
+        best = hs[i];
+      }
+    }
+    followed = best;
+    followRequests = null;
+    selfSet = true;
+    model.set("followed", followed);
+    model.save_changes();
+    selfSet = false;
+    dirty = true;
+  });
+
+  // where the clickable things were drawn in the last frame (CSS pixels), and the node boxes
+  root.statelabHits = () => Array.from({ length: hn }, (_, i) => ({ x: hx[i], y: hy[i], session: hs[i] }));
+  root.statelabBoxes = () => (layout ? layout.boxes.map((b) => ({ x: b.x, y: b.y, w: b.w, h: b.h, cartX: b.cartX })) : []);
+
+  const resize = new ResizeObserver(() => {
+    layout = null;
+    dirty = true;
+  });
+  resize.observe(root);
+
+  // ------------------------------------------------------------ time-dependent state
+
+  function advanceRequests() {
+    const r = run.r;
+    const n = run.nReq;
+    const arrival = r.arrival;
+    const end = r.end;
+    const done = r.done;
+    if (active.length < n + 1 && active.length < 1 << 22) {
+      // room for every request that could be on screen at once (grows once per run)
+    }
+    const session = r.session;
+    const node = r.node;
+    if (t < activeT) {
+      activeN = 0;
+      lastNode.fill(-1);
+      const hi = upper(arrival, t);
+      for (let i = 0; i < hi; i++) {
+        if (node[i] >= 0) lastNode[session[i]] = node[i];
+        if (visibleUntil(end[i], done[i]) > t) push(i);
+      }
+      nextReq = hi;
+    } else {
+      let w = 0;
+      for (let j = 0; j < activeN; j++) {
+        const i = active[j];
+        if (visibleUntil(end[i], done[i]) > t) active[w++] = i;
+      }
+      activeN = w;
+      while (nextReq < n && arrival[nextReq] <= t) {
+        if (node[nextReq] >= 0) lastNode[session[nextReq]] = node[nextReq];
+        if (visibleUntil(end[nextReq], done[nextReq]) > t) push(nextReq);
+        nextReq++;
+      }
+    }
+    activeT = t;
+  }
+
+  function push(i) {
+    if (activeN === active.length) {
+      const bigger = new Int32Array(active.length * 2);
+      bigger.set(active);
+      active = bigger;
+    }
+    active[activeN++] = i;
+  }
+
+  function visibleUntil(e, d) {
+    const endT = e === e ? e + leg : Infinity;
+    return d === d && d > endT ? d : endT;
+  }
+
+  function advanceSessions() {
+    const starts = run.sesStarts;
+    const order = run.sesOrder;
+    const ends = run.sesEnds;
+    if (t < sesT) {
+      sesActiveN = 0;
+      const hi = upper(starts, t);
+      for (let k = 0; k < hi; k++) if (ends[order[k]] > t) pushSession(order[k]);
+      nextSes = hi;
+    } else {
+      let w = 0;
+      for (let j = 0; j < sesActiveN; j++) {
+        const k = sesActive[j];
+        if (ends[k] > t) sesActive[w++] = k;
+      }
+      sesActiveN = w;
+      while (nextSes < starts.length && starts[nextSes] <= t) {
+        const k = order[nextSes++];
+        if (ends[k] > t) pushSession(k);
+      }
+    }
+    sesT = t;
+  }
+
+  function pushSession(k) {
+    if (sesActiveN === sesActive.length) {
+      const bigger = new Int32Array(sesActive.length * 2);
+      bigger.set(sesActive);
+      sesActive = bigger;
+    }
+    sesActive[sesActiveN++] = k;
+  }
+
+  function placeCart(k, node) {
+    const before = cartNode[k];
+    if (before === node) return;
+    cartNode[k] = node;
+    if (node >= 0 && heldPos[k] < 0) {
+      heldPos[k] = heldN;
+      held[heldN++] = k;
+    } else if (node < 0 && heldPos[k] >= 0) {
+      const at = heldPos[k];
+      const last = held[--heldN];
+      held[at] = last;
+      heldPos[last] = at;
+      heldPos[k] = -1;
+    }
+  }
+
+  function advanceMoves() {
+    const m = run.m;
+    const n = m.count;
+    if (!n) return;
+    if (t < moveT) {
+      cartNode.fill(-1);
+      heldPos.fill(-1);
+      heldN = 0;
+      movePtr = 0;
+    }
+    while (movePtr < n && m.time[movePtr] <= t) {
+      const node = m.node[movePtr];
+      const k = m.session[movePtr];
+      if (node >= 0) placeCart(k, node);
+      else if (cartNode[k] === -2 - node) placeCart(k, -1);
+      movePtr++;
+    }
+    moveT = t;
+  }
+
+  function advanceStatus() {
+    const hi = upper(run.changeTimes, t);
+    if (hi === changePtr) return false;
+    status.fill(run.removed);
+    for (let i = 0; i < hi; i++) {
+      const [, node, code] = run.changes[i];
+      if (node >= 0 && node < status.length) status[node] = code;
+    }
+    changePtr = hi;
+    return true;
+  }
+
+  // ------------------------------------------------------------ layout
+
+  function makeLayout() {
+    const w = Math.max(root.clientWidth || 900, 480);
+    const f = presenter ? 1.45 : 1;
+    const room = (window.innerHeight || 800) - (presenter ? 200 : 150);
+    const h = Math.round(Math.max(Math.min(w * 0.5, 640, room), 360));
+    dpr = window.devicePixelRatio || 1;
+    width = w;
+    height = h;
+    canvas.style.width = `${w}px`;
+    canvas.style.height = `${h}px`;
+    canvas.width = Math.round(w * dpr);
+    canvas.height = Math.round(h * dpr);
+    background.width = canvas.width;
+    background.height = canvas.height;
+    const n = run ? run.nodes : 1;
+    const workers = run ? run.workers : 1;
+    const m = 10 * f;
+    const font = Math.round(12 * f);
+    const legendH = font * 1.9;
+    const hashW = run && run.hashing ? Math.round(w * 0.25) : 0;
+    const shopX = m;
+    const shopW = Math.round(w * 0.1);
+    const top = font * 2.2;
+    const bottom = h - legendH - font * 2.6;
+    const storeH = run && run.state === "store" ? Math.round(font * 3.2) : 0;
+    const balX = shopX + shopW + Math.round(w * 0.06);
+    const balW = Math.round(font * 1.6);
+    const nodesX = balX + balW + Math.round(w * 0.05);
+    const nodesR = w - m - (hashW ? hashW + m : 0);
+    const nodesB = bottom - (storeH ? storeH + m : 0);
+    const cols = n <= 8 ? 1 : n <= 16 ? 2 : 3;
+    const rows = Math.ceil(n / cols);
+    const gap = 8 * f;
+    const boxW = (nodesR - nodesX - gap * (cols - 1)) / cols;
+    const boxH = Math.min((nodesB - top - gap * (rows - 1)) / rows, 170 * f);
+    const boxes = [];
+    const dot = Math.max(2.6, Math.min(5 * f, boxH / 20));
+    for (let k = 0; k < n; k++) {
+      const c = Math.floor(k / rows);
+      const rr = k % rows;
+      const x = nodesX + c * (boxW + gap);
+      const y = top + rr * (boxH + gap);
+      const title = font * 1.5;
+      const innerY = y + title;
+      const innerH = boxH - title - 4 * f;
+      // worker slots in the middle, the queue to their left, the carts to their right
+      const slotCols = Math.min(workers, workers <= 4 ? workers : workers <= 16 ? 8 : 12);
+      const slotRows = Math.ceil(workers / slotCols);
+      const slotSize = Math.max(4, Math.min((boxW * 0.3) / slotCols - 2, (innerH - 6) / slotRows - 2, 26 * f));
+      const slotsW = slotCols * (slotSize + 2);
+      const queueX = x + 6 * f;
+      const queueW = boxW * 0.27;
+      const slotsX = x + boxW * 0.33;
+      const slotsY = innerY + Math.max(0, (innerH - slotRows * (slotSize + 2)) / 2);
+      const cartX = slotsX + slotsW + 14 * f;
+      const cartW = x + boxW - 6 * f - cartX;
+      const cartW0 = cartW;
+      const token = Math.max(3, Math.min(9 * f, innerH / 9, Math.sqrt((cartW0 * innerH) / Math.max(workers * 6, 60)) - 2));
+      boxes.push({
+        x, y, w: boxW, h: boxH, innerY, innerH, slotCols, slotRows, slotSize, slotsX, slotsY,
+        queueX, queueW, cartX, cartW, token,
+        queueCols: Math.max(1, Math.floor(queueW / (dot * 2 + 1.5))),
+        queueRows: Math.max(1, Math.floor(innerH / (dot * 2 + 1.5))),
+        cartCols: Math.max(1, Math.floor(cartW / (token + 2))),
+        cartRows: Math.max(1, Math.floor((innerH - font) / (token + 2))),
+        exitX: x,
+        exitY: y + boxH / 2,
+      });
+    }
+    const hashX = w - m - hashW;
+    layout = {
+      f, m, font, w, h, top, bottom, shopX, shopW, balX, balW, nodesX, nodesR, nodesB, boxes, dot,
+      hashX, hashW, hashY: top, hashH: bottom - top, legendY: h - legendH * 0.45,
+      store: storeH ? { x: nodesX, y: nodesB + m, w: nodesR - nodesX, h: storeH } : null,
+      hit: 9 * f,
+    };
+    backgroundKey = "";
+  }
+
+  const shopperY = (k) => layout.top + 8 + frac(k * 0.6180339887) * (layout.bottom - layout.top - 16);
+  const shopperX = (k) => layout.shopX + 6 + frac(k * 0.7548776662) * (layout.shopW - 12);
+
+  // ------------------------------------------------------------ the still parts
+
+  function statusName(k) {
+    return run.statuses[status[k]] || "removed";
+  }
+
+  function storeDown() {
+    if (!run || run.state !== "store") return false;
+    for (const e of run.events) {
+      if (e.kind === "StoreOutage" && e.at <= t && t < e.at + (e.duration || 0)) return true;
+    }
+    return false;
+  }
+
+  function drawBackground() {
+    const L = layout;
+    const c = bctx;
+    c.setTransform(dpr, 0, 0, dpr, 0, 0);
+    c.clearRect(0, 0, L.w, L.h);
+    c.fillStyle = "#FFFFFF";
+    c.fillRect(0, 0, L.w, L.h);
+    c.textBaseline = "middle";
+    // shoppers
+    roundRect(c, L.shopX, L.top, L.shopW, L.bottom - L.top, 8);
+    c.fillStyle = "#F6F6F6";
+    c.fill();
+    c.fillStyle = INK;
+    c.font = `bold ${L.font}px sans-serif`;
+    c.textAlign = "center";
+    c.fillText("shoppers", L.shopX + L.shopW / 2, L.top - L.font * 0.8);
+    // balancer
+    roundRect(c, L.balX, L.top, L.balW, L.bottom - L.top, 6);
+    c.fillStyle = "#EDEDED";
+    c.fill();
+    c.strokeStyle = "#777777";
+    c.lineWidth = 1;
+    c.stroke();
+    c.save();
+    c.translate(L.balX + L.balW / 2, (L.top + L.bottom) / 2);
+    c.rotate(-Math.PI / 2);
+    c.fillStyle = INK;
+    c.font = `${L.font}px sans-serif`;
+    const affinity = String(run.meta.affinity || "none").replace(/_/g, " ");
+    c.fillText(`load balancer · ${run.meta.balancer ? String(run.meta.balancer).replace(/_/g, " ") + " · " : ""}affinity ${affinity}`, 0, 0);
+    c.restore();
+    // nodes
+    for (let k = 0; k < L.boxes.length; k++) drawNodeBox(c, k);
+    // store
+    if (L.store) {
+      const S = L.store;
+      const down = storeDown();
+      roundRect(c, S.x, S.y, S.w, S.h, 8);
+      c.fillStyle = down ? "#E4E4E4" : "#F2F7F4";
+      c.fill();
+      c.strokeStyle = down ? DEAD : "#009E73";
+      c.lineWidth = 2;
+      c.stroke();
+    }
+    // legend
+    drawLegend(c);
+    if (run.hashing) drawHashBackground(c);
+  }
+
+  function drawNodeBox(c, k) {
+    const L = layout;
+    const B = L.boxes[k];
+    const name = statusName(k);
+    const colour = nodeColour(k);
+    c.save();
+    if (name === "removed") c.globalAlpha = 0.28;
+    if (name === "booting") c.globalAlpha = 0.55;
+    roundRect(c, B.x, B.y, B.w, B.h, 8);
+    c.fillStyle = name === "down" ? "#E2E2E2" : "#FFFFFF";
+    c.fill();
+    if (name === "draining" || name === "booting") {
+      c.save();
+      c.clip();
+      c.strokeStyle = name === "draining" ? "rgba(0,0,0,0.10)" : "rgba(0,0,0,0.07)";
+      c.lineWidth = 1;
+      c.beginPath();
+      for (let d = -B.h; d < B.w; d += 9) {
+        c.moveTo(B.x + d, B.y + B.h);
+        c.lineTo(B.x + d + B.h, B.y);
+      }
+      c.stroke();
+      c.restore();
+    }
+    c.setLineDash(name === "draining" ? [7, 4] : name === "booting" || name === "removed" ? [2, 3] : []);
+    c.strokeStyle = name === "down" ? DEAD : colour;
+    c.lineWidth = name === "up" ? 2.5 * L.f : 2 * L.f;
+    roundRect(c, B.x, B.y, B.w, B.h, 8);
+    c.stroke();
+    c.setLineDash([]);
+    c.textAlign = "left";
+    c.font = `bold ${L.font}px sans-serif`;
+    c.fillStyle = name === "down" ? "#777777" : colour === "#F0E442" ? "#8A7F00" : colour;
+    const label = name === "up" ? `node ${k}` : `node ${k} · ${name === "removed" ? "not running" : name}`;
+    c.fillText(label, B.x + 8 * L.f, B.y + L.font * 0.85);
+    // empty worker slots
+    c.strokeStyle = name === "down" ? "#BBBBBB" : "#AAAAAA";
+    c.lineWidth = 1;
+    for (let w = 0; w < run.workers; w++) {
+      const x = B.slotsX + (w % B.slotCols) * (B.slotSize + 2);
+      const y = B.slotsY + Math.floor(w / B.slotCols) * (B.slotSize + 2);
+      c.strokeRect(x + 0.5, y + 0.5, B.slotSize - 1, B.slotSize - 1);
+    }
+    c.font = `${Math.round(L.font * 0.8)}px sans-serif`;
+    c.fillStyle = "#888888";
+    if (B.slotsY + B.slotRows * (B.slotSize + 2) < B.y + B.h - L.font * 1.1) {
+      c.fillText("queue", B.queueX, B.y + B.h - L.font * 0.6);
+      c.fillText("workers", B.slotsX, B.y + B.h - L.font * 0.6);
+    }
+    if (name === "down") {
+      c.fillStyle = "#666666";
+      c.font = `bold ${L.font}px sans-serif`;
+      c.textAlign = "center";
+      c.fillText("DOWN: memory wiped", B.cartX + B.cartW / 2, B.innerY + B.innerH / 2);
+    } else if (!run.cartsInMemory) {
+      c.fillStyle = "#888888";
+      c.textAlign = "center";
+      c.font = `${Math.round(L.font * 0.85)}px sans-serif`;
+      const text = run.state === "cookie" ? ["no carts here:", "in the cookie"] : ["no carts here:", "in the store"];
+      c.fillText(text[0], B.cartX + B.cartW / 2, B.innerY + B.innerH / 2 - L.font * 0.55);
+      c.fillText(text[1], B.cartX + B.cartW / 2, B.innerY + B.innerH / 2 + L.font * 0.55);
+    }
+    c.restore();
+  }
+
+  function drawLegend(c) {
+    const L = layout;
+    const y = L.legendY;
+    let x = L.m;
+    const r = L.dot;
+    c.font = `${Math.round(L.font * 0.9)}px sans-serif`;
+    c.textAlign = "left";
+    const item = (draw, text) => {
+      draw(x + r, y);
+      c.fillStyle = "#444444";
+      c.fillText(text, x + 2 * r + 4, y);
+      x += 2 * r + 12 + c.measureText(text).width;
+    };
+    item((cx, cy) => dotAt(c, cx, cy, r, PALETTE[0]), "request on its way (node's colour)");
+    item((cx, cy) => dotAt(c, cx, cy, r, OK_COLOUR), "answered ok");
+    item((cx, cy) => dotAt(c, cx, cy, r * 1.3, LOST), "cart lost");
+    item((cx, cy) => cross(c, cx, cy, r * 1.2, "#000000"), "failed");
+    item((cx, cy) => ring(c, cx, cy, r, "#555555"), "timed out");
+    item((cx, cy) => {
+      dotAt(c, cx, cy, r * 1.2, DUPLICATE);
+      ring(c, cx, cy, r * 1.2, "#333333");
+    }, "item added twice");
+    if (run.cartsInMemory) {
+      item((cx, cy) => {
+        c.fillStyle = PALETTE[0];
+        c.fillRect(cx - r, cy - r, 2 * r, 2 * r);
+      }, "a cart in the node's memory");
+    }
+  }
+
+  function drawHashBackground(c) {
+    const L = layout;
+    const H = run.hashing;
+    roundRect(c, L.hashX, L.hashY, L.hashW, L.hashH, 8);
+    c.fillStyle = "#FAFAFA";
+    c.fill();
+    c.strokeStyle = "#CCCCCC";
+    c.lineWidth = 1;
+    c.stroke();
+    c.fillStyle = INK;
+    c.textAlign = "center";
+    c.font = `bold ${L.font}px sans-serif`;
+    const cx = L.hashX + L.hashW / 2;
+    if (H.kind === "ring") {
+      c.fillText("the hash ring", cx, L.hashY + L.font);
+      const R = ringRadius();
+      const cy = ringCentre();
+      const live = liveMask();
+      const pos = run.ring.pos;
+      const node = run.ring.node;
+      // each arc (previous live point, this point] belongs to this point's node
+      let last = -1;
+      for (let i = pos.length - 1; i >= 0; i--) if (live[node[i]]) { last = i; break; }
+      if (last >= 0) {
+        let prev = pos[last] - 4294967296;
+        c.lineWidth = 10 * L.f;
+        for (let i = 0; i < pos.length; i++) {
+          if (!live[node[i]]) continue;
+          c.beginPath();
+          c.strokeStyle = nodeColour(node[i]);
+          c.arc(cx, cy, R, angle(prev), angle(pos[i]));
+          c.stroke();
+          prev = pos[i];
+        }
+      } else {
+        c.strokeStyle = DEAD;
+        c.lineWidth = 10 * L.f;
+        c.beginPath();
+        c.arc(cx, cy, R, 0, 2 * Math.PI);
+        c.stroke();
+      }
+      c.font = `${Math.round(L.font * 0.85)}px sans-serif`;
+      c.fillStyle = "#555555";
+      c.fillText("arcs: which node owns the keys;", cx, cy - L.font * 0.6);
+      c.fillText("ticks: shoppers' keys", cx, cy + L.font * 0.6);
+    } else {
+      c.fillText(H.configured ? "key mod configured nodes" : "key mod live nodes", cx, L.hashY + L.font);
+    }
+  }
+
+  const angle = (pos) => (pos / 4294967296) * 2 * Math.PI - Math.PI / 2;
+  const ringRadius = () => Math.min(layout.hashW * 0.36, (layout.hashH - 5 * layout.font) * 0.36);
+  const ringCentre = () => layout.hashY + (layout.hashH - 4.5 * layout.font) / 2 + layout.font;
+
+  function liveMask() {
+    const live = new Uint8Array(run.nodes);
+    for (let k = 0; k < run.nodes; k++) live[k] = status[k] === run.up ? 1 : 0;
+    return live;
+  }
+
+  function statusAt(time) {
+    const st = new Int8Array(run.nodes).fill(run.removed);
+    for (const [at, node, code] of run.changes) {
+      if (at > time) break;
+      if (node >= 0 && node < st.length) st[node] = code;
+    }
+    return st;
+  }
+
+  // ------------------------------------------------------------ drawing helpers
+
+  function roundRect(c, x, y, w, h, r) {
+    c.beginPath();
+    c.moveTo(x + r, y);
+    c.arcTo(x + w, y, x + w, y + h, r);
+    c.arcTo(x + w, y + h, x, y + h, r);
+    c.arcTo(x, y + h, x, y, r);
+    c.arcTo(x, y, x + w, y, r);
+    c.closePath();
+  }
+
+  function dotAt(c, x, y, r, colour) {
+    c.beginPath();
+    c.arc(x, y, r, 0, 2 * Math.PI);
+    c.fillStyle = colour;
+    c.fill();
+  }
+
+  function ring(c, x, y, r, colour) {
+    c.beginPath();
+    c.arc(x, y, r, 0, 2 * Math.PI);
+    c.strokeStyle = colour;
+    c.lineWidth = 1.5;
+    c.stroke();
+  }
+
+  function cross(c, x, y, r, colour) {
+    c.beginPath();
+    c.moveTo(x - r, y - r);
+    c.lineTo(x + r, y + r);
+    c.moveTo(x - r, y + r);
+    c.lineTo(x + r, y - r);
+    c.strokeStyle = colour;
+    c.lineWidth = 2;
+    c.stroke();
+  }
+
+  function addPoint(x, y, kind, session) {
+    if (pn === px.length) {
+      const grow = (a, T) => {
+        const b = new T(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      px = grow(px, Float32Array);
+      py = grow(py, Float32Array);
+      pk = grow(pk, Int16Array);
+      ps = grow(ps, Int32Array);
+    }
+    px[pn] = x;
+    py[pn] = y;
+    pk[pn] = kind;
+    ps[pn] = session;
+    pn++;
+  }
+
+  function addHit(x, y, session) {
+    if (hn === hx.length) {
+      const grow = (a, T) => {
+        const b = new T(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      hx = grow(hx, Float32Array);
+      hy = grow(hy, Float32Array);
+      hs = grow(hs, Int32Array);
+    }
+    hx[hn] = x;
+    hy[hn] = y;
+    hs[hn] = session;
+    hn++;
+  }
+
+  // kinds of points: 0..nodes-1 inbound in the node's colour, then these
+  const K_OK = 1000;
+  const K_LOST = 1001;
+  const K_FAILED = 1002;
+  const K_TIMED = 1003;
+  const K_DUP = 1004;
+  const K_NONODE = 1005;
+
+  /** Where a request travelling from the shoppers to (tx, ty) is, at progress p. */
+  function along(k, p, tx, ty, out) {
+    const sx = shopperX(k);
+    const sy = shopperY(k);
+    const bx = layout.balX + layout.balW / 2;
+    const by = Math.min(Math.max(sy * 0.5 + ty * 0.5, layout.top + 6), layout.bottom - 6);
+    if (p < 0.5) {
+      const q = p * 2;
+      out[0] = sx + (bx - sx) * q;
+      out[1] = sy + (by - sy) * q;
+    } else {
+      const q = (p - 0.5) * 2;
+      out[0] = bx + (tx - bx) * q;
+      out[1] = by + (ty - by) * q;
+    }
+  }
+  const where = new Float64Array(2);
+
+  // ------------------------------------------------------------ one frame
+
+  function draw() {
+    if (!layout) makeLayout();
+    frames++;
+    root.dataset.frame = String(frames);
+    const L = layout;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const label = run ? `t = ${t.toFixed(1)} s of ${run.duration.toFixed(0)} s` : "t = 0.0 s";
+    if (label !== lastLabel) {
+      timeLabel.textContent = label;
+      lastLabel = label;
+    }
+    root.dataset.time = t.toFixed(3);
+    if (!dragging) range.value = String(t);
+    if (!run) {
+      ctx.fillStyle = "#FFFFFF";
+      ctx.fillRect(0, 0, L.w, L.h);
+      ctx.fillStyle = "#777777";
+      ctx.font = `${L.font * 1.3}px sans-serif`;
+      ctx.textAlign = "center";
+      ctx.fillText("no run to show yet", L.w / 2, L.h / 2);
+      return;
+    }
+    const statusChanged = advanceStatus();
+    advanceRequests();
+    advanceSessions();
+    if (run.cartsInMemory) advanceMoves();
+    const key = `${L.w}x${L.h}:${status.join(",")}:${storeDown()}`;
+    if (statusChanged || key !== backgroundKey) {
+      drawBackground();
+      backgroundKey = key;
+    }
+    ctx.drawImage(background, 0, 0, L.w, L.h);
+    pn = 0;
+    hn = 0;
+    const n = run.nodes;
+    queueRank.fill(0);
+    busyCount.fill(0);
+    cartCount.fill(0);
+    lostFlash.fill(0);
+
+    drawShoppers();
+    drawRequests();
+    if (run.cartsInMemory) drawCarts();
+    drawPoints();
+    drawNodeCounts();
+    drawStore();
+    drawLosses();
+    drawBanner();
+    if (run.hashing) drawHashing();
+    drawFollowed();
+    updateText();
+    // what the picture shows, for people reading the page and for browser tests
+    let nodes = "";
+    for (let k = 0; k < run.nodes; k++) nodes += `${k ? ";" : ""}${statusName(k)}:${cartCount[k]}:${busyCount[k]}`;
+    if (nodes !== lastNodes) {
+      root.dataset.nodes = nodes;
+      lastNodes = nodes;
+    }
+  }
+
+  function drawShoppers() {
+    const lostAt = run.s.lost_at;
+    const r = layout.dot * 0.7;
+    ctx.fillStyle = "#9A9A9A";
+    ctx.beginPath();
+    let lostN = 0;
+    for (let j = 0; j < sesActiveN; j++) {
+      const k = sesActive[j];
+      if (lostAt && lostAt[k] <= t) {
+        lostN++;
+        continue;
+      }
+      const x = shopperX(k);
+      const y = shopperY(k);
+      ctx.moveTo(x + r, y);
+      ctx.arc(x, y, r, 0, 2 * Math.PI);
+      addHit(x, y, k);
+    }
+    ctx.fill();
+    if (lostN) {
+      ctx.beginPath();
+      const c = r * 1.3;
+      for (let j = 0; j < sesActiveN; j++) {
+        const k = sesActive[j];
+        if (!(lostAt[k] <= t)) continue;
+        const x = shopperX(k);
+        const y = shopperY(k);
+        ctx.moveTo(x - c, y - c);
+        ctx.lineTo(x + c, y + c);
+        ctx.moveTo(x - c, y + c);
+        ctx.lineTo(x + c, y - c);
+        addHit(x, y, k);
+      }
+      ctx.strokeStyle = LOST;
+      ctx.lineWidth = 1.6;
+      ctx.stroke();
+    }
+    const L = layout;
+    ctx.fillStyle = INK;
+    ctx.font = `${Math.round(L.font * 0.85)}px sans-serif`;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.fillText(`${sesActiveN} active`, L.shopX + L.shopW / 2, L.bottom + L.font * 0.8);
+    if (lostN) {
+      ctx.fillStyle = LOST;
+      ctx.font = `bold ${Math.round(L.font * 0.85)}px sans-serif`;
+      ctx.fillText(`${lostN} ✕ lost their cart`, L.shopX + L.shopW / 2, L.bottom + L.font * 1.85);
+    }
+  }
+
+  function drawRequests() {
+    const r = run.r;
+    const L = layout;
+    const boxes = L.boxes;
+    const arrival = r.arrival;
+    const start = r.start;
+    const end = r.end;
+    const done = r.done;
+    const node = r.node;
+    const code = r.code;
+    const session = r.session;
+    const slot = run.slot;
+    const dot = L.dot;
+    const store = L.store;
+    const gone = statusesGone();
+    // occupied worker slots, drawn as filled squares in batches by node
+    for (let j = 0; j < activeN; j++) {
+      const i = active[j];
+      const a = arrival[i];
+      const st = start[i];
+      const e = end[i] === end[i] ? end[i] : Infinity;
+      const d = done[i] === done[i] ? done[i] : Infinity;
+      const k = node[i];
+      const s = session[i];
+      const lin = Math.min(leg, 0.5 * (e - a));
+      if (t < e) {
+        if (!(st <= t)) {
+          // waiting: travelling to the queue, or in it
+          if (k < 0) {
+            const p = Math.min((t - a) / Math.max(lin, 1e-9), 1);
+            along(s, p * 0.5, L.balX, L.top, where);
+            addPoint(where[0], where[1], K_NONODE, s);
+            continue;
+          }
+          const B = boxes[k];
+          const q = queueRank[k]++;
+          let tx;
+          let ty;
+          if (q < B.queueCols * B.queueRows) {
+            tx = B.queueX + B.queueW - dot - (q % B.queueCols) * (dot * 2 + 1.5);
+            ty = B.innerY + dot + Math.floor(q / B.queueCols) * (dot * 2 + 1.5);
+          } else {
+            tx = B.queueX + dot;
+            ty = B.innerY + B.innerH - dot;
+          }
+          const p = (t - a) / Math.max(lin, 1e-9);
+          if (p < 1) {
+            along(s, p, tx, ty, where);
+            addPoint(where[0], where[1], k, s);
+          } else if (q < B.queueCols * B.queueRows) {
+            addPoint(tx, ty, k, s);
+          }
+        } else if (t < d) {
+          // being served: travelling to its slot, then the slot is filled
+          const B = boxes[k];
+          const w = slot[i];
+          const sx = B.slotsX + (w % B.slotCols) * (B.slotSize + 2) + B.slotSize / 2;
+          const sy = B.slotsY + Math.floor(w / B.slotCols) * (B.slotSize + 2) + B.slotSize / 2;
+          const p = (t - a) / Math.max(lin, 1e-9);
+          busyCount[k]++;
+          if (p < 1) {
+            along(s, p, sx, sy, where);
+            addPoint(where[0], where[1], k, s);
+          } else {
+            addPoint(sx, sy, 2000 + k, s);
+            if (store && !gone) {
+              // a call to the session store: there and back while it is served
+              const u = (t - st) / Math.max(d - st, 1e-9);
+              if (u < 0.35) {
+                const v = Math.sin((u / 0.35) * Math.PI);
+                addPoint(sx + (store.x + store.w * (0.1 + 0.8 * frac(s * 0.618)) - sx) * v, sy + (store.y + store.h / 2 - sy) * v, 3000, s);
+              }
+            }
+          }
+        } else {
+          // the node is done, the answer is about to leave
+          const B = boxes[k];
+          addPoint(B.exitX + dot, B.exitY + (frac(s * 0.618) - 0.5) * B.h * 0.6, k, s);
+        }
+      } else {
+        if (k >= 0 && st <= t && t < d) {
+          // the client gave up; the node still works on it
+          const B = boxes[k];
+          const w = slot[i];
+          const sx = B.slotsX + (w % B.slotCols) * (B.slotSize + 2) + B.slotSize / 2;
+          const sy = B.slotsY + Math.floor(w / B.slotCols) * (B.slotSize + 2) + B.slotSize / 2;
+          busyCount[k]++;
+          addPoint(sx, sy, 2500 + k, s);
+        }
+        if (t < e + leg) {
+          // the answer travels back to the shopper, coloured by outcome
+          const c = code[i];
+          const o = c & 7;
+          const name = run.outcomes[o];
+          let kind = K_OK;
+          if (c & DUPLICATE_BIT) kind = K_DUP;
+          else if (name === "state_lost") kind = K_LOST;
+          else if (name === "failed") kind = K_FAILED;
+          else if (name === "timed_out") kind = K_TIMED;
+          const p = 1 - (t - e) / leg;
+          let tx;
+          let ty;
+          if (k >= 0) {
+            const B = boxes[k];
+            tx = B.exitX;
+            ty = B.exitY + (frac(s * 0.618) - 0.5) * B.h * 0.6;
+          } else {
+            tx = L.balX;
+            ty = Math.min(Math.max(shopperY(s), L.top), L.bottom);
+          }
+          along(s, p, tx, ty, where);
+          addPoint(where[0], where[1], kind, s);
+        }
+      }
+    }
+  }
+
+  function statusesGone() {
+    return storeDown();
+  }
+
+  function drawCarts() {
+    const L = layout;
+    const boxes = L.boxes;
+    const replicated = run.state === "replicated";
+    let peer = null;
+    if (replicated) {
+      peer = new Int16Array(run.nodes).fill(-1);
+      for (let k = 0; k < run.nodes; k++) {
+        for (let step = 1; step < run.nodes; step++) {
+          const p = (k + step) % run.nodes;
+          if (status[p] === run.up || status[p] === run.draining) {
+            peer[k] = p;
+            break;
+          }
+        }
+      }
+    }
+    const peerCount = replicated ? new Int32Array(run.nodes) : null;
+    for (let pass = 0; pass < (replicated ? 2 : 1); pass++) {
+      for (let k = 0; k < run.nodes; k++) {
+        ctx.beginPath();
+        let any = false;
+        for (let j = 0; j < heldN; j++) {
+          const s = held[j];
+          let home = cartNode[s];
+          if (pass === 1) home = home >= 0 ? peer[home] : -1;
+          if (home !== k) continue;
+          if (status[k] === run.down || status[k] === run.removed) continue;
+          const B = boxes[k];
+          const q = pass === 0 ? cartCount[k]++ : peerCount[k]++;
+          const cap = B.cartCols * B.cartRows;
+          if (pass === 1) {
+            // the copies sit after the node's own carts
+            const slotAt = cartCount[k] + q;
+            if (slotAt >= cap) continue;
+            const x = B.cartX + (slotAt % B.cartCols) * (B.token + 2);
+            const y = B.innerY + Math.floor(slotAt / B.cartCols) * (B.token + 2);
+            ctx.rect(x, y, B.token, B.token);
+            any = true;
+            continue;
+          }
+          if (q >= cap) continue;
+          const x = B.cartX + (q % B.cartCols) * (B.token + 2);
+          const y = B.innerY + Math.floor(q / B.cartCols) * (B.token + 2);
+          ctx.rect(x, y, B.token, B.token);
+          addHit(x + B.token / 2, y + B.token / 2, s);
+          any = true;
+        }
+        if (!any) continue;
+        if (pass === 0) {
+          ctx.fillStyle = nodeColour(k);
+          ctx.fill();
+        } else {
+          ctx.save();
+          ctx.globalAlpha = 0.28;
+          ctx.fillStyle = "#666666";
+          ctx.fill();
+          ctx.restore();
+        }
+      }
+    }
+    ctx.font = `${Math.round(L.font * 0.8)}px sans-serif`;
+    ctx.textAlign = "left";
+    ctx.fillStyle = "#555555";
+    for (let k = 0; k < run.nodes; k++) {
+      if (status[k] === run.removed) continue;
+      const B = boxes[k];
+      const own = cartCount[k];
+      let text = `${own} cart${own === 1 ? "" : "s"} in memory`;
+      if (replicated && peerCount[k]) text += ` + ${peerCount[k]} copies (grey)`;
+      if (status[k] !== run.down) ctx.fillText(text, B.cartX, B.y + B.h - L.font * 0.6);
+    }
+  }
+
+  function drawPoints() {
+    const L = layout;
+    const r = L.dot;
+    const n = run.nodes;
+    // inbound and queued dots, one batch a node
+    for (let k = 0; k < n; k++) {
+      ctx.beginPath();
+      let any = false;
+      for (let i = 0; i < pn; i++) {
+        if (pk[i] !== k) continue;
+        ctx.moveTo(px[i] + r, py[i]);
+        ctx.arc(px[i], py[i], r, 0, 2 * Math.PI);
+        any = true;
+      }
+      if (any) {
+        ctx.fillStyle = nodeColour(k);
+        ctx.fill();
+        if (k === 5) {
+          ctx.strokeStyle = "#8A7F00";
+          ctx.lineWidth = 0.8;
+          ctx.stroke();
+        }
+      }
+    }
+    // occupied worker slots
+    for (let k = 0; k < n; k++) {
+      const B = L.boxes[k];
+      const half = B.slotSize / 2 - 1;
+      ctx.beginPath();
+      let any = false;
+      let faded = false;
+      for (let i = 0; i < pn; i++) {
+        if (pk[i] === 2000 + k) {
+          ctx.rect(px[i] - half, py[i] - half, 2 * half, 2 * half);
+          any = true;
+        } else if (pk[i] === 2500 + k) faded = true;
+      }
+      if (any) {
+        ctx.fillStyle = nodeColour(k);
+        ctx.fill();
+      }
+      if (faded) {
+        ctx.beginPath();
+        for (let i = 0; i < pn; i++) {
+          if (pk[i] === 2500 + k) ctx.rect(px[i] - half, py[i] - half, 2 * half, 2 * half);
+        }
+        ctx.save();
+        ctx.globalAlpha = 0.35;
+        ctx.fillStyle = nodeColour(k);
+        ctx.fill();
+        ctx.restore();
+      }
+    }
+    const batch = (kind, colour, radius) => {
+      ctx.beginPath();
+      let any = false;
+      for (let i = 0; i < pn; i++) {
+        if (pk[i] !== kind) continue;
+        ctx.moveTo(px[i] + radius, py[i]);
+        ctx.arc(px[i], py[i], radius, 0, 2 * Math.PI);
+        any = true;
+      }
+      if (any) {
+        ctx.fillStyle = colour;
+        ctx.fill();
+      }
+      return any;
+    };
+    batch(3000, "#009E73", r * 0.6);
+    batch(K_NONODE, DEAD, r);
+    batch(K_OK, OK_COLOUR, r * 0.9);
+    batch(K_LOST, LOST, r * 1.35);
+    if (batch(K_DUP, DUPLICATE, r * 1.2)) {
+      ctx.strokeStyle = "#333333";
+      ctx.lineWidth = 1.2;
+      ctx.stroke();
+    }
+    ctx.beginPath();
+    let any = false;
+    for (let i = 0; i < pn; i++) {
+      if (pk[i] !== K_TIMED) continue;
+      ctx.moveTo(px[i] + r, py[i]);
+      ctx.arc(px[i], py[i], r, 0, 2 * Math.PI);
+      any = true;
+    }
+    if (any) {
+      ctx.strokeStyle = "#444444";
+      ctx.lineWidth = 1.5;
+      ctx.stroke();
+    }
+    ctx.beginPath();
+    any = false;
+    const c = r * 1.1;
+    for (let i = 0; i < pn; i++) {
+      if (pk[i] !== K_FAILED) continue;
+      ctx.moveTo(px[i] - c, py[i] - c);
+      ctx.lineTo(px[i] + c, py[i] + c);
+      ctx.moveTo(px[i] - c, py[i] + c);
+      ctx.lineTo(px[i] + c, py[i] - c);
+      any = true;
+    }
+    if (any) {
+      ctx.strokeStyle = "#000000";
+      ctx.lineWidth = 2;
+      ctx.stroke();
+    }
+    // cookie state: every request carries its cart as a small tag
+    if (run.state === "cookie") {
+      ctx.beginPath();
+      for (let i = 0; i < pn; i++) {
+        const kind = pk[i];
+        if (kind >= 2000 || kind === 3000) continue;
+        ctx.rect(px[i] + r * 0.6, py[i] - r * 1.6, r * 1.3, r * 0.9);
+      }
+      ctx.fillStyle = "#8B5A2B";
+      ctx.fill();
+    }
+    for (let i = 0; i < pn; i++) {
+      if (pk[i] < 3000 && pk[i] !== 3000) addHit(px[i], py[i], ps[i]);
+    }
+  }
+
+  function drawNodeCounts() {
+    const L = layout;
+    ctx.font = `${Math.round(L.font * 0.85)}px sans-serif`;
+    ctx.textAlign = "right";
+    ctx.textBaseline = "middle";
+    for (let k = 0; k < run.nodes; k++) {
+      if (status[k] === run.removed) continue;
+      const B = L.boxes[k];
+      const waiting = queueRank[k];
+      const cap = B.queueCols * B.queueRows;
+      ctx.fillStyle = "#444444";
+      const more = waiting > cap ? ` (+${waiting - cap} more)` : "";
+      ctx.fillText(`${busyCount[k]}/${run.workers} busy · ${waiting} waiting${more}`, B.x + B.w - 8 * L.f, B.y + L.font * 0.85);
+    }
+  }
+
+  function drawStore() {
+    const S = layout.store;
+    if (!S) return;
+    const L = layout;
+    const down = storeDown();
+    ctx.fillStyle = down ? "#666666" : INK;
+    ctx.font = `bold ${L.font}px sans-serif`;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    const kept = sesActiveN;
+    ctx.fillText(
+      down ? "session store · DOWN (outage)" : `session store · ${kept} cart${kept === 1 ? "" : "s"} (one a shopper) · every request reads and writes here`,
+      S.x + S.w / 2,
+      S.y + S.h / 2,
+    );
+  }
+
+  function drawLosses() {
+    const L = layout;
+    const window = Math.max(1.5, 1.2 * speed);
+    const lo = lower(run.lossTimes, t - window);
+    const hi = upper(run.lossTimes, t);
+    if (hi <= lo) return;
+    const lostNode = run.s.lost_node;
+    const causeOf = run.s.cause;
+    const perCause = {};
+    ctx.lineWidth = 2.5;
+    ctx.strokeStyle = LOST;
+    for (let j = lo; j < hi; j++) {
+      const k = run.lossSessions[j];
+      const age = (t - run.lossTimes[j]) / window;
+      const x = shopperX(k);
+      const y = shopperY(k);
+      ctx.globalAlpha = 1 - age * 0.7;
+      ctx.beginPath();
+      ctx.arc(x, y, L.dot * (1.5 + 3 * age), 0, 2 * Math.PI);
+      ctx.stroke();
+      const cause = run.causes[(causeOf ? causeOf[k] : 0) - 1] || "lost";
+      perCause[cause] = (perCause[cause] || 0) + 1;
+      if (hi - lo <= 4) {
+        ctx.fillStyle = LOST;
+        ctx.font = `bold ${L.font}px sans-serif`;
+        ctx.textAlign = "left";
+        ctx.fillText(`cart lost: ${CAUSE_WORDS[cause] || cause}`, x + L.dot * 3, y - L.dot * 2);
+      }
+      const from = lostNode ? lostNode[k] : -1;
+      if (from >= 0 && from < run.nodes) lostFlash[from]++;
+    }
+    ctx.globalAlpha = 1;
+    for (let k = 0; k < run.nodes; k++) {
+      if (!lostFlash[k]) continue;
+      const B = L.boxes[k];
+      ctx.strokeStyle = LOST;
+      ctx.lineWidth = 3 * L.f;
+      roundRect(ctx, B.x - 2, B.y - 2, B.w + 4, B.h + 4, 9);
+      ctx.stroke();
+    }
+    if (hi - lo > 4) {
+      const parts = Object.entries(perCause).map(([c, n]) => `${n} ${CAUSE_WORDS[c] || c}`);
+      ctx.fillStyle = LOST;
+      ctx.font = `bold ${L.font * 1.05}px sans-serif`;
+      ctx.textAlign = "left";
+      ctx.fillText(`✕ carts lost just now: ${parts.join(", ")}`, L.balX, L.top - L.font * 0.95);
+    }
+  }
+
+  function eventText(e) {
+    switch (e.kind) {
+      case "Crash":
+        return `node ${e.node} crashes at ${e.at} s`;
+      case "Restart":
+        return `node ${e.node} restarts at ${e.at} s (empty memory)`;
+      case "ScaleTo":
+        return `scale to ${e.nodes} nodes at ${e.at} s`;
+      case "StoreOutage":
+        return `session store down from ${e.at} s for ${e.duration} s`;
+      case "Autoscale":
+        return `the autoscaler sets ${e.size ?? e.nodes} nodes at ${e.at} s`;
+      default:
+        return `${e.kind} at ${e.at} s`;
+    }
+  }
+
+  function drawBanner() {
+    const L = layout;
+    const window = Math.max(4, 2 * speed);
+    let text = "";
+    for (const e of run.events) {
+      if (e.at <= t && t < e.at + window) text = eventText(e).replace(/ at [\d.]+ s/, "");
+    }
+    if (!text) return;
+    ctx.font = `bold ${Math.round(L.font * 1.15)}px sans-serif`;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    const x = (L.nodesX + L.nodesR) / 2;
+    const y = L.top - L.font * 0.95;
+    const w = ctx.measureText(text).width + 20;
+    ctx.fillStyle = "#FFF4E5";
+    roundRect(ctx, x - w / 2, y - L.font * 0.8, w, L.font * 1.6, 6);
+    ctx.fill();
+    ctx.strokeStyle = LOST;
+    ctx.lineWidth = 1.5;
+    ctx.stroke();
+    ctx.fillStyle = INK;
+    ctx.fillText(`⚡ ${text}`, x, y);
+  }
+
+  // the hashing panel: the ring, or the modulo table, and the keys of the active shoppers
+  let hashCache = { at: NaN, before: null, after: null };
+
+  function ownerOnRing(key, live) {
+    const pos = run.ring.pos;
+    const node = run.ring.node;
+    const n = pos.length;
+    let i = lower(pos, key);
+    for (let step = 0; step < n; step++) {
+      const j = (i + step) % n;
+      if (live[node[j]]) return node[j];
+    }
+    return -1;
+  }
+
+  function moduloOwner(key, st, configured) {
+    const nodes = [];
+    for (let k = 0; k < st.length; k++) {
+      if (configured ? st[k] !== run.removed : st[k] === run.up) nodes.push(k);
+    }
+    if (!nodes.length) return [-1, 0, nodes];
+    return [nodes[key % nodes.length], nodes.length, nodes];
+  }
+
+  function drawHashing() {
+    const L = layout;
+    const H = run.hashing;
+    const keys = run.s.key;
+    if (!keys) return;
+    // the last hashing event at or before t, and whether it is recent
+    let event = null;
+    for (const e of run.hashEvents) if (e.at <= t) event = e;
+    const recent = event && t < event.at + Math.max(8, 3 * speed);
+    if (event && hashCache.at !== event.at) {
+      const beforeStatus = statusAt(event.at - 1e-6);
+      const afterStatus = statusAt(event.at + 1e-6);
+      hashCache = { at: event.at, before: beforeStatus, after: afterStatus };
+    }
+    const cx = L.hashX + L.hashW / 2;
+    let movedShown = 0;
+    let shown = 0;
+    if (H.kind === "ring") {
+      const R = ringRadius();
+      const cy = ringCentre();
+      const live = liveMask();
+      const liveBefore = recent ? hashCache.before.map((c) => (c === run.up ? 1 : 0)) : null;
+      const liveAfter = recent ? hashCache.after.map((c) => (c === run.up ? 1 : 0)) : null;
+      for (let k = 0; k < run.nodes; k++) {
+        ctx.beginPath();
+        let any = false;
+        for (let j = 0; j < sesActiveN; j++) {
+          const s = sesActive[j];
+          const owner = ownerOnRing(keys[s], live);
+          if (owner !== k) continue;
+          const a = angle(keys[s]);
+          const moved = recent && ownerOnRing(keys[s], liveBefore) !== ownerOnRing(keys[s], liveAfter);
+          if (moved) continue;
+          ctx.moveTo(cx + Math.cos(a) * (R + 7 * L.f), cy + Math.sin(a) * (R + 7 * L.f));
+          ctx.lineTo(cx + Math.cos(a) * (R + 15 * L.f), cy + Math.sin(a) * (R + 15 * L.f));
+          any = true;
+          shown++;
+        }
+        if (any) {
+          ctx.strokeStyle = nodeColour(k);
+          ctx.lineWidth = 1.5;
+          ctx.stroke();
+        }
+      }
+      if (recent) {
+        ctx.beginPath();
+        for (let j = 0; j < sesActiveN; j++) {
+          const s = sesActive[j];
+          if (ownerOnRing(keys[s], liveBefore) === ownerOnRing(keys[s], liveAfter)) continue;
+          const a = angle(keys[s]);
+          ctx.moveTo(cx + Math.cos(a) * (R + 5 * L.f), cy + Math.sin(a) * (R + 5 * L.f));
+          ctx.lineTo(cx + Math.cos(a) * (R + 24 * L.f), cy + Math.sin(a) * (R + 24 * L.f));
+          movedShown++;
+          shown++;
+        }
+        ctx.strokeStyle = LOST;
+        ctx.lineWidth = 3;
+        ctx.stroke();
+      }
+      if (followed >= 0 && followed < run.nSes) {
+        const a = angle(keys[followed]);
+        ctx.beginPath();
+        ctx.arc(cx + Math.cos(a) * (R + 20 * L.f), cy + Math.sin(a) * (R + 20 * L.f), 5 * L.f, 0, 2 * Math.PI);
+        ctx.strokeStyle = INK;
+        ctx.lineWidth = 2;
+        ctx.stroke();
+      }
+    } else {
+      // the modulo table: one column a slot, the node it maps to, the keys in it
+      const configured = !!H.configured;
+      const [, count, nodes] = moduloOwner(0, status, configured);
+      const top = L.hashY + L.font * 2.2;
+      const colW = (L.hashW - 16) / Math.max(count, 1);
+      const bodyTop = top + L.font * 2.6;
+      const bodyH = L.hashH - (bodyTop - L.hashY) - L.font * 5.5;
+      ctx.font = `${Math.round(L.font * 0.85)}px sans-serif`;
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      for (let i = 0; i < count; i++) {
+        const k = nodes[i];
+        const x = L.hashX + 8 + i * colW;
+        const deadSlot = status[k] === run.down;
+        ctx.fillStyle = deadSlot ? "#E2E2E2" : nodeColour(k);
+        ctx.globalAlpha = deadSlot ? 1 : 0.18;
+        ctx.fillRect(x + 1, bodyTop, colW - 2, bodyH);
+        ctx.globalAlpha = 1;
+        ctx.fillStyle = INK;
+        ctx.fillText(`${i}`, x + colW / 2, top + L.font * 0.5);
+        ctx.fillStyle = deadSlot ? "#777777" : nodeColour(k);
+        ctx.fillText(deadSlot ? `n${k}✕` : `n${k}`, x + colW / 2, top + L.font * 1.7);
+      }
+      ctx.fillStyle = "#555555";
+      ctx.textAlign = "left";
+      ctx.fillText("slot", L.hashX + 8, top - L.font * 0.5);
+      const flags = recent ? event.movedFlags : null;
+      const column = new Int16Array(run.nodes).fill(-1);
+      for (let i = 0; i < count; i++) column[nodes[i]] = i;
+      const r = Math.max(1.8, L.dot * 0.65);
+      const moved = [];
+      ctx.beginPath();
+      for (let j = 0; j < sesActiveN; j++) {
+        const s = sesActive[j];
+        const k = lastNode[s];
+        if (k < 0 || column[k] < 0) continue;
+        const key = keys[s];
+        const i = column[k];
+        const x = L.hashX + 8 + i * colW + 3 + frac(s * 0.754877) * (colW - 6);
+        const y = bodyTop + 3 + (key / 4294967296) * (bodyH - 6);
+        shown++;
+        if (flags && flags[s]) {
+          moved.push(x, y);
+          continue;
+        }
+        ctx.moveTo(x + r, y);
+        ctx.arc(x, y, r, 0, 2 * Math.PI);
+      }
+      ctx.fillStyle = "#555555";
+      ctx.fill();
+      if (moved.length) {
+        ctx.beginPath();
+        for (let j = 0; j < moved.length; j += 2) {
+          ctx.moveTo(moved[j] + r * 1.5, moved[j + 1]);
+          ctx.arc(moved[j], moved[j + 1], r * 1.5, 0, 2 * Math.PI);
+        }
+        ctx.fillStyle = LOST;
+        ctx.fill();
+        movedShown = moved.length / 2;
+      }
+    }
+    // the caption: moved X of Y (Z%), theory W%
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    const y0 = L.hashY + L.hashH - L.font * 3.6;
+    ctx.font = `${Math.round(L.font * 0.85)}px sans-serif`;
+    ctx.fillStyle = "#555555";
+    ctx.fillText(`${sesActiveN} shoppers' keys shown`, cx, y0);
+    if (event) {
+      const pct = event.keys ? (100 * event.moved) / event.keys : 0;
+      ctx.font = `bold ${L.font}px sans-serif`;
+      ctx.fillStyle = recent ? LOST : INK;
+      ctx.fillText(`${event.before} → ${event.after} nodes at ${Number(event.at).toFixed(0)} s:`, cx, y0 + L.font * 1.2);
+      ctx.fillText(`moved ${event.moved} of ${event.keys} (${pct.toFixed(0)}%)`, cx, y0 + L.font * 2.3);
+      ctx.font = `${L.font}px sans-serif`;
+      const theory = event.theory != null ? `theory ${(100 * event.theory).toFixed(0)}%` : "no theory for this change";
+      ctx.fillText(theory + (recent && movedShown ? ` · ${movedShown} red here` : ""), cx, y0 + L.font * 3.3);
+    }
+  }
+
+  function drawFollowed() {
+    if (!(followed >= 0) || followed >= run.nSes) return;
+    const L = layout;
+    ctx.strokeStyle = INK;
+    ctx.lineWidth = 2.5;
+    ctx.beginPath();
+    let any = false;
+    for (let i = 0; i < hn; i++) {
+      if (hs[i] !== followed) continue;
+      ctx.moveTo(hx[i] + L.dot * 2.4, hy[i]);
+      ctx.arc(hx[i], hy[i], L.dot * 2.4, 0, 2 * Math.PI);
+      any = true;
+    }
+    if (any) ctx.stroke();
+    const x = shopperX(followed);
+    const y = shopperY(followed);
+    ctx.fillStyle = INK;
+    ctx.font = `bold ${L.font}px sans-serif`;
+    ctx.textAlign = "left";
+    ctx.fillText(`#${followed}`, x + L.dot * 2.6, y);
+  }
+
+  // ------------------------------------------------------------ text
+
+  function count(sorted) {
+    return upper(sorted, t);
+  }
+
+  function updateText() {
+    const summary = run.meta.summary || {};
+    const parts = [];
+    run.outcomes.forEach((name, o) => {
+      if (name === "in_flight") return;
+      const now = count(run.outcomeEnds[o]);
+      const whole = summary[name];
+      parts.push(`<span class="sa-${name}"><b>${OUTCOME_WORDS[name] || name}</b> ${now}${whole != null ? ` <i>/ ${whole}</i>` : ""}</span>`);
+    });
+    const lost = [];
+    let lostNow = 0;
+    run.causes.forEach((cause, c) => {
+      const now = count(run.lostByCause[c]);
+      lostNow += now;
+      const whole = summary[`sessions_lost_${cause}`];
+      if (now || whole) lost.push(`${CAUSE_WORDS[cause] || cause} ${now}${whole != null ? ` <i>/ ${whole}</i>` : ""}`);
+    });
+    const dups = count(run.duplicateEnds);
+    const html =
+      `<div class="sa-row"><span class="sa-head">requests ended so far</span> ${parts.join(" · ")}</div>` +
+      `<div class="sa-row"><span class="sa-head">carts lost so far</span> <b class="sa-lost">${lostNow}</b>` +
+      `${summary.sessions_lost != null ? ` <i>/ ${summary.sessions_lost}</i>` : ""}${lost.length ? ` (${lost.join(", ")})` : ""}` +
+      ` · <span class="sa-head">duplicate items so far</span> ${dups}${summary.duplicate_items != null ? ` <i>/ ${summary.duplicate_items}</i>` : ""}</div>` +
+      `<div class="sa-note">so far = up to t; <i>/ whole run</i>, after the warm-up (the summary's figures)</div>`;
+    if (html !== lastSofar) {
+      sofar.innerHTML = html;
+      lastSofar = html;
+    }
+    const text = followCaption();
+    if (text !== lastCaption) {
+      caption.innerHTML = text;
+      caption.classList.toggle("sa-following", !!text);
+      lastCaption = text;
+    }
+  }
+
+  function followCaption() {
+    if (!(followed >= 0) || !run || followed >= run.nSes) return "";
+    const k = followed;
+    const s = run.s;
+    if (!followRequests) {
+      const list = [];
+      for (let i = 0; i < run.nReq; i++) if (run.r.session[i] === k) list.push(i);
+      followRequests = list;
+    }
+    const r = run.r;
+    let sent = 0;
+    let lastNode = -1;
+    let now = "";
+    const outcomes = {};
+    for (const i of followRequests) {
+      if (r.arrival[i] > t) break;
+      sent++;
+      if (r.node[i] >= 0) lastNode = r.node[i];
+      const e = r.end[i];
+      if (e === e && e <= t) {
+        const name = run.outcomes[r.code[i] & 7];
+        outcomes[name] = (outcomes[name] || 0) + 1;
+      } else if (r.start[i] <= t) now = `being served by node ${r.node[i]}`;
+      else now = r.node[i] >= 0 ? `waiting at node ${r.node[i]}` : "waiting at the balancer";
+    }
+    const bits = [`<b>Following shopper #${k}</b> <button class="sa-unfollow" type="button">stop</button>`];
+    if (s.start[k] > t) {
+      bits.push(`arrives at ${s.start[k].toFixed(1)} s`);
+      return bits.join(" · ");
+    }
+    const where = run.cartsInMemory
+      ? cartNode[k] >= 0
+        ? `its cart is in node ${cartNode[k]}'s memory`
+        : s.lost_at[k] <= t
+          ? "its cart is gone"
+          : "no cart in memory yet"
+      : run.state === "cookie"
+        ? "its cart rides in its cookie"
+        : "its cart is in the session store";
+    bits.push(where);
+    if (lastNode >= 0) bits.push(`last sent to node ${lastNode}`);
+    if (now) bits.push(`a request is ${now}`);
+    const done = Object.entries(outcomes).map(([o, n]) => `${n} ${OUTCOME_WORDS[o] || o}`);
+    bits.push(`${sent} request${sent === 1 ? "" : "s"} sent${done.length ? ` (${done.join(", ")})` : ""}`);
+    const at = s.lost_at ? s.lost_at[k] : NaN;
+    if (at <= t) {
+      const cause = run.causes[(s.cause ? s.cause[k] : 0) - 1] || "";
+      const from = s.lost_node && s.lost_node[k] >= 0 ? ` (held by node ${s.lost_node[k]})` : "";
+      bits.push(`<span class="sa-lost">lost its cart at ${at.toFixed(1)} s: ${CAUSE_WORDS[cause] || cause}${from}</span>`);
+    } else if (run.sesEnds[k] <= t) {
+      bits.push(`left at ${run.sesEnds[k].toFixed(1)} s with its cart`);
+    }
+    return bits.join(" · ");
+  }
+
+  caption.addEventListener("click", (event) => {
+    if (!event.target.classList.contains("sa-unfollow")) return;
+    followed = -1;
+    model.set("followed", -1);
+    model.save_changes();
+    dirty = true;
+  });
+
+  // ------------------------------------------------------------ the loop
+
+  function frame(now) {
+    if (!alive) return;
+    requestAnimationFrame(frame);
+    if (playing && run && !dragging) {
+      if (lastNow !== null) {
+        const dt = Math.min((now - lastNow) / 1000, 0.1);
+        t += dt * speed;
+        if (t >= run.duration) {
+          t = run.duration;
+          setPlaying(false, true);
+          syncTime(true);
+        } else {
+          syncTime(false);
+        }
+      }
+      dirty = true;
+    }
+    lastNow = now;
+    if (!dirty) return;
+    dirty = false;
+    draw();
+  }
+
+  speedSelect.value = String(speed);
+  root.classList.toggle("sa-presenter", presenter);
+  setPlaying(playing, false);
+  loadRun();
+  root.dataset.run = String(runId);
+  requestAnimationFrame(frame);
+
+  return () => {
+    alive = false;
+    resize.disconnect();
+  };
+}
+
+export default { render };

@@ -1,0 +1,231 @@
+"""The animated cluster view in JupyterLab, in headless Chromium: it plays, scrubs, follows.
+
+A notebook written into the course copy shows ``AnimatedCluster`` for a run; the test
+drives the page's own controls (Play, a click on a cart) and the kernel (setting
+``view.time``, ``view.follow``) by typing into the notebook's last cell, and reads what a
+learner sees: the time label, the canvas's pixels, the caption, and the root element's
+``data-`` attributes that say what the picture shows (``data-run``, ``data-nodes``:
+status, carts in memory and busy workers of every node).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+
+from browser import pages
+
+ROOT = ".statelab-anim"
+LABEL = ".statelab-anim-time"
+CANVAS = ".statelab-anim canvas"
+
+CODE = """\
+from statelab import Scenario, simulate
+from statelab.dashboards.animated import AnimatedCluster
+
+view = AnimatedCluster(simulate(Scenario.load("crash")))
+view"""
+
+BUSY = """\
+from statelab import Crash, Scenario, simulate
+from statelab.dashboards.animated import AnimatedCluster
+
+busy = Scenario(nodes=8, workers=16, arrival_rate=20.0, service_time=1.0, duration=120.0,
+                events=(Crash(node=2, at=60.0),))
+view = AnimatedCluster(simulate(busy), presenter=False)
+view.time = 20.0
+view"""
+
+FRAMES = """(ms) => new Promise((resolve) => {
+    const root = document.querySelector('.statelab-anim');
+    let last = root.dataset.frame, changed = 0, start = null;
+    const step = (now) => {
+        if (start === null) start = now;
+        if (root.dataset.frame !== last) { changed++; last = root.dataset.frame; }
+        if (now - start < ms) requestAnimationFrame(step);
+        else resolve(changed * 1000 / (now - start));
+    };
+    requestAnimationFrame(step);
+})"""
+
+
+def notebook(folder, name: str, code: str) -> str:
+    """Write a notebook of ``code`` and a cell where the test types into ``folder``."""
+    cells = [
+        {"cell_type": "code", "metadata": {}, "source": source, "outputs": []}
+        for source in (code, "None")
+    ]
+    for cell in cells:
+        cell["execution_count"] = None
+    document = {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (folder / name).write_text(json.dumps(document))
+    return name
+
+
+def open_view(page, jupyterlab, course, name: str, code: str) -> None:
+    base, token = jupyterlab
+    pages.open_notebook(page, base, token, notebook(course, name, code))
+    pages.run_all(page)
+    page.wait_for_selector(f"{ROOT}[data-run='1'][data-nodes]", timeout=60_000)
+    page.locator(ROOT).scroll_into_view_if_needed()
+
+
+def run_in_last_cell(page, code: str) -> list[str]:
+    """Type ``code`` into the notebook's last cell, run it, and return its outputs' text.
+
+    Running the last cell adds a new empty one below it, where the next call types.
+    """
+    index = page.locator(".jp-CodeCell").count() - 1
+    cell = page.locator(".jp-CodeCell").nth(index)
+    before = cell.locator(".jp-InputArea-prompt").inner_text()
+    cell.locator(".cm-content").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.type(code)
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_function(
+        """([index, before]) => {
+            const cell = document.querySelectorAll('.jp-CodeCell')[index];
+            const prompt = cell.querySelector('.jp-InputArea-prompt');
+            const status = document.querySelector('#jp-main-statusbar');
+            return /\\[\\d+\\]/.test(prompt.textContent) && prompt.textContent !== before
+                && status.innerText.includes('Idle');
+        }""",
+        arg=[index, before],
+    )
+    return cell.locator(".jp-OutputArea-output").all_inner_texts()
+
+
+def label(page) -> str:
+    return page.locator(LABEL).inner_text()
+
+
+def seconds(text: str) -> float:
+    return float(re.search(r"t = ([\d.]+) s", text).group(1))
+
+
+def nodes(page) -> list[tuple[str, int, int]]:
+    """Status, carts in memory and busy workers of every node, as the picture shows them."""
+    value = page.locator(ROOT).get_attribute("data-nodes")
+    return [(s, int(c), int(b)) for s, c, b in (part.split(":") for part in value.split(";"))]
+
+
+def canvas_pixels(page) -> str:
+    return page.locator(CANVAS).evaluate("c => c.toDataURL()")
+
+
+def colours_in_box(page, node: int) -> set[str]:
+    """The distinct colours (#rrggbb) inside node ``node``'s box on the canvas."""
+    return set(
+        page.locator(ROOT).evaluate(
+            """(root, node) => {
+                const canvas = root.querySelector('canvas');
+                const box = root.statelabBoxes()[node];
+                const scale = canvas.width / canvas.getBoundingClientRect().width;
+                const data = canvas.getContext('2d').getImageData(
+                    Math.round((box.x + 6) * scale), Math.round((box.y + 6) * scale),
+                    Math.round((box.w - 12) * scale), Math.round((box.h - 12) * scale)).data;
+                const seen = new Set();
+                for (let i = 0; i < data.length; i += 4) {
+                    seen.add('#' + [data[i], data[i + 1], data[i + 2]]
+                        .map(v => v.toString(16).padStart(2, '0')).join(''));
+                }
+                return Array.from(seen);
+            }""",
+            node,
+        )
+    )
+
+
+def wait_label(page, what, timeout: float = 20.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = label(page)
+        if what(text):
+            return text
+        time.sleep(0.05)
+    raise AssertionError(f"the time label never matched; it says {label(page)!r}")
+
+
+def test_the_view_plays_scrubs_shows_the_crash_and_follows(page, jupyterlab, course):
+    open_view(page, jupyterlab, course, "animated_crash.ipynb", CODE)
+    assert pages.error_outputs(page) == []
+    assert seconds(label(page)) == 0.0
+
+    # Play: time advances in the page and the picture changes
+    picture = canvas_pixels(page)
+    page.locator(f"{ROOT} .sa-play").click()
+    moving = wait_label(page, lambda text: seconds(text) > 0.5)
+    assert seconds(moving) > 0.5
+    assert canvas_pixels(page) != picture
+    page.locator(f"{ROOT} .sa-play").click()  # pause: the page sends its time back
+    paused = seconds(label(page))
+    out = run_in_last_cell(page, "print(round(view.time, 1), view.playing)")
+    python_time, python_playing = out[0].split()
+    assert abs(float(python_time) - paused) <= 0.1 and python_playing == "False"
+
+    # scrubbing from Python moves the label; after the crash node 1 is grey with no cart
+    run_in_last_cell(page, "view.time = 62.0")
+    wait_label(page, lambda text: text.startswith("t = 62.0 s"))
+    shown = nodes(page)
+    assert shown[1][0] == "down" and shown[1][1] == 0, shown
+    assert shown[0][1] > 0 and shown[2][1] > 0, shown  # the others still hold carts
+    inside = colours_in_box(page, 1)
+    assert "#e2e2e2" in inside  # the grey of a node that is down
+    assert "#e69f00" not in inside  # no token (or busy slot) in node 1's colour
+    run_in_last_cell(page, "view.time = 30.0")
+    wait_label(page, lambda text: text.startswith("t = 30.0 s"))
+    assert nodes(page)[1][0] == "up" and nodes(page)[1][1] > 0  # before the crash it had carts
+
+    # follow from Python: a caption names the shopper
+    run_in_last_cell(page, "view.follow(5)")
+    page.wait_for_function(
+        "() => document.querySelector('.statelab-anim .sa-caption').innerText"
+        ".includes('Following shopper #5')"
+    )
+
+    # click a cart token in node 0: the page follows that shopper and tells the kernel
+    hits = page.locator(ROOT).evaluate(
+        """root => {
+            const box = root.statelabBoxes()[0];
+            return root.statelabHits().filter(h => h.x >= box.cartX && h.y >= box.y
+                && h.y <= box.y + box.h && h.x <= box.x + box.w);
+        }"""
+    )
+    assert hits, "no cart token drawn in node 0"
+    token = hits[0]
+    page.locator(CANVAS).click(position={"x": token["x"], "y": token["y"]})
+    shopper = token["session"]
+    page.wait_for_function(
+        f"() => document.querySelector('.statelab-anim .sa-caption').innerText"
+        f".includes('Following shopper #{shopper}')"
+    )
+    caption = page.locator(f"{ROOT} .sa-caption").inner_text()
+    assert "node 0" in caption
+    out = run_in_last_cell(page, "print(view.followed)")
+    assert out[0].strip() == str(shopper)
+
+    # a new run: the page marks it drawn in data-run, at the same time
+    run_in_last_cell(page, "view.show(simulate(Scenario.load('stateless_crash')))")
+    page.wait_for_selector(f"{ROOT}[data-run='2']")
+    assert label(page).startswith("t = 30.0 s")
+
+
+@pytest.mark.parametrize("speed", [1, 8])
+def test_a_busy_run_plays_smoothly(page, jupyterlab, course, speed):
+    open_view(page, jupyterlab, course, f"animated_busy_{speed}.ipynb", BUSY)
+    run_in_last_cell(page, f"view.speed = {speed}; view.play()")
+    wait_label(page, lambda text: seconds(text) > 20.2)
+    fps = page.evaluate(FRAMES, 3000)
+    print(f"busy run at {speed}x: {fps:.1f} frames a second with a changed picture")
+    assert fps >= 30, f"only {fps:.1f} frames a second at {speed}x"

@@ -1,0 +1,96 @@
+"""The animated cluster view, its Python side: traits from a Result, show, follow, headless."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from statelab import Crash, Scenario, simulate
+from statelab.dashboards.animated import AnimatedCluster
+from statelab.view.playback import payload
+
+
+@pytest.fixture(scope="module")
+def crash():
+    return simulate(Scenario(nodes=3, duration=60.0, events=(Crash(node=1, at=30.0),), seed=3))
+
+
+@pytest.fixture(scope="module")
+def short():
+    return simulate(Scenario(nodes=2, duration=20.0, seed=4))
+
+
+def test_traits_come_from_the_result(crash):
+    view = AnimatedCluster(crash)
+    packed = payload(crash)
+    assert view.payload_meta["duration"] == 60.0
+    assert view.payload_meta["counts"]["requests"] == crash.request_count
+    assert view.requests == packed["requests"]
+    assert view.sessions == packed["sessions"]
+    assert view.late == packed["late"]
+    assert view.ring == packed["ring"]
+    assert view.run_id == 1
+    assert view.time == 0.0 and not view.playing and view.followed == -1
+    assert view.result is crash
+
+
+def test_show_keeps_the_time_clamped_and_counts_runs(crash, short):
+    view = AnimatedCluster(crash)
+    view.time = 45.0
+    view.show(short)  # 20 s long: the time is clamped to its end
+    assert view.time == 20.0 and view.run_id == 2
+    view.time = 5.0
+    view.show(crash)
+    assert view.time == 5.0 and view.run_id == 3
+    view.time = 1e9
+    assert view.time == 60.0
+
+
+def test_follow_sets_followed_and_names_a_bad_id(crash):
+    view = AnimatedCluster(crash)
+    view.follow(7)
+    assert view.followed == 7
+    view.follow(None)
+    assert view.followed == -1
+    last = crash.session_count - 1
+    with pytest.raises(ValueError, match=rf"session {last + 1}\b.*0 to {last}"):
+        view.follow(last + 1)
+    with pytest.raises(ValueError, match="-3"):
+        view.follow(-3)
+    assert view.followed == -1
+
+
+def test_a_followed_shopper_outside_a_new_run_is_dropped(crash, short):
+    view = AnimatedCluster(crash)
+    view.follow(crash.session_count - 1)
+    view.show(short)
+    assert view.followed == -1
+
+
+def test_play_pause_and_speed(crash):
+    view = AnimatedCluster(crash)
+    view.time = 60.0
+    view.play()  # at the end: from the start
+    assert view.playing and view.time == 0.0
+    view.pause()
+    assert not view.playing
+    view.speed = 8
+    with pytest.raises(ValueError, match="speed"):
+        view.speed = 10
+
+
+def test_headless_construction_warns_nothing(crash):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        view = AnimatedCluster(crash, presenter=True)
+        empty = AnimatedCluster()
+    assert view.presenter and empty.run_id == 0 and empty.duration == 0.0
+
+
+def test_the_page_code_ships_with_the_package():
+    from statelab.dashboards.animated import STATIC
+
+    script = (STATIC / "animated_cluster.js").read_text()
+    assert "export default" in script and "import " not in script.split("export default")[0][:200]
+    assert "http" not in script.replace("https://anywidget.dev", "")  # nothing from a CDN
