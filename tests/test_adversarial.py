@@ -396,7 +396,13 @@ CASES = [
         ("numbered.csv", "100,000"),
     ),
     Case("trace ending at 1e300", far_end_run, ACCEPTED),
-    Case("1 ms burst in 3,600 s", burst_run, ScenarioTooLarge, ("stopped", "limit"), guard=30.0),
+    Case(
+        "1 ms burst in 3,600 s (refused before it runs)",
+        burst_run,
+        ScenarioTooLarge,
+        ("peaks at 10000 sessions a second", "limit=500,000", "limit=None"),
+        guard=2.0,
+    ),
     Case(
         "trace time going back",
         trace("back.csv", "time_s,sessions_per_s\n0,1\n300,2\n100,3\n"),

@@ -51,7 +51,20 @@ def simulate(scenario: Scenario | None = None, limit: int | None = DEFAULT_LIMIT
     samples = math.ceil(scenario.duration / scenario.sample_interval)
     policy = scenario.autoscale
     decisions = math.ceil(scenario.duration / policy.interval) if policy else 0
-    return ShopModel(scenario).run(Budget.for_limit(limit, samples, decisions), limit)
+    budget = Budget.for_limit(limit, samples, decisions)
+    trace = scenario.trace()
+    if trace is not None:  # thinning draws candidates at the peak rate all along: known now
+        candidates = trace.peak * min(trace.end, scenario.duration)
+        if candidates > budget.events:
+            raise ScenarioTooLarge(
+                f"the trace {trace.name!r} peaks at {trace.peak:g} sessions a second, so "
+                f"drawing its arrivals over duration={scenario.duration:g} s takes about "
+                f"{candidates:,.0f} draws (candidates at the peak rate, most of them thrown "
+                f"away where the rate is lower), more than a run of limit={limit:,} requests "
+                f"may make ({budget.events:,}). Shorten duration, lower the trace's peak, or "
+                f"call simulate(scenario, limit=None) to run it anyway."
+            )
+    return ShopModel(scenario).run(budget, limit)
 
 
 def check_size(scenario: Scenario, limit: int | None = DEFAULT_LIMIT) -> None:

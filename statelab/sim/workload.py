@@ -65,6 +65,8 @@ class Workload:
         self._demand = stream(scenario.seed, "demand")
         self._trace = scenario.trace()
         self._rate = self._trace.peak if self._trace else scenario.arrival_rate
+        # thinning draws no further than the run: no session starts after it
+        self._horizon = min(self._trace.end, scenario.duration) if self._trace else math.inf
         self._requests = scenario.requests_per_session
         self._length = _LENGTHS[scenario.session_length](scenario.requests_per_session)
         self._service_rate = 1.0 / scenario.service_time
@@ -87,7 +89,7 @@ class Workload:
         peak = self._rate
         while draw.random() * peak > trace.rate(now + gap):
             gap += draw.expovariate(peak)
-            if now + gap > trace.end:
+            if now + gap > self._horizon:
                 return math.inf
             self.candidates += 1
             if self.candidates > self.max_candidates:
