@@ -94,3 +94,19 @@ def test_the_page_code_ships_with_the_package():
     script = (STATIC / "animated_cluster.js").read_text()
     assert "export default" in script and "import " not in script.split("export default")[0][:200]
     assert "http" not in script.replace("https://anywidget.dev", "")  # nothing from a CDN
+
+
+def test_a_new_view_starts_at_the_beginning_and_carries_the_panels(crash):
+    view = AnimatedCluster(crash)
+    assert view.time == 0.0
+    panels = view.payload_meta["panels"]
+    assert panels["times"][0] == 0.0 and panels["times"][-1] == 60.0
+    assert set(panels["lost"]) == {"crash"}
+    assert panels["windows"]["width"] == 1.0
+
+
+def test_compact_is_a_synced_trait(crash):
+    view = AnimatedCluster(crash, compact=True)
+    assert view.compact and not view.presenter
+    assert "compact" in view.keys
+    assert not AnimatedCluster().compact

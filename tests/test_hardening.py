@@ -234,9 +234,8 @@ def test_a_burst_in_a_running_loop_runs_once_and_ends_with_the_final_controls_sh
     assert lab.updates - updates == 1
     assert fake.calls[-1] == lab.scenario == lab.result.scenario
     assert (lab.scenario.nodes, lab.scenario.state) == (4, "store")
-    labels = [t.get_text() for t in lab.ax_cluster.texts if t.get_text().startswith("node ")]
-    assert len(labels) == 4
-    assert any(t.get_text().startswith("session store") for t in lab.ax_cluster.texts)
+    meta = lab.view.payload_meta  # what the page draws: four nodes and a session store
+    assert (meta["nodes"], meta["store"]) == (4, True) and lab.view.result is lab.result
 
 
 def test_a_run_where_nothing_is_served_still_has_its_tables_and_plots():

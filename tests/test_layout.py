@@ -35,10 +35,7 @@ ALLOWED = {
     "cart": {"course"},
 }
 #: Imports inside functions, each for a reason the module states in a comment.
-FUNCTION_LEVEL = {
-    ("statelab.dashboards.canvas", "IPython"),  # optional: only in a kernel
-    ("statelab.dashboards.canvas", "ipympl"),  # importing it changes pyplot's backend
-}
+FUNCTION_LEVEL: set[tuple[str, str]] = set()
 SCREENS = ("matplotlib", "ipywidgets", "IPython", "anywidget", "ipympl")
 
 

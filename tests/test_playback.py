@@ -358,3 +358,62 @@ def test_hashing_moves_match_theory_in_a_big_run(affinity, event):
         variance += (1 / (5 * math.sqrt(scenario.vnodes))) ** 2
     assert keys > 800
     assert abs(share - expected) <= 4 * math.sqrt(variance)
+
+
+# -- the charts' data -----------------------------------------------------------------------
+
+
+def check_panels(result, panels) -> None:
+    """``panels`` holds the timeline and the windows of ``result`` at the points it keeps."""
+    timeline = result.timeline
+    times = timeline["time"].to_numpy()
+    rows = np.searchsorted(times, panels["times"])
+    assert len(rows) == len(panels["times"]) <= playback.PANEL_POINTS
+    np.testing.assert_array_equal(times[rows], panels["times"])
+    assert rows[0] == 0 and rows[-1] == len(times) - 1  # the whole run, first to last sample
+    np.testing.assert_array_equal(timeline["active_sessions"].to_numpy()[rows], panels["active"])
+    happened = {c for c in LOST_CAUSES if timeline[f"sessions_lost_{c}"].iloc[-1] > 0}
+    assert set(panels["lost"]) == happened
+    for cause, counts in panels["lost"].items():
+        np.testing.assert_array_equal(
+            timeline[f"sessions_lost_{cause}"].to_numpy()[rows], counts, err_msg=cause
+        )
+    windows = panels["windows"]
+    width = max(result.scenario.sample_interval, result.scenario.duration / 60)
+    assert windows["width"] == width
+    expected = result.windows(width)
+    assert windows["time"] == expected["time"].tolist()
+    for name in ("p50", "p95", "p99"):
+        column = expected[f"latency_{name}"].to_numpy()
+        assert [None if v != v else v for v in column] == windows[name], name
+    json.dumps(panels, allow_nan=False)  # plain JSON: no NaN
+
+
+@pytest.mark.parametrize("name", ["crash", "naive_scale_out", "store_outage", "cookie_cart"])
+def test_the_panels_hold_the_timeline_and_the_windows(name):
+    result, decoded = run(name)
+    panels = decoded["meta"]["panels"]
+    assert len(panels["times"]) == len(result.timeline)  # short runs: every sample
+    check_panels(result, panels)
+    assert panels["lost"] or result.summary()["sessions_lost"] == 0
+
+
+def test_a_stateless_run_has_no_lost_lines():
+    result = simulate(Scenario(state="store", affinity="none", duration=30.0, seed=2))
+    panels = playback.payload(result)["meta"]["panels"]
+    assert panels["lost"] == {}
+    check_panels(result, panels)
+
+
+def test_the_panels_of_a_long_run_are_thinned_evenly_and_stay_small():
+    scenario = Scenario.load("crash").replace(
+        duration=900.0, events=(Crash(node=1, at=450.0), Restart(node=1, at=600.0))
+    )
+    result = simulate(scenario, limit=None)
+    panels = playback.payload(result)["meta"]["panels"]
+    assert len(result.timeline) > playback.PANEL_POINTS == len(panels["times"])
+    steps = np.diff(panels["times"])
+    assert steps.min() >= 1.0 and steps.max() <= 2.0  # evenly spread, 1 or 2 samples apart
+    check_panels(result, panels)
+    assert len(json.dumps(panels)) < 40_000
+    assert len(panels["windows"]["time"]) == 60

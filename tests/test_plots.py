@@ -67,7 +67,7 @@ def test_the_timeline_has_four_panels_with_the_crash_marked(crash):
     for ax in axes:
         assert any(list(line.get_xdata()) == [60.0, 60.0] for line in ax.lines)
     assert axes[3].get_title(loc="left") == "36 of 619 shoppers lost their cart"
-    assert axes[1].get_title(loc="left").startswith("p95 latency peaks at")
+    assert axes[1].get_title(loc="left").startswith("p95 of each ")
 
 
 def test_load_by_node_shows_shares_and_the_even_line(crash):

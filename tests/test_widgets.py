@@ -43,15 +43,16 @@ def test_the_default_lab_runs_a_shop_of_at_least_3000_requests(lab):
     } <= set(lab.controls)
 
 
-def test_a_control_change_updates_scenario_result_readout_and_figure():
+def test_a_control_change_updates_scenario_result_readout_view_and_figure():
     lab = Lab()
-    figure, fignums = lab.figure, plt.get_fignums()
+    figure, fignums, run = lab.figure, plt.get_fignums(), lab.view.run_id
     lab.controls["nodes"].value = 5
     lab.wait()
     assert lab.scenario.nodes == 5 and lab.result.scenario.nodes == 5
-    labels = [t.get_text() for t in lab.ax_cluster.texts if t.get_text().startswith("node ")]
-    assert len(labels) == 5
+    assert lab.view.result is lab.result and lab.view.run_id == run + 1
+    assert lab.view.payload_meta["nodes"] == 5
     assert lab.figure is figure and plt.get_fignums() == fignums
+    assert "5 nodes" in lab.figure.axes[0].get_title(loc="left") or lab.figure.axes
 
 
 def test_a_crash_loses_carts_with_server_state_and_none_with_a_store():
@@ -83,7 +84,7 @@ def test_no_figure_or_artist_piles_up_over_many_changes():
         lab.controls["affinity"].value = ["none", "sticky"][i % 2]
     assert artists() <= settled + 5  # a legend entry or a marker more, never a pile
     assert plt.get_fignums() == fignums
-    assert lab.updates == 49
+    assert lab.updates == 49 and lab.view.run_id == 49
 
 
 def test_a_bad_combination_shows_a_message_not_a_traceback():
@@ -137,28 +138,30 @@ def test_wait_shows_a_pending_change_at_once_inside_a_kernel():
     assert asyncio.run(change_and_read()) == 7
 
 
-def test_scrubbing_moves_the_cluster_view_without_simulating_again():
+def test_moving_the_views_time_never_simulates_and_a_new_run_keeps_the_time():
     fake = CountingSimulate()
     lab = Lab(Scenario.load("crash"), simulate=fake)
+    assert lab.view.time == 0.0  # a run is watched from its start, not its end
     runs = len(fake.calls)
-    titles = []
-    for index in (10, 59, 61, 100):
-        lab.time.value = index
-        titles.append(lab._clusters[0].title.get_text())
-    assert titles[0].startswith("t = 10 s") and "no cart lost" in titles[1]
-    assert "carts lost" in titles[3] and "1 node" not in titles[3]
-    assert len(fake.calls) == runs
-    assert lab.time_label.value == "t = 100 s"
+    for at in (10.0, 59.0, 61.0, 100.0):
+        lab.view.time = at
+    assert len(fake.calls) == runs and lab.now == 100.0
+    lab.controls["workers"].value = 6
+    lab.wait()
+    assert lab.view.time == 100.0 and len(fake.calls) == runs + 1
+    lab.view.time = 500.0  # past the end: the run's last moment
+    assert lab.view.time == lab.scenario.duration
 
 
-def test_blitting_shows_exactly_what_a_full_draw_shows():
+def test_the_figure_is_drawn_only_when_asked_for_and_then_in_place():
     lab = Lab()
-    lab.controls["balancer"].value = "random"  # limits stay: blitted
-    lab.time.value = 40
-    blitted = lab.png()
-    lab._draw()
-    assert lab.png() == blitted
-    assert lab.full_draws < lab.updates
+    assert lab._figure is None  # the page never needs it
+    png = lab.png()
+    assert png.startswith(b"\x89PNG")
+    figure = lab.figure
+    lab.controls["crash_node"].value = 1
+    lab.wait()
+    assert lab.figure is figure and "lost their cart" in figure.axes[0].get_title(loc="left")
 
 
 def test_choosing_a_preset_shows_it_and_sets_the_controls():
@@ -169,30 +172,54 @@ def test_choosing_a_preset_shows_it_and_sets_the_controls():
     assert lab.controls["affinity"].value == "source_hash" and lab.controls["crash_node"].value == 1
     lab.controls["preset"].value = "flash_sale"
     lab.wait()
-    assert lab.scenario.arrival_rate.name == "flash_sale" and lab.controls["arrival_rate"].disabled
+    assert lab.scenario.arrival_rate.name == "flash_sale"
+    assert lab.controls["arrival_rate"].layout.display == "none"  # no greyed slider ...
+    assert "flash_sale" in lab.trace_label.value  # ... the trace's name instead
+    assert lab.controls["nodes"].layout.display != "none"
+    lab.controls["preset"].value = "crash"
+    lab.wait()
+    assert lab.controls["arrival_rate"].layout.display != "none"
+    assert lab.trace_label.layout.display == "none"
 
 
 def test_one_click_moments_give_the_same_picture_every_time():
     first, second = Lab(), Lab()
     for lab in (first, second):
-        lab.time.value = 40
+        lab.view.time = 40.0
         lab.crash_now(2)
-        assert lab.time.value == 35  # rewound a little, to watch the moment come
-        lab.time.value = 40
+        assert lab.view.time == 35.0  # rewound a little, to watch the moment come
+        assert "node 2 crashes at 40 s" in lab.message.value
+        lab.view.time = 40.0
         lab.scale_now(6)
     assert first.scenario == second.scenario
     assert Crash(2, 40.0) in first.scenario.events and ScaleTo(6, 40.0) in first.scenario.events
     assert first.readout.value == second.readout.value
-    first.store_outage_now()
-    assert first.scenario.state == "store"
-    assert any(isinstance(e, StoreOutage) for e in first.scenario.events)
-    first.clear_moments()
-    first.wait()
-    assert first.scenario.events == ()
+
+
+def test_a_moment_keeps_the_learners_own_crash_and_says_what_else_it_changed():
+    lab = Lab()
+    lab.controls["crash_node"].value = 1
+    lab.controls["crash_at"].value = 30.0
+    lab.view.time = 70.0
+    lab.crash_now(2)
+    assert {Crash(1, 30.0), Crash(2, 70.0)} <= set(lab.scenario.events)
+    assert lab.controls["crash_node"].value == 1  # the learner's choice, untouched
+    lab.view.time = 80.0
+    lab.store_outage_now()
+    assert lab.scenario.state == "store"
+    assert "state lives in: store (it was server)" in lab.message.value
+    assert any(isinstance(e, StoreOutage) for e in lab.scenario.events)
+    lab.clear_moments()
+    lab.wait()
+    assert lab.scenario.events == (Crash(1, 30.0),)
+    assert "Done for you" not in lab.message.value  # said once, with the run it made
 
 
 def test_presenter_mode_is_bigger():
-    assert Lab(presenter=True).figure.get_size_inches()[0] > Lab().figure.get_size_inches()[0]
+    presenter, learner = Lab(presenter=True), Lab()
+    assert presenter.view.presenter and not learner.view.presenter
+    assert "statelab-presenter" in presenter.widget._dom_classes
+    assert presenter.figure.get_size_inches()[0] > learner.figure.get_size_inches()[0]
 
 
 def test_compare_runs_two_scenarios_that_differ_in_one_choice_with_one_seed():
@@ -200,7 +227,8 @@ def test_compare_runs_two_scenarios_that_differ_in_one_choice_with_one_seed():
     left, right = compare.scenarios
     assert (left.state, right.state) == ("server", "store") and left.seed == right.seed
     assert left.replace(state="store") == right
-    assert compare.time_label.value == "t = 120 s"  # the end of the run, as the slider says
+    assert [view.result for view in compare.views] == compare.results
+    assert all(view.compact for view in compare.views)
     lines = compare.readout.value.split("<br>")
     assert lost_in(lines[0]) > 0 and lost_in(lines[1]) == 0
     compare.controls["field"].value = "affinity"
@@ -220,3 +248,11 @@ def test_nice_ceilings_step_1_2_5():
         50.0,
         200.0,
     ]
+
+
+def test_in_voila_the_lab_is_in_presenter_mode_unless_told(monkeypatch):
+    monkeypatch.setenv("VOILA_KERNEL_ID", "a-kernel")  # what Voila sets in its kernels
+    assert Lab().presenter and Lab().view.presenter
+    assert not Lab(presenter=False).presenter
+    monkeypatch.delenv("VOILA_KERNEL_ID")
+    assert not Lab().presenter

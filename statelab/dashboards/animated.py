@@ -10,9 +10,16 @@ a plain ES module in ``static/animated_cluster.js`` (no build step, nothing from
 Python and the page share a few traits: ``time`` (model seconds; the page writes it back when
 it pauses, when the scrubber is released, and a few times a second while it plays),
 ``playing``, ``speed``, ``followed`` (the shopper highlighted, -1 for none; clicking a dot or
-a cart in the page sets it), ``presenter`` (larger type) and ``run_id`` (one more for every
-run shown; the page writes it into the ``data-run`` attribute of its root element once that
-run is drawn).
+a cart in the page sets it), ``presenter`` (larger type, at least 15 px), ``compact`` (for
+two views side by side, about 600 px wide each: smaller boxes, the hashing panel below the
+nodes) and ``run_id`` (one more for every run shown; the page writes it into the
+``data-run`` attribute of its root element once that run is drawn).
+
+Below the cluster the page draws two charts over the whole run from ``payload_meta["panels"]``
+(carts lost by cause, and latency percentiles per window), with a cursor at the current
+time, the part after it faded, and the events marked; a click or a drag on a chart moves the
+time as the scrubber does. The canvas is as tall as its content (it grows with the number of
+nodes) and as wide as its container. A new view starts at time 0; :meth:`show` keeps the time.
 
 Without a browser (a script, a test) the widget only builds the payload.
 """
@@ -42,6 +49,8 @@ class AnimatedCluster(anywidget.AnyWidget):
         :meth:`show` is called.
     presenter : bool
         Larger type and dots, for a projector.
+    compact : bool
+        Smaller, for two views side by side (Compare).
 
     Examples
     --------
@@ -63,10 +72,13 @@ class AnimatedCluster(anywidget.AnyWidget):
     speed = traitlets.Float(1.0).tag(sync=True)
     followed = traitlets.Int(-1).tag(sync=True)
     presenter = traitlets.Bool(False).tag(sync=True)
+    compact = traitlets.Bool(False).tag(sync=True)
     run_id = traitlets.Int(0).tag(sync=True)
 
-    def __init__(self, result=None, *, presenter: bool = False, **kwargs) -> None:
-        super().__init__(presenter=presenter, **kwargs)
+    def __init__(
+        self, result=None, *, presenter: bool = False, compact: bool = False, **kwargs
+    ) -> None:
+        super().__init__(presenter=presenter, compact=compact, **kwargs)
         self.result = None
         if result is not None:
             self.show(result)

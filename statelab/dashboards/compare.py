@@ -1,8 +1,9 @@
 """Compare: two runs that differ in one choice, with the same seed, side by side.
 
 The same shop twice, say with the carts in server memory on the left and in a shared
-store on the right: two cluster views over one time slider, and the sessions lost over
-time under each, on the same scale.
+store on the right: two animated cluster views side by side, compact, whose time, play
+and speed are linked in the browser (scrub one, the other follows), each with its own
+charts over time and "so far" numbers.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ from collections.abc import Callable
 from typing import ClassVar
 
 import ipywidgets as widgets
-import matplotlib
+from matplotlib.figure import Figure
 
+from statelab.dashboards.animated import AnimatedCluster
 from statelab.dashboards.dashboard import Dashboard
 from statelab.dashboards.readout import readout_html
 from statelab.sim.result import Result
 from statelab.sim.scenario import AFFINITIES, BALANCERS, STATE_LOCATIONS, Scenario
 from statelab.sim.simulation import DEFAULT_LIMIT, simulate
-from statelab.view.cluster import ClusterView
 from statelab.view.over_time import lost_over_time
 
 
@@ -52,7 +53,7 @@ class Compare(Dashboard):
         field: str = "state",
         values: tuple = ("server", "store"),
         *,
-        presenter: bool = False,
+        presenter: bool | None = None,
         simulate: Callable[..., Result] = simulate,
         limit: int | None = DEFAULT_LIMIT,
     ) -> None:
@@ -78,24 +79,19 @@ class Compare(Dashboard):
         self.controls["field"].observe(self._field_chosen, names="value")
         self.controls["left"].observe(self._changed, names="value")
         self.controls["right"].observe(self._changed, names="value")
-        with matplotlib.rc_context(self._rc):
-            grid = self.figure.add_gridspec(
-                2,
-                2,
-                height_ratios=[1.2, 1],
-                left=0.05,
-                right=0.98,
-                top=0.93,
-                bottom=0.08,
-                hspace=0.35,
-                wspace=0.15,
-            )
-            self.ax_clusters = [self.figure.add_subplot(grid[0, i]) for i in range(2)]
-            self.ax_lost = [self.figure.add_subplot(grid[1, i]) for i in range(2)]
+        self.views = [AnimatedCluster(presenter=self.presenter, compact=True) for _ in range(2)]
+        left, right = self.views
+        for trait in ("time", "playing", "speed"):  # one clock for both, kept in the browser
+            widgets.jslink((left, trait), (right, trait))
+        for view in self.views:
+            view.layout = widgets.Layout(width="50%")
         self.widget = widgets.VBox(
-            [widgets.HBox(list(self.controls.values())), self.readout, self.message]
-            + ([self._view] if self._view is not None else [])
-            + [widgets.HBox([self.play, self.time, self.time_label])]
+            [
+                widgets.HBox(list(self.controls.values())),
+                self.message,
+                self.readout,
+                widgets.HBox(self.views),
+            ]
         )
         self.widget.add_class("statelab-compare")
         self._changed()
@@ -116,33 +112,21 @@ class Compare(Dashboard):
         ]
 
     def _show(self, scenarios: list[Scenario], results: list[Result]) -> None:
-        self.scenarios, self.results = scenarios, results
+        self.scenarios = scenarios
         field = self.controls["field"].value
         self.readout.value = "<br>".join(
             f"<b>{html.escape(field)} = {html.escape(str(getattr(s, field)))}</b> · "
             + readout_html(r, wrap=False)
             for s, r in zip(scenarios, results, strict=True)
         )
-        with matplotlib.rc_context(self._rc):
-            clusters = []
-            for ax in (*self.ax_clusters, *self.ax_lost):
-                ax.clear()
-            for side, (scenario, result) in enumerate(zip(scenarios, results, strict=True)):
-                clusters.append(ClusterView(result, self.ax_clusters[side]))
-                lost_over_time(result, self.ax_lost[side])
-                self.ax_lost[side].set_title(
-                    f"{field} = {getattr(scenario, field)}: "
-                    + self.ax_lost[side].get_title(loc="left"),
-                    loc="left",
-                    color=self.ax_lost[side].title.get_color(),
-                )
-            most = max(int(r.timeline["sessions_lost"].iloc[-1]) for r in results)
-            for ax in self.ax_lost:
-                ax.set_ylim(0, max(5, most * 1.15))
-            self._cursors = [ax.axvline(0, color="#333333", linewidth=1) for ax in self.ax_lost]
-            self._clusters = clusters
-            self._blitter.animate([*clusters[0].artists, *clusters[1].artists, *self._cursors])
-            samples = min(len(r.timeline) for r in results)
-            self._reset_time(samples)
-            self._move_cursors(self._time_index)
-        self._draw()
+
+    def _draw_figure(self, figure: Figure) -> None:
+        field = self.controls["field"].value
+        axes = figure.subplots(1, 2, sharey=True)
+        for ax, scenario, result in zip(axes, self.scenarios, self.results, strict=True):
+            lost_over_time(result, ax)
+            ax.set_title(
+                f"{field} = {getattr(scenario, field)}: " + ax.get_title(loc="left"),
+                loc="left",
+                color=ax.title.get_color(),
+            )

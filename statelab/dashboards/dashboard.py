@@ -1,79 +1,88 @@
-"""What every dashboard shares: the figure, the time slider, the readout, the update loop.
+"""What every dashboard shares: the animated views, the readout, the update loop.
 
 How an update flows: a control changes -> the dashboard's scenarios (checked; a bad
 combination shows a message, never a traceback) -> :func:`~statelab.simulate` -> the
-figure's artists get the new data and the figure is redrawn in place (never a second
-figure). In a running kernel the changes of one burst are coalesced: the update runs
-once, soon after the burst, with the latest values, so a slow run never shows an old
-value. In a plain script each change applies at once; :meth:`Dashboard.wait` applies any
-pending change.
+readout's text and each :class:`~statelab.dashboards.animated.AnimatedCluster` get the new
+run. The picture, its time, its "so far" numbers and its over-time charts are drawn in the
+browser from then on: a control costs one run and one payload, and playing or scrubbing
+costs the kernel nothing. In a running kernel the changes of one burst are coalesced: the
+update runs once, soon after the burst, with the latest values, so a slow run never shows
+an old value. In a plain script each change applies at once; :meth:`Dashboard.wait`
+applies any pending change.
+
+:attr:`Dashboard.figure` is the same runs over time as a matplotlib Figure (one Figure,
+redrawn in place when it is asked for after a new run), for a slide or a saved PNG; the
+page does not need it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import io
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import ipywidgets as widgets
 import matplotlib
 from IPython.display import display
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from statelab.dashboards.canvas import Blitter, make_canvas, png, running_loop
+from statelab.dashboards.animated import AnimatedCluster
 from statelab.dashboards.readout import message_html
 from statelab.sim.result import Result
 from statelab.sim.scenario import Scenario
 
 
+def in_voila() -> bool:
+    """Whether this kernel runs a page that Voila serves (``make present``): Voila sets
+    ``VOILA_KERNEL_ID`` in the kernel before it runs the notebook."""
+    return "VOILA_KERNEL_ID" in os.environ
+
+
+def running_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop (a kernel's), or None in a plain script or test."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 class Dashboard:
     """The base of :class:`~statelab.widgets.Lab` and :class:`~statelab.widgets.Compare`.
 
-    Subclasses say which scenarios the controls describe (:meth:`_scenarios`) and how to
-    show their results (:meth:`_show`); this class runs them when a control changes.
+    Subclasses say which scenarios the controls describe (:meth:`_scenarios`), make one
+    animated view a scenario (:attr:`views`), and write the readout (:meth:`_show`); this
+    class runs them when a control changes and hands each view its run.
     """
 
     figure_size = (11.0, 5.2)
     presenter_size = (14.0, 6.8)
 
-    def __init__(self, *, presenter: bool, simulate: Callable[..., Result], limit: int | None):
-        self.presenter = presenter
+    def __init__(
+        self, *, presenter: bool | None, simulate: Callable[..., Result], limit: int | None
+    ):
+        self.presenter = in_voila() if presenter is None else bool(presenter)
+        presenter = self.presenter
         self._simulate = simulate
         self._limit = limit
         self._rc = {"font.size": 13 if presenter else 9, "axes.titlesize": "medium"}
-        size = self.presenter_size if presenter else self.figure_size
-        self.figure = Figure(figsize=size, dpi=80, layout=None)
-        self._view, self.canvas = make_canvas(self.figure)
-        self._blitter = Blitter(self.canvas)
         self.readout = widgets.HTML(layout=widgets.Layout(min_height="2.5em"))
         self.readout.add_class("statelab-readout")
         self.message = widgets.HTML()
         self.message.add_class("statelab-message")
-        self.time = widgets.IntSlider(
-            value=0,
-            min=0,
-            max=1,
-            description="time",
-            readout=False,
-            continuous_update=True,
-            layout=widgets.Layout(width="420px"),
-        )
-        self.time_label = widgets.Label("t = 0 s")
-        self.play = widgets.Play(
-            value=0, min=0, max=1, step=1, interval=100, description="Play", show_repeat=False
-        )
-        widgets.jslink((self.play, "value"), (self.time, "value"))
-        self.time.observe(self._on_time, names="value")
+        self.views: list[AnimatedCluster] = []
+        self.results: list[Result] = []
+        self._figure: Figure | None = None
+        self._figure_drawn = -1  # the update the figure shows (-1: none yet)
         self._own_changes = False  # controls being set by the dashboard itself: no run each
-        self._syncing_time = False  # the time slider being reset after a run
-        self._time_index = 0  # the timeline row shown now
         self._generation = 0
         self._shown = -1
         self._scheduled = False
         self.notes: list[str] = []  # what the controls could not show exactly (a preset's value)
-        self.updates = 0  # how many times the figure was redrawn for a new run
-        self.full_draws = 0  # how many of those drew the whole figure (the others blitted)
-        self._cursors: list = []
-        self._clusters: list = []
+        self.said: list[str] = []  # what the dashboard did on its own, said once (a moment's side)
+        self.updates = 0  # how many runs were shown
 
     @contextmanager
     def own_changes(self) -> Iterator[None]:
@@ -84,21 +93,6 @@ class Dashboard:
             yield
         finally:
             self._own_changes = was
-
-    # -- drawing ----------------------------------------------------------
-
-    def _draw(self) -> None:
-        with matplotlib.rc_context(self._rc):
-            self.canvas.draw()
-        self._push_image()
-
-    def _push_image(self) -> None:
-        if isinstance(self._view, widgets.Image):
-            self._view.value = self.png()
-
-    def png(self) -> bytes:
-        """What the figure shows now, as PNG bytes (moving artists included)."""
-        return png(self.canvas)
 
     # -- the update loop --------------------------------------------------
 
@@ -131,15 +125,22 @@ class Dashboard:
             results = [self._simulate(s, limit=self._limit) for s in scenarios]
         except (ValueError, TypeError) as error:  # a bad combination: say so, keep the last run
             self.message.value = message_html("Not run:", str(error))
+            self.said = []
             self._shown = generation
             return
-        self.message.value = (
-            message_html("Changed to fit the controls:", "; ".join(self.notes), "#555555")
-            if self.notes
-            else ""
-        )
-        self.notes = []  # said once, for the run they apply to
-        self._show(scenarios, results)
+        lines = []
+        if self.said:
+            lines.append(message_html("Done for you:", "; ".join(self.said), "#555555"))
+        if self.notes:
+            lines.append(
+                message_html("Changed to fit the controls:", "; ".join(self.notes), "#555555")
+            )
+        self.message.value = "".join(lines)
+        self.notes, self.said = [], []  # said once, for the run they apply to
+        self._show(scenarios, results)  # the readout first: text reaches the page first
+        self.results = results
+        for view, result in zip(self.views, results, strict=True):
+            view.show(result)
         self._shown = generation
         self.updates += 1
 
@@ -151,39 +152,40 @@ class Dashboard:
 
     # -- time -------------------------------------------------------------
 
-    def _reset_time(self, samples: int, index: int | None = None) -> None:
-        self._syncing_time = True
-        try:
-            last = max(samples - 1, 1)
-            self.play.max = self.time.max = last
-            value = last if index is None else min(index, last)
-            self.play.value = self.time.value = value
-        finally:
-            self._syncing_time = False
-        self._time_index = value
+    @property
+    def now(self) -> float:
+        """The model time the (first) view shows now, in seconds (the page sends it back when
+        it pauses, when the scrubber is let go, and a few times a second while it plays)."""
+        return self.views[0].time if self.views else 0.0
 
-    def _on_time(self, change) -> None:
-        self._time_index = change["new"]
-        if self._syncing_time:
-            return
-        self._scrub(change["new"])
+    # -- the figure, for a slide ---------------------------------------------
 
-    def _move_cursors(self, index: int) -> None:
-        """Put the clusters and the time cursors at timeline row ``index``."""
-        for cluster in self._clusters:
-            cluster.show(index)
-        times = self._clusters[0].result.timeline["time"]
-        time = times.iloc[min(index, len(times) - 1)]
-        for cursor in self._cursors:
-            cursor.set_xdata([time, time])
-        self.time_label.value = f"t = {time:.0f} s"
+    @property
+    def figure(self) -> Figure:
+        """The runs over time as one matplotlib Figure, redrawn in place for the latest run.
 
-    def _scrub(self, index: int) -> None:
-        """Move the cluster view and the time cursors to timeline row ``index`` (blitted)."""
+        Drawn only when asked for (the page draws its own charts in the browser).
+        """
+        if self._figure is None:
+            size = self.presenter_size if self.presenter else self.figure_size
+            self._figure = Figure(figsize=size, dpi=80, layout="constrained")
+            FigureCanvasAgg(self._figure)
+        if self._figure_drawn != self.updates and self.results:
+            self._figure.clear()
+            with matplotlib.rc_context(self._rc):
+                self._draw_figure(self._figure)
+            self._figure_drawn = self.updates
+        return self._figure
+
+    def _draw_figure(self, figure: Figure) -> None:
+        raise NotImplementedError
+
+    def png(self) -> bytes:
+        """:attr:`figure` as PNG bytes."""
+        buffer = io.BytesIO()
         with matplotlib.rc_context(self._rc):
-            self._move_cursors(index)
-            self._blitter.update()
-        self._push_image()
+            self.figure.savefig(buffer, format="png")
+        return buffer.getvalue()
 
     # -- display ----------------------------------------------------------
 

@@ -1,14 +1,15 @@
 """The Lab: the main dashboard, where a learner moves a control and watches the cluster answer.
 
 Controls for the cluster, the load, the balancer, affinity and where state lives, a
-crash, random failures and autoscaling, and a preset picker; one figure with the cluster
-view on the left and the run over time on the right; a time slider and a Play button
-that scrub through the recorded run (the cluster view moves without simulating again); a
-readout with the key numbers as text; and, for presenters, one-click moments (crash a
-node now, scale out now, a store outage now).
+crash, random failures and autoscaling, and a preset picker; the animated cluster view
+(:class:`~statelab.dashboards.animated.AnimatedCluster`: every request a dot, every cart a
+token, the run over time as charts with a cursor, and the numbers "so far", all played in
+the browser); a readout with the whole run's key numbers as text; and, for presenters,
+one-click moments (crash a node now, scale out now, a store outage now), each said in the
+message line with whatever it changed.
 
-Drawing uses ipympl in a kernel and blitting: the still parts of the figure are drawn
-once per run, and a scrub (or a run whose axes stay) redraws only what moves.
+A control change runs the simulation once and hands the run to the view, which keeps its
+current time; playing and scrubbing never reach the kernel.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import ipywidgets as widgets
-import matplotlib
+from matplotlib.figure import Figure
 
+from statelab.dashboards.animated import AnimatedCluster
 from statelab.dashboards.controls import (
     NO_CRASH,
     RANGES,
@@ -26,17 +28,26 @@ from statelab.dashboards.controls import (
 )
 from statelab.dashboards.dashboard import Dashboard
 from statelab.dashboards.readout import readout_html
-from statelab.sim.events import ScaleTo, StoreOutage
+from statelab.sim.events import Crash, ScaleTo, StoreOutage
 from statelab.sim.presets import presets
-from statelab.sim.records import LOST_CAUSES
 from statelab.sim.result import Result
 from statelab.sim.scenario import AFFINITIES, BALANCERS, STATE_LOCATIONS, Scenario
 from statelab.sim.simulation import DEFAULT_LIMIT, simulate
-from statelab.view.cluster import ClusterView
-from statelab.view.panels import OverTimePanel
-from statelab.view.style import CAUSE_COLOURS, LOST, PALETTE
+from statelab.view.over_time import latency_over_time, lost_over_time
 
 YOUR_OWN = "(your own)"
+
+#: Presenter mode's controls: larger type, tighter rows, so that the controls, the readout
+#: and the animated view fit one 1280x720 screen (the view sizes its own type).
+PRESENTER_STYLE = """<style>
+.statelab-presenter .widget-label, .statelab-presenter .widget-readout,
+.statelab-presenter select, .statelab-presenter button,
+.statelab-presenter .widget-checkbox label, .statelab-presenter .statelab-readout,
+.statelab-presenter .statelab-message, .statelab-presenter .statelab-trace {font-size: 15px;}
+.statelab-presenter .widget-inline-hbox {margin-top: 1px; margin-bottom: 1px;}
+.statelab-presenter .widget-slider, .statelab-presenter .widget-dropdown,
+.statelab-presenter .widget-button {height: 26px;}
+</style>"""
 
 
 class Lab(Dashboard):
@@ -46,8 +57,9 @@ class Lab(Dashboard):
     ----------
     scenario : Scenario, optional
         Where the controls start (default: ``Scenario()``, about 3,600 requests).
-    presenter : bool
-        Larger fonts and figure, for a room.
+    presenter : bool or None
+        Larger type and compact controls, for a room; None (the default): in Voila
+        (the page ``make present`` opens), not in JupyterLab.
     simulate : callable
         The simulation to run (tests pass a slow or counting fake).
     limit : int or None
@@ -63,26 +75,34 @@ class Lab(Dashboard):
         way as a learner's move.
     scenario, result : Scenario, Result
         What is shown now.
+    view : AnimatedCluster
+        The run, played in the browser; ``lab.view.time`` is the model time it shows.
     figure : matplotlib.figure.Figure
-        The one figure, redrawn in place.
+        The run over time (sessions lost, latency) as one Figure, redrawn in place when
+        asked for after a new run (for a slide; the page draws its own charts).
     readout : ipywidgets.HTML
-        The key numbers as text: sessions lost (by cause), failed requests,
+        The whole run's key numbers as text: sessions lost (by cause), failed requests,
         p95 latency.
     message : ipywidgets.HTML
-        Why the controls could not be run, or what they changed to show a preset.
+        Why the controls could not be run, what they changed to show a preset, or what a
+        one-click moment changed besides its event.
     """
 
     def __init__(
         self,
         scenario: Scenario | None = None,
         *,
-        presenter: bool = False,
+        presenter: bool | None = None,
         simulate: Callable[..., Result] = simulate,
         limit: int | None = DEFAULT_LIMIT,
     ) -> None:
         super().__init__(presenter=presenter, simulate=simulate, limit=limit)
         self._base = scenario if scenario is not None else Scenario()
         self._moments: list = []
+        self.view = AnimatedCluster(presenter=self.presenter)
+        self.views = [self.view]
+        self.trace_label = widgets.HTML()
+        self.trace_label.add_class("statelab-trace")
         self.controls = self._make_controls()
         self._show_in_controls(self._base)
         self.controls["nodes"].observe(self._nodes_changed, names="value")  # before _changed
@@ -90,7 +110,6 @@ class Lab(Dashboard):
             if name != "preset":
                 control.observe(self._changed, names="value")
         self.controls["preset"].observe(self._preset_chosen, names="value")
-        self._layout_figure()
         self.widget = self._make_layout()
         self._changed()
         self.wait()
@@ -98,15 +117,17 @@ class Lab(Dashboard):
     # -- controls ---------------------------------------------------------
 
     def _make_controls(self) -> dict:
-        wide = widgets.Layout(width="300px")
-        style = {"description_width": "110px"}
+        def wide() -> widgets.Layout:  # a layout of its own for each control (one may hide)
+            return widgets.Layout(width="310px" if self.presenter else "290px")
+
+        style = {"description_width": "130px" if self.presenter else "110px"}
         nodes, workers, rate = RANGES["nodes"], RANGES["workers"], RANGES["arrival_rate"]
         return {
             "preset": widgets.Dropdown(
                 options=[YOUR_OWN, *presets()],
                 value=YOUR_OWN,
                 description="preset",
-                layout=wide,
+                layout=wide(),
                 style=style,
             ),
             "nodes": widgets.IntSlider(
@@ -115,7 +136,7 @@ class Lab(Dashboard):
                 max=nodes.high,
                 description="web servers",
                 continuous_update=False,
-                layout=wide,
+                layout=wide(),
                 style=style,
             ),
             "workers": widgets.IntSlider(
@@ -124,7 +145,7 @@ class Lab(Dashboard):
                 max=workers.high,
                 description="workers / node",
                 continuous_update=False,
-                layout=wide,
+                layout=wide(),
                 style=style,
             ),
             "arrival_rate": widgets.FloatSlider(
@@ -134,26 +155,26 @@ class Lab(Dashboard):
                 step=rate.step,
                 description="shoppers / s",
                 continuous_update=False,
-                layout=wide,
+                layout=wide(),
                 style=style,
             ),
             "balancer": widgets.Dropdown(
-                options=list(BALANCERS), description="balancer", layout=wide, style=style
+                options=list(BALANCERS), description="balancer", layout=wide(), style=style
             ),
             "affinity": widgets.Dropdown(
-                options=list(AFFINITIES), description="affinity", layout=wide, style=style
+                options=list(AFFINITIES), description="affinity", layout=wide(), style=style
             ),
             "state": widgets.Dropdown(
                 options=list(STATE_LOCATIONS),
                 description="state lives in",
-                layout=wide,
+                layout=wide(),
                 style=style,
             ),
             "crash_node": widgets.Dropdown(
                 options=[NO_CRASH],
                 value=NO_CRASH,
                 description="crash node",
-                layout=wide,
+                layout=wide(),
                 style=style,
             ),
             "crash_at": widgets.FloatSlider(
@@ -163,7 +184,7 @@ class Lab(Dashboard):
                 step=5.0,
                 description="crash at (s)",
                 continuous_update=False,
-                layout=wide,
+                layout=wide(),
                 style=style,
             ),
             "failures": widgets.Checkbox(value=False, description="random failures", indent=False),
@@ -188,9 +209,16 @@ class Lab(Dashboard):
                 "autoscale",
             ):
                 c[name].value = values[name]
-            trace = values["trace"]
-            c["arrival_rate"].disabled = trace is not None
-            c["arrival_rate"].description = "trace" if trace else "shoppers / s"
+            trace = scenario.trace()
+            # a trace sets the arrival rate over time: the slider gives way to its name
+            c["arrival_rate"].layout.display = "none" if trace else None
+            self.trace_label.layout.display = None if trace else "none"
+            self.trace_label.value = (
+                f"<b>shoppers / s</b>: the <i>{trace.name}</i> trace, up to "
+                f"{trace.peak:.3g} a second"
+                if trace
+                else ""
+            )
             if trace is None:
                 c["arrival_rate"].value = values["arrival_rate"]
             self._update_crash_options(values["nodes"])
@@ -223,149 +251,65 @@ class Lab(Dashboard):
     # -- moments for presenters ---------------------------------------------
 
     def _now(self) -> float:
-        timeline = self.result.timeline
-        index = min(self._time_index, len(timeline) - 1)
-        now = float(timeline["time"].iloc[index])
+        """The moment the view shows now (whole seconds; the middle of the run at its ends)."""
+        now = float(round(self.now))
         duration = self.scenario.duration
-        return now if 0 < now < duration - 1 else duration / 2
+        return now if 0 < now < duration - 1 else float(round(duration / 2))
 
     def crash_now(self, node: int = 2) -> None:
-        """One click: crash ``node`` (or the highest there is) at the time shown now."""
+        """One click: crash ``node`` (or the highest there is) at the time shown now.
+
+        A crash the learner set with the controls stays; this one comes on top.
+        """
         at = self._now()
-        self.controls["crash_at"].max = self.scenario.duration
-        with self.own_changes():
-            self.controls["crash_at"].value = round(at)
-        self.controls["crash_node"].value = min(node, self.controls["nodes"].value - 1)
-        self._changed()
+        node = min(node, self.controls["nodes"].value - 1)
+        self._moments.append(Crash(node, at))
+        self.said.append(f"node {node} crashes at {at:g} s")
         self._after_moment(at)
 
     def scale_now(self, nodes: int = 6) -> None:
         """One click: scale the cluster to ``nodes`` at the time shown now."""
         at = self._now()
-        self._moments.append(ScaleTo(nodes, round(at)))
-        self._changed()
+        self._moments.append(ScaleTo(nodes, at))
+        self.said.append(f"the cluster scales to {nodes} nodes at {at:g} s")
         self._after_moment(at)
 
     def store_outage_now(self, duration: float = 15.0) -> None:
-        """One click: move the carts to a store that goes down for ``duration`` s now."""
+        """One click: the session store goes down for ``duration`` s now (the carts move to
+        the store first if they were elsewhere: said in the message line)."""
         at = self._now()
-        self._moments.append(StoreOutage(round(at), duration))
-        self.controls["state"].value = "store"
-        self._changed()
+        self._moments.append(StoreOutage(at, duration))
+        self.said.append(f"the session store is down from {at:g} to {at + duration:g} s")
+        if self.controls["state"].value != "store":
+            self.said.append(
+                f"state lives in: store (it was {self.controls['state'].value}), so the "
+                "outage has carts to take"
+            )
+            with self.own_changes():
+                self.controls["state"].value = "store"
         self._after_moment(at)
 
     def clear_moments(self) -> None:
-        """Take back every one-click moment."""
+        """Take back every one-click moment (the crash set with the controls stays)."""
         self._moments = []
-        self.controls["crash_node"].value = NO_CRASH
         self._changed()
 
     def _after_moment(self, at: float) -> None:
+        """Run with the new moment and rewind the view a few seconds, to watch it come."""
+        self._changed()
         self.wait()
-        times = self.result.timeline["time"]
-        index = int((times < at - 5).sum())  # a few seconds before the moment
-        self.time.value = max(index, 0)
+        self.view.time = max(at - 5.0, 0.0)
 
-    # -- the figure ---------------------------------------------------------
+    # -- the figure, for a slide -----------------------------------------------
 
-    def _layout_figure(self) -> None:
-        figure = self.figure
-        with matplotlib.rc_context(self._rc):
-            grid = figure.add_gridspec(
-                2,
-                2,
-                width_ratios=[1.25, 1],
-                left=0.01,
-                right=0.97,
-                top=0.9,
-                bottom=0.1,
-                wspace=0.2,
-                hspace=0.55,
-            )
-            self.ax_cluster = figure.add_subplot(grid[:, 0])
-            self.ax_lost = figure.add_subplot(grid[0, 1])
-            self.ax_latency = figure.add_subplot(grid[1, 1], sharex=self.ax_lost)
-            self._lost_panel = OverTimePanel(
-                self.ax_lost,
-                {cause: {"color": CAUSE_COLOURS[cause], "linewidth": 2} for cause in LOST_CAUSES},
-                "sessions lost",
-            )
-            self._latency_panel = OverTimePanel(
-                self.ax_latency,
-                {
-                    "p50": {"color": PALETTE[0], "linestyle": ":"},
-                    "p95": {"color": PALETTE[0]},
-                    "p99": {"color": PALETTE[0], "linestyle": "--"},
-                },
-                "latency (s)",
-                "time (s)",
-                label_moments=False,
-                legend_at="upper right",
-            )
-            self.ax_lost.tick_params(labelbottom=False)
-            self._cursors = [self._lost_panel.cursor, self._latency_panel.cursor]
+    def _draw_figure(self, figure: Figure) -> None:
+        lost, latency = figure.subplots(2, 1, sharex=True)
+        lost_over_time(self.result, lost)
+        latency_over_time(self.result, latency)
 
     def _show(self, scenarios: list[Scenario], results: list[Result]) -> None:
         (self.scenario,), (self.result,) = scenarios, results
-        result = self.result
-        self.readout.value = readout_html(result)  # first: the numbers reach the page first
-        with matplotlib.rc_context(self._rc):
-            full = not self.updates
-            if self._clusters and self._clusters[0].fits(result):
-                cluster = self._clusters[0]
-                cluster.bind(result)
-            else:
-                self.ax_cluster.clear()
-                cluster = ClusterView(result, self.ax_cluster)
-                full = True
-            self._clusters = [cluster]
-            full = self._update_panels(result) or full
-            self._blitter.animate(
-                [*cluster.artists, *self._lost_panel.moving(), *self._latency_panel.moving()]
-            )
-            samples = len(result.timeline)
-            self._reset_time(samples, self._time_index if self.updates else None)
-            self._move_cursors(self._time_index)
-            self.full_draws += full
-            if full or self._blitter.background is None:
-                self._draw()
-            else:
-                self._blitter.update()
-                self._push_image()
-
-    def _update_panels(self, result: Result) -> bool:
-        timeline = result.timeline
-        times = timeline["time"].to_numpy()
-        lost = {}
-        for cause in LOST_CAUSES:
-            counts = timeline[f"sessions_lost_{cause}"].to_numpy()
-            if counts[-1]:
-                lost[cause] = (times, counts)
-        total = int(timeline["sessions_lost"].iloc[-1])
-        changed = self._lost_panel.update(
-            result,
-            lost,
-            f"{total} of {result.session_count} shoppers lost their cart"
-            if total
-            else "No shopper lost a cart",
-            LOST if total else "black",
-            max(5.0, total * 1.15),
-        )
-        windows = result.windows()
-        ends = windows["time"].to_numpy()
-        latency = {
-            name: (ends, windows[f"latency_{name}"].to_numpy()) for name in ("p50", "p95", "p99")
-        }
-        peak = float(windows["latency_p99"].max())
-        p95 = float(windows["latency_p95"].max())
-        changed |= self._latency_panel.update(
-            result,
-            latency,
-            f"p95 latency peaks at {p95:.2f} s" if p95 == p95 else "No request served",
-            "black",
-            max(0.5, peak * 1.1) if peak == peak else 1.0,
-        )
-        return changed
+        self.readout.value = readout_html(self.result, title="Whole run")
 
     def _make_layout(self) -> widgets.Widget:
         c = self.controls
@@ -380,21 +324,23 @@ class Lab(Dashboard):
             button.on_click(lambda _, act=action: act())
             moments.append(button)
         left = widgets.VBox(
-            [c["preset"], c["nodes"], c["workers"], c["arrival_rate"], c["balancer"]]
+            [c["preset"], c["nodes"], c["workers"], c["arrival_rate"], self.trace_label]
         )
+        middle = widgets.VBox([c["balancer"], c["affinity"], c["state"]])
         right = widgets.VBox(
-            [
-                c["affinity"],
-                c["state"],
-                c["crash_node"],
-                c["crash_at"],
-                widgets.HBox([c["failures"], c["autoscale"]]),
-            ]
+            [c["crash_node"], c["crash_at"], widgets.HBox([c["failures"], c["autoscale"]])]
         )
-        parts = [widgets.HBox([left, right]), widgets.HBox(moments), self.readout, self.message]
-        if self._view is not None:
-            parts.append(self._view)
-        parts.append(widgets.HBox([self.play, self.time, self.time_label]))
+        parts = [
+            widgets.HBox([left, middle, right]),
+            widgets.HBox(moments),
+            self.message,
+            self.readout,
+            self.view,
+        ]
+        if self.presenter:
+            parts.insert(0, widgets.HTML(PRESENTER_STYLE))
         box = widgets.VBox(parts)
         box.add_class("statelab-lab")
+        if self.presenter:
+            box.add_class("statelab-presenter")
         return box

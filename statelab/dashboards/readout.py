@@ -12,9 +12,10 @@ from statelab.sim.records import LOST_CAUSES
 from statelab.sim.result import Result
 
 
-def readout_html(result: Result, *, wrap: bool = True) -> str:
+def readout_html(result: Result, *, wrap: bool = True, title: str = "") -> str:
     """The key numbers of a run as one line of HTML: sessions lost (by cause), failed
-    requests, p95 latency and utilisation, over the whole run after the warm-up."""
+    requests, p95 latency and utilisation, over the whole run after the warm-up (``title``,
+    if given, goes first: "Whole run", beside a view that shows the numbers so far)."""
     summary = result.summary()
     causes = [
         f"{cause.replace('_', ' ')} {summary[f'sessions_lost_{cause}']}"
@@ -33,6 +34,8 @@ def readout_html(result: Result, *, wrap: bool = True) -> str:
         f"<b>Utilisation:</b> {summary['utilisation']:.0%}",
     ]
     line = " · ".join(parts)
+    if title:
+        line = f"<b>{html.escape(title)}</b> — {line}"
     return f"<div class='statelab-readout-line'>{line}</div>" if wrap else line
 
 

@@ -45,6 +45,13 @@ request of the session, the session's ``end``, or its node going ``down`` or ``r
 (``moves``: time, session, node; -1: no node holds it any more), equal to the model's
 ``result.cart_moves``.
 
+``meta["panels"]`` holds what the view's charts draw over the whole run (JSON, a few KB):
+``times`` (timeline sample times, evenly thinned to at most :data:`PANEL_POINTS`),
+``lost`` (cause -> cumulative sessions lost by that cause at each of those times, only the
+causes that happen), ``active`` (active sessions then), and ``windows``: ``width`` (the
+window, seconds), ``time`` (each window's end), ``p50``, ``p95``, ``p99`` (latency of the
+requests served in each window; None for a window with none), as ``result.windows()``.
+
 What the view shows at time ``t`` is :func:`state_at`: the state just after every event
 at ``t``, as ``result.timeline`` samples it.
 
@@ -99,6 +106,8 @@ DTYPE_NAMES = {"<f8": "f64", "<i4": "i32", "<u4": "u32", "i1": "i8", "u1": "u8"}
 #: Statuses in which a node's memory is gone.
 WIPED = (STATUS_CODES["down"], STATUS_CODES["removed"])
 HASHED = ("ip_hash", "source_hash", "consistent_hash")
+#: The most timeline samples ``meta["panels"]`` keeps (a longer timeline is thinned evenly).
+PANEL_POINTS = 600
 
 
 # -- the payload ---------------------------------------------------------------------
@@ -228,6 +237,7 @@ def payload(result: Result) -> dict:
             for name in BLOCKS
         },
         "hashing": _hashing(result),
+        "panels": panels(result),
     }
     return {"meta": meta, **blocks}
 
@@ -279,6 +289,45 @@ def _node_changes(result: Result) -> list[list]:
         [float(time), int(node), STATUS_CODES[status]]
         for time, node, status in sorted(result._node_changes, key=lambda c: c.time)
     ]
+
+
+def panel_rows(samples: int, points: int = PANEL_POINTS) -> np.ndarray:
+    """The timeline rows the panels keep: all of them, or ``points`` evenly spread, first
+    and last included."""
+    if samples <= points:
+        return np.arange(samples)
+    return np.unique(np.round(np.linspace(0, samples - 1, points)).astype(np.int64))
+
+
+def panels(result: Result) -> dict:
+    """What the view's charts draw over the whole run (see the module docstring)."""
+    timeline = result.timeline
+    rows = panel_rows(len(timeline))
+    kept = timeline.iloc[rows]
+    lost = {
+        cause: [int(v) for v in kept[f"sessions_lost_{cause}"]]
+        for cause in LOST_CAUSES
+        if len(timeline) and timeline[f"sessions_lost_{cause}"].iloc[-1] > 0
+    }
+    scenario = result.scenario
+    width = max(scenario.sample_interval, scenario.duration / 60)
+    windows = result.windows(width)
+
+    def values(column) -> list:
+        return [None if v != v else float(v) for v in windows[column].tolist()]
+
+    return {
+        "times": [float(v) for v in kept["time"]],
+        "lost": lost,
+        "active": [int(v) for v in kept["active_sessions"]],
+        "windows": {
+            "width": float(width),
+            "time": [float(v) for v in windows["time"]],
+            "p50": values("latency_p50"),
+            "p95": values("latency_p95"),
+            "p99": values("latency_p99"),
+        },
+    }
 
 
 def _json_safe(summary: dict) -> dict:

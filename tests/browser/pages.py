@@ -10,7 +10,7 @@ import time
 
 READOUT = ".statelab-readout"
 ERRORS = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
-FIGURE = ".jupyter-matplotlib-canvas-div canvas"
+VIEW = ".statelab-anim"
 
 
 def open_notebook(page, base: str, token: str, name: str) -> None:
@@ -67,14 +67,20 @@ def wait_readout_change(page, before: str, index: int = 0) -> str:
     return wait_change(lambda: readout(page, index), before, f"readout ({before})")
 
 
-def figure_image(page, index: int = 0) -> str:
-    """The pixels of the ``index``-th figure canvas, as a data URL."""
-    return page.locator(FIGURE).nth(index * 2).evaluate("c => c.toDataURL()")
+def view_run(page, container: str, index: int = 0) -> str:
+    """Which run the ``index``-th animated view in ``container`` has drawn (its ``data-run``)."""
+    return page.locator(f"{container} {VIEW}").nth(index).get_attribute("data-run")
 
 
-def wait_figure_change(page, before: str, index: int = 0) -> str:
-    """Wait until the figure's pixels differ from ``before``; return the new ones."""
-    return wait_change(lambda: figure_image(page, index), before, "figure")
+def wait_view_change(page, container: str, before: str, index: int = 0) -> str:
+    """Wait until the animated view draws another run than ``before``; return its number."""
+    return wait_change(lambda: view_run(page, container, index), before, "animated view")
+
+
+def view_time(page, container: str, index: int = 0) -> float:
+    """The model time the ``index``-th animated view in ``container`` shows (``data-time``)."""
+    view = page.locator(f"{container} {VIEW}").nth(index)
+    return float(view.get_attribute("data-time") or 0.0)
 
 
 def choose(page, container: str, description: str, value: str) -> None:
@@ -89,17 +95,17 @@ def slider_handle(page, container: str, description: str):
     return box.locator(".noUi-handle")
 
 
-KEYPRESS_TO_PICTURE = """
-([handleIndex, canvasIndex]) => new Promise((resolve) => {
-    const handles = document.querySelectorAll('.noUi-handle');
-    const canvas = document.querySelectorAll('.jupyter-matplotlib-canvas-div canvas')[canvasIndex];
-    const before = canvas.toDataURL();
+KEYPRESS_TO_RUN = """
+([container, handleIndex]) => new Promise((resolve) => {
+    const box = document.querySelector(container);
+    const handle = box.querySelectorAll('.noUi-handle')[handleIndex];
+    const view = box.querySelector('.statelab-anim');
+    const before = view.dataset.run;
     const start = performance.now();
-    const handle = handles[handleIndex];
     handle.focus();
     handle.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true}));
     const poll = () => {
-        if (canvas.toDataURL() !== before) { resolve(performance.now() - start); return; }
+        if (view.dataset.run !== before) { resolve(performance.now() - start); return; }
         if (performance.now() - start > 10000) { resolve(-1); return; }
         requestAnimationFrame(poll);
     };
@@ -108,9 +114,9 @@ KEYPRESS_TO_PICTURE = """
 """
 
 
-def keypress_to_picture(page, handle_index: int, canvas_index: int) -> float:
-    """Milliseconds from a slider keypress to a changed figure, measured in the page."""
-    return page.evaluate(KEYPRESS_TO_PICTURE, [handle_index, canvas_index])
+def keypress_to_run(page, container: str, handle_index: int) -> float:
+    """Milliseconds from a slider keypress to the animated view drawing the new run."""
+    return page.evaluate(KEYPRESS_TO_RUN, [container, handle_index])
 
 
 def restart_and_run_all(page, timeout: float = 240.0) -> None:

@@ -229,3 +229,94 @@ def test_a_busy_run_plays_smoothly(page, jupyterlab, course, speed):
     fps = page.evaluate(FRAMES, 3000)
     print(f"busy run at {speed}x: {fps:.1f} frames a second with a changed picture")
     assert fps >= 30, f"only {fps:.1f} frames a second at {speed}x"
+
+
+PLOT_LIGHTNESS = """(root, [index, from, to]) => {
+    // the mean lightness (0-255) of the plot area of chart `index` between x = from and to
+    const canvas = root.querySelector('canvas');
+    const C = root.statelabCharts()[index];
+    const scale = canvas.width / canvas.getBoundingClientRect().width;
+    const x = Math.round(from * scale), w = Math.max(1, Math.round((to - from) * scale));
+    const data = canvas.getContext('2d').getImageData(
+        x, Math.round((C.y + 2) * scale), w, Math.round((C.h - 4) * scale)).data;
+    let sum = 0;
+    for (let i = 0; i < data.length; i += 4) sum += (data[i] + data[i + 1] + data[i + 2]) / 3;
+    return sum / (data.length / 4);
+}"""
+
+
+def charts(page) -> list[dict]:
+    return page.locator(ROOT).evaluate("root => root.statelabCharts()")
+
+
+def lightness(page, index: int, start: float, stop: float) -> float:
+    return page.locator(ROOT).evaluate(PLOT_LIGHTNESS, [index, start, stop])
+
+
+def plot_pixels(page) -> str:
+    """The pixels of both charts' plot areas, as a data URL."""
+    return page.locator(ROOT).evaluate(
+        """root => {
+            const canvas = root.querySelector('canvas');
+            const scale = canvas.width / canvas.getBoundingClientRect().width;
+            const out = document.createElement('canvas');
+            const charts = root.statelabCharts();
+            out.width = canvas.width;
+            out.height = Math.round((charts[0].h + 4) * scale);
+            out.getContext('2d').drawImage(canvas, 0, Math.round((charts[0].y - 2) * scale),
+                canvas.width, out.height, 0, 0, canvas.width, out.height);
+            return out.toDataURL();
+        }"""
+    )
+
+
+def test_the_charts_follow_the_time_fade_the_future_and_scrub(page, jupyterlab, course):
+    open_view(page, jupyterlab, course, "animated_charts.ipynb", CODE)
+    assert seconds(label(page)) == 0.0  # a new view starts at the beginning
+    box = page.locator(ROOT).bounding_box()
+    assert box["height"] <= 560, box  # the whole view, bar to readout, with no empty band
+    canvas = page.locator(CANVAS).bounding_box()
+    first, second = charts(page)
+    assert first["y"] + first["h"] < canvas["height"] <= first["y"] + first["h"] + 40
+
+    # paused, the cursor follows the time: the charts' pixels change, the cursor moves
+    run_in_last_cell(page, "view.time = 30.0")
+    wait_label(page, lambda text: text.startswith("t = 30.0 s"))
+    before = plot_pixels(page)
+    at_30 = charts(page)[1]["cursor"]
+    run_in_last_cell(page, "view.time = 62.0")
+    wait_label(page, lambda text: text.startswith("t = 62.0 s"))
+    page.wait_for_timeout(100)
+    assert plot_pixels(page) != before
+    cursor = charts(page)[1]["cursor"]
+    span = second["w"]
+    assert abs((cursor - at_30) - span * 32 / 120) < 2, (at_30, cursor)
+
+    # the future is faded: the latency lines right of the cursor are lighter than left of it
+    left = lightness(page, 1, cursor - span * 0.3, cursor - 3)
+    right = lightness(page, 1, cursor + 3, cursor + span * 0.3)
+    assert right > left + 3, (left, right)
+    # and the carts-lost line rises right after the crash, faded beyond the cursor
+    assert lightness(page, 0, cursor + 3, first["x"] + first["w"]) > 250
+
+    # the event labels are drawn and no two of them overlap
+    labels = json.loads(page.locator(ROOT).get_attribute("data-labels"))
+    assert {item["text"] for item in labels} == {"crash n1"}
+    for i, a in enumerate(labels):
+        for b in labels[i + 1 :]:
+            apart = (
+                a["chart"] != b["chart"]
+                or a["x"] + a["w"] <= b["x"]
+                or b["x"] + b["w"] <= a["x"]
+                or a["y"] + a["h"] <= b["y"]
+                or b["y"] + b["h"] <= a["y"]
+            )
+            assert apart, (a, b)
+
+    # a click on a chart moves the time there, in the page and in the kernel
+    page.locator(CANVAS).click(
+        position={"x": first["x"] + first["w"] * 0.25, "y": first["y"] + first["h"] / 2}
+    )
+    wait_label(page, lambda text: abs(seconds(text) - 30.0) <= 0.6)
+    out = run_in_last_cell(page, "print(round(view.time))")
+    assert abs(float(out[0]) - 30.0) <= 1

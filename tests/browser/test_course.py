@@ -36,19 +36,19 @@ def test_the_lab_answers_its_controls_in_jupyterlab(page, jupyterlab):
     page.locator(LAB).first.scroll_into_view_if_needed()
     calm = pages.readout(page)
     assert pages.lost(calm) == [0]
-    picture = pages.figure_image(page)
+    run = pages.view_run(page, LAB)
 
     # a crash of node 1 loses carts while they live on the servers ...
     pages.choose(page, LAB, "crash node", "1")
     crashed = pages.wait_readout_change(page, calm)
     assert pages.lost(crashed)[0] > 0 and "crash" in crashed
-    picture = pages.wait_figure_change(page, picture)
+    run = pages.wait_view_change(page, LAB, run)
 
     # ... and none when they live in a shared store
     pages.choose(page, LAB, "state lives in", "store")
     stored = pages.wait_readout_change(page, crashed)
     assert pages.lost(stored) == [0]
-    picture = pages.wait_figure_change(page, picture)
+    run = pages.wait_view_change(page, LAB, run)
 
     # no affinity with server state: nearly every session loses its cart
     pages.choose(page, LAB, "state lives in", "server")
@@ -64,7 +64,7 @@ def test_the_lab_answers_its_controls_in_jupyterlab(page, jupyterlab):
     page.keyboard.press("ArrowRight")
     pages.wait_readout_change(page, before)
     assert float(handle.get_attribute("aria-valuenow")) == 4
-    pages.wait_figure_change(page, picture)
+    pages.wait_view_change(page, LAB, run)
 
 
 def test_play_moves_time_and_the_cluster_view(page, jupyterlab):
@@ -72,18 +72,13 @@ def test_play_moves_time_and_the_cluster_view(page, jupyterlab):
     pages.open_notebook(page, base, token, "lab.ipynb")
     pages.run_all(page)
     page.locator(LAB).first.scroll_into_view_if_needed()
-    time_slider = pages.slider_handle(page, LAB, "time")
-    time_slider.focus()
-    page.keyboard.press("Home")  # back to the start of the run
-    page.wait_for_function(
-        "() => document.querySelector('.statelab-lab').innerText.includes('t = 0 s')"
-    )
-    start = time_slider.get_attribute("aria-valuenow")
-    picture = pages.figure_image(page)
-    page.locator(f"{LAB} .widget-play button").first.click()
+    assert pages.view_time(page, LAB) == 0.0  # a run is watched from its start
+    canvas = page.locator(f"{LAB} {pages.VIEW} canvas").first
+    picture = canvas.evaluate("c => c.toDataURL()")
+    page.locator(f"{LAB} {pages.VIEW} .sa-play").first.click()
     time.sleep(2.0)
-    assert float(time_slider.get_attribute("aria-valuenow")) > float(start)
-    pages.wait_figure_change(page, picture)
+    assert pages.view_time(page, LAB) > 0.5
+    assert canvas.evaluate("c => c.toDataURL()") != picture
 
 
 def test_compare_shows_server_state_losing_carts_and_store_state_not(page, jupyterlab):
@@ -109,12 +104,10 @@ def test_the_lab_answers_in_voila(page, voila):
     assert pages.lost(crashed)[0] > 0
     pages.choose(page, LAB, "state lives in", "store")
     assert pages.lost(pages.wait_readout_change(page, crashed)) == [0]
-    picture = pages.figure_image(page)
-    handle = pages.slider_handle(page, LAB, "time")
-    handle.focus()
-    for _ in range(10):
-        page.keyboard.press("ArrowLeft")
-    pages.wait_figure_change(page, picture)
+    page.locator(f"{LAB} {pages.VIEW} .sa-play").first.click()
+    page.wait_for_function(
+        "() => Number(document.querySelector('.statelab-lab .statelab-anim').dataset.time) > 1"
+    )
 
 
 @pytest.mark.parametrize("name", ["lab.ipynb", "07_scaling_up_and_down.ipynb"])

@@ -20,6 +20,8 @@ const DEAD = "#B0B0B0";
 const INK = "#222222";
 const OK_COLOUR = "#3B3B3B";
 const DUPLICATE = "#F0E442";
+const LATENCY = "#333333"; // the one colour of the latency chart (three dash styles)
+const FUTURE = "rgba(255,255,255,0.9)"; // laid over the charts after the cursor
 const CAUSE_COLOURS = {
   crash: "#D55E00",
   rehash: "#CC79A7",
@@ -368,6 +370,10 @@ function render({ model, el }) {
   let speed = model.get("speed") || 1;
   let followed = model.get("followed");
   let presenter = !!model.get("presenter");
+  let compact = !!model.get("compact");
+  let layoutWidth = 0;
+  let chartDrag = false;
+  let lastLabels = "";
   let dirty = true;
   let alive = true;
   let dragging = false;
@@ -420,6 +426,7 @@ function render({ model, el }) {
   let busyCount = new Int32Array(16);
   let cartCount = new Int32Array(16);
   let lostFlash = new Int32Array(16);
+  let copyCount = new Int32Array(16);
 
   // ------------------------------------------------------------ model <-> page
 
@@ -466,6 +473,7 @@ function render({ model, el }) {
       busyCount = new Int32Array(n);
       cartCount = new Int32Array(n);
       lostFlash = new Int32Array(n);
+      copyCount = new Int32Array(n);
     }
     const nSes = run ? run.nSes : 0;
     cartNode = new Int8Array(nSes).fill(-1);
@@ -544,6 +552,12 @@ function render({ model, el }) {
     layout = null;
     dirty = true;
   });
+  model.on("change:compact", () => {
+    compact = !!model.get("compact");
+    root.classList.toggle("sa-compact", compact);
+    layout = null;
+    dirty = true;
+  });
 
   playButton.addEventListener("click", () => {
     if (!run) return;
@@ -574,10 +588,46 @@ function render({ model, el }) {
     dirty = true;
     syncTime(true);
   });
+  // a click or a drag on a chart moves the time, as the scrubber does
+  const canvasPoint = (event) => {
+    const box = canvas.getBoundingClientRect();
+    return [event.clientX - box.left, event.clientY - box.top];
+  };
+  canvas.addEventListener("pointerdown", (event) => {
+    const [x, y] = canvasPoint(event);
+    const C = chartAt(x, y);
+    if (!C) return;
+    chartDrag = C;
+    dragging = true;
+    if (canvas.setPointerCapture) canvas.setPointerCapture(event.pointerId);
+    t = timeAtX(C, x);
+    dirty = true;
+    event.preventDefault();
+  });
+  canvas.addEventListener("pointermove", (event) => {
+    const [x, y] = canvasPoint(event);
+    if (chartDrag) {
+      t = timeAtX(chartDrag, x);
+      dirty = true;
+      return;
+    }
+    canvas.style.cursor = chartAt(x, y) ? "ew-resize" : "pointer";
+  });
+  const endChartDrag = () => {
+    if (!chartDrag) return;
+    chartDrag = false;
+    dragging = false;
+    lastNow = null;
+    dirty = true;
+    syncTime(true);
+  };
+  canvas.addEventListener("pointerup", endChartDrag);
+  canvas.addEventListener("pointercancel", endChartDrag);
   canvas.addEventListener("click", (event) => {
     const box = canvas.getBoundingClientRect();
     const x = event.clientX - box.left;
     const y = event.clientY - box.top;
+    if (chartAt(x, y)) return; // a scrub, not a pick
     let best = -1;
     let bestD = (layout ? layout.hit : 10) ** 2;
     for (let i = 0; i < hn; i++) {
@@ -598,9 +648,14 @@ function render({ model, el }) {
 
   // where the clickable things were drawn in the last frame (CSS pixels), and the node boxes
   root.statelabHits = () => Array.from({ length: hn }, (_, i) => ({ x: hx[i], y: hy[i], session: hs[i] }));
+  // the charts' plot areas (CSS pixels) and the time at the cursor; `data-labels` on the root
+  // holds the event labels' boxes (JSON: chart, text, x, y, w, h) as they were placed
+  root.statelabCharts = () => (layout ? layout.charts.map((C) => ({ x: C.px, y: C.py, w: C.pw, h: C.ph, cursor: run ? xOf(C, t) : C.px })) : []);
   root.statelabBoxes = () => (layout ? layout.boxes.map((b) => ({ x: b.x, y: b.y, w: b.w, h: b.h, cartX: b.cartX })) : []);
 
+  // the canvas follows the container's width (its height follows what it holds)
   const resize = new ResizeObserver(() => {
+    if (Math.floor(root.clientWidth || 900) === layoutWidth) return;
     layout = null;
     dirty = true;
   });
@@ -742,11 +797,110 @@ function render({ model, el }) {
   // ------------------------------------------------------------ layout
 
   function makeLayout() {
-    const w = Math.max(root.clientWidth || 900, 480);
-    const f = presenter ? 1.45 : 1;
-    const room = (window.innerHeight || 800) - (presenter ? 200 : 150);
-    const h = Math.round(Math.max(Math.min(w * 0.5, 640, room), 360));
+    const w = Math.max(Math.floor(root.clientWidth || 900), 320);
+    layoutWidth = w;
+    // sizes: presenter type is at least 15 px; compact is for two views side by side
+    const f = presenter ? 1.45 : compact ? 0.9 : 1;
+    const font = presenter ? 18 : compact ? 11 : 12;
+    const small = presenter ? 15 : compact ? 10 : 11;
     dpr = window.devicePixelRatio || 1;
+    const n = run ? run.nodes : 1;
+    const workers = run ? run.workers : 1;
+    const m = Math.round(8 * f);
+    const gap = Math.round(6 * f);
+    const hashing = !!(run && run.hashing);
+    const hashBeside = hashing && !compact && w >= 760;
+    const hashW = hashBeside ? Math.round(Math.min(w * 0.25, 300 * f)) : 0;
+    const shopX = m;
+    const shopW = Math.round(Math.max(w * 0.085, 56 * f));
+    const top = Math.round(font * 1.75); // a row for the banner and "carts lost just now"
+    const balX = shopX + shopW + Math.round(w * 0.045);
+    const balW = Math.round(font * 1.5);
+    const nodesX = balX + balW + Math.round(w * 0.04);
+    const nodesR = w - m - (hashW ? hashW + m : 0);
+    // the node grid: as few columns as keep every box tall enough for its title and a row
+    // of worker slots, within a height budget; the canvas is as tall as what it holds
+    const titleH = Math.round(font * 1.45);
+    const minBoxH = titleH + Math.round(font * 2.1);
+    const prefBoxH = titleH + Math.round(font * (compact ? 3.4 : 4.4));
+    const budget = presenter ? 215 : compact ? 170 : 235;
+    let cols = 1;
+    while (cols < 4 && Math.ceil(n / cols) * (minBoxH + gap) - gap > budget) cols++;
+    const rows = Math.ceil(n / cols);
+    const boxH = Math.round(Math.max(minBoxH, Math.min(prefBoxH, (budget - gap * (rows - 1)) / rows)));
+    const storeH = run && run.state === "store" ? Math.round(font * 2.2) : 0;
+    let clusterH = rows * boxH + gap * (rows - 1) + (storeH ? storeH + gap : 0);
+    if (hashBeside) clusterH = Math.max(clusterH, Math.round(font * 12.5));
+    const bottom = top + clusterH;
+    const nodesB = bottom - (storeH ? storeH + gap : 0);
+    const boxW = (nodesR - nodesX - gap * (cols - 1)) / cols;
+    const boxes = [];
+    const dot = Math.max(2.4, Math.min(4.5 * f, boxH / 14));
+    for (let k = 0; k < n; k++) {
+      const c = Math.floor(k / rows);
+      const rr = k % rows;
+      const x = nodesX + c * (boxW + gap);
+      const y = top + rr * (boxH + gap);
+      const innerY = y + titleH;
+      const innerH = boxH - titleH - 3 * f;
+      // worker slots in the middle, the queue to their left, the carts to their right
+      const slotCols = Math.min(workers, workers <= 4 ? workers : workers <= 16 ? 8 : 12);
+      const slotRows = Math.ceil(workers / slotCols);
+      const slotSize = Math.max(4, Math.min((boxW * 0.3) / slotCols - 2, (innerH - 2) / slotRows - 2, 26 * f));
+      const slotsW = slotCols * (slotSize + 2);
+      const queueX = x + 6 * f;
+      const queueW = boxW * 0.27;
+      const slotsX = x + boxW * 0.33;
+      const slotsY = innerY + Math.max(0, (innerH - slotRows * (slotSize + 2)) / 2);
+      const cartX = slotsX + slotsW + 12 * f;
+      const cartW = x + boxW - 6 * f - cartX;
+      const token = Math.max(3, Math.min(9 * f, (innerH - 2) / 2 - 2, Math.sqrt((cartW * innerH) / Math.max(workers * 6, 60)) - 2));
+      boxes.push({
+        x, y, w: boxW, h: boxH, innerY, innerH, slotCols, slotRows, slotSize, slotsX, slotsY,
+        queueX, queueW, cartX, cartW, token,
+        queueCols: Math.max(1, Math.floor(queueW / (dot * 2 + 1.5))),
+        queueRows: Math.max(1, Math.floor(innerH / (dot * 2 + 1.5))),
+        cartCols: Math.max(1, Math.floor(cartW / (token + 2))),
+        cartRows: Math.max(1, Math.floor(innerH / (token + 2))),
+        exitX: x,
+        exitY: y + boxH / 2,
+      });
+    }
+    let y = bottom;
+    // the hashing panel: beside the nodes, or below them (compact, narrow)
+    let hashX = w - m - hashW;
+    let hashY = top;
+    let hashH = clusterH;
+    let hashPanelW = hashW;
+    if (hashing && !hashBeside) {
+      hashX = m;
+      hashY = bottom + gap;
+      hashPanelW = w - 2 * m;
+      hashH = Math.round(font * (compact ? 9 : 10));
+      y = hashY + hashH;
+    }
+    // the legend, wrapped to the width beside the shoppers' counts
+    const legendX = balX;
+    const legend = legendItems(w - m - legendX, small, dot);
+    const legendH = legend.lines * Math.round(small * 1.35) + 4;
+    const legendY = y + Math.round(gap * 0.7);
+    y = legendY + legendH;
+    // two charts side by side over the whole run
+    const chartTop = y + gap;
+    const chartH = presenter ? 146 : compact ? 118 : 138;
+    const chartGap = Math.round(18 * f);
+    const chartW = (w - 2 * m - chartGap) / 2;
+    const charts = [0, 1].map((i) => {
+      const x = m + i * (chartW + chartGap);
+      const axisW = Math.round(small * 2.4);
+      const titleRow = Math.round(small * 1.6);
+      const tickRow = Math.round(small * 1.4);
+      return {
+        x, y: chartTop, w: chartW, h: chartH,
+        px: x + axisW, py: chartTop + titleRow, pw: chartW - axisW - Math.round(small * 1.6), ph: chartH - titleRow - tickRow,
+      };
+    });
+    const h = Math.ceil(chartTop + chartH + 2);
     width = w;
     height = h;
     canvas.style.width = `${w}px`;
@@ -755,69 +909,41 @@ function render({ model, el }) {
     canvas.height = Math.round(h * dpr);
     background.width = canvas.width;
     background.height = canvas.height;
-    const n = run ? run.nodes : 1;
-    const workers = run ? run.workers : 1;
-    const m = 10 * f;
-    const font = Math.round(12 * f);
-    const legendH = font * 1.9;
-    const hashW = run && run.hashing ? Math.round(w * 0.25) : 0;
-    const shopX = m;
-    const shopW = Math.round(w * 0.1);
-    const top = font * 2.2;
-    const bottom = h - legendH - font * 2.6;
-    const storeH = run && run.state === "store" ? Math.round(font * 3.2) : 0;
-    const balX = shopX + shopW + Math.round(w * 0.06);
-    const balW = Math.round(font * 1.6);
-    const nodesX = balX + balW + Math.round(w * 0.05);
-    const nodesR = w - m - (hashW ? hashW + m : 0);
-    const nodesB = bottom - (storeH ? storeH + m : 0);
-    const cols = n <= 8 ? 1 : n <= 16 ? 2 : 3;
-    const rows = Math.ceil(n / cols);
-    const gap = 8 * f;
-    const boxW = (nodesR - nodesX - gap * (cols - 1)) / cols;
-    const boxH = Math.min((nodesB - top - gap * (rows - 1)) / rows, 170 * f);
-    const boxes = [];
-    const dot = Math.max(2.6, Math.min(5 * f, boxH / 20));
-    for (let k = 0; k < n; k++) {
-      const c = Math.floor(k / rows);
-      const rr = k % rows;
-      const x = nodesX + c * (boxW + gap);
-      const y = top + rr * (boxH + gap);
-      const title = font * 1.5;
-      const innerY = y + title;
-      const innerH = boxH - title - 4 * f;
-      // worker slots in the middle, the queue to their left, the carts to their right
-      const slotCols = Math.min(workers, workers <= 4 ? workers : workers <= 16 ? 8 : 12);
-      const slotRows = Math.ceil(workers / slotCols);
-      const slotSize = Math.max(4, Math.min((boxW * 0.3) / slotCols - 2, (innerH - 6) / slotRows - 2, 26 * f));
-      const slotsW = slotCols * (slotSize + 2);
-      const queueX = x + 6 * f;
-      const queueW = boxW * 0.27;
-      const slotsX = x + boxW * 0.33;
-      const slotsY = innerY + Math.max(0, (innerH - slotRows * (slotSize + 2)) / 2);
-      const cartX = slotsX + slotsW + 14 * f;
-      const cartW = x + boxW - 6 * f - cartX;
-      const cartW0 = cartW;
-      const token = Math.max(3, Math.min(9 * f, innerH / 9, Math.sqrt((cartW0 * innerH) / Math.max(workers * 6, 60)) - 2));
-      boxes.push({
-        x, y, w: boxW, h: boxH, innerY, innerH, slotCols, slotRows, slotSize, slotsX, slotsY,
-        queueX, queueW, cartX, cartW, token,
-        queueCols: Math.max(1, Math.floor(queueW / (dot * 2 + 1.5))),
-        queueRows: Math.max(1, Math.floor(innerH / (dot * 2 + 1.5))),
-        cartCols: Math.max(1, Math.floor(cartW / (token + 2))),
-        cartRows: Math.max(1, Math.floor((innerH - font) / (token + 2))),
-        exitX: x,
-        exitY: y + boxH / 2,
-      });
-    }
-    const hashX = w - m - hashW;
     layout = {
-      f, m, font, w, h, top, bottom, shopX, shopW, balX, balW, nodesX, nodesR, nodesB, boxes, dot,
-      hashX, hashW, hashY: top, hashH: bottom - top, legendY: h - legendH * 0.45,
-      store: storeH ? { x: nodesX, y: nodesB + m, w: nodesR - nodesX, h: storeH } : null,
+      f, m, font, small, w, h, top, bottom, shopX, shopW, balX, balW, nodesX, nodesR, nodesB, boxes, dot,
+      titleH, hashX, hashW: hashPanelW, hashY, hashH, hashWide: hashing && !hashBeside,
+      legend, legendX, legendY, legendH, charts,
+      store: storeH ? { x: nodesX, y: nodesB + gap, w: nodesR - nodesX, h: storeH } : null,
       hit: 9 * f,
     };
     backgroundKey = "";
+  }
+
+  /** The legend's items, wrapped into lines of at most `room` CSS pixels. */
+  function legendItems(room, small, r) {
+    const items = [
+      ["inbound", "request on its way (node's colour)"],
+      ["ok", "answered ok"],
+      ["lost", "cart lost"],
+      ["failed", "failed"],
+      ["timed", "timed out"],
+      ["dup", "item added twice"],
+    ];
+    if (run && run.cartsInMemory) items.push(["cart", "a cart in the node's memory"]);
+    bctx.font = `${small}px sans-serif`;
+    let x = 0;
+    let line = 0;
+    const placed = [];
+    for (const [kind, text] of items) {
+      const w = 2 * r + 6 + bctx.measureText(text).width;
+      if (x > 0 && x + w > room) {
+        x = 0;
+        line++;
+      }
+      placed.push({ kind, text, x, line });
+      x += w + 12;
+    }
+    return { items: placed, lines: line + 1 };
   }
 
   const shopperY = (k) => layout.top + 8 + frac(k * 0.6180339887) * (layout.bottom - layout.top - 16);
@@ -852,7 +978,6 @@ function render({ model, el }) {
     c.fillStyle = INK;
     c.font = `bold ${L.font}px sans-serif`;
     c.textAlign = "center";
-    c.fillText("shoppers", L.shopX + L.shopW / 2, L.top - L.font * 0.8);
     // balancer
     roundRect(c, L.balX, L.top, L.balW, L.bottom - L.top, 6);
     c.fillStyle = "#EDEDED";
@@ -866,7 +991,12 @@ function render({ model, el }) {
     c.fillStyle = INK;
     c.font = `${L.font}px sans-serif`;
     const affinity = String(run.meta.affinity || "none").replace(/_/g, " ");
-    c.fillText(`load balancer · ${run.meta.balancer ? String(run.meta.balancer).replace(/_/g, " ") + " · " : ""}affinity ${affinity}`, 0, 0);
+    const policy = run.meta.balancer ? `${String(run.meta.balancer).replace(/_/g, " ")} · ` : "";
+    const room = L.bottom - L.top - 8;
+    c.font = `${L.small}px sans-serif`;
+    const label = [`load balancer · ${policy}affinity ${affinity}`, `balancer · affinity ${affinity}`, `affinity ${affinity}`, "balancer"]
+      .find((text) => c.measureText(text).width <= room) || "";
+    c.fillText(label, 0, 0);
     c.restore();
     // nodes
     for (let k = 0; k < L.boxes.length; k++) drawNodeBox(c, k);
@@ -884,6 +1014,7 @@ function render({ model, el }) {
     // legend
     drawLegend(c);
     if (run.hashing) drawHashBackground(c);
+    drawCharts(c);
   }
 
   function drawNodeBox(c, k) {
@@ -920,7 +1051,7 @@ function render({ model, el }) {
     c.font = `bold ${L.font}px sans-serif`;
     c.fillStyle = name === "down" ? "#777777" : colour === "#F0E442" ? "#8A7F00" : colour;
     const label = name === "up" ? `node ${k}` : `node ${k} · ${name === "removed" ? "not running" : name}`;
-    c.fillText(label, B.x + 8 * L.f, B.y + L.font * 0.85);
+    c.fillText(label, B.x + 8 * L.f, B.y + L.titleH * 0.55);
     // empty worker slots
     c.strokeStyle = name === "down" ? "#BBBBBB" : "#AAAAAA";
     c.lineWidth = 1;
@@ -929,55 +1060,62 @@ function render({ model, el }) {
       const y = B.slotsY + Math.floor(w / B.slotCols) * (B.slotSize + 2);
       c.strokeRect(x + 0.5, y + 0.5, B.slotSize - 1, B.slotSize - 1);
     }
-    c.font = `${Math.round(L.font * 0.8)}px sans-serif`;
+    c.font = `${L.small}px sans-serif`;
     c.fillStyle = "#888888";
-    if (B.slotsY + B.slotRows * (B.slotSize + 2) < B.y + B.h - L.font * 1.1) {
-      c.fillText("queue", B.queueX, B.y + B.h - L.font * 0.6);
-      c.fillText("workers", B.slotsX, B.y + B.h - L.font * 0.6);
+    if (B.slotsY + B.slotRows * (B.slotSize + 2) < B.y + B.h - L.small * 1.3) {
+      c.fillText("queue", B.queueX, B.y + B.h - L.small * 0.7);
+      c.fillText("workers", B.slotsX, B.y + B.h - L.small * 0.7);
     }
     if (name === "down") {
       c.fillStyle = "#666666";
       c.font = `bold ${L.font}px sans-serif`;
       c.textAlign = "center";
-      c.fillText("DOWN: memory wiped", B.cartX + B.cartW / 2, B.innerY + B.innerH / 2);
+      c.font = `bold ${L.small}px sans-serif`;
+      const down = ["DOWN: memory wiped", "DOWN"].find((text) => c.measureText(text).width <= B.cartW) || "";
+      c.fillText(down, B.cartX + B.cartW / 2, B.innerY + B.innerH / 2);
     } else if (!run.cartsInMemory) {
       c.fillStyle = "#888888";
       c.textAlign = "center";
-      c.font = `${Math.round(L.font * 0.85)}px sans-serif`;
+      c.font = `${L.small}px sans-serif`;
       const text = run.state === "cookie" ? ["no carts here:", "in the cookie"] : ["no carts here:", "in the store"];
-      c.fillText(text[0], B.cartX + B.cartW / 2, B.innerY + B.innerH / 2 - L.font * 0.55);
-      c.fillText(text[1], B.cartX + B.cartW / 2, B.innerY + B.innerH / 2 + L.font * 0.55);
+      if (B.innerH > L.small * 2.4) {
+        c.fillText(text[0], B.cartX + B.cartW / 2, B.innerY + B.innerH / 2 - L.small * 0.6);
+        c.fillText(text[1], B.cartX + B.cartW / 2, B.innerY + B.innerH / 2 + L.small * 0.6);
+      } else {
+        c.fillText(text.join(" "), B.cartX + B.cartW / 2, B.innerY + B.innerH / 2);
+      }
     }
     c.restore();
   }
 
   function drawLegend(c) {
     const L = layout;
-    const y = L.legendY;
-    let x = L.m;
     const r = L.dot;
-    c.font = `${Math.round(L.font * 0.9)}px sans-serif`;
+    const lineH = Math.round(L.small * 1.35);
+    c.font = `${L.small}px sans-serif`;
     c.textAlign = "left";
-    const item = (draw, text) => {
-      draw(x + r, y);
-      c.fillStyle = "#444444";
-      c.fillText(text, x + 2 * r + 4, y);
-      x += 2 * r + 12 + c.measureText(text).width;
-    };
-    item((cx, cy) => dotAt(c, cx, cy, r, PALETTE[0]), "request on its way (node's colour)");
-    item((cx, cy) => dotAt(c, cx, cy, r, OK_COLOUR), "answered ok");
-    item((cx, cy) => dotAt(c, cx, cy, r * 1.3, LOST), "cart lost");
-    item((cx, cy) => cross(c, cx, cy, r * 1.2, "#000000"), "failed");
-    item((cx, cy) => ring(c, cx, cy, r, "#555555"), "timed out");
-    item((cx, cy) => {
-      dotAt(c, cx, cy, r * 1.2, DUPLICATE);
-      ring(c, cx, cy, r * 1.2, "#333333");
-    }, "item added twice");
-    if (run.cartsInMemory) {
-      item((cx, cy) => {
+    c.textBaseline = "middle";
+    const draw = {
+      inbound: (cx, cy) => dotAt(c, cx, cy, r, PALETTE[0]),
+      ok: (cx, cy) => dotAt(c, cx, cy, r, OK_COLOUR),
+      lost: (cx, cy) => dotAt(c, cx, cy, r * 1.3, LOST),
+      failed: (cx, cy) => cross(c, cx, cy, r * 1.2, "#000000"),
+      timed: (cx, cy) => ring(c, cx, cy, r, "#555555"),
+      dup: (cx, cy) => {
+        dotAt(c, cx, cy, r * 1.2, DUPLICATE);
+        ring(c, cx, cy, r * 1.2, "#333333");
+      },
+      cart: (cx, cy) => {
         c.fillStyle = PALETTE[0];
         c.fillRect(cx - r, cy - r, 2 * r, 2 * r);
-      }, "a cart in the node's memory");
+      },
+    };
+    for (const item of L.legend.items) {
+      const x = L.legendX + item.x;
+      const y = L.legendY + lineH * (item.line + 0.5) + 2;
+      draw[item.kind](x + r, y);
+      c.fillStyle = "#444444";
+      c.fillText(item.text, x + 2 * r + 6, y);
     }
   }
 
@@ -993,7 +1131,8 @@ function render({ model, el }) {
     c.fillStyle = INK;
     c.textAlign = "center";
     c.font = `bold ${L.font}px sans-serif`;
-    const cx = L.hashX + L.hashW / 2;
+    const G = hashGeometry();
+    const cx = G.cx;
     if (H.kind === "ring") {
       c.fillText("the hash ring", cx, L.hashY + L.font);
       const R = ringRadius();
@@ -1022,18 +1161,51 @@ function render({ model, el }) {
         c.arc(cx, cy, R, 0, 2 * Math.PI);
         c.stroke();
       }
-      c.font = `${Math.round(L.font * 0.85)}px sans-serif`;
+      c.font = `${L.small}px sans-serif`;
       c.fillStyle = "#555555";
-      c.fillText("arcs: which node owns the keys;", cx, cy - L.font * 0.6);
-      c.fillText("ticks: shoppers' keys", cx, cy + L.font * 0.6);
+      if (L.hashWide) {
+        c.fillText("arcs: which node owns the keys; ticks: shoppers' keys", G.textX, L.hashY + L.hashH - L.small * 1.1);
+      } else if (oneLineKey()) {
+        c.fillText("arcs: owner node · ticks: keys", cx, L.hashY + L.font * 1.1 + L.small);
+      } else {
+        c.fillText("arcs: the node that owns the keys", cx, L.hashY + L.font * 1.1 + L.small);
+        c.fillText("ticks: the shoppers' keys", cx, L.hashY + L.font * 1.1 + L.small * 2.2);
+      }
     } else {
       c.fillText(H.configured ? "key mod configured nodes" : "key mod live nodes", cx, L.hashY + L.font);
     }
   }
 
   const angle = (pos) => (pos / 4294967296) * 2 * Math.PI - Math.PI / 2;
-  const ringRadius = () => Math.min(layout.hashW * 0.36, (layout.hashH - 5 * layout.font) * 0.36);
-  const ringCentre = () => layout.hashY + (layout.hashH - 4.5 * layout.font) / 2 + layout.font;
+  /** Where the hashing panel puts its picture (ring or table) and its caption. */
+  function hashGeometry() {
+    const L = layout;
+    if (L.hashWide) {
+      // below the nodes, wide and low: the picture on the left, the caption on the right
+      const bodyW = L.hashW * 0.55;
+      return {
+        bodyX: L.hashX, bodyW, cx: L.hashX + bodyW / 2, bodyBottom: L.hashY + L.hashH - 4,
+        textX: L.hashX + bodyW + (L.hashW - bodyW) / 2, textY: L.hashY + L.hashH / 2 - L.font * 2.2,
+      };
+    }
+    return {
+      bodyX: L.hashX, bodyW: L.hashW, cx: L.hashX + L.hashW / 2, bodyBottom: L.hashY + L.hashH - L.font * 5.8,
+      textX: L.hashX + L.hashW / 2, textY: L.hashY + L.hashH - L.font * 3.9,
+    };
+  }
+  const oneLineKey = () => layout.hashH < layout.font * 16;
+  const ringRadius = () => {
+    const L = layout;
+    if (L.hashWide) return Math.max(8, Math.min(L.hashW * 0.2, (L.hashH - 1.8 * L.font) / 2 - 24 * L.f - 2));
+    const above = L.font * 1.1 + L.small * (oneLineKey() ? 1.6 : 2.8);
+    return Math.max(8, Math.min(L.hashW * 0.36, (L.hashH - above - 4.8 * L.font) / 2 - 22 * L.f));
+  };
+  const ringCentre = () => {
+    const L = layout;
+    if (L.hashWide) return L.hashY + L.font * 1.6 + (L.hashH - L.font * 1.6) / 2;
+    const above = L.font * 1.1 + L.small * (oneLineKey() ? 1.6 : 2.8);
+    return L.hashY + above + (L.hashH - above - 4.8 * L.font) / 2;
+  };
 
   function liveMask() {
     const live = new Uint8Array(run.nodes);
@@ -1049,6 +1221,298 @@ function render({ model, el }) {
     }
     return st;
   }
+
+  // ------------------------------------------------------------ the charts over time
+  //
+  // Two charts under the cluster, over the whole run (`payload_meta.panels`): carts lost by
+  // cause (running totals) and latency percentiles per window. Their still parts are drawn
+  // into the background once; each frame only fades what comes after the time cursor (no
+  // spoilers) and draws the cursor.
+
+  const EVENT_COLOURS = { Crash: LOST, Restart: "#777777", ScaleTo: "#0072B2", Autoscale: "#0072B2", StoreOutage: "#009E73" };
+
+  function shortEvent(e) {
+    switch (e.kind) {
+      case "Crash":
+        return `crash n${e.node}`;
+      case "Restart":
+        return `n${e.node} back`;
+      case "ScaleTo":
+        return `→ ${e.nodes} nodes`;
+      case "StoreOutage":
+        return "store down";
+      case "Autoscale":
+        return `→ ${e.size ?? e.nodes}`;
+      default:
+        return String(e.kind || "").toLowerCase();
+    }
+  }
+
+  /** The moments the charts mark: the events, or (with none) the nodes going down. */
+  function chartEvents() {
+    if (run.events.length) {
+      return run.events.map((e) => ({
+        at: e.at, until: e.kind === "StoreOutage" ? e.at + (e.duration || 0) : e.at,
+        text: shortEvent(e), colour: EVENT_COLOURS[e.kind] || "#777777",
+      }));
+    }
+    return run.changes.filter((c) => c[2] === run.down).map(([at, node]) => ({ at, until: at, text: `n${node} down`, colour: LOST }));
+  }
+
+  function niceCeil(v) {
+    if (!(v > 0)) return 1;
+    const p = 10 ** Math.floor(Math.log10(v));
+    for (const k of [1, 2, 5, 10]) if (k * p >= v * (1 - 1e-9)) return k * p;
+    return 10 * p;
+  }
+
+  function timeStep(duration, most) {
+    for (const step of [1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200]) {
+      if (duration / step <= most) return step;
+    }
+    return niceCeil(duration / most);
+  }
+
+  const fmtNumber = (v) => (Math.abs(v - Math.round(v)) < 1e-9 ? String(Math.round(v)) : String(Number(v.toPrecision(2))));
+  const xOf = (C, time) => C.px + (Math.min(Math.max(time, 0), run.duration) / (run.duration || 1)) * C.pw;
+  const yOf = (C, v, top) => C.py + C.ph - (v / top) * C.ph;
+
+  function chartAxes(c, C, top, unit) {
+    const L = layout;
+    c.lineWidth = 1;
+    c.font = `${L.small}px sans-serif`;
+    c.textBaseline = "middle";
+    c.textAlign = "right";
+    for (const v of [0, top / 2, top]) {
+      const y = Math.round(yOf(C, v, top)) + 0.5;
+      c.strokeStyle = v ? "#EEEEEE" : "#999999";
+      c.beginPath();
+      c.moveTo(C.px, y);
+      c.lineTo(C.px + C.pw, y);
+      c.stroke();
+      c.fillStyle = "#555555";
+      c.fillText(fmtNumber(v) + (v === top && unit ? ` ${unit}` : ""), C.px - 4, Math.max(y, C.py + L.small * 0.5));
+    }
+    c.textAlign = "center";
+    c.textBaseline = "top";
+    const step = timeStep(run.duration, compact ? 4 : 6);
+    for (let s = 0; s <= run.duration + 1e-9; s += step) {
+      const x = Math.round(xOf(C, s)) + 0.5;
+      c.strokeStyle = "#999999";
+      c.beginPath();
+      c.moveTo(x, C.py + C.ph);
+      c.lineTo(x, C.py + C.ph + 3);
+      c.stroke();
+      const last = s + step > run.duration + 1e-9;
+      c.fillStyle = "#555555";
+      c.fillText(last ? `${fmtNumber(s)} s` : fmtNumber(s), x, C.py + C.ph + 4);
+    }
+  }
+
+  /** Title and legend in one row: `title` then a swatch and a word for each item, once. */
+  function chartTitle(c, C, title, items, fallback) {
+    const L = layout;
+    c.textBaseline = "middle";
+    c.textAlign = "left";
+    const y = C.y + L.small * 0.75;
+    const swatch = Math.round(L.small * 1.6);
+    const measure = (text) => {
+      c.font = `bold ${L.small}px sans-serif`;
+      let w = c.measureText(text).width + 8;
+      c.font = `${L.small}px sans-serif`;
+      for (const item of items) w += swatch + 4 + c.measureText(item.text).width + 10;
+      return w;
+    };
+    const text = measure(title) <= C.w || !fallback ? title : fallback;
+    c.font = `bold ${L.small}px sans-serif`;
+    c.fillStyle = INK;
+    c.fillText(text, C.x, y);
+    let x = C.x + c.measureText(text).width + 8;
+    c.font = `${L.small}px sans-serif`;
+    for (const item of items) {
+      c.strokeStyle = item.colour;
+      c.lineWidth = item.width || 2;
+      c.setLineDash(item.dash || []);
+      c.beginPath();
+      c.moveTo(x, y);
+      c.lineTo(x + swatch, y);
+      c.stroke();
+      c.setLineDash([]);
+      x += swatch + 4;
+      c.fillStyle = item.colour === INK ? "#333333" : item.colour;
+      c.fillText(item.text, x, y);
+      x += c.measureText(item.text).width + 10;
+    }
+  }
+
+  function polyline(c, C, times, values, top) {
+    c.beginPath();
+    let pen = false;
+    for (let i = 0; i < times.length; i++) {
+      const v = values[i];
+      if (v == null || v !== v) {
+        pen = false;
+        continue;
+      }
+      const x = xOf(C, times[i]);
+      const y = yOf(C, Math.min(v, top), top);
+      if (pen) c.lineTo(x, y);
+      else c.moveTo(x, y);
+      pen = true;
+    }
+    c.stroke();
+  }
+
+  /** Place the events' short labels; a label that would touch another is dropped. */
+  function placeEvents(c, C, events, chart, boxes, marks) {
+    const L = layout;
+    const rowH = Math.round(L.small * 1.3);
+    const rows = compact ? 1 : 2;
+    const placed = [];
+    c.font = `${L.small}px sans-serif`;
+    for (const e of events) {
+      const x = Math.round(xOf(C, e.at)) + 0.5;
+      if (e.until > e.at) {
+        c.fillStyle = "rgba(0,158,115,0.10)";
+        c.fillRect(x, C.py, xOf(C, e.until) - x, C.ph);
+      }
+      const mark = { x, y0: C.py, y1: C.py + C.ph, colour: e.colour, text: e.text, box: null };
+      marks.push(mark);
+      const w = c.measureText(e.text).width + 6;
+      let left = x + 2;
+      if (left + w > C.px + C.pw) left = x - 2 - w;
+      for (let row = 0; row < rows; row++) {
+        const box = { x: left, y: C.py + 1 + row * rowH, w, h: rowH - 1 };
+        if (placed.some((q) => q.x < box.x + box.w + 2 && box.x < q.x + q.w + 2 && q.y < box.y + box.h && box.y < q.y + q.h)) continue;
+        placed.push(box);
+        mark.box = box;
+        boxes.push({ chart, text: e.text, x: +box.x.toFixed(1), y: +box.y.toFixed(1), w: +box.w.toFixed(1), h: box.h });
+        break;
+      }
+    }
+  }
+
+  function drawEventMarks() {
+    const L = layout;
+    ctx.lineWidth = 1;
+    ctx.font = `${L.small}px sans-serif`;
+    ctx.textBaseline = "middle";
+    ctx.textAlign = "left";
+    ctx.globalAlpha = 0.55;
+    for (const mark of L.marks || []) {
+      ctx.strokeStyle = mark.colour;
+      ctx.beginPath();
+      ctx.moveTo(mark.x, mark.y0);
+      ctx.lineTo(mark.x, mark.y1);
+      ctx.stroke();
+    }
+    ctx.globalAlpha = 1;
+    for (const mark of L.marks || []) {
+      const box = mark.box;
+      if (!box) continue;
+      ctx.fillStyle = "rgba(255,255,255,0.85)";
+      ctx.fillRect(box.x, box.y, box.w, box.h);
+      ctx.fillStyle = mark.colour;
+      ctx.fillText(mark.text, box.x + 3, box.y + box.h / 2);
+    }
+  }
+
+  function drawCharts(c) {
+    const L = layout;
+    const P = run.meta.panels;
+    const [A, B] = L.charts;
+    const boxes = [];
+    for (const C of L.charts) {
+      c.fillStyle = "#FFFFFF";
+      c.fillRect(C.px, C.py, C.pw, C.ph);
+    }
+    if (!P) {
+      labelBoxes(boxes);
+      return;
+    }
+    const events = chartEvents();
+    const marks = [];
+    L.marks = marks;
+    // carts lost, by cause
+    const causes = Object.keys(P.lost || {});
+    let most = 0;
+    for (const cause of causes) for (const v of P.lost[cause]) most = Math.max(most, v);
+    const lostTop = niceCeil(Math.max(most * 1.1, 4));
+    chartAxes(c, A, lostTop, "");
+    placeEvents(c, A, events, 0, boxes, marks);
+    c.lineWidth = 2.2 * Math.min(L.f, 1.2);
+    for (const cause of causes) {
+      c.strokeStyle = CAUSE_COLOURS[cause] || LOST;
+      polyline(c, A, P.times, P.lost[cause], lostTop);
+    }
+    chartTitle(
+      c, A,
+      causes.length ? "carts lost (running total), by cause:" : "carts lost (running total): none in this run",
+      causes.map((cause) => ({ text: CAUSE_WORDS[cause] || cause, colour: CAUSE_COLOURS[cause] || LOST })),
+      "carts lost, by cause:",
+    );
+    // latency per window: one colour, three dash styles
+    const W = P.windows || { time: [], p50: [], p95: [], p99: [] };
+    let peak = 0;
+    for (const v of W.p99) if (v != null) peak = Math.max(peak, v);
+    const latTop = niceCeil(Math.max(peak * 1.05, 0.1));
+    chartAxes(c, B, latTop, "s");
+    placeEvents(c, B, events, 1, boxes, marks);
+    const series = [
+      { key: "p50", text: "p50", dash: [2, 3], width: 1.8 },
+      { key: "p95", text: "p95", dash: [], width: 2.2 },
+      { key: "p99", text: "p99", dash: [7, 4], width: 1.6 },
+    ];
+    for (const S of series) {
+      c.strokeStyle = LATENCY;
+      c.lineWidth = S.width * Math.min(L.f, 1.2);
+      c.setLineDash(S.dash);
+      polyline(c, B, W.time, W[S.key], latTop);
+      c.setLineDash([]);
+    }
+    const width = `${fmtNumber(W.width || 0)} s`;
+    chartTitle(
+      c, B, `latency of each ${width} window:`,
+      series.map((S) => ({ text: S.text, colour: LATENCY, dash: S.dash, width: S.width })),
+      `latency, ${width} windows:`,
+    );
+    labelBoxes(boxes);
+  }
+
+  function labelBoxes(boxes) {
+    const text = JSON.stringify(boxes);
+    if (text !== lastLabels) {
+      root.dataset.labels = text;
+      lastLabels = text;
+    }
+  }
+
+  /** Each frame: the cursor at `t`, and what comes after it faded. */
+  function drawChartCursor() {
+    const L = layout;
+    for (const C of L.charts) {
+      const x = xOf(C, t);
+      ctx.fillStyle = FUTURE;
+      ctx.fillRect(x, C.py - 1, C.px + C.pw + 2 - x, C.ph + 2);
+      ctx.strokeStyle = INK;
+      ctx.lineWidth = 1.5;
+      ctx.beginPath();
+      ctx.moveTo(x, C.py - 2);
+      ctx.lineTo(x, C.py + C.ph + 2);
+      ctx.stroke();
+    }
+    drawEventMarks();
+  }
+
+  function chartAt(x, y) {
+    if (!layout || !run) return null;
+    for (const C of layout.charts) {
+      if (x >= C.px - 6 && x <= C.px + C.pw + 6 && y >= C.py - 4 && y <= C.y + C.h) return C;
+    }
+    return null;
+  }
+
+  const timeAtX = (C, x) => Math.min(Math.max(((x - C.px) / C.pw) * run.duration, 0), run.duration);
 
   // ------------------------------------------------------------ drawing helpers
 
@@ -1191,6 +1655,7 @@ function render({ model, el }) {
     busyCount.fill(0);
     cartCount.fill(0);
     lostFlash.fill(0);
+    copyCount.fill(0);
 
     drawShoppers();
     drawRequests();
@@ -1202,6 +1667,7 @@ function render({ model, el }) {
     drawBanner();
     if (run.hashing) drawHashing();
     drawFollowed();
+    drawChartCursor();
     updateText();
     // what the picture shows, for people reading the page and for browser tests
     let nodes = "";
@@ -1250,15 +1716,24 @@ function render({ model, el }) {
       ctx.stroke();
     }
     const L = layout;
+    // how many shop now (the title of their column), and how many of those lost their cart
+    const lineH = Math.round(L.small * 1.35);
     ctx.fillStyle = INK;
-    ctx.font = `${Math.round(L.font * 0.85)}px sans-serif`;
+    ctx.font = `bold ${L.font}px sans-serif`;
     ctx.textAlign = "center";
     ctx.textBaseline = "middle";
-    ctx.fillText(`${sesActiveN} active`, L.shopX + L.shopW / 2, L.bottom + L.font * 0.8);
+    const title = `${sesActiveN} shopper${sesActiveN === 1 ? "" : "s"}`;
+    if (ctx.measureText(title).width > L.shopW) {
+      ctx.textAlign = "left";
+      ctx.fillText(title, L.shopX, L.top - L.font * 0.8);
+      ctx.textAlign = "center";
+    } else {
+      ctx.fillText(title, L.shopX + L.shopW / 2, L.top - L.font * 0.8);
+    }
     if (lostN) {
       ctx.fillStyle = LOST;
-      ctx.font = `bold ${Math.round(L.font * 0.85)}px sans-serif`;
-      ctx.fillText(`${lostN} ✕ lost their cart`, L.shopX + L.shopW / 2, L.bottom + L.font * 1.85);
+      ctx.font = `bold ${L.small}px sans-serif`;
+      ctx.fillText(`${lostN} ✕ lost`, L.shopX + L.shopW / 2, L.legendY + lineH * 0.5 + 2);
     }
   }
 
@@ -1444,17 +1919,7 @@ function render({ model, el }) {
         }
       }
     }
-    ctx.font = `${Math.round(L.font * 0.8)}px sans-serif`;
-    ctx.textAlign = "left";
-    ctx.fillStyle = "#555555";
-    for (let k = 0; k < run.nodes; k++) {
-      if (status[k] === run.removed) continue;
-      const B = boxes[k];
-      const own = cartCount[k];
-      let text = `${own} cart${own === 1 ? "" : "s"} in memory`;
-      if (replicated && peerCount[k]) text += ` + ${peerCount[k]} copies (grey)`;
-      if (status[k] !== run.down) ctx.fillText(text, B.cartX, B.y + B.h - L.font * 0.6);
-    }
+    if (replicated) for (let k = 0; k < run.nodes; k++) copyCount[k] = peerCount[k];
   }
 
   function drawPoints() {
@@ -1581,17 +2046,26 @@ function render({ model, el }) {
 
   function drawNodeCounts() {
     const L = layout;
-    ctx.font = `${Math.round(L.font * 0.85)}px sans-serif`;
+    ctx.font = `${L.small}px sans-serif`;
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
+    ctx.fillStyle = "#444444";
     for (let k = 0; k < run.nodes; k++) {
       if (status[k] === run.removed) continue;
       const B = L.boxes[k];
       const waiting = queueRank[k];
       const cap = B.queueCols * B.queueRows;
-      ctx.fillStyle = "#444444";
-      const more = waiting > cap ? ` (+${waiting - cap} more)` : "";
-      ctx.fillText(`${busyCount[k]}/${run.workers} busy · ${waiting} waiting${more}`, B.x + B.w - 8 * L.f, B.y + L.font * 0.85);
+      const more = waiting > cap ? ` (${waiting - cap} not drawn)` : "";
+      const own = cartCount[k];
+      const carts = run.cartsInMemory && status[k] !== run.down
+        ? `${own} cart${own === 1 ? "" : "s"}${copyCount[k] ? ` + ${copyCount[k]} copies` : ""} in memory · `
+        : "";
+      const room = B.w - 16 * L.f - ctx.measureText(`node ${k} · draining `).width;
+      let text = `${carts}${busyCount[k]}/${run.workers} busy · ${waiting} waiting${more}`;
+      if (ctx.measureText(text).width > room) {
+        text = `${carts ? `${own} carts · ` : ""}${busyCount[k]}/${run.workers} busy · ${waiting} wait`;
+      }
+      ctx.fillText(text, B.x + B.w - 8 * L.f, B.y + L.titleH * 0.55);
     }
   }
 
@@ -1740,7 +2214,8 @@ function render({ model, el }) {
       const afterStatus = statusAt(event.at + 1e-6);
       hashCache = { at: event.at, before: beforeStatus, after: afterStatus };
     }
-    const cx = L.hashX + L.hashW / 2;
+    const G = hashGeometry();
+    const cx = G.cx;
     let movedShown = 0;
     let shown = 0;
     if (H.kind === "ring") {
@@ -1798,15 +2273,15 @@ function render({ model, el }) {
       const configured = !!H.configured;
       const [, count, nodes] = moduloOwner(0, status, configured);
       const top = L.hashY + L.font * 2.2;
-      const colW = (L.hashW - 16) / Math.max(count, 1);
+      const colW = (G.bodyW - 16) / Math.max(count, 1);
       const bodyTop = top + L.font * 2.6;
-      const bodyH = L.hashH - (bodyTop - L.hashY) - L.font * 5.5;
-      ctx.font = `${Math.round(L.font * 0.85)}px sans-serif`;
+      const bodyH = Math.max(8, G.bodyBottom - bodyTop);
+      ctx.font = `${L.small}px sans-serif`;
       ctx.textAlign = "center";
       ctx.textBaseline = "middle";
       for (let i = 0; i < count; i++) {
         const k = nodes[i];
-        const x = L.hashX + 8 + i * colW;
+        const x = G.bodyX + 8 + i * colW;
         const deadSlot = status[k] === run.down;
         ctx.fillStyle = deadSlot ? "#E2E2E2" : nodeColour(k);
         ctx.globalAlpha = deadSlot ? 1 : 0.18;
@@ -1819,7 +2294,7 @@ function render({ model, el }) {
       }
       ctx.fillStyle = "#555555";
       ctx.textAlign = "left";
-      ctx.fillText("slot", L.hashX + 8, top - L.font * 0.5);
+      ctx.fillText("slot", G.bodyX + 8, top - L.font * 0.5);
       const flags = recent ? event.movedFlags : null;
       const column = new Int16Array(run.nodes).fill(-1);
       for (let i = 0; i < count; i++) column[nodes[i]] = i;
@@ -1832,7 +2307,7 @@ function render({ model, el }) {
         if (k < 0 || column[k] < 0) continue;
         const key = keys[s];
         const i = column[k];
-        const x = L.hashX + 8 + i * colW + 3 + frac(s * 0.754877) * (colW - 6);
+        const x = G.bodyX + 8 + i * colW + 3 + frac(s * 0.754877) * (colW - 6);
         const y = bodyTop + 3 + (key / 4294967296) * (bodyH - 6);
         shown++;
         if (flags && flags[s]) {
@@ -1858,19 +2333,20 @@ function render({ model, el }) {
     // the caption: moved X of Y (Z%), theory W%
     ctx.textAlign = "center";
     ctx.textBaseline = "middle";
-    const y0 = L.hashY + L.hashH - L.font * 3.6;
-    ctx.font = `${Math.round(L.font * 0.85)}px sans-serif`;
+    const y0 = G.textY;
+    const tx = G.textX;
+    ctx.font = `${L.small}px sans-serif`;
     ctx.fillStyle = "#555555";
-    ctx.fillText(`${sesActiveN} shoppers' keys shown`, cx, y0);
+    ctx.fillText(`${sesActiveN} shoppers' keys shown`, tx, y0);
     if (event) {
       const pct = event.keys ? (100 * event.moved) / event.keys : 0;
       ctx.font = `bold ${L.font}px sans-serif`;
       ctx.fillStyle = recent ? LOST : INK;
-      ctx.fillText(`${event.before} → ${event.after} nodes at ${Number(event.at).toFixed(0)} s:`, cx, y0 + L.font * 1.2);
-      ctx.fillText(`moved ${event.moved} of ${event.keys} (${pct.toFixed(0)}%)`, cx, y0 + L.font * 2.3);
+      ctx.fillText(`${event.before} → ${event.after} nodes at ${Number(event.at).toFixed(0)} s:`, tx, y0 + L.font * 1.2);
+      ctx.fillText(`moved ${event.moved} of ${event.keys} (${pct.toFixed(0)}%)`, tx, y0 + L.font * 2.3);
       ctx.font = `${L.font}px sans-serif`;
       const theory = event.theory != null ? `theory ${(100 * event.theory).toFixed(0)}%` : "no theory for this change";
-      ctx.fillText(theory + (recent && movedShown ? ` · ${movedShown} red here` : ""), cx, y0 + L.font * 3.3);
+      ctx.fillText(theory + (recent && movedShown ? ` · ${movedShown} red here` : ""), tx, y0 + L.font * 3.3);
     }
   }
 
@@ -1920,12 +2396,14 @@ function render({ model, el }) {
       if (now || whole) lost.push(`${CAUSE_WORDS[cause] || cause} ${now}${whole != null ? ` <i>/ ${whole}</i>` : ""}`);
     });
     const dups = count(run.duplicateEnds);
+    const p95 = summary.latency_p95;
     const html =
       `<div class="sa-row"><span class="sa-head">requests ended so far</span> ${parts.join(" · ")}</div>` +
       `<div class="sa-row"><span class="sa-head">carts lost so far</span> <b class="sa-lost">${lostNow}</b>` +
       `${summary.sessions_lost != null ? ` <i>/ ${summary.sessions_lost}</i>` : ""}${lost.length ? ` (${lost.join(", ")})` : ""}` +
-      ` · <span class="sa-head">duplicate items so far</span> ${dups}${summary.duplicate_items != null ? ` <i>/ ${summary.duplicate_items}</i>` : ""}</div>` +
-      `<div class="sa-note">so far = up to t; <i>/ whole run</i>, after the warm-up (the summary's figures)</div>`;
+      ` · <span class="sa-head">duplicate items so far</span> ${dups}${summary.duplicate_items != null ? ` <i>/ ${summary.duplicate_items}</i>` : ""}` +
+      `${p95 != null ? ` · <span class="sa-head">p95 of the run</span> <i>${p95.toFixed(2)} s</i>` : ""}` +
+      ` <span class="sa-note">(so far = up to t; <i>/ whole run</i>, after the warm-up)</span></div>`;
     if (html !== lastSofar) {
       sofar.innerHTML = html;
       lastSofar = html;
@@ -2028,6 +2506,7 @@ function render({ model, el }) {
 
   speedSelect.value = String(speed);
   root.classList.toggle("sa-presenter", presenter);
+  root.classList.toggle("sa-compact", compact);
   setPlaying(playing, false);
   loadRun();
   root.dataset.run = String(runId);
