@@ -141,17 +141,21 @@ def payload(result: Result) -> dict:
         | np.where(requests["applied"].to_numpy(), APPLIED, 0).astype(np.uint8)
         | np.where(requests["duplicate"].to_numpy(), DUPLICATE, 0).astype(np.uint8)
     )
-    rows = {
-        key: row
-        for row, key in enumerate(
-            zip(
-                session.tolist(),
-                requests["request"].tolist(),
-                requests["attempt"].tolist(),
-                strict=True,
+    rows = (  # (session, request, attempt) -> row, needed only for the late ones
+        {
+            key: row
+            for row, key in enumerate(
+                zip(
+                    session.tolist(),
+                    requests["request"].tolist(),
+                    requests["attempt"].tolist(),
+                    strict=True,
+                )
             )
-        )
-    }
+        }
+        if result._node_times
+        else {}
+    )
     # the moves into node memory, each at the done time of the request that made it
     done_at = {
         key: row
@@ -197,7 +201,7 @@ def payload(result: Result) -> dict:
         end=sessions["end"].to_numpy(),
         lost_at=lost_at,
         key=[client_key(scenario.seed, int(s)) >> 32 if hashed else 0 for s in ids],
-        cause=[causes[c] for c in sessions["lost_cause"]],
+        cause=[causes[c] for c in sessions["lost_cause"].tolist()],
         lost_node=lost_node,
     )
     ring = _ring_points(scenario) if scenario.affinity == "consistent_hash" else []
