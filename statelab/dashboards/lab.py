@@ -187,8 +187,18 @@ class Lab(Dashboard):
                 layout=wide(),
                 style=style,
             ),
-            "failures": widgets.Checkbox(value=False, description="random failures", indent=False),
-            "autoscale": widgets.Checkbox(value=False, description="autoscaling", indent=False),
+            "failures": widgets.Checkbox(
+                value=False,
+                description="random failures",
+                indent=False,
+                layout=widgets.Layout(width="150px"),
+            ),
+            "autoscale": widgets.Checkbox(
+                value=False,
+                description="autoscaling",
+                indent=False,
+                layout=widgets.Layout(width="130px"),
+            ),
         }
 
     def _values(self) -> dict:
@@ -330,8 +340,10 @@ class Lab(Dashboard):
         right = widgets.VBox(
             [c["crash_node"], c["crash_at"], widgets.HBox([c["failures"], c["autoscale"]])]
         )
+        for column in (left, middle, right):  # columns keep their width; a narrow page wraps
+            column.layout = widgets.Layout(flex="0 0 auto")
         parts = [
-            widgets.HBox([left, middle, right]),
+            widgets.HBox([left, middle, right], layout=widgets.Layout(flex_flow="row wrap")),
             widgets.HBox(moments),
             self.message,
             self.readout,
