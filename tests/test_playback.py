@@ -314,6 +314,7 @@ def test_hashing_moves_are_counted_with_the_affinitys_own_hash(name):
     }
     assert change["keys"] == len(keys) > 50
     assert change["moved"] == len(moved) > 0
+    assert set(change["sessions"]) == moved  # the sessions the view highlights
     # and the simulation sent them there: each active client's first attempt after the change
     requests = result.requests
     later = requests[(requests["arrival"] > at) & requests["session"].isin(keys)]

@@ -372,7 +372,12 @@ def _hashing(result: Result) -> dict | None:
         before = statuses_at(result._node_changes, scenario, at, inclusive=False)
         after = statuses_at(result._node_changes, scenario, at, inclusive=True)
         route_before, route_after = router(scenario, before), router(scenario, after)
-        moved = sum(route_before(key) != route_after(key) for key in keys)
+        moved_sessions = [
+            int(s)
+            for s, key in zip(active, keys, strict=True)
+            if route_before(key) != route_after(key)
+        ]
+        moved = len(moved_sessions)
         crash = isinstance(event, Crash)
         if affinity == "ip_hash" and not crash:
             sizes = [sum(s in CONFIGURED for s in statuses) for statuses in (before, after)]
@@ -390,6 +395,7 @@ def _hashing(result: Result) -> dict | None:
                 "moved": int(moved),
                 "keys": len(keys),
                 "theory": share,
+                "sessions": moved_sessions,  # the active sessions whose key moved
             }
         )
     hashing["changes"] = changes

@@ -5,7 +5,10 @@ drives the page's own controls (Play, a click on a cart) and the kernel (setting
 ``view.time``, ``view.follow``) by typing into the notebook's last cell, and reads what a
 learner sees: the time label, the canvas's pixels, the caption, and the root element's
 ``data-`` attributes that say what the picture shows (``data-run``, ``data-nodes``:
-status, carts in memory and busy workers of every node).
+status, carts in memory and busy workers of every node). Two tests compare what the page
+draws with the model: the root's ``statelabState(t)`` and ``statelabHashing(t)`` draw the
+frame at ``t`` and return what it counted, against ``playback.state_at`` and the run's
+``meta["hashing"]`` computed in the kernel.
 """
 
 from __future__ import annotations
@@ -320,3 +323,164 @@ def test_the_charts_follow_the_time_fade_the_future_and_scrub(page, jupyterlab, 
     wait_label(page, lambda text: abs(seconds(text) - 30.0) <= 0.6)
     out = run_in_last_cell(page, "print(round(view.time))")
     assert abs(float(out[0]) - 30.0) <= 1
+
+
+# -- what the page draws is the model -------------------------------------------------
+#
+# The view's root element answers `statelabState(t)` and `statelabHashing(t)`: the frame at
+# model time t is drawn by the view's own draw(), and what that frame counted (busy worker
+# slots, requests in each node's line, carts in memory, statuses, lost carts so far) is
+# read back. The kernel writes `statelab.view.playback.state_at` for the same moments to a
+# file the test reads; both sides must agree.
+
+MOMENTS = """\
+import json
+from IPython.display import display
+from statelab import Scenario, simulate
+from statelab.dashboards.animated import AnimatedCluster
+from statelab.view.playback import decode, payload, state_at
+
+# client timeouts and a slow store: requests at the store, abandoned in a node's line,
+# duplicates applied after the client gave up
+SCENARIOS = {"timeouts": Scenario.load("store_outage").replace(
+    client_timeout=1.0, store_latency=0.05, arrival_rate=6.0, retries=2, store_workers=4,
+    duration=90.0)}
+
+def moments(result, data):
+    '''Just before, at and just after every event and node change, and five samples.'''
+    meta = data["meta"]
+    marks = {e["at"] for e in meta["events"]}
+    marks |= {e["at"] + e["duration"] for e in meta["events"] if e["kind"] == "StoreOutage"}
+    marks |= {time for time, _, _ in meta["node_changes"]}
+    times = {m + d for m in marks for d in (-1e-3, 0.0, 1e-3)}
+    samples = result.timeline["time"].to_numpy()
+    times |= {float(samples[int(len(samples) * f)]) for f in (0.1, 0.25, 0.5, 0.75, 0.9)}
+    return sorted(t for t in times if 0.0 <= t <= meta["duration"])
+
+
+expected = {}
+for name in NAMES:
+    result = simulate(SCENARIOS[name] if name in SCENARIOS else Scenario.load(name))
+    data = payload(result)
+    decoded = decode(data)
+    times = moments(result, data)
+    expected[name] = {"times": times, "states": [state_at(decoded, t) for t in times]}
+    display(AnimatedCluster(result))
+with open(FILE, "w") as out:
+    json.dump(expected, out)
+"""
+
+STATE_KEYS = ("busy", "queued", "carts", "status", "sessions_lost", "lost_by_cause")
+
+
+def open_views(page, jupyterlab, course, name: str, code: str, views: int) -> None:
+    base, token = jupyterlab
+    pages.open_notebook(page, base, token, notebook(course, name, code))
+    pages.run_all(page)
+    page.wait_for_function(
+        "(n) => document.querySelectorAll(\".statelab-anim[data-run='1'][data-nodes]\").length"
+        " === n",
+        arg=views,
+        timeout=60_000,
+    )
+    assert pages.error_outputs(page) == []
+
+
+def test_what_the_view_draws_is_the_models_state(page, jupyterlab, course):
+    names = ["crash", "naive_scale_out", "replicated_crash", "store_outage", "autoscale_spike"]
+    names.append("timeouts")  # see MOMENTS
+    code = f"NAMES = {names!r}\nFILE = 'animated_states.json'\n" + MOMENTS
+    open_views(page, jupyterlab, course, "animated_states.ipynb", code, len(names))
+    expected = json.loads((course / "animated_states.json").read_text())
+    compared = 0
+    for index, name in enumerate(names):
+        times = expected[name]["times"]
+        shown = (
+            page.locator(ROOT)
+            .nth(index)
+            .evaluate("(root, times) => times.map((t) => root.statelabState(t))", times)
+        )
+        assert len(times) >= 8, (name, times)
+        for t, js, model in zip(times, shown, expected[name]["states"], strict=True):
+            for key in (*STATE_KEYS, "active_sessions", "so_far"):
+                assert js[key] == model[key], f"{name} at t = {t}: {key} {js[key]} != {model[key]}"
+            assert js["at_store"] == model["store_busy"] + model["store_queued"], (name, t)
+            compared += 1
+    print(f"{compared} moments of {len(names)} runs drawn as the model has them")
+
+
+HASHING = """\
+import json
+import math
+from IPython.display import display
+from statelab import Scenario, simulate
+from statelab.dashboards.animated import AnimatedCluster
+from statelab.sim.affinity import client_key
+from statelab.view.playback import payload, router, statuses_at
+
+expected = {}
+for name in ("consistent_scale_out", "rehash"):
+    result = simulate(Scenario.load(name))
+    scenario, sessions, requests = result.scenario, result.sessions, result.requests
+    change = payload(result)["meta"]["hashing"]["changes"][0]
+    at = change["at"]
+    ends = sessions["end"].fillna(math.inf).to_numpy()
+    active = sessions["session"].to_numpy()[(sessions["start"].to_numpy() <= at) & (ends > at)]
+    before = router(scenario, statuses_at(result._node_changes, scenario, at, inclusive=False))
+    after = router(scenario, statuses_at(result._node_changes, scenario, at, inclusive=True))
+    keys = {int(s): client_key(scenario.seed, int(s)) for s in active}
+    moved = [s for s, key in keys.items() if before(key) != after(key)]
+    later = requests[(requests["arrival"] >= at) & (requests["node"] >= 0)]["session"]
+    expected[name] = {"change": change, "moved": moved, "later": sorted(set(later.tolist()))}
+    display(AnimatedCluster(result))
+with open("animated_hashing.json", "w") as out:
+    json.dump(expected, out)
+"""
+
+PANEL = """(root, times) => {
+    // what the hashing panel shows at each time, and how many of its pixels are the red of
+    // a moved key
+    const canvas = root.querySelector('canvas');
+    return times.map((t) => {
+        const shown = root.statelabHashing(t);
+        const scale = canvas.width / canvas.getBoundingClientRect().width;
+        const b = shown.box;
+        const data = canvas.getContext('2d').getImageData(Math.round(b.x * scale),
+            Math.round(b.y * scale), Math.round(b.w * scale), Math.round(b.h * scale)).data;
+        let red = 0, hash = 0;
+        for (let i = 0; i < data.length; i += 4) {
+            if (data[i] === 0xd5 && data[i + 1] === 0x5e && data[i + 2] === 0x00) red++;
+            hash = (Math.imul(hash, 31) + data[i] * 65536 + data[i + 1] * 256 + data[i + 2]) | 0;
+        }
+        return {...shown, red, hash};
+    });
+}"""
+
+
+def test_the_hashing_panel_shows_the_keys_that_move(page, jupyterlab, course):
+    open_views(page, jupyterlab, course, "animated_hashing.ipynb", HASHING, 2)
+    expected = json.loads((course / "animated_hashing.json").read_text())
+    for index, (name, kind) in enumerate((("consistent_scale_out", "ring"), ("rehash", "modulo"))):
+        change = expected[name]["change"]
+        at = change["at"]
+        before, after = page.locator(ROOT).nth(index).evaluate(PANEL, [at - 1.0, at])
+        # before the change: no change to show, nothing red; just after it: the change
+        assert before["kind"] == kind and before["event"] is None and before["red"] == 0, before
+        assert after["kind"] == kind and after["recent"], after
+        printed = {key: after[key] for key in ("event", "at", "before", "after", "moved", "keys")}
+        assert printed == {
+            **{k: change[k] for k in printed if k != "event"},
+            "event": change["kind"],
+        }, (printed, change)
+        assert after["theory"] == change["theory"]
+        assert after["keysShown"] == change["keys"]  # every active shopper's key
+        assert after["red"] > 0 and after["hash"] != before["hash"]
+        moved = set(expected[name]["moved"])
+        assert len(moved) == change["moved"]
+        highlighted = set(after["highlightedSessions"])
+        assert len(highlighted) == after["highlighted"]
+        # the ring is routed in the page, the modulo table takes the model's list of the
+        # sessions that moved (meta.hashing's changes): either way, exactly the keys that moved
+        assert highlighted == moved, (sorted(highlighted - moved), sorted(moved - highlighted))
+        if kind == "ring":
+            assert after["drawn"] == change["keys"]

@@ -156,14 +156,24 @@ function prepare(meta, blocks) {
   const r = readColumns(blocks.requests, columns.requests, nReq);
   const s = readColumns(blocks.sessions, columns.sessions, nSes);
   const late = readColumns(blocks.late, columns.late, counts.late || 0);
-  // when the node let go of a request: its end, unless the `late` block says otherwise
-  const done = new Float64Array(nReq);
-  for (let i = 0; i < nReq; i++) done[i] = r.start[i] === r.start[i] ? r.end[i] : NaN;
+  // when the node let go of a request (`left`: its end, unless the `late` block says
+  // otherwise; NaN: still there at the end), `done` (left, if it ever started), and when it
+  // joined its node's line (`queuedFrom`: arrival, after the store call with a store; NaN:
+  // it never got past the store), as playback.decode spells them out
+  const delay = meta.store ? meta.store_latency || 0 : 0;
+  const left = Float64Array.from(r.end);
+  const queuedFrom = new Float64Array(nReq);
+  for (let i = 0; i < nReq; i++) queuedFrom[i] = r.arrival[i] + delay;
   for (let j = 0; j < (counts.late || 0); j++) {
     const i = late.row[j];
-    if (r.start[i] === r.start[i]) done[i] = late.left[j];
+    left[i] = late.left[j];
+    queuedFrom[i] = late.queued_from[j];
   }
+  const done = new Float64Array(nReq);
+  for (let i = 0; i < nReq; i++) done[i] = r.start[i] === r.start[i] ? left[i] : NaN;
   r.done = done;
+  r.left = left;
+  r.queuedFrom = queuedFrom;
   const nodes = meta.max_nodes || meta.nodes || 1;
   const workers = meta.workers || 1;
   const outcomes = meta.outcomes || ["ok", "state_lost", "failed", "timed_out", "in_flight"];
@@ -200,12 +210,14 @@ function prepare(meta, blocks) {
   const endsBy = outcomes.map(() => []);
   const dupEnds = [];
   for (let i = 0; i < nReq; i++) {
+    const code = r.code[i];
+    // a duplicate item is added when its node is done with the request, which for a
+    // request the client gave up on is after the client's end
+    if (code & DUPLICATE_BIT && done[i] === done[i]) dupEnds.push(done[i]);
     const e = r.end[i];
     if (e !== e) continue;
-    const code = r.code[i];
     const o = code & 7;
     if (endsBy[o]) endsBy[o].push(e);
-    if (code & DUPLICATE_BIT) dupEnds.push(e);
   }
   const outcomeEnds = endsBy.map((a) => Float64Array.from(a).sort());
   const duplicateEnds = Float64Array.from(dupEnds).sort();
@@ -257,9 +269,23 @@ function prepare(meta, blocks) {
       if (r.arrival[i] < change.at) before[k] = node;
       else if (after[k] < 0) after[k] = node;
     }
+    // a session whose node is not up after the change has moved too, even if it sends no
+    // request after it (the route after a change is always a live node)
+    const up = statuses.indexOf("up");
+    const statusAfter = new Int8Array(nodes).fill(statuses.indexOf("removed"));
+    for (const [at, node, code] of changes) if (at <= change.at && node >= 0 && node < nodes) statusAfter[node] = code;
     const moved = new Uint8Array(nSes);
-    for (let k = 0; k < nSes; k++) moved[k] = before[k] >= 0 && after[k] >= 0 && before[k] !== after[k] ? 1 : 0;
+    if (Array.isArray(change.sessions)) {
+      // the model's own answer: the active sessions whose key the change sent elsewhere
+      for (const k of change.sessions) if (k >= 0 && k < nSes) moved[k] = 1;
+    } else {
+      for (let k = 0; k < nSes; k++) {
+        if (before[k] < 0) continue;
+        moved[k] = after[k] >= 0 ? (before[k] !== after[k] ? 1 : 0) : statusAfter[before[k]] !== up ? 1 : 0;
+      }
+    }
     change.movedFlags = moved;
+    change.afterNode = after; // where each session's key maps after the change, when the run shows it
   }
 
   const arrivals = r.arrival || new Float64Array(0);
@@ -427,6 +453,7 @@ function render({ model, el }) {
   let cartCount = new Int32Array(16);
   let lostFlash = new Int32Array(16);
   let copyCount = new Int32Array(16);
+  let storeCalls = 0; // requests at the session store in the last frame
 
   // ------------------------------------------------------------ model <-> page
 
@@ -651,6 +678,44 @@ function render({ model, el }) {
   // the charts' plot areas (CSS pixels) and the time at the cursor; `data-labels` on the root
   // holds the event labels' boxes (JSON: chart, text, x, y, w, h) as they were placed
   root.statelabCharts = () => (layout ? layout.charts.map((C) => ({ x: C.px, y: C.py, w: C.pw, h: C.ph, cursor: run ? xOf(C, t) : C.px })) : []);
+  // what the frame at model time `time` shows (drawn by draw() itself, then the player's own
+  // time is drawn again on the next animation frame): for tests that compare it with the model
+  const drawnAt = (time, read) => {
+    if (!run) return null;
+    const saved = t;
+    t = Math.min(Math.max(Number(time), 0), run.duration);
+    try {
+      draw();
+      return read();
+    } finally {
+      t = saved;
+      dirty = true;
+    }
+  };
+  // per node: busy (worker slots held), queued (in its line), carts (in its memory), status
+  // (code into meta.statuses); sessions lost so far, by cause; the other counts so far
+  root.statelabState = (time) =>
+    drawnAt(time, () => {
+      const n = run.nodes;
+      const so = soFar();
+      return {
+        t,
+        busy: Array.from(busyCount.subarray(0, n)),
+        queued: Array.from(queueRank.subarray(0, n)),
+        carts: Array.from(cartCount.subarray(0, n)),
+        copies: Array.from(copyCount.subarray(0, n)),
+        status: Array.from(status.subarray(0, n)),
+        sessions_lost: so.sessionsLost,
+        lost_by_cause: so.lostByCause,
+        active_sessions: sesActiveN,
+        at_store: storeCalls,
+        so_far: { ...so.outcomes, duplicates: so.duplicates, sessions_lost: so.sessionsLost },
+      };
+    });
+  // what the hashing panel shows at `time` (the player's time when none is given): the kind of
+  // picture, the last change's numbers as printed, how many keys are highlighted as moved, the
+  // keys shown, and the panel's box (CSS pixels)
+  root.statelabHashing = (time) => (time == null ? hashShown : drawnAt(time, () => hashShown));
   root.statelabBoxes = () => (layout ? layout.boxes.map((b) => ({ x: b.x, y: b.y, w: b.w, h: b.h, cartX: b.cartX })) : []);
 
   // the canvas follows the container's width (its height follows what it holds)
@@ -680,19 +745,19 @@ function render({ model, el }) {
       const hi = upper(arrival, t);
       for (let i = 0; i < hi; i++) {
         if (node[i] >= 0) lastNode[session[i]] = node[i];
-        if (visibleUntil(end[i], done[i]) > t) push(i);
+        if (visibleUntil(i) > t) push(i);
       }
       nextReq = hi;
     } else {
       let w = 0;
       for (let j = 0; j < activeN; j++) {
         const i = active[j];
-        if (visibleUntil(end[i], done[i]) > t) active[w++] = i;
+        if (visibleUntil(i) > t) active[w++] = i;
       }
       activeN = w;
       while (nextReq < n && arrival[nextReq] <= t) {
         if (node[nextReq] >= 0) lastNode[session[nextReq]] = node[nextReq];
-        if (visibleUntil(end[nextReq], done[nextReq]) > t) push(nextReq);
+        if (visibleUntil(nextReq) > t) push(nextReq);
         nextReq++;
       }
     }
@@ -708,9 +773,30 @@ function render({ model, el }) {
     active[activeN++] = i;
   }
 
-  function visibleUntil(e, d) {
+  /** Until when request i is on screen: its answer's trip back, or its node letting go of it. */
+  function visibleUntil(i) {
+    const e = run.r.end[i];
+    const l = run.r.left[i];
     const endT = e === e ? e + leg : Infinity;
-    return d === d && d > endT ? d : endT;
+    const leftT = l === l ? l : Infinity;
+    return leftT > endT ? leftT : endT;
+  }
+
+  // where a request is at `t` on the server side, as playback.state_at has it
+  const AWAY = 0; // not at its node nor at the store (not yet sent, travelling back, or let go)
+  const AT_STORE = 1; // the session store call before it joins its node's line
+  const QUEUED = 2; // in its node's line of workers
+  const SERVING = 3; // holding a worker slot
+
+  function serverSide(i) {
+    const r = run.r;
+    const st = r.start[i];
+    const l = r.left[i] === r.left[i] ? r.left[i] : Infinity;
+    if (st <= t) return t < l ? SERVING : AWAY;
+    const q = r.queuedFrom[i];
+    if (q <= t) return t < l ? QUEUED : AWAY; // not started yet: it waits until it leaves
+    if (run.meta.store && r.arrival[i] <= t && t < (q === q ? Math.min(q, l) : l)) return AT_STORE;
+    return AWAY;
   }
 
   function advanceSessions() {
@@ -1752,7 +1838,20 @@ function render({ model, el }) {
     const dot = L.dot;
     const store = L.store;
     const gone = statusesGone();
-    // occupied worker slots, drawn as filled squares in batches by node
+    storeCalls = 0;
+    // the place of the next request in node B's queue (and queueRank[k] counts it)
+    const queueSpot = (B, k) => {
+      const q = queueRank[k]++;
+      if (q < B.queueCols * B.queueRows) {
+        return [B.queueX + B.queueW - dot - (q % B.queueCols) * (dot * 2 + 1.5), B.innerY + dot + Math.floor(q / B.queueCols) * (dot * 2 + 1.5), true];
+      }
+      return [B.queueX + dot, B.innerY + B.innerH - dot, false];
+    };
+    const slotCentre = (B, w) => [
+      B.slotsX + (w % B.slotCols) * (B.slotSize + 2) + B.slotSize / 2,
+      B.slotsY + Math.floor(w / B.slotCols) * (B.slotSize + 2) + B.slotSize / 2,
+    ];
+    // busyCount and queueRank count, per node, what serverSide() says: the model's state
     for (let j = 0; j < activeN; j++) {
       const i = active[j];
       const a = arrival[i];
@@ -1762,40 +1861,29 @@ function render({ model, el }) {
       const k = node[i];
       const s = session[i];
       const lin = Math.min(leg, 0.5 * (e - a));
+      const side = k >= 0 ? serverSide(i) : AWAY;
+      if (side === AT_STORE) storeCalls++;
       if (t < e) {
-        if (!(st <= t)) {
+        if (k < 0) {
+          const p = Math.min((t - a) / Math.max(lin, 1e-9), 1);
+          along(s, p * 0.5, L.balX, L.top, where);
+          addPoint(where[0], where[1], K_NONODE, s);
+          continue;
+        }
+        const B = boxes[k];
+        const p = (t - a) / Math.max(lin, 1e-9);
+        if (side === QUEUED) {
           // waiting: travelling to the queue, or in it
-          if (k < 0) {
-            const p = Math.min((t - a) / Math.max(lin, 1e-9), 1);
-            along(s, p * 0.5, L.balX, L.top, where);
-            addPoint(where[0], where[1], K_NONODE, s);
-            continue;
-          }
-          const B = boxes[k];
-          const q = queueRank[k]++;
-          let tx;
-          let ty;
-          if (q < B.queueCols * B.queueRows) {
-            tx = B.queueX + B.queueW - dot - (q % B.queueCols) * (dot * 2 + 1.5);
-            ty = B.innerY + dot + Math.floor(q / B.queueCols) * (dot * 2 + 1.5);
-          } else {
-            tx = B.queueX + dot;
-            ty = B.innerY + B.innerH - dot;
-          }
-          const p = (t - a) / Math.max(lin, 1e-9);
+          const [tx, ty, inside] = queueSpot(B, k);
           if (p < 1) {
             along(s, p, tx, ty, where);
             addPoint(where[0], where[1], k, s);
-          } else if (q < B.queueCols * B.queueRows) {
+          } else if (inside) {
             addPoint(tx, ty, k, s);
           }
-        } else if (t < d) {
+        } else if (side === SERVING) {
           // being served: travelling to its slot, then the slot is filled
-          const B = boxes[k];
-          const w = slot[i];
-          const sx = B.slotsX + (w % B.slotCols) * (B.slotSize + 2) + B.slotSize / 2;
-          const sy = B.slotsY + Math.floor(w / B.slotCols) * (B.slotSize + 2) + B.slotSize / 2;
-          const p = (t - a) / Math.max(lin, 1e-9);
+          const [sx, sy] = slotCentre(B, slot[i]);
           busyCount[k]++;
           if (p < 1) {
             along(s, p, sx, sy, where);
@@ -1811,20 +1899,30 @@ function render({ model, el }) {
               }
             }
           }
+        } else if (side === AT_STORE && store) {
+          // at the session store, before it joins its node's line
+          const tx = store.x + store.w * (0.1 + 0.8 * frac(s * 0.618));
+          const ty = store.y + store.h / 2;
+          if (p < 1) along(s, p, tx, ty, where);
+          else {
+            where[0] = tx;
+            where[1] = ty;
+          }
+          addPoint(where[0], where[1], k, s);
         } else {
-          // the node is done, the answer is about to leave
-          const B = boxes[k];
+          // the node let go of it (done, or cut short); the answer is about to leave
           addPoint(B.exitX + dot, B.exitY + (frac(s * 0.618) - 0.5) * B.h * 0.6, k, s);
         }
       } else {
-        if (k >= 0 && st <= t && t < d) {
+        if (side === SERVING) {
           // the client gave up; the node still works on it
-          const B = boxes[k];
-          const w = slot[i];
-          const sx = B.slotsX + (w % B.slotCols) * (B.slotSize + 2) + B.slotSize / 2;
-          const sy = B.slotsY + Math.floor(w / B.slotCols) * (B.slotSize + 2) + B.slotSize / 2;
+          const [sx, sy] = slotCentre(boxes[k], slot[i]);
           busyCount[k]++;
           addPoint(sx, sy, 2500 + k, s);
+        } else if (side === QUEUED) {
+          // the client gave up; it still waits in its node's line
+          const [tx, ty, inside] = queueSpot(boxes[k], k);
+          if (inside) addPoint(tx, ty, 2600 + k, s);
         }
         if (t < e + leg) {
           // the answer travels back to the shopper, coloured by outcome
@@ -1957,7 +2055,7 @@ function render({ model, el }) {
         if (pk[i] === 2000 + k) {
           ctx.rect(px[i] - half, py[i] - half, 2 * half, 2 * half);
           any = true;
-        } else if (pk[i] === 2500 + k) faded = true;
+        } else if (pk[i] === 2500 + k || pk[i] === 2600 + k) faded = true;
       }
       if (any) {
         ctx.fillStyle = nodeColour(k);
@@ -1967,6 +2065,10 @@ function render({ model, el }) {
         ctx.beginPath();
         for (let i = 0; i < pn; i++) {
           if (pk[i] === 2500 + k) ctx.rect(px[i] - half, py[i] - half, 2 * half, 2 * half);
+          else if (pk[i] === 2600 + k) {
+            ctx.moveTo(px[i] + r, py[i]);
+            ctx.arc(px[i], py[i], r, 0, 2 * Math.PI);
+          }
         }
         ctx.save();
         ctx.globalAlpha = 0.35;
@@ -2178,6 +2280,7 @@ function render({ model, el }) {
 
   // the hashing panel: the ring, or the modulo table, and the keys of the active shoppers
   let hashCache = { at: NaN, before: null, after: null };
+  let hashShown = null; // what drawHashing() showed in the last frame (statelabHashing)
 
   function ownerOnRing(key, live) {
     const pos = run.ring.pos;
@@ -2218,6 +2321,7 @@ function render({ model, el }) {
     const cx = G.cx;
     let movedShown = 0;
     let shown = 0;
+    let highlightedSessions = [];
     if (H.kind === "ring") {
       const R = ringRadius();
       const cy = ringCentre();
@@ -2250,6 +2354,7 @@ function render({ model, el }) {
         for (let j = 0; j < sesActiveN; j++) {
           const s = sesActive[j];
           if (ownerOnRing(keys[s], liveBefore) === ownerOnRing(keys[s], liveAfter)) continue;
+          highlightedSessions.push(s);
           const a = angle(keys[s]);
           ctx.moveTo(cx + Math.cos(a) * (R + 5 * L.f), cy + Math.sin(a) * (R + 5 * L.f));
           ctx.lineTo(cx + Math.cos(a) * (R + 24 * L.f), cy + Math.sin(a) * (R + 24 * L.f));
@@ -2301,9 +2406,13 @@ function render({ model, el }) {
       const r = Math.max(1.8, L.dot * 0.65);
       const moved = [];
       ctx.beginPath();
+      const highlighted = [];
       for (let j = 0; j < sesActiveN; j++) {
         const s = sesActive[j];
-        const k = lastNode[s];
+        // the slot its key falls in now: after a recent change, where the run shows it maps
+        // (its old node may have no slot any more), else its latest request's node
+        let k = lastNode[s];
+        if (flags && event.afterNode[s] >= 0 && column[event.afterNode[s]] >= 0) k = event.afterNode[s];
         if (k < 0 || column[k] < 0) continue;
         const key = keys[s];
         const i = column[k];
@@ -2312,6 +2421,7 @@ function render({ model, el }) {
         shown++;
         if (flags && flags[s]) {
           moved.push(x, y);
+          highlighted.push(s);
           continue;
         }
         ctx.moveTo(x + r, y);
@@ -2329,7 +2439,24 @@ function render({ model, el }) {
         ctx.fill();
         movedShown = moved.length / 2;
       }
+      highlightedSessions = highlighted;
     }
+    hashShown = {
+      kind: H.kind,
+      event: event ? event.kind : null,
+      at: event ? event.at : null,
+      recent: !!recent,
+      before: event ? event.before : null,
+      after: event ? event.after : null,
+      moved: event ? event.moved : null,
+      keys: event ? event.keys : null,
+      theory: event ? (event.theory != null ? event.theory : null) : null,
+      highlighted: recent ? movedShown : 0,
+      highlightedSessions: recent ? highlightedSessions : [],
+      drawn: shown,
+      keysShown: sesActiveN,
+      box: { x: layout.hashX, y: layout.hashY, w: layout.hashW, h: layout.hashH },
+    };
     // the caption: moved X of Y (Z%), theory W%
     ctx.textAlign = "center";
     ctx.textBaseline = "middle";
@@ -2378,24 +2505,39 @@ function render({ model, el }) {
     return upper(sorted, t);
   }
 
+  /** The counts "so far" at `t`: requests ended by outcome, duplicates, carts lost by cause. */
+  function soFar() {
+    const outcomes = {};
+    run.outcomes.forEach((name, o) => {
+      outcomes[name] = count(run.outcomeEnds[o]);
+    });
+    const lostByCause = {};
+    let sessionsLost = 0;
+    run.causes.forEach((cause, c) => {
+      lostByCause[cause] = count(run.lostByCause[c]);
+      sessionsLost += lostByCause[cause];
+    });
+    return { outcomes, duplicates: count(run.duplicateEnds), lostByCause, sessionsLost };
+  }
+
   function updateText() {
     const summary = run.meta.summary || {};
+    const so = soFar();
     const parts = [];
-    run.outcomes.forEach((name, o) => {
+    run.outcomes.forEach((name) => {
       if (name === "in_flight") return;
-      const now = count(run.outcomeEnds[o]);
+      const now = so.outcomes[name];
       const whole = summary[name];
       parts.push(`<span class="sa-${name}"><b>${OUTCOME_WORDS[name] || name}</b> ${now}${whole != null ? ` <i>/ ${whole}</i>` : ""}</span>`);
     });
     const lost = [];
-    let lostNow = 0;
-    run.causes.forEach((cause, c) => {
-      const now = count(run.lostByCause[c]);
-      lostNow += now;
+    const lostNow = so.sessionsLost;
+    run.causes.forEach((cause) => {
+      const now = so.lostByCause[cause];
       const whole = summary[`sessions_lost_${cause}`];
       if (now || whole) lost.push(`${CAUSE_WORDS[cause] || cause} ${now}${whole != null ? ` <i>/ ${whole}</i>` : ""}`);
     });
-    const dups = count(run.duplicateEnds);
+    const dups = so.duplicates;
     const p95 = summary.latency_p95;
     const html =
       `<div class="sa-row"><span class="sa-head">requests ended so far</span> ${parts.join(" · ")}</div>` +
