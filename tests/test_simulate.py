@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from statelab import DEFAULT_LIMIT, Scenario, ScenarioTooLarge, simulate
@@ -37,3 +38,30 @@ def test_simulate_needs_a_scenario():
 
 def test_simulate_without_a_scenario_runs_the_default_shop():
     assert simulate().scenario == Scenario()
+
+
+@pytest.mark.parametrize("width", [None, 0.5, 7.0])
+def test_window_percentiles_equal_pandas_grouped_quantiles(width):
+    """windows() computes its percentiles for all windows at once with numpy; they equal,
+    bit for bit, what pandas' grouped quantile gives window by window."""
+    import pandas as pd
+
+    for seed, state in ((1, "server"), (2, "store"), (3, "server")):
+        result = simulate(Scenario(seed=seed, nodes=2, arrival_rate=8.0, state=state))
+        windows = result.windows(width)
+        step = width or max(result.scenario.sample_interval, result.scenario.duration / 60)
+        requests = result.requests
+        served = requests[requests["outcome"].isin(["ok", "state_lost"])]
+        count = len(windows)
+        bins = np.minimum((served["end"] / step).astype(int), count - 1)
+        expected = (
+            (served["end"] - served["arrival"])
+            .groupby(bins.to_numpy())
+            .quantile([0.5, 0.95, 0.99])
+            .unstack()
+            .reindex(index=range(count))
+        )
+        for q, column in ((0.5, "latency_p50"), (0.95, "latency_p95"), (0.99, "latency_p99")):
+            assert np.array_equal(
+                windows[column].to_numpy(), expected[q].to_numpy(), equal_nan=True
+            ), column

@@ -273,9 +273,7 @@ class Result:
         outcome = r["outcome"][done]
         latency = r["end"][done] - r["arrival"][done]
         served = outcome <= OUTCOME_CODES["state_lost"]
-        frame = pd.DataFrame({"bin": bins[served], "latency": latency[served]})
-        quantiles = frame.groupby("bin")["latency"].quantile([0.5, 0.95, 0.99]).unstack()
-        quantiles = quantiles.reindex(index=range(count), columns=[0.5, 0.95, 0.99])
+        quantiles = _window_quantiles(bins[served], latency[served], count, (0.5, 0.95, 0.99))
         ends = np.minimum((np.arange(count) + 1) * width, duration)
         spans = ends - np.arange(count) * width
         return pd.DataFrame(
@@ -284,9 +282,9 @@ class Result:
                 "throughput": np.bincount(bins[served], minlength=count) / spans,
                 "failed": np.bincount(bins[outcome == OUTCOME_CODES["failed"]], minlength=count)
                 / spans,
-                "latency_p50": quantiles[0.5].to_numpy(),
-                "latency_p95": quantiles[0.95].to_numpy(),
-                "latency_p99": quantiles[0.99].to_numpy(),
+                "latency_p50": quantiles[0],
+                "latency_p95": quantiles[1],
+                "latency_p99": quantiles[2],
             }
         )
 
@@ -339,10 +337,20 @@ class Result:
         return dict(self._summary)
 
     def describe(self) -> pd.DataFrame:
-        """The summary as a table for people: each number, rounded, with what it means."""
-        summary = self.summary()
+        """The summary as a table for people: each number, rounded, with what it means.
+
+        ``event_lost_share`` is left out of a run with no event (no Crash, Restart,
+        ScaleTo or StoreOutage: there is no moment to measure it at); when there is
+        an event but no shopper was active at it, its NaN is explained in the table.
+        """
+        summary = dict(self.summary())
+        if self.scenario.first_event() is None:
+            del summary["event_lost_share"]
         values = [round(v, 3) if isinstance(v, float) else v for v in summary.values()]
         meanings = [SUMMARY_MEANINGS.get(key, _cause_meaning(key)) for key in summary]
+        if "event_lost_share" in summary and math.isnan(summary["event_lost_share"]):
+            index = list(summary).index("event_lost_share")
+            meanings[index] += " (NaN: no shopper was active at the first event)"
         return pd.DataFrame(
             {"value": pd.Series(values, dtype=object), "what it means": meanings},
         ).set_axis(pd.Index(list(summary), name="number"))
@@ -467,6 +475,30 @@ SUMMARY_MEANINGS = {
 def _cause_meaning(key: str) -> str:
     cause = key.removeprefix("sessions_lost_").replace("_", " ")
     return f"sessions lost, cause: {cause}"
+
+
+def _window_quantiles(
+    bins: np.ndarray, values: np.ndarray, count: int, qs: tuple[float, ...]
+) -> list[np.ndarray]:
+    """For each quantile of ``qs``, its value in each of ``count`` windows (NaN where a
+    window has no value), interpolated linearly, for all windows at once."""
+    order = np.lexsort((values, bins))
+    ordered, windows = values[order], bins[order]
+    bounds = np.searchsorted(windows, np.arange(count + 1))
+    sizes = np.diff(bounds)
+    some = sizes > 0
+    first, sizes = bounds[:-1][some], sizes[some]
+    found = []
+    for q in qs:
+        column = np.full(count, np.nan)
+        position = q * (sizes - 1)
+        below = np.floor(position).astype(np.int64)
+        t = position - below
+        a = ordered[first + below]
+        b = ordered[first + np.minimum(below + 1, sizes - 1)]
+        column[some] = a + t * (b - a)  # linear, as pandas' grouped quantile computes it
+        found.append(column)
+    return found
 
 
 def _mean(values: np.ndarray) -> float:

@@ -69,7 +69,14 @@ import numpy as np
 from statelab import theory
 from statelab.sim.affinity import HashRing, client_key
 from statelab.sim.events import Crash, ScaleTo
-from statelab.sim.records import LOST_CAUSES, OUTCOME_CODES, OUTCOMES, STATUS_CODES, STATUSES
+from statelab.sim.records import (
+    LOST_CAUSES,
+    OUTCOME_CODES,
+    OUTCOMES,
+    STATUS_CODES,
+    STATUSES,
+    timeline_columns,
+)
 from statelab.sim.result import Result
 
 #: The payload's format version.
@@ -305,15 +312,23 @@ def panel_rows(samples: int, points: int = PANEL_POINTS) -> np.ndarray:
 
 def panels(result: Result) -> dict:
     """What the view's charts draw over the whole run (see the module docstring)."""
-    timeline = result.timeline
-    rows = panel_rows(len(timeline))
-    kept = timeline.iloc[rows]
+    scenario = result.scenario
+    # straight from the timeline's records (the same numbers as result.timeline, without
+    # building its frame): the columns the charts need, at the rows they keep
+    records = result._timeline_records
+    names = timeline_columns(scenario.max_nodes())
+    wanted = ["time", "active_sessions", *(f"sessions_lost_{cause}" for cause in LOST_CAUSES)]
+    where = [names.index(name) for name in wanted]
+    table = np.array([[row[i] for i in where] for row in records], dtype=float).reshape(
+        -1, len(wanted)
+    )
+    rows = panel_rows(len(table))
+    kept = {name: table[rows, j] for j, name in enumerate(wanted)}
     lost = {
         cause: [int(v) for v in kept[f"sessions_lost_{cause}"]]
-        for cause in LOST_CAUSES
-        if len(timeline) and timeline[f"sessions_lost_{cause}"].iloc[-1] > 0
+        for j, cause in enumerate(LOST_CAUSES)
+        if len(table) and table[-1, 2 + j] > 0
     }
-    scenario = result.scenario
     width = max(scenario.sample_interval, scenario.duration / 60)
     windows = result.windows(width)
 
