@@ -7,7 +7,11 @@
 #   1. create VENV with PYTHON (the standard library's venv: nothing else needed);
 #   2. bootstrap uv into VENV with its pip (uv's version is pinned in constraints.txt);
 #   3. install statelab (editable) with EXTRAS and the pins of constraints.txt, with uv;
-#      where uv cannot be had (no wheel for this platform, say) pip does the same, slower.
+#      where uv cannot be had (no wheel for this platform, say) pip does the same, slower;
+#   4. in a git work tree, with a VENV inside it (the default .venv, not a throwaway one
+#      elsewhere) and the dev extra installed: nbstripout as the git filter of notebooks,
+#      so what git holds has no outputs after a learner runs and saves a notebook (the
+#      files on disk keep theirs). Cell ids are kept, so clean notebooks pass unchanged.
 # INSTALLER=pip forces the pip route (the tests check both give the pinned versions).
 # One progress line a step; the installers' own output is kept for errors only.
 set -euo pipefail
@@ -55,3 +59,23 @@ else
 fi
 installed=$("$bin/python" -c 'import importlib.metadata as m; print(len({d.metadata["Name"].lower() for d in m.distributions()}))')
 say "installed $installed packages in $((SECONDS - began)) s"
+
+# 4. nbstripout as the notebooks' git filter (its settings go to .git/config and
+#    .git/info/attributes, nothing that is committed). `git config --remove-section
+#    filter.nbstripout` undoes it.
+venv_path=$(cd "$venv" && pwd -P)
+here=$(pwd -P)
+top=$(git rev-parse --show-toplevel 2>/dev/null || true)
+if [ -x "$bin/nbstripout" ] && [ "${venv_path#"$here"/}" != "$venv_path" ] \
+    && [ -n "$top" ] && [ "$(cd "$top" && pwd -P)" = "$here" ]; then
+    # --keep-id: the committed notebooks' cell ids stay, so a clean notebook passes as is;
+    # not required: after `make clean` (no .venv) git keeps working and warns, and the
+    # test of clean notebooks, which reads what git holds, catches an output.
+    strip="\"$venv_path/bin/python\" -m nbstripout --keep-id"
+    { "$bin/nbstripout" --install --python "$venv_path/bin/python" \
+        && git config filter.nbstripout.clean "$strip" \
+        && git config filter.nbstripout.required false \
+        && git config diff.ipynb.textconv "$strip -t"; } >"$log" 2>&1 \
+        || fail "installing nbstripout as a git filter"
+    say "notebooks' outputs stay out of git: nbstripout is installed as a git filter"
+fi

@@ -232,7 +232,7 @@ def test_the_answer_worked_out_independently_is_correct_and_is_the_solution(exer
     ("exercise", "wrong", "words"),
     [
         ("04-1", 0.5, "only the crashed node"),
-        ("04-1", 0.1, "equal share"),
+        ("04-1", 0.1, "how are the active carts spread"),
         ("07-1", 0.2, "hash % 5"),
         ("01-3", "stateless", "keeps nothing"),
         ("01-3", "both", "one of 'stateful', 'stateless'"),
@@ -245,6 +245,75 @@ def test_a_wrong_answer_gets_a_hint_that_points_at_the_idea(exercise, wrong, wor
     feedback = check(exercise, wrong)
     assert feedback.status == TRY_AGAIN
     assert words in feedback.message
+
+
+NUMBER_EXERCISES = sorted(
+    exercise
+    for exercise, e in EXERCISES.items()
+    if isinstance(e.answer, (int, float)) and not isinstance(e.answer, bool)
+)
+
+
+def numbers_in(text: str) -> list[float]:
+    """The numbers a text states: 4,096, 0.75, 1/5 and 20% as 4096, 0.75, 0.2 and 0.2."""
+    found = []
+    for number in re.findall(r"\d+(?:,\d{3})*(?:\.\d+)?(?:/\d+(?:\.\d+)?)?%?", text):
+        value = number.rstrip("%").replace(",", "")
+        top, _, bottom = value.partition("/")
+        amount = float(top) / float(bottom) if bottom else float(top)
+        found.append(amount / 100 if number.endswith("%") else amount)
+    return found
+
+
+@pytest.mark.parametrize("exercise", ["00-1", "00-2", "04-1", "04-3", "02-2", "06-1"])
+def test_a_non_number_is_told_what_kind_of_number_never_the_answer(exercise):
+    message = check(exercise, "zero").message
+    assert "answer with a number (" in message and "you gave 'zero'" in message
+    assert "-ish" not in message
+    answer = EXERCISES[exercise].answer
+    assert all(not math.isclose(n, answer, rel_tol=0.03) for n in numbers_in(message)), message
+
+
+def test_a_non_number_names_the_unit():
+    assert "(a share from 0 to 1)" in check("00-2", "a third").message
+    assert "(in seconds)" in check("02-2", "long").message
+    assert "(a count of sessions)" in check("00-1", "none").message
+
+
+@pytest.mark.parametrize("exercise", NUMBER_EXERCISES)
+def test_no_hint_states_the_answer(exercise):
+    """Below and above the answer, and for a non-number: the hint points at the idea, and
+    states no number equal to the answer that the question did not state already."""
+    e = EXERCISES[exercise]
+    answer = e.answer
+    given = numbers_in(e.question)
+    below = answer - max(1.0, abs(answer)) if answer >= 1 else answer - 0.15
+    above = answer + max(1.0, abs(answer)) if answer >= 1 else min(1.0, answer + 0.1)
+    for wrong in (below, above, "?"):
+        feedback = check(exercise, wrong)
+        if feedback.status == CORRECT:
+            continue
+        assert feedback.status == TRY_AGAIN, (exercise, wrong)
+        hint = feedback.message.removeprefix("Hint: ")
+        assert hint.strip(), f"{exercise}: an empty hint for {wrong!r}"
+        stated = [n for n in numbers_in(hint) if not any(math.isclose(n, g) for g in given)]
+        assert not any(math.isclose(n, answer, rel_tol=0.03, abs_tol=1e-9) for n in stated), (
+            f"{exercise}: the hint for {wrong!r} states the answer: {hint}"
+        )
+
+
+def test_a_share_given_in_percent_is_told_to_give_a_share():
+    message = check("04-1", 20).message
+    assert "a number from 0 to 1: 0.2 for 20%" in message
+
+
+def test_predict_and_reveal_are_exported_beside_check_and_solution():
+    import statelab.course.exercises as course
+    import statelab.exercises as exercises
+
+    for name in ("check", "solution", "predict", "reveal"):
+        assert getattr(exercises, name) is getattr(course, name)
+        assert name in exercises.__all__
 
 
 def test_an_unknown_exercise_is_named():

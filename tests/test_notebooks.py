@@ -1,8 +1,14 @@
-"""The course's notebooks: committed clean, and each runs top to bottom with no error or warning."""
+"""The course's notebooks: committed clean, and each runs top to bottom with no error or warning,
+as do the snippets their text tells the learner to type (``solution("00-1")``)."""
 
 from __future__ import annotations
 
+import ast
 import json
+import re
+import shutil
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -10,6 +16,7 @@ from conftest import ROOT
 from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+COURSE = [path for path in NOTEBOOKS if path.name[:2].isdigit()]
 BACKENDS = ("%matplotlib inline", "%matplotlib widget", "%matplotlib ipympl")
 
 
@@ -17,26 +24,185 @@ def test_the_course_starts_with_notebook_00():
     assert NOTEBOOKS and NOTEBOOKS[0].name == "00_start_here.ipynb"
 
 
+# -- clean in git ----------------------------------------------------------------
+
+
+def committed_text(path) -> tuple[str, str]:
+    """What git holds for ``path`` (the index: what the next commit takes) and "git", or,
+    outside a git checkout or for a file git does not track, the file's text and "file".
+
+    The notebooks on disk may hold a learner's outputs: nbstripout, installed as a git
+    filter by ``make install``, keeps them out of what git holds, and that is what must
+    be clean."""
+    relative = path.relative_to(ROOT).as_posix()
+    if shutil.which("git"):
+        shown = subprocess.run(
+            ["git", "show", f":{relative}"],
+            cwd=ROOT,
+            capture_output=True,
+            encoding="utf-8",
+            timeout=60,
+        )
+        if shown.returncode == 0:
+            return shown.stdout, "git"
+    return path.read_text(encoding="utf-8"), "file"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_is_committed_clean_with_a_kernelspec_and_one_backend(path):
-    notebook = json.loads(path.read_text(encoding="utf-8"))
+    text, where = committed_text(path)
+    notebook = json.loads(text)
     assert notebook["metadata"]["kernelspec"]["name"] == "python3"
     code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
-    assert all(not cell["outputs"] for cell in code), "commit notebooks with outputs cleared"
+    assert all(not cell["outputs"] for cell in code), (
+        f"commit notebooks with outputs cleared ({where} holds outputs; `make install` sets up "
+        f"nbstripout, which clears them as git takes a notebook)"
+    )
     assert all(cell["execution_count"] is None for cell in code)
     source = "\n".join("".join(cell["source"]) for cell in code)
     backends = {backend for backend in BACKENDS if backend in source}
     assert len(backends) <= 1, f"one matplotlib backend per notebook, found {backends}"
 
 
+def test_the_clean_check_reads_what_git_holds_in_a_git_checkout():
+    if not (ROOT / ".git").exists() or not shutil.which("git"):
+        pytest.skip("not a git checkout: the check reads the files")
+    assert committed_text(NOTEBOOKS[0])[1] == "git"
+
+
+# -- the snippets the text tells the learner to type --------------------------------
+
+
+def _literal(node: ast.expr) -> bool:
+    try:
+        value = ast.literal_eval(node)
+    except ValueError:
+        return False
+    return value is not Ellipsis
+
+
+def snippets(notebook) -> list[str]:
+    """The inline code of the markdown that a learner can type as is: a call with literal
+    arguments, such as ``solution("00-1")`` or ``Scenario.load("crash")``.
+
+    Left out: placeholders (``solution(...)``), methods named without their object
+    (``summary()``), and calls on names the text only describes (``simulate(scenario)``).
+    """
+    found = []
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        for code in re.findall(r"`([^`\n]+)`", source):
+            try:
+                call = ast.parse(code, mode="eval").body
+            except SyntaxError:
+                continue
+            if not isinstance(call, ast.Call):
+                continue
+            arguments = [*call.args, *(keyword.value for keyword in call.keywords)]
+            typed = arguments and all(_literal(argument) for argument in arguments)
+            if typed and code not in found:
+                found.append(code)
+    return found
+
+
+def test_the_snippets_found_are_the_ones_a_learner_types():
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "markdown",
+                "source": 'Stuck? `solution("00-1")`; `solution(...)` shows one; '
+                '`summary()` and `simulate(scenario)`; `Scenario.load("crash")` reads it; '
+                "`Lab(presenter=True)`; `hash % N`",
+            }
+        ]
+    }
+    assert snippets(notebook) == [
+        'solution("00-1")',
+        'Scenario.load("crash")',
+        "Lab(presenter=True)",
+    ]
+
+
+@pytest.mark.parametrize("path", COURSE, ids=lambda p: p.name)
+def test_every_exercise_tells_the_learner_a_solution_snippet(path):
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    source = "".join("".join(cell["source"]) for cell in notebook["cells"])
+    exercises = set(re.findall(r'check\("(\d\d-\d)"', source))
+    assert exercises
+    assert {f'solution("{exercise}")' for exercise in exercises} <= set(snippets(notebook))
+
+
+# -- run top to bottom ---------------------------------------------------------------
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs_top_to_bottom_without_error_or_warning(path):
+    """Every code cell runs, then every snippet the text tells the learner to type, each in
+    a cell of its own after the notebook's, in the same kernel."""
     notebook = nbformat.read(path, as_version=4)
+    typed = snippets(notebook)
+    first_snippet = len(notebook.cells)
+    notebook.cells.extend(nbformat.v4.new_code_cell(code) for code in typed)
     NotebookClient(
         notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": path.parent}}
     ).execute()
     for index, cell in enumerate(notebook.cells):
+        where = (
+            f"the snippet `{typed[index - first_snippet]}` of the text"
+            if index >= first_snippet
+            else f"cell {index}"
+        )
         for output in cell.get("outputs", []):
-            assert output["output_type"] != "error", f"cell {index}: {output.get('evalue')}"
+            assert output["output_type"] != "error", (
+                f"{where}: {output.get('ename')}: {output.get('evalue')}"
+            )
             if output["output_type"] == "stream" and output["name"] == "stderr":
-                pytest.fail(f"cell {index} wrote to stderr (a warning?): {output['text'][:500]}")
+                pytest.fail(f"{where} wrote to stderr (a warning?): {output['text'][:500]}")
+
+
+# -- nbstripout keeps what git holds clean -----------------------------------------------
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="nbstripout is pinned for 3.11 and newer")
+def test_make_install_in_a_clone_keeps_a_learners_outputs_out_of_git(tmp_path):
+    """A fresh clone, installed as a learner installs it (the working tree's install script
+    and pins), then a notebook run and saved: git sees no change, and what it would commit
+    is clean, while the file keeps its output."""
+    if not shutil.which("git") or not (ROOT / ".git").exists():
+        pytest.skip("needs git and a git checkout")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+    for name in ("scripts/install.sh", "pyproject.toml", "constraints.txt"):
+        shutil.copy(ROOT / name, clone / name)
+    installed = subprocess.run(
+        ["scripts/install.sh", ".venv", sys.executable, "dev"],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+    )
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    assert "nbstripout is installed as a git filter" in installed.stdout
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=clone, capture_output=True, text=True, check=True
+        ).stdout
+
+    name = "notebooks/00_start_here.ipynb"
+    path = clone / name
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    cell = next(cell for cell in notebook["cells"] if cell["cell_type"] == "code")
+    cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["a learner ran it\n"]}]
+    cell["execution_count"] = 1
+    path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    assert git("diff", "--", name) == "", "git sees the output as a change"
+    git("add", name)
+    assert git("diff", "--cached", "--", name) == ""
+    staged = json.loads(git("show", f":{name}"))
+    assert all(not c["outputs"] for c in staged["cells"] if c["cell_type"] == "code")
+    assert "a learner ran it" in path.read_text(encoding="utf-8"), "the learner's file is kept"
+    changed = [n.name for n in NOTEBOOKS if git("diff", "--", f"notebooks/{n.name}")]
+    assert not changed, f"the filter changes clean notebooks: {changed}"

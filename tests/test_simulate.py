@@ -44,8 +44,6 @@ def test_simulate_without_a_scenario_runs_the_default_shop():
 def test_window_percentiles_equal_pandas_grouped_quantiles(width):
     """windows() computes its percentiles for all windows at once with numpy; they equal,
     bit for bit, what pandas' grouped quantile gives window by window."""
-    import pandas as pd
-
     for seed, state in ((1, "server"), (2, "store"), (3, "server")):
         result = simulate(Scenario(seed=seed, nodes=2, arrival_rate=8.0, state=state))
         windows = result.windows(width)

@@ -10,6 +10,9 @@ and otherwise gives a hint that points at the idea (never just "wrong").
 ``solution("04-1")`` shows the worked answer without touching the learner's
 variable, so "Run All" never overwrites anyone's work.
 
+``predict`` and ``reveal`` (see :mod:`statelab.course.predictions`) close the
+other loop: a guess recorded before a run, read back against what it measured.
+
 The capstone (``"08-2"``) takes a whole design, a :class:`~statelab.Scenario`,
 runs it through the flash sale and reviews it against its targets.
 """
@@ -22,28 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from statelab import theory
+from statelab.course.feedback import CORRECT, NOT_ANSWERED, RECORDED, TRY_AGAIN, Feedback
+from statelab.course.predictions import PREDICTIONS, Prediction, Reveal, predict, reveal
 from statelab.sim.checks import unknown_name
 from statelab.sim.scenario import Scenario
 from statelab.sim.simulation import simulate
-
-NOT_ANSWERED = "not answered yet"
-CORRECT = "correct"
-TRY_AGAIN = "try again"
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """What ``check`` says: a ``status`` (not answered yet, correct, try again) and a message."""
-
-    status: str
-    message: str
-
-    def __repr__(self) -> str:
-        return f"{self.status.capitalize()}: {self.message}"
-
-    def _repr_markdown_(self) -> str:
-        mark = {CORRECT: "✅", NOT_ANSWERED: "✏️", TRY_AGAIN: "💡"}[self.status]
-        return f"{mark} **{self.status.capitalize()}.** {self.message}"
 
 
 @dataclass(frozen=True)
@@ -72,12 +58,45 @@ class Exercise:
     judge: Callable[[object], tuple[bool, str]] = field(repr=False)
 
 
-def _number(value: float, tolerance: float, low_hint: str, high_hint: str):
+__all__ = [
+    "CORRECT",
+    "EXERCISES",
+    "NOT_ANSWERED",
+    "PREDICTIONS",
+    "RECORDED",
+    "TRY_AGAIN",
+    "Exercise",
+    "Feedback",
+    "Prediction",
+    "Reveal",
+    "Solution",
+    "check",
+    "predict",
+    "reveal",
+    "review",
+    "solution",
+    "solution_answer",
+]
+
+SHARE = "a share from 0 to 1"
+
+
+def _number(value: float, tolerance: float, low_hint: str, high_hint: str, *, unit: str):
+    """Judge a number within ``tolerance`` of ``value``.
+
+    ``unit`` says what kind of number to give (``SHARE``, "in seconds", "a count of
+    sessions"...): a non-number is told that, never the expected value. The hints
+    point at the idea, below and above the answer.
+    """
+
     def judge(answer):
         if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-            return False, f"answer with a number, such as {value:g}-ish; you gave {answer!r}"
+            return False, f"answer with a number ({unit}); you gave {answer!r}"
         if math.isnan(answer):
-            return False, "NaN is not an answer: give a number"
+            return False, f"NaN is not an answer: give a number ({unit})"
+        if unit == SHARE and 1 < answer <= 100:
+            share = f"{answer / 100:g} for {answer:g}%"
+            return False, f"give the share as a number from 0 to 1: {share}"
         if abs(answer - value) <= tolerance:
             return True, ""
         return False, low_hint if answer < value else high_hint
@@ -188,9 +207,10 @@ EXERCISES = {
             _number(
                 0,
                 0,
-                "",
-                "nothing went wrong on this calm day: where does each request of "
-                "a session go with sticky sessions?",
+                "a count of sessions cannot be negative",
+                "read sessions_lost in the result; with sticky sessions, where does each "
+                "later request of a session go, and is its cart there?",
+                unit="a count of sessions",
             ),
         ),
         Exercise(
@@ -202,8 +222,9 @@ EXERCISES = {
             _number(
                 1 / 3,
                 0.06,
-                "more are hit: each of the 3 nodes holds about an equal share of the carts",
-                "fewer are hit: only the carts on the crashed node are gone, the others are fine",
+                "more are hit: how are the carts spread over the nodes, and how many crashed?",
+                "fewer are hit: the carts on the nodes that did not crash are untouched",
+                unit=SHARE,
             ),
         ),
         Exercise(
@@ -217,8 +238,10 @@ EXERCISES = {
             _number(
                 2,
                 0,
-                "the server does not know the second request is a retry: it applies it",
-                "the request was sent twice, not more",
+                "can the server tell a retry from a second click? What does it do with "
+                "each add it receives?",
+                "count the adds the server receives",
+                unit="a count of books",
             ),
         ),
         Exercise(
@@ -234,6 +257,7 @@ EXERCISES = {
                 "the handler adds the book to the cart it is given",
                 "the retry carries the cookie from before the first add: what does the "
                 "handler see?",
+                unit="a count of books",
             ),
         ),
         Exercise(
@@ -260,8 +284,11 @@ EXERCISES = {
             _number(
                 0.8,
                 0.01,
-                "utilisation = arrival rate x service time / workers",
-                "utilisation = arrival rate x service time / workers, at most 1",
+                "how many seconds of work arrive each second, and how many seconds of work "
+                "can the 4 workers do in one?",
+                "utilisation is the share of the workers' time spent working: it cannot pass "
+                "1, and the 4 workers share the work",
+                unit=SHARE,
             ),
         ),
         Exercise(
@@ -272,9 +299,11 @@ EXERCISES = {
             _number(
                 theory.mmc_wait_mean(3.2, 1.0, 4),
                 0.02,
-                "at 80% busy the queue is longer than it feels: try "
-                "statelab.theory.mmc_wait_mean(3.2, 1.0, 4)",
-                "that is the time in system or more: the wait excludes the 1 s of service",
+                "at 80% busy the queue is longer than it feels; Erlang C gives the mean "
+                "wait from the arrival rate, the service time and the workers "
+                "(theory.mmc_wait_mean)",
+                "that is the time in system or more: the wait excludes the service itself",
+                unit="in seconds",
             ),
         ),
         Exercise(
@@ -288,6 +317,7 @@ EXERCISES = {
                 0.01,
                 "the cart is on exactly one node: how many could be picked?",
                 "the balancer does not know where the cart is: each node is as likely",
+                unit="a chance from 0 to 1",
             ),
         ),
         Exercise(
@@ -314,8 +344,9 @@ EXERCISES = {
             _number(
                 0.2,
                 0.01,
-                "each node holds an equal share of the carts",
-                "only the crashed node's carts are lost",
+                "more are lost: how are the active carts spread over the 5 nodes?",
+                "only the crashed node's carts are lost; the others keep theirs",
+                unit=SHARE,
             ),
         ),
         Exercise(
@@ -327,8 +358,10 @@ EXERCISES = {
             _number(
                 0.9,
                 0.005,
-                "up 90 s, then down 10 s: what fraction is up?",
-                "it does spend time down: availability = MTBF / (MTBF + MTTR)",
+                "a node's life is a cycle: up for the MTBF, then down for the MTTR. "
+                "What share of one cycle is it up?",
+                "it does spend part of each cycle down, being repaired",
+                unit=SHARE,
             ),
         ),
         Exercise(
@@ -340,9 +373,10 @@ EXERCISES = {
             _number(
                 0.75,
                 0.02,
-                "more than the crashed node's carts: hash % 3 differs from "
-                "hash % 4 for most clients",
+                "more than the crashed node's carts: for how many clients does hash % 3 "
+                "still equal hash % 4?",
                 "some clients keep their node",
+                unit=SHARE,
             ),
         ),
         Exercise(
@@ -351,7 +385,13 @@ EXERCISES = {
             0,
             "None: no node holds a cart, so the crash costs only the requests in flight, "
             "and a retry recovers those.",
-            _number(0, 0, "", "where is the cart? the crashed node never had it"),
+            _number(
+                0,
+                0,
+                "a count of sessions cannot be negative",
+                "where does a shopper's cart live here, and what did the crashed node hold?",
+                unit="a count of sessions",
+            ),
         ),
         Exercise(
             "05-2",
@@ -362,8 +402,10 @@ EXERCISES = {
             _number(
                 2.0,
                 0.15,
-                "twice the nodes serve twice the requests, when the shoppers are there",
+                "at full load, what limits the throughput: the shoppers or the workers? "
+                "Compare the workers of 4 nodes with those of 2",
                 "capacity cannot grow faster than the nodes",
+                unit="a ratio, throughput over throughput",
             ),
         ),
         Exercise(
@@ -379,8 +421,11 @@ EXERCISES = {
             _number(
                 19,
                 0,
-                "base64 makes the cart a third larger, and the name and signature take room",
-                "the cart is encoded: 150 bytes of JSON take 200 in base64",
+                "there is room for more: write the cookie's size for n items (name, base64 "
+                "of the JSON, dot, signature) and find the largest n within 4,096 bytes",
+                "the cart is encoded: base64 writes 4 bytes for every 3, and the name, the dot "
+                "and the signature take room too",
+                unit="a count of items",
             ),
         ),
         Exercise(
@@ -391,8 +436,10 @@ EXERCISES = {
             _number(
                 40,
                 0.5,
-                "each worker serves 1 / 0.05 = 20 calls a second",
-                "each worker serves 1 / 0.05 = 20 calls a second",
+                "a worker finishes one call every 0.05 s: how many in a second, and how "
+                "many workers are there?",
+                "the store serves no more than its workers finish: each is busy 0.05 s a call",
+                unit="calls a second",
             ),
         ),
         Exercise(
@@ -405,6 +452,7 @@ EXERCISES = {
                 0.02,
                 "hash % 5 equals hash % 4 for few clients",
                 "some clients keep their node",
+                unit=SHARE,
             ),
         ),
         Exercise(
@@ -416,7 +464,9 @@ EXERCISES = {
                 0.2,
                 0.02,
                 "the new node does take over some arcs of the ring",
-                "only the new node's share moves: about 1/(N+1)",
+                "only the clients on the arcs the new node takes over move; every other "
+                "client keeps its node",
+                unit=SHARE,
             ),
         ),
         Exercise(

@@ -14,6 +14,7 @@ number becomes a Python number) or refused.
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import numbers
 
@@ -113,3 +114,31 @@ def unknown_name(what: str, name: str, known: list[str] | tuple[str, ...]) -> st
     hint = f" Did you mean {close[0]!r}?" if close else ""
     listing = ", ".join(sorted(known))
     return f"unknown {what} {name!r}.{hint} Known: {listing}"
+
+
+def errors_at_the_call(target):
+    """Make a public class or function raise its checks' errors from the learner's call.
+
+    A check deep inside a constructor raises ``TypeError`` or ``ValueError``; a
+    learner should see its message at once, not after every internal frame that
+    led to it. Wrapped here, the same exception object (its class and message
+    unchanged) is raised again with its traceback cut to the public call, and
+    not chained to anything (``from None``). IPython and pytest also hide the
+    wrapper's own frame (``__tracebackhide__``) unless it is the only one.
+
+    ``target`` is a function, or a class whose ``__init__`` is wrapped (use it
+    above ``@dataclass``, so that it wraps the generated ``__init__``).
+    """
+    if isinstance(target, type):
+        target.__init__ = errors_at_the_call(target.__init__)
+        return target
+
+    @functools.wraps(target)
+    def at_the_call(*args, **kwargs):
+        __tracebackhide__ = True
+        try:
+            return target(*args, **kwargs)
+        except (TypeError, ValueError) as error:
+            raise error.with_traceback(None) from None
+
+    return at_the_call

@@ -48,6 +48,7 @@ MIN_MTTR = 1.0
 MIN_INTERVAL = 1.0
 
 
+@checks.errors_at_the_call
 @dataclass(frozen=True)
 class Crash:
     """Node ``node`` fails at ``at`` seconds and stays down until a Restart.
@@ -67,6 +68,7 @@ class Crash:
         _check_node_and_time(self, "Crash")
 
 
+@checks.errors_at_the_call
 @dataclass(frozen=True)
 class Restart:
     """Node ``node`` comes back, with empty memory, at ``at`` seconds.
@@ -89,6 +91,7 @@ class Restart:
         _check_node_and_time(self, "Restart")
 
 
+@checks.errors_at_the_call
 @dataclass(frozen=True)
 class ScaleTo:
     """The cluster is resized to ``nodes`` web servers at ``at`` seconds.
@@ -138,6 +141,7 @@ class ScaleTo:
         object.__setattr__(self, "mode", mode)
 
 
+@checks.errors_at_the_call
 @dataclass(frozen=True)
 class StoreOutage:
     """The shared session store is down from ``at`` for ``duration`` seconds.
@@ -167,6 +171,7 @@ class StoreOutage:
         object.__setattr__(self, "duration", duration)
 
 
+@checks.errors_at_the_call
 @dataclass(frozen=True)
 class RandomFailures:
     """Every node fails at random and is repaired: the everyday weather of a cluster.
@@ -208,6 +213,7 @@ class RandomFailures:
         object.__setattr__(self, "mttr", mttr)
 
 
+@checks.errors_at_the_call
 @dataclass(frozen=True)
 class Autoscale:
     """Resize the cluster to its load, with Kubernetes HPA semantics.

@@ -53,6 +53,7 @@ MAX_SAMPLES = 200_000
 MAX_TIMELINE_CELLS = 10_000_000
 
 
+@checks.errors_at_the_call
 @dataclass(frozen=True)
 class Scenario:
     """One experiment with the simulated web shop.
@@ -275,6 +276,24 @@ class Scenario:
                 f"Autoscale.max_nodes={autoscale.max_nodes}"
             )
 
+    def __repr__(self) -> str:
+        """Only the fields that differ from the defaults: ``Scenario(nodes=5, affinity='ip_hash')``.
+
+        ``Scenario()`` is the default shop. The repr evaluates back to an equal scenario
+        where ``Scenario``, the events and ``Trace`` are imported; a trace that is one of
+        ``data/traces/`` shows as its name.
+        """
+        changed = []
+        for spec in dataclasses.fields(self):
+            default = spec.default
+            if default is dataclasses.MISSING:
+                default = spec.default_factory()
+            value = getattr(self, spec.name)
+            if value == default and type(value) is type(default):
+                continue
+            changed.append(f"{spec.name}={_field_repr(value)}")
+        return f"{type(self).__name__}({', '.join(changed)})"
+
     def _check_timeline_size(self) -> None:
         """Refuse a timeline too large to keep: its rows times its columns (5 a node)."""
         rows = self.duration / self.sample_interval + 1
@@ -383,6 +402,7 @@ class Scenario:
             sizes.append(self.autoscale.max_nodes)
         return max(sizes)
 
+    @checks.errors_at_the_call
     def replace(self, **changes: object) -> Scenario:
         """Return a copy with ``changes`` applied, checked like a new scenario.
 
@@ -407,6 +427,7 @@ class Scenario:
         return sessions * self.requests_per_session
 
     @classmethod
+    @checks.errors_at_the_call
     def load(cls, name_or_path: str | Path) -> Scenario:
         """Read a scenario from a preset name (see :func:`statelab.presets`) or a TOML file."""
         return presets.load(name_or_path, cls)
@@ -417,3 +438,14 @@ class Scenario:
         ``description`` is a one-line summary shown by :func:`statelab.presets`.
         """
         return presets.save(self, path, description)
+
+
+def _field_repr(value: object) -> str:
+    """A field's value as code: a trace of ``data/traces/`` by its name, the rest by repr."""
+    if isinstance(value, Trace):
+        try:
+            if load_trace(value.name) == value:
+                return repr(value.name)
+        except (OSError, TypeError, ValueError):
+            pass
+    return repr(value)

@@ -38,13 +38,33 @@ def simulate(scenario: Scenario | None = None, limit: int | None = DEFAULT_LIMIT
         If the expected number of requests is above ``limit``, or the run does
         more work than the limit allows; the message says what to change.
     """
+    __tracebackhide__ = True  # IPython and pytest show the learner's call, not this frame
+    # The message first, not after the frames of the checks or of the model.
+    try:
+        scenario = _checked(scenario, limit)
+    except (TypeError, ValueError) as error:
+        raise error.with_traceback(None) from None
+    try:
+        return _run(scenario, limit)
+    except ScenarioTooLarge as error:
+        raise error.with_traceback(None) from None
+
+
+def _checked(scenario: Scenario | None, limit: int | None) -> Scenario:
+    """The scenario to run (``Scenario()`` for None), after checking it and ``limit``."""
     if scenario is None:
-        scenario = Scenario()
+        return Scenario()
     if not isinstance(scenario, Scenario):
         raise TypeError(
             f"simulate needs a Scenario, got {scenario!r} ({type(scenario).__name__}); "
             f"make one with Scenario(...) or Scenario.load(name)"
         )
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ValueError(f"limit must be a whole number above 0 or None, got {limit!r}")
+    return scenario
+
+
+def _run(scenario: Scenario, limit: int | None) -> Result:
     check_size(scenario, limit)
     if limit is None:
         return ShopModel(scenario).run()
