@@ -128,11 +128,11 @@ PREDICTIONS = {
         # 00 start here
         _count(
             "00-calm-lost",
-            "On a calm afternoon with sticky sessions, how many of the roughly 600 shoppers "
-            "lose their cart?",
+            "On a calm afternoon with sticky sessions and no node failing, how many of the "
+            "roughly 600 shoppers lose their cart?",
             "the run lost",
             "With sticky sessions every request returns to the node that holds its cart, "
-            "and nothing fails, so every cart is where its shopper's requests go.",
+            "and no node fails, so every cart is where its shopper's requests go.",
             "carts",
         ),
         _share(
@@ -161,6 +161,15 @@ PREDICTIONS = {
             "books",
             high=100,
         ),
+        _choice(
+            "01-stateless-retry",
+            "The stateless handler gets the retried 'add book' with the same old cookie as "
+            "the first attempt: how many books are in the cart?",
+            "the cart holds",
+            "The retry carries the same input as the lost attempt, the cart before the add, "
+            "so the handler gives the same answer. Same inputs, same outputs.",
+            ("one book", "two books"),
+        ),
         # 02 one stateful server
         _share(
             "02-utilisation",
@@ -168,6 +177,26 @@ PREDICTIONS = {
             "are the workers busy?",
             "the workers were busy",
             "The work that arrives a second (3.2 requests of 1 s) is spread over 4 workers.",
+        ),
+        Prediction(
+            "02-wait-four-workers",
+            "The same node: how many seconds does a request wait for a free worker, on average?",
+            "requests waited",
+            "With 4 workers a request often finds one free, and when all are busy the next "
+            "one frees up soon: the wait is shorter than the 1 s of work itself.",
+            unit=SECONDS,
+            high=60.0,
+        ),
+        Prediction(
+            "02-wait-one-worker",
+            "Just as busy, but with a single worker (0.8 requests a second of 1 s each): "
+            "how many seconds does a request wait, on average?",
+            "requests waited",
+            "A single worker is a single line: a request that finds it busy waits for the "
+            "whole queue ahead, one request at a time. At the same share of busy time, one "
+            "worker makes requests wait far longer than four.",
+            unit=SECONDS,
+            high=600.0,
         ),
         _choice(
             "02-wait-growth",
@@ -182,8 +211,8 @@ PREDICTIONS = {
             "The only server crashes at 60 s and is back, empty, 2 s later: what share of the "
             "active shoppers lose their cart?",
             "the run lost",
-            "With a single stateful node its memory is every cart; the few not counted ended "
-            "their visit during the outage and saw only errors.",
+            "With a single stateful node its memory is every cart; those not counted sent "
+            "their last request during the outage and saw an error instead.",
         ),
         # 03 scaling out a stateful service
         _share(
@@ -196,12 +225,31 @@ PREDICTIONS = {
         ),
         _choice(
             "03-hot-spot",
-            "Heavy-tailed sessions, sticky affinity: does the busiest node do more, the same, "
-            "or less than its even share (1/N) of the work?",
+            "Heavy-tailed shoppers, sticky sessions, 4 nodes about 70% busy: does the busiest "
+            "node do more than its even share (1/N) of the work, or about the same?",
             "the busiest node did",
             "Sticky affinity pins each heavy shopper to one node for the whole visit, so the "
             "load follows the luck of where they landed.",
-            ("more", "the same", "less"),
+            ("more", "about the same"),
+        ),
+        _count(
+            "03-hot-p95",
+            "The busiest node's p95 latency is how many times the quietest node's?",
+            "the busiest node's p95 was",
+            "The busiest node is busier than the average: its queue grows more than in "
+            "proportion, and its slowest requests wait the longest.",
+            "times the quietest node's",
+            high=100,
+        ),
+        _choice(
+            "03-balancer",
+            "The same shoppers on 4 nodes: which design has the slowest worst node (the "
+            "highest p95 on one node)?",
+            "the slowest node was under",
+            "Only sticky affinity keeps sending a busy node its pinned shoppers; without "
+            "affinity every request can go elsewhere, and a balancer that counts the requests "
+            "in flight (least connections, two choices) sends it to a node with room.",
+            ("sticky", "round robin", "least connections", "two choices"),
         ),
         # 04 failures lose state
         _share(
@@ -299,9 +347,10 @@ PREDICTIONS = {
         ),
         Prediction(
             "06-store-latency",
-            "The store takes 0.1 s a call: by how much does every request's latency grow?",
+            "The store takes 0.1 s a call: by how much does a request's mean latency grow?",
             "latency grew by",
-            "Every request calls the store once, so it pays the store's latency once.",
+            "Every request calls the store once before it is served, so it pays the store's "
+            "latency once, as long as a store worker is free.",
             unit=SECONDS,
             high=60.0,
         ),
@@ -313,6 +362,16 @@ PREDICTIONS = {
             "One worker at 0.05 s a call serves at most 20 calls a second, fewer than arrive: "
             "its queue grows without end while the web servers sit idle.",
             ("it keeps up", "its queue grows"),
+        ),
+        _count(
+            "06-store-outage",
+            "The shared store is down from 60 s to 75 s and keeps its sessions in memory only: "
+            "how many carts are lost?",
+            "the run lost",
+            "Every web node needs the store, so every request fails while it is down; and a "
+            "store that keeps its sessions in memory only comes back empty: every cart that was "
+            "in it is gone at once, whichever node its shopper uses.",
+            "carts",
         ),
         _count(
             "06-replicated-one-crash",
@@ -334,16 +393,17 @@ PREDICTIONS = {
             "07-ip-hash-scale-out",
             "ip_hash, 4 nodes grow to 5: what share of the active shoppers lose their cart?",
             "the run lost",
-            "Adding a server changes the divisor: hash % 5 agrees with hash % 4 for few "
-            "clients, so most are sent to a node without their cart.",
+            "nginx hashes over the configured servers, so adding one changes the divisor: "
+            "hash % 5 agrees with hash % 4 for one client in five, and the others are sent to "
+            "a node without their cart.",
         ),
         _share(
             "07-ring-scale-out",
             "consistent_hash, 4 nodes grow to 5: what share of the active shoppers lose their "
             "cart?",
             "the run lost",
-            "On a ring the new node takes over only the arcs just before its own points; every "
-            "other client keeps its node.",
+            "On a ring the new node takes over only the arcs just before its own points, about "
+            "1/(N+1) of them; every other client keeps its node.",
         ),
         _count(
             "07-scale-in-abrupt",
@@ -367,7 +427,8 @@ PREDICTIONS = {
             "4 sticky nodes go down to 3 with HAProxy's drain of 90 s: how many carts are lost?",
             "the run lost",
             "The drain keeps sending pinned sessions to the leaving node, so every session "
-            "shorter than the drain ends there with its cart.",
+            "that ends within the drain ends there with its cart; these last about half a "
+            "minute.",
             "carts",
         ),
         Prediction(
@@ -375,8 +436,9 @@ PREDICTIONS = {
             "When the flash sale starts, how many seconds until the p95 latency is back under "
             "a second?",
             "p95 came back under 1 s after",
-            "The autoscaler sees the load only after an interval, new nodes take 30 s to boot, "
-            "and each decision is based on a cluster still too small.",
+            "The autoscaler looks only every 15 s, new nodes take 30 s to boot, and each "
+            "decision is based on the utilisation of a cluster still too small, so it takes "
+            "several rounds; meanwhile the queues it must drain keep growing.",
             unit=SECONDS,
             high=900.0,
         ),
@@ -390,21 +452,44 @@ PREDICTIONS = {
             ("kept", "lost"),
         ),
         # 08 REST and a design review
-        _choice(
-            "08-fix-carts",
-            "Which single change of the capstone's cluster fixes the lost carts?",
-            "the review shows",
-            "A crash loses the carts held in a node's memory: only moving the cart off the "
-            "nodes (a store or a cookie) makes the crash cost none.",
-            DESIGN_CHANGES,
+        _count(
+            "08-rest-lost",
+            "Four designs of the cart meet the crash of node 1 and shoppers whose app gives "
+            "up after 1 s and retries: how many of the four designs lose carts?",
+            "the runs show",
+            "Only the design that keeps the session in a node's memory loses carts: the store, "
+            "the cookie and the cart resource keep nothing on the node that died.",
+            "design(s)",
+            high=4,
+        ),
+        _count(
+            "08-rest-twice",
+            "Same runs: how many of the four designs add an item twice?",
+            "the runs show",
+            "A retried add that the server finishes twice is applied twice wherever the "
+            "cart lives, in a node's memory or in a store; the cookie's retry carries the "
+            "old cart, and the cart resource's change is applied once per key, as a PUT's "
+            "would be. Where the state lives decides what a crash costs; whether a change "
+            "is idempotent decides what a retry costs.",
+            "design(s)",
+            high=4,
         ),
         _choice(
-            "08-fix-latency",
-            "Which single change of the capstone's cluster fixes the latency?",
+            "08-fix-carts",
+            "Which single change of the brief's cluster stops the lost carts?",
             "the review shows",
-            "The queue at the peak decides the p95: the peak needs more workers, whether as "
-            "more nodes or more workers a node.",
-            DESIGN_CHANGES,
+            "The crash and the scale-in lose the carts held in a node's memory: only moving "
+            "the cart off the nodes (a store or a cookie) makes them cost none.",
+            ("nodes", "workers", "balancer", "affinity", "state", "retries", "idempotency_keys"),
+        ),
+        _choice(
+            "08-store-passes",
+            "With the carts in the shared store, does the design now meet every other target too?",
+            "the review answers",
+            "Moving the cart fixes the crash, not the rest: the shoppers' retries still add "
+            "items twice without idempotency keys, the store's hiccup fails requests that "
+            "retry too soon, and the store's 16 workers count in the cost.",
+            YES_NO,
         ),
     ]
 }
