@@ -54,6 +54,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_lab.py
 	$(BIN)/python bench/bench_memory.py
 	$(BIN)/python bench/bench_worst_case.py
+	$(BIN)/python bench/bench_course.py
 	$(BIN)/python bench/bench_browser.py
 	$(BIN)/python bench/loss_shares.py
 
