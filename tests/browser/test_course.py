@@ -27,6 +27,10 @@ def test_every_notebook_runs_in_jupyterlab_with_no_error_shown(page, jupyterlab,
     pages.run_all(page)
     assert pages.error_outputs(page) == []
     assert page.locator(".jp-CodeCell").count() > 0
+    # every notebook has a moment the learner drives: a slider, a choice or the view's Play
+    controls = ".widget-slider, .widget-dropdown, .statelab-anim .sa-play"
+    page.wait_for_selector(controls, timeout=30_000)
+    assert page.locator(controls).count() > 0
 
 
 def test_the_lab_answers_its_controls_in_jupyterlab(page, jupyterlab):
