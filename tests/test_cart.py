@@ -655,3 +655,49 @@ def test_fifty_threads_on_the_stateless_handler_with_one_key_apply_it_once():
     applied = [answer for answer in answers if answer["status"] == 200]
     assert applied and all(answer == applied[0] for answer in applied)
     assert all(answer["status"] in (200, 409) for answer in answers)
+
+
+# -- PUT: set an item's quantity --------------------------------------------------------
+
+
+def test_a_put_sent_twice_leaves_the_cart_as_once_where_a_post_adds_twice():
+    server = StatefulCartServer()
+    post = {"session": "alice", "action": "add", "item": "book"}
+    put = {"session": "bob", "action": "set", "item": "book", "quantity": 1}
+    assert [server.handle(post)["cart"] for _ in range(2)][-1] == ["book", "book"]
+    assert [server.handle(put)["cart"] for _ in range(2)][-1] == ["book"]
+    # a PUT replaces the item's copies and keeps the other items
+    server.handle({"session": "bob", "action": "add", "item": "pen"})
+    three = {"session": "bob", "action": "set", "item": "book", "quantity": 3}
+    assert server.handle(three)["cart"] == ["pen", "book", "book", "book"]
+    zero = {"session": "bob", "action": "set", "item": "book", "quantity": 0}
+    assert server.handle(zero)["cart"] == ["pen"]
+
+
+def test_a_stateless_put_retried_with_the_new_cookie_still_holds_one_item():
+    # the retry of an add that carries the new cookie adds twice; a PUT does not
+    handler = StatelessCartHandler(SECRET)
+    put = {"action": "set", "item": "book", "quantity": 1}
+    first = handler.handle(put)
+    retry = handler.handle({**put, "cookie": first["cookie"]})
+    assert first["cart"] == retry["cart"] == ["book"]
+    add = {"action": "add", "item": "book"}
+    added = handler.handle(add)
+    assert handler.handle({**add, "cookie": added["cookie"]})["cart"] == ["book", "book"]
+
+
+@pytest.mark.parametrize(
+    ("quantity", "words"),
+    [(True, "is True"), (-1, "is -1"), (100, "is 100"), ("2", "is '2'"), (None, "is None")],
+)
+def test_a_bad_quantity_is_refused_naming_the_field_and_what_is_allowed(quantity, words):
+    request = {"session": "a", "action": "set", "item": "book", "quantity": quantity}
+    for answer in (
+        StatefulCartServer().handle(request),
+        StatelessCartHandler(SECRET).handle(request),
+    ):
+        assert answer["status"] == 400
+        assert f"field 'quantity' {words}" in answer["error"]
+        assert "a whole number from 0 to 99" in answer["error"]
+    missing = {"session": "a", "action": "set", "item": "book"}
+    assert "field 'quantity' is missing" in StatefulCartServer().handle(missing)["error"]

@@ -10,6 +10,10 @@ Before any simulation, notebook 01 builds the shop's cart twice:
   or after a restart, answers a request the same way, as long as every copy
   is given the same secret.
 
+Both take ``add`` (a POST: each one adds an item), ``remove`` and ``set`` (a PUT:
+``{"action": "set", "item": "book", "quantity": 1}`` leaves exactly one book, however
+often it is sent, so it is idempotent with no key), and ``view``.
+
 Retries show the difference in one line. A client whose "add to cart" timed
 out sends it again. The stateful server has already changed its memory, so
 the retry adds the item a second time, unless the request carries an
@@ -76,9 +80,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-ACTIONS = ("view", "add", "remove")
-#: The actions that change the cart: only these use an idempotency key.
-CHANGES = ("add", "remove")
+ACTIONS = ("view", "add", "remove", "set")
+#: The actions that change the cart: only these use an idempotency key. ``add`` is a POST
+#: (each one adds an item); ``set`` is a PUT (``quantity`` copies of the item, however many
+#: times it is sent: idempotent by itself, with no key).
+CHANGES = ("add", "remove", "set")
+#: The most copies of one item ``set`` puts in a cart.
+MAX_QUANTITY = 99
 
 COOKIE_NAME = "cart"
 #: Browsers keep at most 4,096 bytes of a cookie's name and value together
@@ -138,8 +146,9 @@ def _is_name(value: object) -> bool:
     )
 
 
-def _parse(request: object) -> tuple[str, str, str | None]:
-    """The request's action, item and idempotency key; ``CartError`` (400) names what is wrong."""
+def _parse(request: object) -> tuple[str, str, str | None, int]:
+    """The request's action, item, idempotency key and quantity (``set`` only, else 0);
+    ``CartError`` (400) names what is wrong."""
     if not isinstance(request, dict):
         raise CartError(
             "a request is a dict such as {'action': 'add', 'item': 'book'}; "
@@ -156,18 +165,34 @@ def _parse(request: object) -> tuple[str, str, str | None]:
         item = request["item"]
         if not _is_item(item):
             raise CartError(f"field 'item' is {_show(item)}; action {action!r} needs {ITEM_RULE}")
+    quantity = 0
+    if action == "set":
+        quantity = request.get("quantity")
+        if isinstance(quantity, bool) or not isinstance(quantity, int):
+            given = f"is {_show(quantity)}" if "quantity" in request else "is missing"
+            raise CartError(
+                f"field 'quantity' {given}; action 'set' needs a whole number from 0 to "
+                f"{MAX_QUANTITY} (the copies of the item the cart should hold)"
+            )
+        if not 0 <= quantity <= MAX_QUANTITY:
+            raise CartError(
+                f"field 'quantity' is {quantity}; action 'set' needs a whole number from 0 to "
+                f"{MAX_QUANTITY}"
+            )
     key = request.get("idempotency_key")
     if key is not None and not _is_name(key):
         raise CartError(
             f"field 'idempotency_key' is {_show(key)}; allowed: 1 to {MAX_KEY_LENGTH} "
             "printable ASCII characters, a new random one for each change (e.g. a UUID)"
         )
-    return action, item, key
+    return action, item, key, quantity
 
 
-def _apply(cart: list[str], action: str, item: str) -> list[str]:
+def _apply(cart: list[str], action: str, item: str, quantity: int = 0) -> list[str]:
     if action == "add":
         return [*cart, item]
+    if action == "set":  # the item's copies replaced by ``quantity`` of them, at the end
+        return [*(kept for kept in cart if kept != item), *[item] * quantity]
     if action == "remove" and item in cart:
         changed = list(cart)
         changed.remove(item)
@@ -354,7 +379,7 @@ class StatefulCartServer:
     def handle(self, request: dict) -> dict:
         """Apply ``request`` to the session's cart in memory and return the cart."""
         try:
-            action, item, key = _parse(request)
+            action, item, key, quantity = _parse(request)
             session = request.get("session")
             if not _is_name(session):
                 given = f"is {_show(session)}" if "session" in request else "is missing"
@@ -365,9 +390,11 @@ class StatefulCartServer:
         except CartError as error:
             return error.response()
         if action not in CHANGES or key is None:
-            return self._apply(session, action, item)
+            return self._apply(session, action, item, quantity)
         return self.idempotency.run(
-            (session, key), _fingerprint(action, item), lambda: self._apply(session, action, item)
+            (session, key),
+            _fingerprint(action, item, str(quantity)),
+            lambda: self._apply(session, action, item, quantity),
         )
 
     def restart(self) -> StatefulCartServer:
@@ -377,9 +404,9 @@ class StatefulCartServer:
         """
         return StatefulCartServer(self.idempotency.restart())
 
-    def _apply(self, session: str, action: str, item: str) -> dict:
+    def _apply(self, session: str, action: str, item: str, quantity: int = 0) -> dict:
         with self._lock:
-            cart = _apply(self.carts.get(session, []), action, item)
+            cart = _apply(self.carts.get(session, []), action, item, quantity)
             if action in CHANGES:
                 self.carts[session] = cart
             return {"status": 200, "cart": list(cart)}
@@ -499,7 +526,7 @@ class StatelessCartHandler:
     def handle(self, request: dict) -> dict:
         """Read the cart from the request's cookie, apply the action, return the new cookie."""
         try:
-            action, item, key = _parse(request)
+            action, item, key, quantity = _parse(request)
             cookie = request.get("cookie")
             cart = [] if cookie is None else self.read(cookie)
         except CartError as error:
@@ -507,11 +534,11 @@ class StatelessCartHandler:
         if action not in CHANGES:
             return {"status": 200, "cart": cart, "cookie": cookie or self.write([])}
         if key is None or self.idempotency is None:
-            return self._change(cart, action, item)
+            return self._change(cart, action, item, quantity)
         return self.idempotency.run(
             key,
-            _fingerprint(action, item, cookie or ""),
-            lambda: self._change(cart, action, item),
+            _fingerprint(action, item, str(quantity), cookie or ""),
+            lambda: self._change(cart, action, item, quantity),
         )
 
     def write(self, cart: list[str]) -> str:
@@ -563,8 +590,8 @@ class StatelessCartHandler:
             )
         return items
 
-    def _change(self, cart: list[str], action: str, item: str) -> dict:
-        changed = _apply(cart, action, item)
+    def _change(self, cart: list[str], action: str, item: str, quantity: int = 0) -> dict:
+        changed = _apply(cart, action, item, quantity)
         try:
             cookie = self.write(changed)
         except CartError as error:
