@@ -206,3 +206,38 @@ def test_make_install_in_a_clone_keeps_a_learners_outputs_out_of_git(tmp_path):
     assert "a learner ran it" in path.read_text(encoding="utf-8"), "the learner's file is kept"
     changed = [n.name for n in NOTEBOOKS if git("diff", "--", f"notebooks/{n.name}")]
     assert not changed, f"the filter changes clean notebooks: {changed}"
+
+
+# -- how long a notebook takes --------------------------------------------------------
+#
+# A notebook's top says how long it takes. That is measured, not guessed: reading its
+# prose at 200 words a minute, half a minute to run and look at each code cell, a minute
+# for each prediction and three for each exercise (the headless runs add seconds:
+# bench/bench_course.py). The figure stated may round the estimate to 5 minutes.
+WORDS_A_MINUTE = 200
+MINUTES_A_CODE_CELL = 0.5
+MINUTES_A_PREDICTION = 1.0
+MINUTES_AN_EXERCISE = 3.0
+
+
+def estimated_minutes(notebook) -> float:
+    """The reading-speed estimate of a notebook's time, in minutes."""
+    prose = " ".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    code = [c.source for c in notebook.cells if c.cell_type == "code"]
+    predictions = sum(source.count("predict(") for source in code)
+    exercises = len(set(re.findall(r'check\("(\d\d-\d)"', "\n".join(code))))
+    return (
+        len(re.findall(r"\w+", prose)) / WORDS_A_MINUTE
+        + MINUTES_A_CODE_CELL * len(code)
+        + MINUTES_A_PREDICTION * predictions
+        + MINUTES_AN_EXERCISE * exercises
+    )
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.name[:2].isdigit()], ids=str)
+def test_the_time_a_notebook_states_is_its_reading_estimate(path):
+    notebook = nbformat.read(path, as_version=4)
+    stated = re.search(r"about (\d+) min", notebook.cells[0].source)
+    assert stated, f"{path.name}: its top should say 'about N minutes'"
+    estimate = estimated_minutes(notebook)
+    assert abs(int(stated.group(1)) - estimate) <= 5, (path.name, round(estimate, 1))
