@@ -466,13 +466,15 @@ def shortest_safe_timeout() -> float:
 
 class _FromRun(Exercise):
     """An exercise whose answer is measured by ``measure`` (a run, same seed) when first
-    needed; ``explanation`` may name it as ``{answer}``."""
+    needed; ``explanation`` may name it as ``{answer}``, and the names ``extra(answer)``
+    returns (numbers worked out from the run), if ``extra`` is given."""
 
-    def __init__(self, id, question, measure, explanation, judge):
+    def __init__(self, id, question, measure, explanation, judge, extra=None):
         for name, value in (("id", id), ("question", question), ("judge", judge)):
             object.__setattr__(self, name, value)
         object.__setattr__(self, "_measure", measure)
         object.__setattr__(self, "_explanation", explanation)
+        object.__setattr__(self, "_extra", extra)
 
     @property
     def answer(self):
@@ -484,7 +486,9 @@ class _FromRun(Exercise):
 
     @property
     def explanation(self):
-        return self._explanation.format(answer=self.answer)
+        answer = self.answer
+        named = self._extra(answer) if self._extra else {}
+        return self._explanation.format(answer=answer, **named)
 
     @explanation.setter
     def explanation(self, value):
@@ -553,22 +557,6 @@ def carts_lost_with_drain(drain: float) -> int:
 def shortest_drain_without_loss() -> float:
     """The shortest of DRAIN_STEPS_07 with which no cart is lost."""
     return next(drain for drain in DRAIN_STEPS_07 if carts_lost_with_drain(drain) == 0)
-
-
-class _FromRun0607(_FromRun):
-    """Notebooks 06 and 07: the explanation may also name numbers worked out from the run."""
-
-    def __init__(self, id, question, measure, explanation, judge, extra):
-        super().__init__(id, question, measure, explanation, judge)
-        object.__setattr__(self, "_extra", extra)
-
-    @property
-    def explanation(self):
-        return self._explanation.format(answer=self.answer, **self._extra(self.answer))
-
-    @explanation.setter
-    def explanation(self, value):
-        raise AttributeError("the explanation of an exercise read from a run is fixed")
 
 
 def _cookie_sizes(items: int) -> dict:
@@ -808,7 +796,7 @@ EXERCISES = {
                 unit="in seconds",
             ),
         ),
-        _FromRun0607(
+        _FromRun(
             "06-1",
             "Read it from the cookie run: how many items does the fullest cart hold, among the "
             "shoppers who finished their visit?",
@@ -831,7 +819,7 @@ EXERCISES = {
             ),
             _cookie_sizes,
         ),
-        _FromRun0607(
+        _FromRun(
             "06-2",
             "Two store workers, the shop's 30 requests a second: the slowest store, in steps "
             "of 5 ms from 0.040 s, that still keeps the p95 latency at or under 1 s?",
@@ -871,7 +859,7 @@ EXERCISES = {
                 unit=SHARE,
             ),
         ),
-        _FromRun0607(
+        _FromRun(
             "07-2",
             "The shortest HAProxy drain (mode='sticky'), in steps of 10 s, with which the "
             "4 sticky nodes go down to 3 at 60 s and lose no cart?",
