@@ -27,8 +27,15 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 
+#: conda-forge's names of Python packages whose PyPI name differs.
+CONDA_TO_PYPI = {"redis-py": "redis"}
+#: Programs environment.yml installs that are not Python packages (real runs' Redis server).
+CONDA_PROGRAMS = {"redis-server"}
+
+
 def conda_requirements() -> tuple[str, dict[str, str]]:
-    """The Python version and the {name: version specifier} of environment.yml."""
+    """The Python version and the {PyPI name: version specifier} of environment.yml's
+    Python packages (its programs, such as the Redis server, left out)."""
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert environment["channels"] == ["conda-forge"]
     python, found = "", {}
@@ -43,8 +50,9 @@ def conda_requirements() -> tuple[str, dict[str, str]]:
         )
         if requirement.name == "python":
             python = str(requirement.specifier).lstrip("=")
-        elif requirement.name != "pip":
-            found[requirement.name] = str(requirement.specifier)
+        elif requirement.name not in CONDA_PROGRAMS | {"pip"}:
+            name = CONDA_TO_PYPI.get(requirement.name, requirement.name)
+            found[name] = str(requirement.specifier)
     return python, found
 
 
