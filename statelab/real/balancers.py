@@ -1,0 +1,275 @@
+"""The load balancer of a real run, seen from outside: one front door, two makes.
+
+Every shopper's request passes the load balancer, which picks a web server node for it by the
+scenario's rules (``balancer`` and ``affinity``, the same names as in the simulation). A real
+run can use either of two balancers:
+
+- ``"embedded"``: our own small proxy (:mod:`statelab.real.proxy`), a Python process that
+  does what the simulation's balancer does, including nginx's ``ip_hash`` and the fail-over
+  of replicated sessions to their peer;
+- ``"haproxy"``: HAProxy itself (:mod:`statelab.real.haproxy`), the balancer many real shops
+  run, configured from the scenario with a ``haproxy.cfg`` you can read.
+
+Both are driven the same way while they run: with command lines of HAProxy's *runtime API*,
+sent to a unix socket (what ``echo "set server be/s1 state drain" | socat stdio haproxy.sock``
+does by hand)::
+
+    set server be/s1 addr 127.0.0.1 port 40123     # where node 1 now listens
+    set server be/s1 state ready                    # it takes new sessions
+    set server be/s1 state drain                    # only its sticky sessions still come
+    set server be/s1 state maint                    # nothing goes to it
+    set server be/s1 health up                      # count it up now, not at the next check
+
+Every node the run may ever have has a *slot* ``sK`` from the start (nodes not started yet
+wait in ``maint``), so the hashing policies know the cluster's full size.
+
+Health checks: each balancer asks every node ``GET /health`` every ``inter`` seconds,
+``inter = max(20 ms, 2 * health_check_delay * time_scale)``, and takes a node out at the first
+failed check (``fall 1``) and back at the first good one (``rise 1``). A crash is noticed on
+average ``inter / 2`` later, the scenario's ``health_check_delay`` (scaled). Meanwhile a
+request sent to the dead node fails at once; it is not retried elsewhere (``retries 0``, no
+redispatch), as in the simulation.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+from statelab.real.procs import ProcessGroup, python_argv
+from statelab.sim.scenario import Scenario
+
+#: The balancers a real run can use.
+KINDS = ("embedded", "haproxy")
+#: The slot states of the runtime API's ``set server be/sK state ...``.
+STATES = ("ready", "drain", "maint")
+#: The shortest time between two health checks of a node, in seconds.
+MIN_CHECK_INTERVAL = 0.020
+#: Seconds a health check may wait for the node's answer once connected (HAProxy's
+#: ``timeout check``): longer than ``inter``, so a node that is only busy is not taken out.
+#: A crashed node refuses the connection at once, which the check sees within ``inter``.
+CHECK_READ_TIMEOUT = 1.0
+#: Seconds a balancer waits to connect to a node (``timeout connect``).
+CONNECT_TIMEOUT = 1.0
+#: Seconds a balancer waits for a node's answer, and for a client (``timeout server/client``).
+SERVER_TIMEOUT = 60.0
+#: Seconds one runtime-API command may take (connect, send, read the answer).
+COMMAND_TIMEOUT = 2.0
+#: Seconds a balancer process may take to start listening.
+START_TIMEOUT = 10.0
+#: The longest unix socket path Linux accepts (sun_path holds 108 bytes with its final NUL).
+MAX_SOCKET_PATH = 107
+#: The beginnings of HAProxy's answers that say ``set server ... addr`` was done (an empty
+#: answer says so too).
+_DONE = ("IP changed", "no need to change")
+
+
+def check_interval(scenario: Scenario, time_scale: float) -> float:
+    """Seconds between two health checks of a node: ``2 * health_check_delay`` scaled by
+    ``time_scale`` (a crash is noticed half an interval later on average), at least 20 ms."""
+    return max(MIN_CHECK_INTERVAL, 2.0 * scenario.health_check_delay * time_scale)
+
+
+def send_command(path: str | Path, line: str, timeout: float = COMMAND_TIMEOUT) -> str:
+    """Send one runtime-API command ``line`` to the unix socket at ``path`` and return the
+    answer, read until the balancer closes the connection (at most ``timeout`` seconds)."""
+    if "\n" in line or "\r" in line:
+        raise ValueError(f"a runtime-API command is one line, got {line!r}")
+    deadline = time.monotonic() + timeout
+    answer = bytearray()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        try:
+            sock.connect(str(path))
+            sock.sendall(line.encode() + b"\n")
+            while len(answer) < 1_000_000:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError
+                sock.settimeout(left)
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        except TimeoutError:
+            raise TimeoutError(
+                f"the balancer did not answer {line!r} on {path} within {timeout:g} s"
+            ) from None
+        except (FileNotFoundError, ConnectionRefusedError) as error:
+            raise RuntimeError(
+                f"cannot reach the balancer's runtime API at {path} ({error}); is it running?"
+            ) from None
+    return answer.decode(errors="replace")
+
+
+class Balancer:
+    """A load balancer process in front of the nodes, driven through the runtime API.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Its ``balancer``, ``affinity``, ``vnodes``, ``state``, ``health_check_delay`` and
+        ``max_nodes()`` (the slots) are used.
+    group : ProcessGroup
+        The run's processes; the balancer's process joins it and stops with it.
+    workdir : Path
+        Where the balancer's configuration, socket and log go.
+    time_scale : float
+        Real seconds per model second.
+
+    Attributes
+    ----------
+    port : int or None
+        The port it listens on (after :meth:`start`).
+    url : str
+        ``http://127.0.0.1:<port>``.
+    config_text : str
+        Its configuration as written (HAProxy: the ``haproxy.cfg``; the embedded proxy: a
+        description in the same words).
+    admin_socket : Path
+        The unix socket of its runtime API.
+    """
+
+    kind = ""
+
+    def __init__(
+        self, scenario: Scenario, group: ProcessGroup, workdir: Path, time_scale: float
+    ) -> None:
+        if not isinstance(scenario, Scenario):
+            raise TypeError(f"scenario must be a Scenario, got {type(scenario).__name__}")
+        if not (isinstance(time_scale, (int, float)) and 0 < time_scale <= 1000):
+            raise ValueError(
+                f"time_scale must be a number of real seconds per model second above 0 and at "
+                f"most 1000, got {time_scale!r}"
+            )
+        self.check(scenario)
+        self.scenario = scenario
+        self.group = group
+        self.workdir = Path(workdir)
+        self.time_scale = float(time_scale)
+        self.slots = scenario.max_nodes()
+        self.inter = check_interval(scenario, self.time_scale)
+        self.admin_socket = self.workdir / f"{self.kind}.sock"
+        if len(str(self.admin_socket)) > MAX_SOCKET_PATH:
+            raise ValueError(
+                f"workdir={str(self.workdir)!r} is too long for a unix socket path "
+                f"({len(str(self.admin_socket))} characters with {self.admin_socket.name!r}; "
+                f"Linux allows {MAX_SOCKET_PATH}); use a shorter working directory"
+            )
+        self.port: int | None = None
+        self.config_text = ""
+        self.child = None
+
+    @staticmethod
+    def check(scenario: Scenario) -> None:
+        """Raise ValueError if this balancer cannot play ``scenario``'s policies."""
+
+    @property
+    def url(self) -> str:
+        """The balancer's address for the shoppers: ``http://127.0.0.1:<port>``."""
+        if self.port is None:
+            raise RuntimeError(f"the {self.kind} balancer is not started yet; call start()")
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, ports: dict[int, int]) -> int:
+        """Start the balancer with the nodes already running (``{node: port}``; the other
+        slots wait in maint) and return the port it listens on."""
+        raise NotImplementedError
+
+    def _checked_ports(self, ports: dict[int, int]) -> dict[int, int]:
+        checked = {}
+        for k, port in dict(ports).items():
+            self._slot(k)
+            if not (isinstance(port, int) and 0 < port < 65536):
+                raise ValueError(f"ports[{k}] must be a TCP port 1 to 65535, got {port!r}")
+            checked[int(k)] = port
+        return checked
+
+    def _slot(self, k: int) -> int:
+        if not (isinstance(k, int) and 0 <= k < self.slots):
+            raise ValueError(
+                f"node {k!r} has no slot: this scenario's balancer has slots s0 to "
+                f"s{self.slots - 1} (scenario.max_nodes() = {self.slots})"
+            )
+        return k
+
+    def command(self, line: str) -> str:
+        """Send one runtime-API command line; return the balancer's answer, stripped ("" or
+        an informative line when done, an error line otherwise)."""
+        if self.port is None:
+            raise RuntimeError(f"the {self.kind} balancer is not started yet; call start()")
+        return send_command(self.admin_socket, line).strip()
+
+    def _do(self, line: str) -> None:
+        answer = self.command(line)
+        if answer and not answer.startswith(_DONE):
+            raise RuntimeError(f"the {self.kind} balancer refused {line!r}: {answer}")
+
+    def set_node(self, k: int, port: int) -> None:
+        """Node ``k`` now listens on ``port`` (call it once the node said READY): point slot
+        ``sK`` there, make it ready and count it up without waiting for a health check, so
+        it takes traffic as soon as this returns, as a restarted node does in the model."""
+        self._slot(k)
+        self._checked_ports({k: port})
+        self._do(f"set server be/s{k} addr 127.0.0.1 port {port}")
+        self._do(f"set server be/s{k} state ready")
+        self._do(f"set server be/s{k} health up")
+
+    def drain(self, k: int) -> None:
+        """Node ``k`` takes no new sessions; its sticky sessions still come."""
+        self._do(f"set server be/s{self._slot(k)} state drain")
+
+    def maint(self, k: int) -> None:
+        """Nothing goes to node ``k`` any more (it left the cluster)."""
+        self._do(f"set server be/s{self._slot(k)} state maint")
+
+    def ready(self, k: int) -> None:
+        """Node ``k`` (already pointed at its port) takes new sessions again."""
+        self._do(f"set server be/s{self._slot(k)} state ready")
+
+    def __repr__(self) -> str:
+        where = "not started" if self.port is None else self.url
+        return f"<{type(self).__name__} {self.slots} slots, {where}>"
+
+
+class EmbeddedBalancer(Balancer):
+    """Our own proxy, ``python -m statelab.real.proxy`` (see :mod:`statelab.real.proxy`)."""
+
+    kind = "embedded"
+
+    def start(self, ports: dict[int, int]) -> int:
+        from statelab.real import proxy
+
+        ports = self._checked_ports(ports)
+        config = proxy.proxy_config(self.scenario, self.time_scale, ports)
+        path = self.workdir / "proxy.json"
+        proxy.write_config(config, path)
+        child = self.group.start(
+            "proxy",
+            python_argv(
+                "statelab.real.proxy", "--config", str(path), "--admin", str(self.admin_socket)
+            ),
+            timeout=START_TIMEOUT,
+        )
+        self.child = child
+        self.port = child.port
+        self.config_text = proxy.describe(config, self.port)
+        return self.port
+
+
+def make_balancer(
+    kind: str, scenario: Scenario, group: ProcessGroup, workdir: Path, time_scale: float
+) -> Balancer:
+    """The balancer called ``kind`` (``"embedded"`` or ``"haproxy"``) for ``scenario``, not
+    started yet; raises ValueError for another name or a policy that balancer lacks."""
+    if kind == "embedded":
+        return EmbeddedBalancer(scenario, group, workdir, time_scale)
+    if kind == "haproxy":
+        from statelab.real.haproxy import HAProxyBalancer
+
+        return HAProxyBalancer(scenario, group, workdir, time_scale)
+    raise ValueError(
+        f"balancer={kind!r} is not a balancer of real runs; choose 'embedded' (our own "
+        f"proxy: every policy) or 'haproxy' (HAProxy, installed with `apt install haproxy`)"
+    )

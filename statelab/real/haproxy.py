@@ -1,0 +1,208 @@
+"""HAProxy as the load balancer of a real run, configured from the scenario.
+
+:func:`haproxy_config` writes a ``haproxy.cfg`` that does what the scenario's ``balancer`` and
+``affinity`` say, with a comment on every line for the reader (notebook 09 shows it):
+
+==================== =====================================================================
+scenario             haproxy.cfg
+==================== =====================================================================
+round_robin          ``balance roundrobin``
+random               ``balance random``
+least_connections    ``balance leastconn``
+two_choices          ``balance random(2)`` (the less busy of two servers drawn at random)
+sticky               ``cookie SERVERID insert indirect nocache`` and ``cookie sK`` a server
+source_hash          ``balance source`` + ``hash-type map-based`` (modulo the live servers)
+consistent_hash      ``balance source`` + ``hash-type consistent`` (a ring)
+==================== =====================================================================
+
+nginx's ``ip_hash`` is not HAProxy's, and HAProxy does not fail a sticky session over to the
+node holding its replica; both need the embedded proxy (``balancer="embedded"``).
+
+HAProxy's ``balance source`` hashes the whole IPv4 address as a number; with map-based
+hashing that number modulo the live servers picks one. Clients whose addresses differ only in
+the third octet (127.0.x.1) are all the same modulo 2 or 4 (256 is a multiple of 4), so a load
+generator should vary the last octet too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from statelab.real.balancers import (
+    CHECK_READ_TIMEOUT,
+    CONNECT_TIMEOUT,
+    SERVER_TIMEOUT,
+    START_TIMEOUT,
+    Balancer,
+    check_interval,
+)
+from statelab.real.procs import free_port, require_program, wait_for_port
+from statelab.sim.scenario import Scenario
+
+#: HAProxy's ``balance`` algorithm for each of the scenario's balancers.
+BALANCE = {
+    "round_robin": "roundrobin",
+    "random": "random",
+    "least_connections": "leastconn",
+    "two_choices": "random(2)",
+}
+_BALANCE_SAYS = {
+    "round_robin": "each server in turn",
+    "random": "any server, at random",
+    "least_connections": "the server with the fewest connections",
+    "two_choices": "the less busy of two servers drawn at random",
+}
+#: The address a slot has before its node starts (nothing listens there; the slot is in maint).
+PLACEHOLDER = "127.0.0.1:1"
+#: Ring points HAProxy gives a server per unit of weight with ``hash-type consistent``.
+POINTS_PER_WEIGHT = 16
+#: The largest weight HAProxy accepts.
+MAX_WEIGHT = 256
+
+
+def check_scenario(scenario: Scenario) -> None:
+    """Raise ValueError if HAProxy cannot play ``scenario``'s policies."""
+    if scenario.affinity == "ip_hash":
+        raise ValueError(
+            "affinity='ip_hash' is nginx's hashing (the first three octets, modulo the "
+            "configured servers), which HAProxy does not have; use balancer='embedded' for "
+            "it, or with HAProxy affinity='source_hash' (map-based) or 'consistent_hash'"
+        )
+    if scenario.state == "replicated":
+        raise ValueError(
+            "state='replicated' needs a balancer that sends a sticky session whose node died "
+            "to the node holding its copy (the next live node by number); HAProxy does not, "
+            "so use balancer='embedded'"
+        )
+
+
+def weight(scenario: Scenario) -> int:
+    """The servers' weight: with a consistent-hash ring HAProxy places 16 points per unit of
+    weight, so ``vnodes`` points are about ``vnodes / 16`` (1 to 256); otherwise 1."""
+    if scenario.affinity != "consistent_hash":
+        return 1
+    return max(1, min(MAX_WEIGHT, round(scenario.vnodes / POINTS_PER_WEIGHT)))
+
+
+def _line(code: str, comment: str) -> str:
+    """One indented line of configuration with its comment lined up."""
+    return f"    {code:<32} # {comment}"
+
+
+def haproxy_config(
+    scenario: Scenario,
+    time_scale: float,
+    port: int,
+    ports: dict[int, int],
+    stats_socket: str | Path,
+) -> str:
+    """The text of a ``haproxy.cfg`` for ``scenario``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Its balancer, affinity, vnodes, health_check_delay and max_nodes() are used.
+    time_scale : float
+        Real seconds per model second (scales the health-check interval).
+    port : int
+        The port HAProxy listens on, on 127.0.0.1.
+    ports : dict
+        ``{node: port}`` of the nodes running at the start; the other slots are disabled.
+    stats_socket : str or Path
+        The unix socket of the runtime API.
+    """
+    check_scenario(scenario)
+    inter_ms = max(1, round(check_interval(scenario, time_scale) * 1000))
+    affinity = scenario.affinity
+    lines = [
+        f"# haproxy.cfg written by statelab for {scenario!r}",
+        f"# time_scale={time_scale:g}: one model second lasts {time_scale:g} real seconds.",
+        "",
+        "global",
+        "    # the runtime API: commands such as 'set server be/s1 state drain' on this socket",
+        f"    stats socket {stats_socket} mode 600 level admin",
+        _line("nbthread 1", "one thread: requests are handled in one order"),
+        _line("maxconn 4096", "at most this many connections at once"),
+        "",
+        "defaults",
+        _line("mode http", "HAProxy reads HTTP (it needs to, for cookies)"),
+        _line(f"timeout connect {CONNECT_TIMEOUT:g}s", "give up connecting to a server after this"),
+        _line(f"timeout client {SERVER_TIMEOUT:g}s", "a client silent this long is disconnected"),
+        _line(f"timeout server {SERVER_TIMEOUT:g}s", "a server silent this long: 504"),
+        _line(f"timeout check {CHECK_READ_TIMEOUT:g}s", "a health check waits this for /health"),
+        _line("retries 0", "a failed connection is not tried again, and there is"),
+        "    # no 'option redispatch': a request sent to a dead server fails (503) instead of",
+        "    # going to another one, as in the simulation",
+        "",
+        "frontend shop",
+        _line(f"bind 127.0.0.1:{port}", "where the shoppers (the load generator) connect"),
+        _line("default_backend be", "every request goes to the backend 'be'"),
+        "",
+        "backend be",
+    ]
+    if affinity == "source_hash":
+        lines += [
+            _line("balance source", "the server is a hash of the client's address ..."),
+            _line("hash-type map-based", "... modulo the live servers: a change moves most"),
+        ]
+    elif affinity == "consistent_hash":
+        lines += [
+            _line("balance source", "the server is a hash of the client's address ..."),
+            _line("hash-type consistent", "... on a ring: a change moves one arc's clients"),
+        ]
+    else:
+        balance = BALANCE[scenario.balancer]
+        lines.append(_line(f"balance {balance}", _BALANCE_SAYS[scenario.balancer]))
+    if affinity == "sticky":
+        lines += [
+            "    # sticky sessions: the first answer sets the cookie SERVERID=<the server's",
+            "    # cookie>; later requests that carry it go to that server while it is up",
+            "    cookie SERVERID insert indirect nocache",
+        ]
+    if affinity == "consistent_hash":
+        lines.append(
+            f"    # weight {weight(scenario)}: HAProxy puts {POINTS_PER_WEIGHT} ring points per "
+            f"unit of weight (vnodes={scenario.vnodes})"
+        )
+    lines += [
+        _line("option httpchk GET /health", "health check: ask each server GET /health"),
+        f"    # every {inter_ms} ms (inter); one failed check takes a server out (fall 1), one",
+        "    # good check brings it back (rise 1)",
+        f"    default-server check inter {inter_ms} fall 1 rise 1 weight {weight(scenario)}",
+        "    # one server line per node the run may have; a node not started yet is 'disabled'",
+        "    # (in maint) at a placeholder address until 'set server be/sK addr ...' and",
+        "    # 'set server be/sK state ready' bring it in",
+    ]
+    for k in range(scenario.max_nodes()):
+        cookie = f" cookie s{k}" if affinity == "sticky" else ""
+        if k in ports:
+            lines.append(f"    server s{k} 127.0.0.1:{ports[k]}{cookie}")
+        else:
+            lines.append(f"    server s{k} {PLACEHOLDER}{cookie} disabled")
+    return "\n".join(lines) + "\n"
+
+
+class HAProxyBalancer(Balancer):
+    """HAProxy (``/usr/sbin/haproxy``, 2.6 or later) in the foreground, in the run's group."""
+
+    kind = "haproxy"
+
+    @staticmethod
+    def check(scenario: Scenario) -> None:
+        check_scenario(scenario)
+
+    def start(self, ports: dict[int, int]) -> int:
+        program = require_program("haproxy")
+        ports = self._checked_ports(ports)
+        port = free_port()
+        self.config_text = haproxy_config(
+            self.scenario, self.time_scale, port, ports, self.admin_socket
+        )
+        path = self.workdir / "haproxy.cfg"
+        path.write_text(self.config_text)
+        self.child = self.group.start(
+            "haproxy", [str(program), "-db", "-f", str(path)], ready=False
+        )
+        wait_for_port(port, START_TIMEOUT, child=self.child)  # quotes haproxy's log if it fails
+        self.port = port
+        return port

@@ -1,0 +1,547 @@
+"""The embedded proxy: a small load balancer of our own, with the simulation's policies.
+
+``python -m statelab.real.proxy --config proxy.json --admin proxy.sock`` listens on
+127.0.0.1 (a port the OS picks, printed as ``READY <port>``) and forwards every request to
+one web server node, chosen as the simulation's balancer chooses:
+
+- balancer ``round_robin`` (each live node in turn), ``random``, ``least_connections`` (the
+  fewest requests in flight through this proxy; ties in turn) or ``two_choices`` (the less
+  busy of two live nodes drawn at random);
+- affinity ``none``; ``sticky`` (the first answer sets the cookie ``SERVERID=sK``, followed
+  while node K is up and not in maint; a draining node keeps its sticky sessions but gets no
+  new ones, as HAProxy's drain); ``ip_hash`` (nginx's: a hash of the first three octets of the
+  client's address modulo the *configured* nodes, stirred again while that node is down);
+  ``source_hash`` (HAProxy's map-based ``balance source``: a hash of the client's address
+  modulo the *live* nodes) or ``consistent_hash`` (a ring with ``vnodes`` points a node).
+- With ``state="replicated"`` a sticky session whose node is down goes to that node's peer,
+  the next live node by number, which holds its copy.
+
+The proxy checks every node's health with ``GET /health`` every ``inter`` seconds (one failed
+check takes it out, one good check brings it back) and never retries: a request whose node
+refuses the connection gets 502 at once, and 503 when no node is up. While it runs it obeys
+the same runtime-API command lines as HAProxy, on the unix socket ``--admin``::
+
+    set server be/sK addr 127.0.0.1 port P
+    set server be/sK state ready|drain|maint
+    set server be/sK health up|down     (until the next check says otherwise)
+    show servers state                  (our own one-line-a-slot listing)
+
+answering an empty line when done and an error line otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+from statelab.sim.affinity import HashRing, stable_hash
+from statelab.sim.scenario import Scenario
+
+#: The cookie that pins a sticky session to its node (as HAProxy's ``cookie SERVERID``).
+COOKIE = "SERVERID"
+#: Headers that belong to one connection, not to the request, so they are not forwarded.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+    }
+)
+#: nginx's ip_hash: how many times the hash is stirred while it names a node that is down.
+IP_HASH_TRIES = 20
+#: Seconds an admin command may take to arrive.
+ADMIN_READ_TIMEOUT = 2.0
+_BALANCE_WORDS = {
+    "round_robin": "balance roundrobin",
+    "random": "balance random",
+    "least_connections": "balance leastconn",
+    "two_choices": "balance random(2)",
+}
+_HEALTH_REQUEST = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+_COMMANDS = (
+    "set server be/sK addr 127.0.0.1 port P; set server be/sK state ready|drain|maint; "
+    "set server be/sK health up|down; show servers state"
+)
+
+
+# -- the configuration --------------------------------------------------------------------
+
+
+def proxy_config(scenario: Scenario, time_scale: float, ports: dict[int, int]) -> dict:
+    """The proxy's configuration for ``scenario`` (JSON-able): the policies, the slots, the
+    health-check interval and timeouts in real seconds, and ``ports`` of the nodes running."""
+    from statelab.real import balancers
+
+    return {
+        "balancer": scenario.balancer,
+        "affinity": scenario.affinity,
+        "state": scenario.state,
+        "vnodes": scenario.vnodes,
+        "seed": scenario.seed,
+        "slots": scenario.max_nodes(),
+        "check_interval": balancers.check_interval(scenario, time_scale),
+        "check_timeout": balancers.CHECK_READ_TIMEOUT,
+        "connect_timeout": balancers.CONNECT_TIMEOUT,
+        "server_timeout": balancers.SERVER_TIMEOUT,
+        "ports": {str(k): int(p) for k, p in ports.items()},
+    }
+
+
+def write_config(config: dict, path: str | Path) -> Path:
+    """Write ``config`` to ``path`` as JSON and return the path."""
+    path = Path(path)
+    path.write_text(json.dumps(config, indent=2) + "\n")
+    return path
+
+
+def read_config(path: str | Path) -> dict:
+    """Read and check a configuration written by :func:`write_config`."""
+    config = json.loads(Path(path).read_text())
+    from statelab.sim.scenario import AFFINITIES, BALANCERS, STATE_LOCATIONS
+
+    for name, allowed in (
+        ("balancer", BALANCERS),
+        ("affinity", AFFINITIES),
+        ("state", STATE_LOCATIONS),
+    ):
+        if config.get(name) not in allowed:
+            raise ValueError(f"{path}: {name}={config.get(name)!r}; allowed: {allowed}")
+    slots = config.get("slots")
+    if not (isinstance(slots, int) and 1 <= slots <= 64):
+        raise ValueError(f"{path}: slots={slots!r}; allowed: 1 to 64")
+    for k in config.get("ports", {}):
+        if not 0 <= int(k) < slots:
+            raise ValueError(f"{path}: ports names node {k}; the slots are 0 to {slots - 1}")
+    return config
+
+
+def describe(config: dict, port: int | None = None) -> str:
+    """The proxy's configuration, written to read like the ``haproxy.cfg`` that does the
+    same (with the differences said)."""
+    affinity = config["affinity"]
+    inter_ms = round(config["check_interval"] * 1000)
+    where = f"127.0.0.1:{port}" if port else "127.0.0.1:<port>"
+    lines = [
+        "# the embedded proxy (python -m statelab.real.proxy), in haproxy.cfg words",
+        f"frontend shop: bind {where}; default_backend be",
+        "backend be",
+    ]
+    if affinity == "source_hash":
+        lines.append("    balance source; hash-type map-based   # hash of the address % live nodes")
+    elif affinity == "consistent_hash":
+        lines.append(
+            f"    balance source; hash-type consistent  # a ring, {config['vnodes']} points a node"
+        )
+    elif affinity == "ip_hash":
+        lines.append(
+            "    ip_hash   # nginx's: the first three octets % the configured nodes, stirred"
+            " while that node is down"
+        )
+    else:
+        lines.append(f"    {_BALANCE_WORDS[config['balancer']]}")
+    if affinity == "sticky":
+        lines.append("    cookie SERVERID insert indirect nocache; cookie sK per server")
+        if config["state"] == "replicated":
+            lines.append(
+                "    # a sticky session whose node is down goes to its peer (the next live node)"
+            )
+    lines += [
+        f"    option httpchk GET /health; default-server check inter {inter_ms} fall 1 rise 1",
+        f"    timeout connect {config['connect_timeout']:g}s; timeout server "
+        f"{config['server_timeout']:g}s; timeout check {config['check_timeout']:g}s",
+        "    retries 0; no redispatch   # 502 when a node refuses, 503 when none is up",
+    ]
+    ports = {int(k): p for k, p in config["ports"].items()}
+    for k in range(config["slots"]):
+        if k in ports:
+            lines.append(f"    server s{k} 127.0.0.1:{ports[k]}")
+        else:
+            lines.append(f"    server s{k} 127.0.0.1:1 disabled   # not started yet: maint")
+    return "\n".join(lines) + "\n"
+
+
+# -- choosing a node ------------------------------------------------------------------------
+
+
+class Slot:
+    """One node's place in the backend: its address, admin state and health."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.port: int | None = None
+        self.admin = "maint"  # ready | drain | maint (set by the runtime API)
+        self.up = False  # the last health check (or ready: assumed up)
+        self.in_flight = 0  # requests sent to it through this proxy, not answered yet
+        self.generation = 0  # counts address changes (a check of an old address is ignored)
+
+    def takes_new(self) -> bool:
+        """Whether new sessions may go here: ready and up."""
+        return self.up and self.admin == "ready"
+
+    def __repr__(self) -> str:
+        return f"s{self.index} 127.0.0.1:{self.port} {self.admin} {'up' if self.up else 'down'}"
+
+
+def nginx_ip_hash(address: str, configured: int, is_live) -> int | None:
+    """nginx's ``ip_hash`` over the first three octets of an IPv4 ``address``.
+
+    ``hash = 89``, then for each octet ``hash = (hash * 113 + octet) % 6271``; the node is
+    ``hash % configured`` (the nodes of the cluster's size, up or not). While
+    ``is_live(node)`` is false the octets are mixed in again (nginx's loop), up to 20 times;
+    then None (the balancer picks one). Returns the node's position among the configured.
+    """
+    try:
+        octets = [int(part) for part in address.split(".")[:3]]
+    except ValueError:
+        octets = [stable_hash(address) % 256, 0, 0]
+    if len(octets) != 3:
+        octets = [stable_hash(address) % 256, 0, 0]
+    value = 89
+    for _ in range(IP_HASH_TRIES):
+        for octet in octets:
+            value = (value * 113 + octet) % 6271
+        position = value % configured
+        if is_live(position):
+            return position
+    return None
+
+
+class Router:
+    """The proxy's choices: which slot takes a request (the simulation's rules)."""
+
+    def __init__(self, config: dict) -> None:
+        self.balancer = config["balancer"]
+        self.affinity = config["affinity"]
+        self.replicated = config["state"] == "replicated"
+        self.slots = [Slot(k) for k in range(config["slots"])]
+        for k, port in config["ports"].items():
+            slot = self.slots[int(k)]
+            slot.port, slot.admin, slot.up = int(port), "ready", True
+        self.rng = random.Random(config["seed"])
+        self.ring = HashRing(config["seed"], config["vnodes"])
+        self._ring_of: tuple | None = None
+        self._turn = 0
+
+    def live(self) -> list[Slot]:
+        """The slots that take new sessions, in slot order."""
+        return [slot for slot in self.slots if slot.takes_new()]
+
+    def pick(self, live: list[Slot]) -> Slot:
+        """The balancer's pick among ``live`` (non-empty), as statelab.sim.balancer does."""
+        n = len(live)
+        if self.balancer == "round_robin":
+            self._turn += 1
+            return live[self._turn % n]
+        if self.balancer == "random":
+            return live[int(self.rng.random() * n)]
+        if self.balancer == "least_connections":
+            self._turn += 1
+            first = self._turn % n
+            best = live[first]
+            for step in range(1, n):
+                if not best.in_flight:
+                    break
+                slot = live[(first + step) % n]
+                if slot.in_flight < best.in_flight:
+                    best = slot
+            return best
+        if n == 1:
+            return live[0]
+        i = int(self.rng.random() * n)
+        j = int(self.rng.random() * (n - 1))
+        if j >= i:
+            j += 1
+        a, b = live[i], live[j]
+        return b if b.in_flight < a.in_flight else a
+
+    def peer(self, slot: Slot) -> Slot | None:
+        """The next live node by number after ``slot`` (wrapping), which holds its copies."""
+        n = len(self.slots)
+        for step in range(1, n):
+            other = self.slots[(slot.index + step) % n]
+            if other.takes_new():
+                return other
+        return None
+
+    def route(self, client: str, pinned: int | None) -> Slot | None:
+        """The slot for a request from address ``client`` whose cookie names slot ``pinned``
+        (None: no valid cookie); None when no node takes it."""
+        affinity = self.affinity
+        if affinity == "sticky":
+            if pinned is not None and 0 <= pinned < len(self.slots):
+                slot = self.slots[pinned]
+                if slot.up and slot.admin != "maint":
+                    return slot
+                if self.replicated:
+                    peer = self.peer(slot)
+                    if peer is not None:
+                        return peer
+            live = self.live()
+            return self.pick(live) if live else None
+        live = self.live()
+        if not live:
+            return None
+        if affinity == "none":
+            return self.pick(live)
+        if affinity == "source_hash":
+            return live[stable_hash(client) % len(live)]
+        if affinity == "consistent_hash":
+            key = tuple(slot.index for slot in live)
+            if key != self._ring_of:
+                self.ring.rebuild(live)
+                self._ring_of = key
+            return self.ring.owner(stable_hash(client))
+        configured = [slot for slot in self.slots if slot.admin == "ready"]
+        position = nginx_ip_hash(client, len(configured), lambda i: configured[i].up)
+        return self.pick(live) if position is None else configured[position]
+
+    def command(self, line: str) -> str:
+        """Obey one runtime-API command line; "" when done, an error line otherwise."""
+        words = line.split()
+        if words[:3] == ["show", "servers", "state"] and len(words) == 3:
+            return "\n".join(f"{slot!r} in_flight={slot.in_flight}" for slot in self.slots)
+        if len(words) < 4 or words[:2] != ["set", "server"]:
+            return f"Unknown command: {line.strip()!r}. This proxy understands: {_COMMANDS}"
+        name = words[2]
+        slot = self._slot_named(name)
+        if isinstance(slot, str):
+            return slot
+        if words[3] == "state" and len(words) == 5:
+            state = words[4]
+            if state not in ("ready", "drain", "maint"):
+                return (
+                    f"'set server <srv> state' expects 'ready', 'drain' or 'maint', got {state!r}"
+                )
+            if state != "maint" and slot.port is None:
+                return f"{name} has no address yet; first: set server {name} addr 127.0.0.1 port P"
+            if slot.admin == "maint" and state != "maint":
+                slot.up = True  # as HAProxy: leaving maint, a server is up until a check fails
+            slot.admin = state
+            return ""
+        if words[3] == "health" and len(words) == 5:
+            if words[4] not in ("up", "down"):
+                return f"'set server be/sK health' expects up or down, got {words[4]!r}"
+            slot.up = words[4] == "up"  # until the next check says otherwise
+            return ""
+        if words[3] == "addr" and len(words) == 7 and words[5] == "port":
+            address, port = words[4], words[6]
+            if not address.startswith("127."):
+                return f"addr must be a loopback address 127.x.y.z, got {address!r}"
+            if not (port.isdigit() and 0 < int(port) < 65536):
+                return f"port must be a TCP port 1 to 65535, got {port!r}"
+            if slot.port != int(port):
+                slot.port = int(port)
+                slot.generation += 1
+            return ""
+        return f"Unknown command: {line.strip()!r}. This proxy understands: {_COMMANDS}"
+
+    def _slot_named(self, name: str) -> Slot | str:
+        backend, _, server = name.partition("/")
+        n = len(self.slots)
+        if backend != "be" or not server.startswith("s") or not server[1:].isdigit():
+            return f"No such server: {name!r}; the servers are be/s0 to be/s{n - 1}"
+        k = int(server[1:])
+        if not 0 <= k < n:
+            return f"No such server: {name!r}; the servers are be/s0 to be/s{n - 1}"
+        return self.slots[k]
+
+
+def pinned_slot(cookie: str | None) -> int | None:
+    """The slot a ``SERVERID`` cookie value ``sK`` names, or None."""
+    if cookie and cookie.startswith("s") and cookie[1:].isdigit() and len(cookie) <= 4:
+        return int(cookie[1:])
+    return None
+
+
+def without_cookie(header: str, name: str = COOKIE) -> str:
+    """A ``Cookie`` header without the cookie ``name`` (the node never sees SERVERID, as with
+    HAProxy's ``indirect``)."""
+    parts = [part.strip() for part in header.split(";")]
+    return "; ".join(p for p in parts if p and p.split("=", 1)[0].strip() != name)
+
+
+# -- the process ------------------------------------------------------------------------------
+
+
+class Proxy:
+    """The running proxy: the router, the pooled connections to the nodes, the checks."""
+
+    def __init__(self, config: dict) -> None:
+        self.config = config
+        self.router = Router(config)
+        self.inter = float(config["check_interval"])
+        self.session = None
+
+    async def open(self) -> None:
+        import aiohttp
+
+        # one pool of kept-alive connections per node (per host:port), no limit: a node's
+        # workers, not the proxy, decide how many requests it serves at once
+        self.session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0, limit_per_host=0, keepalive_timeout=30),
+            timeout=aiohttp.ClientTimeout(
+                total=None,
+                sock_connect=self.config["connect_timeout"],
+                sock_read=self.config["server_timeout"],
+            ),
+            auto_decompress=False,
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+
+    async def forward(self, request):
+        """Send ``request`` to the node its policy names and answer with the node's answer."""
+        import aiohttp
+        from aiohttp import web
+
+        body = await request.read()
+        cookie = request.cookies.get(COOKIE)
+        pinned = pinned_slot(cookie)
+        client = request.remote or ""
+        slot = self.router.route(client, pinned)
+        if slot is None:
+            return web.Response(status=503, text="503 Service Unavailable: no node is up\n")
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+        if "Cookie" in headers:
+            rest = without_cookie(headers.pop("Cookie"))
+            if rest:
+                headers["Cookie"] = rest
+        headers["X-Forwarded-For"] = client
+        url = f"http://127.0.0.1:{slot.port}{request.rel_url}"
+        slot.in_flight += 1
+        try:
+            async with self.session.request(
+                request.method, url, data=body, headers=headers, allow_redirects=False
+            ) as answer:
+                payload = await answer.read()
+                status, answer_headers = answer.status, answer.headers
+        except asyncio.TimeoutError:
+            return web.Response(status=504, text=f"504 Gateway Timeout: node s{slot.index}\n")
+        except (aiohttp.ClientError, OSError) as error:
+            return web.Response(
+                status=502, text=f"502 Bad Gateway: node s{slot.index}: {type(error).__name__}\n"
+            )
+        finally:
+            slot.in_flight -= 1
+        response = web.Response(status=status, body=payload)
+        for name, value in answer_headers.items():
+            if name.lower() not in HOP_BY_HOP and name.lower() not in ("date", "server"):
+                response.headers.add(name, value)
+        if self.router.affinity == "sticky" and pinned != slot.index:
+            response.headers.add("Set-Cookie", f"{COOKIE}=s{slot.index}; path=/")
+            response.headers["Cache-Control"] = 'private, no-cache="set-cookie"'
+        return response
+
+    async def check_forever(self, slot: Slot) -> None:
+        """Check ``slot``'s health every ``inter`` seconds while it is not in maint: one failed
+        check takes it out, one good check brings it back."""
+        inter = self.inter
+        while True:  # bounded by the life of the process
+            started = time.monotonic()
+            if slot.admin != "maint" and slot.port is not None:
+                generation = slot.generation
+                good = await self.check(slot.port)
+                if slot.generation == generation and slot.admin != "maint":
+                    slot.up = good
+            await asyncio.sleep(max(0.0, inter - (time.monotonic() - started)))
+
+    async def check(self, port: int) -> bool:
+        """One health check, as HAProxy's ``option httpchk GET /health``: a new connection
+        (at most ``inter`` seconds to connect), ``GET /health``, and a 2xx or 3xx status line
+        within ``check_timeout`` seconds. Written on bare asyncio streams: it runs every
+        ``inter`` (20 ms) for every node, so it must cost little."""
+        writer = None
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection("127.0.0.1", port), self.inter
+            )
+            writer.write(_HEALTH_REQUEST)
+            line = await asyncio.wait_for(reader.readline(), self.config["check_timeout"])
+            parts = line.split()
+            return len(parts) >= 2 and parts[1][:1] in (b"2", b"3")
+        except (asyncio.TimeoutError, OSError, ValueError):
+            return False
+        finally:
+            if writer is not None:
+                writer.close()
+
+    async def admin(self, reader, writer) -> None:
+        """One runtime-API connection: read one command line, answer, close."""
+        try:
+            line = await asyncio.wait_for(reader.readline(), ADMIN_READ_TIMEOUT)
+            answer = self.router.command(line.decode(errors="replace").strip())
+            writer.write(answer.encode() + b"\n")
+            await writer.drain()
+        except (asyncio.TimeoutError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+
+
+async def serve(config: dict, admin_path: str) -> None:
+    """Run the proxy until the process is stopped."""
+    from aiohttp import web
+
+    proxy = Proxy(config)
+    await proxy.open()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", proxy.forward)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(admin_path)
+    admin = await asyncio.start_unix_server(proxy.admin, path=admin_path)
+    os.chmod(admin_path, 0o600)
+    checks = [asyncio.create_task(proxy.check_forever(slot)) for slot in proxy.router.slots]
+    print(f"READY {port}", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        for task in checks:
+            task.cancel()
+        admin.close()
+        await runner.cleanup()
+        await proxy.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m statelab.real.proxy", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--config", required=True, help="the JSON written by write_config")
+    parser.add_argument("--admin", required=True, help="the unix socket of the runtime API")
+    args = parser.parse_args(argv)
+    from statelab.real.procs import parent_watch
+
+    config = read_config(args.config)
+    parent_watch()
+    try:
+        asyncio.run(serve(config, args.admin))
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,360 @@
+"""The real load balancers: the embedded proxy and HAProxy, driven by the same commands.
+
+The nodes here are small stand-ins (an aiohttp app that answers with its node number), so
+these tests do not depend on the real server. HAProxy tests are skipped when HAProxy is not
+installed, unless STATELAB_REQUIRE_REAL=1.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+
+from statelab.real.balancers import KINDS, check_interval, make_balancer
+from statelab.real.haproxy import haproxy_config
+from statelab.real.procs import ProcessGroup, ProgramMissing, require_program
+from statelab.real.proxy import Router, nginx_ip_hash, proxy_config
+from statelab.sim.events import ScaleTo
+from statelab.sim.scenario import Scenario
+
+STAND_IN = r"""
+import asyncio, sys
+from aiohttp import web
+node = int(sys.argv[1])
+
+async def items(request):
+    await request.read()
+    answer = web.json_response(
+        {"node": node, "cookie": request.headers.get("Cookie", "")},
+        headers={"X-Statelab-Node": str(node)},
+    )
+    answer.set_cookie("cart", f"from{node}")
+    return answer
+
+async def health(request):
+    return web.Response(text="ok")
+
+async def main():
+    app = web.Application()
+    app.router.add_post("/carts/{session}/items", items)
+    app.router.add_get("/health", health)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    print("READY", site._server.sockets[0].getsockname()[1], flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+#: 200 client addresses; the third octet varies (nginx's ip_hash reads three octets) and so
+#: does the last (HAProxy's map-based source hash is the whole address modulo the servers).
+CLIENTS = [f"127.0.{x}.{1 + (x * 37) % 250}" for x in range(1, 201)]
+
+
+def haproxy_or_skip() -> None:
+    try:
+        require_program("haproxy")
+    except ProgramMissing:
+        if os.environ.get("STATELAB_REQUIRE_REAL") == "1":
+            raise
+        pytest.skip("HAProxy is not installed: apt install haproxy")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A process group with four stand-in nodes (more are started with ``cluster.node``)."""
+    workdir = tmp_path_factory.mktemp("lb")
+    script = workdir / "stand_in.py"
+    script.write_text(STAND_IN)
+
+    class Cluster:
+        def __init__(self, group):
+            self.group = group
+            self.count = 0
+
+        def node(self, k: int):
+            self.count += 1
+            return group.start(f"node{k}-{self.count}", [sys.executable, str(script), str(k)])
+
+    with ProcessGroup(workdir) as group:
+        cluster = Cluster(group)
+        cluster.nodes = {k: cluster.node(k) for k in range(4)}
+        yield cluster
+
+
+@pytest.fixture
+def balancer(cluster, tmp_path):
+    """``balancer(kind, scenario, nodes)``: a started balancer; stopped after the test."""
+    made = []
+
+    def start(kind, scenario, nodes=(0, 1, 2), ports=None, time_scale=1.0):
+        if kind == "haproxy":
+            haproxy_or_skip()
+        b = make_balancer(kind, scenario, cluster.group, tmp_path, time_scale)
+        b.start({k: cluster.nodes[k].port for k in nodes} if ports is None else ports)
+        made.append(b)
+        return b
+
+    yield start
+    for b in made:
+        if b.child is not None:
+            b.child.kill()
+
+
+def ask(b, cookie=None, client="127.0.0.1", path="/carts/1/items"):
+    """One POST through balancer ``b`` from ``client``: (status, node or None, cookies set)."""
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", b.port, timeout=5, source_address=(client, 0)
+    )
+    try:
+        headers = {"Content-Type": "application/json"}
+        if cookie:
+            headers["Cookie"] = cookie
+        connection.request("POST", path, body=b'{"request": 1}', headers=headers)
+        answer = connection.getresponse()
+        answer.read()
+        node = answer.headers.get("X-Statelab-Node")
+        cookies = answer.headers.get_all("Set-Cookie") or []
+        return answer.status, None if node is None else int(node), cookies
+    finally:
+        connection.close()
+
+
+def server_id(cookies) -> str | None:
+    for cookie in cookies:
+        if cookie.startswith("SERVERID="):
+            return cookie.split(";")[0]
+    return None
+
+
+# -- configuration ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"balancer": "round_robin", "affinity": "none"},
+        {"balancer": "random", "affinity": "sticky"},
+        {"balancer": "least_connections", "affinity": "sticky", "health_check_delay": 2.0},
+        {"balancer": "two_choices", "affinity": "none"},
+        {"affinity": "source_hash"},
+        {"affinity": "consistent_hash", "vnodes": 160},
+    ],
+)
+def test_haproxy_config_passes_haproxy_check(changes, tmp_path):
+    haproxy_or_skip()
+    scenario = Scenario(events=(ScaleTo(nodes=5, at=10.0),), **changes)
+    text = haproxy_config(scenario, 0.5, 18000, {0: 18001, 1: 18002, 2: 18003}, "/tmp/x.sock")
+    path = tmp_path / "haproxy.cfg"
+    path.write_text(text)
+    checked = subprocess.run(
+        [require_program("haproxy"), "-c", "-f", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "retries 0" in text and "redispatch" not in text.replace("no 'option redispatch'", "")
+    servers = [line.split()[:3] for line in text.splitlines() if line.startswith("    server ")]
+    assert [s[1] for s in servers] == ["s0", "s1", "s2", "s3", "s4"]
+    assert sum("disabled" in line for line in text.splitlines() if "server s" in line) == 2
+    inter = max(20, round(2 * scenario.health_check_delay * 0.5 * 1000))
+    assert f"check inter {inter} fall 1 rise 1" in text
+    if scenario.affinity == "sticky":
+        assert "cookie SERVERID insert indirect nocache" in text and "cookie s4" in text
+    if scenario.affinity == "consistent_hash":
+        assert "hash-type consistent" in text and "weight 10" in text
+
+
+def test_policies_haproxy_lacks_and_unknown_balancers_are_refused(tmp_path):
+    group = ProcessGroup(tmp_path)
+    with pytest.raises(ValueError, match=r"embedded.*source_hash"):
+        make_balancer("haproxy", Scenario(affinity="ip_hash"), group, tmp_path, 0.2)
+    with pytest.raises(ValueError, match=r"replicated.*embedded"):
+        make_balancer("haproxy", Scenario(state="replicated"), group, tmp_path, 0.2)
+    with pytest.raises(ValueError, match=r"'nginx'.*'embedded'.*'haproxy'"):
+        make_balancer("nginx", Scenario(), group, tmp_path, 0.2)
+    assert check_interval(Scenario(health_check_delay=0.0), 0.2) == 0.020
+    assert check_interval(Scenario(health_check_delay=1.5), 0.2) == pytest.approx(0.6)
+
+
+# -- the router's rules, without processes -----------------------------------------------------
+
+
+def router(**changes) -> Router:
+    scenario = Scenario(**changes)
+    return Router(proxy_config(scenario, 0.2, {k: 9000 + k for k in range(scenario.nodes)}))
+
+
+def test_least_connections_and_two_choices_pick_the_less_busy():
+    r = router(balancer="least_connections", affinity="none")
+    for slot, load in zip(r.slots, (3, 0, 2), strict=True):
+        slot.in_flight = load
+    assert {r.route("127.0.0.1", None).index for _ in range(10)} == {1}
+    r = router(balancer="two_choices", affinity="none")
+    for slot, load in zip(r.slots, (5, 5, 0), strict=True):
+        slot.in_flight = load
+    picks = Counter(r.route("127.0.0.1", None).index for _ in range(300))
+    assert picks[2] > 150  # node 2 wins whenever it is drawn: 2 pairs of 3
+    assert picks[0] + picks[1] > 50
+
+
+def test_nginx_ip_hash_and_replicated_fail_over():
+    # hash = 89; per octet hash = (hash * 113 + octet) % 6271
+    value = 89
+    for octet in (127, 0, 5):
+        value = (value * 113 + octet) % 6271
+    assert nginx_ip_hash("127.0.5.9", 4, lambda i: True) == value % 4
+    assert nginx_ip_hash("127.0.5.9", 4, lambda i: False) is None
+    r = router(state="replicated", nodes=4)
+    r.slots[1].up = False
+    assert r.route("127.0.0.1", 1).index == 2  # the peer: the next live node by number
+    r.slots[2].up = False
+    assert r.route("127.0.0.1", 1).index == 3
+    assert router(nodes=4).route("127.0.0.1", 1).index == 1
+
+
+# -- both balancers, with stand-in nodes -------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_round_robin_spreads_requests_evenly(kind, balancer):
+    b = balancer(kind, Scenario(balancer="round_robin", affinity="none"))
+    answers = [ask(b) for _ in range(30)]
+    assert {status for status, _, _ in answers} == {200}
+    assert Counter(node for _, node, _ in answers) == {0: 10, 1: 10, 2: 10}
+    assert all(server_id(cookies) is None for _, _, cookies in answers)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_sticky_session_stays_until_its_node_is_in_maint(kind, balancer, cluster):
+    b = balancer(kind, Scenario(affinity="sticky"))
+    status, home, cookies = ask(b, cookie="cart=abc")
+    pin = server_id(cookies)
+    assert status == 200 and pin == f"SERVERID=s{home}"
+    assert f"cart=from{home}" in " ".join(cookies)  # the node's own cookie passes through
+    for _ in range(6):
+        status, node, again = ask(b, cookie=f"{pin}; cart=abc")
+        assert (status, node, server_id(again)) == (200, home, None)
+    b.maint(home)
+    status, moved, cookies = ask(b, cookie=f"{pin}; cart=abc")
+    assert status == 200 and moved != home
+    assert server_id(cookies) == f"SERVERID=s{moved}"
+    assert ask(b, cookie=server_id(cookies))[1] == moved
+    b.set_node(home, cluster.nodes[home].port)
+    assert ask(b, cookie=server_id(cookies))[1] == moved  # still pinned to the new node
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_draining_node_keeps_its_sticky_sessions_but_gets_no_new_ones(kind, balancer):
+    b = balancer(kind, Scenario(affinity="sticky"))
+    pins = {}
+    for _ in range(6):
+        _, node, cookies = ask(b)
+        pins[node] = server_id(cookies)
+    assert set(pins) == {0, 1, 2}
+    b.drain(1)
+    for _ in range(3):
+        assert ask(b, cookie=pins[1])[:2] == (200, 1)
+    new = Counter(ask(b)[1] for _ in range(20))
+    assert set(new) == {0, 2}
+    b.ready(1)
+    assert 1 in Counter(ask(b)[1] for _ in range(6))
+
+
+def nodes_of_clients(b) -> list[int]:
+    answers = [ask(b, client=client) for client in CLIENTS]
+    assert {status for status, _, _ in answers} == {200}
+    return [node for _, node, _ in answers]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("affinity", "moved"), [("source_hash", 0.75), ("consistent_hash", 0.25)])
+def test_a_fourth_node_moves_most_clients_map_based_and_few_on_a_ring(
+    kind, affinity, moved, balancer, cluster
+):
+    scenario = Scenario(affinity=affinity, events=(ScaleTo(nodes=4, at=10.0),))
+    b = balancer(kind, scenario)
+    before = nodes_of_clients(b)
+    assert nodes_of_clients(b) == before  # the same client, the same node
+    assert len(set(before)) == 3
+    b.set_node(3, cluster.nodes[3].port)
+    after = nodes_of_clients(b)
+    share = sum(x != y for x, y in zip(before, after, strict=True)) / len(CLIENTS)
+    assert share == pytest.approx(moved, abs=0.12), (kind, affinity, share)
+    assert 0.12 < Counter(after)[3] / len(CLIENTS) < 0.40
+    if affinity == "consistent_hash":  # a client moves only to the new node
+        assert all(y in (x, 3) for x, y in zip(before, after, strict=True))
+
+
+def test_ip_hash_a_node_down_moves_only_its_clients_and_they_come_back(balancer, cluster):
+    victim = cluster.node(1)
+    scenario = Scenario(affinity="ip_hash")
+    b = balancer(
+        "embedded",
+        scenario,
+        ports={0: cluster.nodes[0].port, 1: victim.port, 2: cluster.nodes[2].port},
+    )
+    before = nodes_of_clients(b)
+    assert 0.2 < Counter(before)[1] / len(CLIENTS) < 0.46
+    victim.kill()
+    time.sleep(10 * b.inter + 0.2)
+    during = nodes_of_clients(b)
+    moved = [x != y for x, y in zip(before, during, strict=True)]
+    assert sum(moved) / len(CLIENTS) == pytest.approx(1 / 3, abs=0.12)
+    assert all(x == 1 for x, m in zip(before, moved, strict=True) if m)  # only its clients
+    comeback = cluster.node(1)
+    b.set_node(1, comeback.port)
+    assert nodes_of_clients(b) == before
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_killed_node_fails_its_requests_until_the_health_check_takes_it_out(
+    kind, balancer, cluster
+):
+    victim = cluster.node(0)
+    scenario = Scenario(affinity="sticky", health_check_delay=1.0)  # inter: 2 s at scale 1
+    b = balancer(
+        kind, scenario, ports={0: victim.port, 1: cluster.nodes[1].port, 2: cluster.nodes[2].port}
+    )
+    assert b.inter == pytest.approx(2.0)
+    pin = None
+    for _ in range(3):
+        _, node, cookies = ask(b)
+        if node == 0:
+            pin = server_id(cookies)
+    assert pin == "SERVERID=s0"
+    victim.kill()
+    killed = time.monotonic()
+    status, node, _ = ask(b, cookie=pin)
+    assert time.monotonic() - killed < 0.5 * b.inter
+    assert status in (502, 503) and node is None  # not retried on another node
+    time.sleep(max(0.0, killed + b.inter + 0.5 - time.monotonic()))
+    answers = [ask(b) for _ in range(12)] + [ask(b, cookie=pin) for _ in range(3)]
+    assert {status for status, _, _ in answers} == {200}
+    assert {node for _, node, _ in answers} == {1, 2}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_node_up_is_503_and_unknown_commands_are_refused(kind, balancer, cluster):
+    b = balancer(kind, Scenario(affinity="none"), nodes=())
+    assert ask(b)[0] == 503
+    answer = b.command("frobnicate the servers")
+    assert "Unknown command" in answer
+    assert b.command("set server be/s7 state ready") != ""
+    with pytest.raises(RuntimeError, match="refused"):
+        b._do("set server be/s0 state sideways")
+    with pytest.raises(ValueError, match="s0 to s2"):
+        b.maint(3)
+    b.set_node(0, cluster.nodes[0].port)
+    assert ask(b)[:2] == (200, 0)
+    b.maint(0)
+    assert ask(b)[0] == 503
