@@ -10,13 +10,46 @@ The pipeline runs one way::
 0
 """
 
-from statelab import theory
-from statelab.runs.replications import Replications, replicate, sweep
-from statelab.sim.events import Autoscale, Crash, RandomFailures, Restart, ScaleTo, StoreOutage
-from statelab.sim.presets import presets
-from statelab.sim.result import Result
-from statelab.sim.scenario import Scenario
-from statelab.sim.simulation import DEFAULT_LIMIT, ScenarioTooLarge, simulate
+from __future__ import annotations
+
+import importlib
+
+#: Where each public name lives. They are imported when first used (PEP 562), so a process
+#: that needs one small part (a real run's web server, say) does not pay for pandas and
+#: matplotlib at start-up; ``from statelab import Scenario`` reads the same as ever.
+_HOMES = {
+    "theory": "statelab.theory",
+    "Replications": "statelab.runs.replications",
+    "replicate": "statelab.runs.replications",
+    "sweep": "statelab.runs.replications",
+    "Autoscale": "statelab.sim.events",
+    "Crash": "statelab.sim.events",
+    "RandomFailures": "statelab.sim.events",
+    "Restart": "statelab.sim.events",
+    "ScaleTo": "statelab.sim.events",
+    "StoreOutage": "statelab.sim.events",
+    "presets": "statelab.sim.presets",
+    "Result": "statelab.sim.result",
+    "Scenario": "statelab.sim.scenario",
+    "DEFAULT_LIMIT": "statelab.sim.simulation",
+    "ScenarioTooLarge": "statelab.sim.simulation",
+    "simulate": "statelab.sim.simulation",
+}
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'statelab' has no attribute {name!r}")
+    module = importlib.import_module(home)
+    value = module if home == f"statelab.{name}" else getattr(module, name)
+    globals()[name] = value  # found once; later lookups do not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "DEFAULT_LIMIT",

@@ -2,8 +2,10 @@
 
 Layers, from the bottom: ``files`` (folders, TOML, CSV) <- ``sim`` (Scenario -> model ->
 Result) <- ``runs`` (many seeds) and ``theory`` <- ``view`` (pictures) <- ``dashboards``
-(widgets); ``course`` uses the simulation and theory. The thin modules at the top
-(``statelab.plots``, ``widgets``, ``exercises``, ``cart``) only gather public names.
+(widgets); ``course`` uses the simulation and theory; ``real`` plays a Scenario on real
+processes and reads them back as a simulation's Result (nothing below imports it). The thin
+modules at the top (``statelab.plots``, ``widgets``, ``exercises``, ``cart``) only gather
+public names.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ ALLOWED = {
     "view": {"sim", "runs", "theory"},
     "dashboards": {"sim", "view"},
     "course": {"sim", "theory"},
+    "real": {"sim", "runs", "course", "view"},
     # the thin modules that keep the public import paths
     "__init__": {"sim", "runs", "theory"},
     "plots": {"view"},
@@ -36,6 +39,11 @@ ALLOWED = {
 }
 #: Imports inside functions, each for a reason the module states in a comment.
 FUNCTION_LEVEL: set[tuple[str, str]] = set()
+#: Layers whose modules import inside functions on purpose: a real run starts a process a
+#: node, a proxy and a load generator from this package, and each imports only what it
+#: needs (a node does not load the load generator's stack, a notebook not aiohttp until it
+#: runs); test_a_real_runs_processes_start_without_pandas_or_matplotlib keeps them light.
+LAZY_LAYERS = {"real"}
 SCREENS = ("matplotlib", "ipywidgets", "IPython", "anywidget", "ipympl")
 
 
@@ -87,6 +95,7 @@ def test_the_package_is_grouped_by_layer():
         "exercises.py",
         "files",
         "plots.py",
+        "real",
         "runs",
         "sim",
         "theory.py",
@@ -116,6 +125,8 @@ def test_every_import_follows_the_arrows():
 def test_imports_inside_functions_are_the_stated_few():
     found = set()
     for name, tree in modules().items():
+        if layer(name) in LAZY_LAYERS:
+            continue
         for imported, at_top in imports(tree):
             if not at_top:
                 found.add((name, imported.split(".")[0]))
@@ -170,3 +181,18 @@ def test_importing_the_dashboards_leaves_pyplots_backend_alone():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert done.stdout.strip().lower() == "agg"
+
+
+@pytest.mark.parametrize("module", ["server", "proxy", "loadgen"])
+def test_a_real_runs_processes_start_without_pandas_or_matplotlib(module):
+    """A real run starts a process a node (and one for a restart, at its event's time): each
+    imports only what it needs, not the notebooks' stack (statelab's names are lazy)."""
+    code = (
+        f"import json, sys; import statelab.real.{module}; "
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'pandas', 'matplotlib', 'ipywidgets', 'simpy'})))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert json.loads(done.stdout) == []

@@ -1,0 +1,205 @@
+"""The real run beside the simulation: does the model tell what the real shop does?
+
+:func:`compare` runs a Scenario twice over: simulated under several seeds (with
+:func:`statelab.replicate`, so each number comes with a Student-t confidence interval of its
+mean and the spread of single runs) and once for real (:func:`statelab.real.run`). A real run
+is one run, as one seed of the simulation is; so the question is whether it lands where single
+simulated runs land (the seeds' range), and how far from their mean.
+
+The numbers compared are the course's: the share of sessions that lost their cart (and, with an
+event, the share of the shoppers active at it), failed requests, duplicate items, and the
+latency percentiles p50 and p95 in model seconds. The simulation has no network, the real shop
+has one: for latency the table also gives the real value minus the measured HTTP overhead (the
+median of the client's latency minus the node's time, ``result.real["http_overhead"]``), and
+the plot shows both.
+
+Nothing heavy is imported at the top of this module: the processes of a real run import
+:mod:`statelab.real`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+#: The numbers compared: (summary key or derived name, label, is a latency).
+METRICS = (
+    ("lost_share", "sessions that lost their cart (share)", False),
+    ("event_lost_share", "shoppers active at the first event who lost it (share)", False),
+    ("failed", "failed requests", False),
+    ("duplicate_items", "duplicate items", False),
+    ("latency_p50", "latency p50 (model s)", True),
+    ("latency_p95", "latency p95 (model s)", True),
+)
+
+
+@dataclass
+class Comparison:
+    """A real run beside the simulation's runs of the same Scenario.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row a metric: ``metric``, ``label``, ``sim_low``, ``sim_mean``, ``sim_high`` (the
+        confidence interval of the simulated mean), ``sim_min`` and ``sim_max`` (the range of
+        the single simulated runs), ``real``, ``real_minus_overhead`` (latency only: the real
+        value minus the measured HTTP overhead, else the real value) and ``within`` (whether
+        the real value, less its overhead for latency, is inside the simulated runs' range).
+    real : Result
+        The real run.
+    replications : Replications
+        The simulated runs.
+    """
+
+    table: object
+    real: object
+    replications: object
+
+    def plot(self, axes=None):
+        """Draw the comparison (see :func:`plot_comparison`); returns the figure."""
+        return plot_comparison(self, axes)
+
+    def _repr_html_(self) -> str:
+        return self.table.to_html(index=False, float_format=lambda v: f"{v:.3g}")
+
+
+def _derived(summary: dict) -> dict:
+    """The compared numbers of one run's summary."""
+    sessions = summary["sessions"]
+    return {
+        "lost_share": summary["sessions_lost"] / sessions if sessions else math.nan,
+        "event_lost_share": summary["event_lost_share"],
+        "failed": summary["failed"],
+        "duplicate_items": summary["duplicate_items"],
+        "latency_p50": summary["latency_p50"],
+        "latency_p95": summary["latency_p95"],
+    }
+
+
+def compare(
+    scenario,
+    seeds=10,
+    time_scale: float = 0.2,
+    balancer: str = "embedded",
+    store: str = "sqlite",
+    *,
+    executor=None,
+    progress: bool = False,
+) -> Comparison:
+    """Simulate ``scenario`` under ``seeds`` and run it for real once; return a
+    :class:`Comparison` (its ``table``, and ``plot()`` to draw it).
+
+    ``seeds`` is a number of seeds or the seeds themselves, as for :func:`statelab.replicate`
+    (at least 2); the real run uses the scenario's own seed. ``time_scale``, ``balancer`` and
+    ``store`` are :func:`statelab.real.run`'s; ``executor`` and ``progress`` are
+    :func:`statelab.replicate`'s.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from statelab.real import check, run
+    from statelab.runs.confidence import interval
+    from statelab.runs.replications import replicate
+
+    check(scenario, time_scale, balancer, store)
+    replications = replicate(scenario, seeds, executor, progress=progress)
+    summaries = replications.summaries
+    if len(summaries) < 2:
+        raise ValueError(f"seeds must give at least 2 simulated runs, got {len(summaries)}")
+    real = run(scenario, time_scale, balancer, store)
+    measured = _derived(real.summary())
+    overhead = real.real.get("http_overhead", math.nan)
+    simulated = pd.DataFrame([_derived(row) for row in summaries.to_dict("records")])
+    rows = []
+    for metric, label, latency in METRICS:
+        values = simulated[metric].to_numpy(dtype=float)
+        values = values[~np.isnan(values)]
+        if metric == "event_lost_share" and scenario.first_event() is None:
+            continue
+        if len(values) >= 2:
+            low, mean, high = interval(values.tolist())
+        else:
+            low = mean = high = float(values[0]) if len(values) else math.nan
+        value = float(measured[metric])
+        less = value - overhead if latency and overhead == overhead else value
+        lowest = float(values.min()) if len(values) else math.nan
+        highest = float(values.max()) if len(values) else math.nan
+        rows.append(
+            {
+                "metric": metric,
+                "label": label,
+                "sim_low": low,
+                "sim_mean": mean,
+                "sim_high": high,
+                "sim_min": lowest,
+                "sim_max": highest,
+                "real": value,
+                "real_minus_overhead": less,
+                "within": bool(lowest <= less <= highest) if less == less else False,
+            }
+        )
+    return Comparison(pd.DataFrame(rows), real, replications)
+
+
+def plot_comparison(comparison: Comparison, axes=None):
+    """One small panel a metric: the simulated runs (grey dots), the confidence interval of
+    their mean (a black bar), the real run (a red diamond) and, for latency, the real value
+    less the measured HTTP overhead (a hollow red diamond). Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    table = comparison.table
+    summaries = comparison.replications.summaries
+    simulated = [_derived(row) for row in summaries.to_dict("records")]
+    count = len(table)
+    if axes is None:
+        figure, axes = plt.subplots(1, count, figsize=(2.3 * count, 3.0), squeeze=False)
+        axes = axes[0]
+    else:
+        figure = axes[0].figure
+    overhead = comparison.real.real.get("http_overhead", math.nan)
+    for ax, row in zip(axes, table.to_dict("records"), strict=False):
+        values = [run[row["metric"]] for run in simulated]
+        ax.plot([0] * len(values), values, "o", color="0.7", markersize=4, label="simulated runs")
+        ax.errorbar(
+            [0.25],
+            [row["sim_mean"]],
+            yerr=[[row["sim_mean"] - row["sim_low"]], [row["sim_high"] - row["sim_mean"]]],
+            fmt="s",
+            color="black",
+            capsize=4,
+            label="simulated mean, 95% CI",
+        )
+        ax.plot([0.6], [row["real"]], "D", color="tab:red", label="real run")
+        latency = row["metric"].startswith("latency")
+        if latency and overhead == overhead:
+            ax.plot(
+                [0.6],
+                [row["real_minus_overhead"]],
+                "D",
+                markerfacecolor="none",
+                color="tab:red",
+                label=f"real minus HTTP overhead ({overhead:.3f} s)",
+            )
+        ax.set_xlim(-0.4, 1.0)
+        ax.set_xticks([])
+        ax.set_title(row["label"], fontsize=8, wrap=True)
+        ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))
+    handles, labels = [], []
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            if label not in labels and not label.startswith("real minus"):
+                handles.append(handle)
+                labels.append(label)
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            if label.startswith("real minus") and label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    figure.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    real = comparison.real.real
+    figure.suptitle(
+        f"real run ({real.get('balancer')}, time scale {real.get('time_scale'):g}) beside "
+        f"{len(simulated)} simulated runs",
+        fontsize=10,
+    )
+    figure.tight_layout(rect=(0, 0.08, 1, 0.95))
+    return figure

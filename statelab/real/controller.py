@@ -1,0 +1,503 @@
+"""The controller of a real run: it starts the cluster, plays the events and collects the notes.
+
+A real run is a small shop on this machine, every part a process of its own in one
+:class:`~statelab.real.procs.ProcessGroup` (so all of them are gone when the run returns,
+raises or is interrupted):
+
+1. the session store, for ``state="store"``: a SQLite file or a Redis server;
+2. ``nodes`` web servers (:mod:`statelab.real.server`), each on a port the OS picks;
+3. the load balancer in front of them (:mod:`statelab.real.balancers`: the embedded proxy or
+   HAProxy), with a slot for every node the run may ever have;
+4. the load generator (:mod:`statelab.real.loadgen`), which plays the shoppers from model time
+   0, the monotonic stamp ``t0``.
+
+While the shoppers shop, the controller applies the Scenario's events at their scaled times
+(model second ``t`` is the stamp ``t0 + t * time_scale``), on this thread, in short bounded
+sleeps (so Ctrl-C or the notebook's stop button stops everything at once):
+
+- ``Crash``: SIGKILL of the node's process (its memory, its carts, its requests in flight are
+  gone); with ``health_check_delay=0`` the balancer is told at once (the simulation's balancer
+  knows at once), otherwise its health checks find out;
+- ``Restart``: the node is killed and a fresh process (empty memory) takes its slot at a new
+  port; ``ScaleTo``: nodes join (fresh processes) or leave as its ``mode`` says (``abrupt``: at
+  once; ``sticky``: HAProxy's drain for ``drain`` seconds, then out; ``in_flight``: out of the
+  balancer at once, ``drain`` seconds for what is in flight, then gone); ``RandomFailures``:
+  crashes and repairs with the simulation's draws; ``StoreOutage``: the store goes away and
+  comes back (not persistent: empty).
+
+Fresh processes for restarts and scale-outs are started ahead of time, as spares, so a
+restarted node serves at once, as in the simulation. Every change of a node is noted with its
+stamp (the simulation's statuses: up, draining, down, removed), and with ``state="replicated"``
+every node is told its peer (the next live node by number) whenever the live nodes change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import json
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+
+from statelab.real import assemble as assembly
+from statelab.real import loadgen
+from statelab.real.procs import ProcessGroup, python_argv
+from statelab.sim.events import Crash, Restart, ScaleTo, StoreOutage
+from statelab.sim.workload import stream
+
+#: Real seconds between model time 0 and the moment the load generator is started: it loads
+#: its modules and draws the shoppers meanwhile.
+START_MARGIN = 1.5
+#: Real seconds a node, the balancer or the load generator may take to start.
+START_TIMEOUT = 20.0
+#: Real seconds the load generator may take to write its rows after the run's end.
+FINISH_TIMEOUT = 30.0
+#: The longest sleep of the event loop (real seconds), so an interrupt is seen at once.
+TICK = 0.05
+#: At most this many spare node processes are started ahead of time.
+MAX_SPARES = 8
+
+
+class Controller:
+    """One real run of ``scenario``; :meth:`run` returns what :mod:`assemble` needs."""
+
+    def __init__(
+        self, scenario, time_scale: float, balancer: str, store: str, workdir: Path
+    ) -> None:
+        self.scenario = scenario
+        self.scale = time_scale
+        self.balancer_kind = balancer
+        self.store_kind = store
+        self.workdir = Path(workdir)
+        self.n = scenario.max_nodes()
+        self.secret = secrets.token_hex(32)
+        self.children: dict[int, object] = {}  # node -> its running process
+        self.member = [k < scenario.nodes for k in range(self.n)]
+        self.up = [k < scenario.nodes for k in range(self.n)]
+        self.draining = [False] * self.n
+        self.closed = [False] * self.n
+        self.incarnations = [0] * self.n
+        self._lock = threading.Lock()
+        self.spares: dict[int, list] = {}  # node -> futures of fresh processes for it
+        self.pool: ThreadPoolExecutor | None = None
+        self.changes: list[tuple] = []  # (stamp, node, status, closed)
+        self.outages = 0
+        self.store_path: Path | None = None
+        self.redis_socket: str | None = None
+        self.peers: dict[int, int | None] = {}
+        self.timings: dict[str, float] = {}
+
+    # -- processes ----------------------------------------------------------------------
+
+    def _node_argv(self, k: int, log: Path) -> list[str]:
+        s = self.scenario
+        argv = python_argv(
+            "statelab.real.server",
+            "--node", str(k),
+            "--workers", str(s.workers),
+            "--state", s.state,
+            "--time-scale", repr(self.scale),
+            "--log", str(log),
+        )  # fmt: skip
+        if s.state == "store":
+            where = f"sqlite:{self.store_path}" if self.store_path else f"redis:{self.redis_socket}"
+            argv += ["--store", where]
+        if s.idempotency_keys:
+            argv.append("--keys")
+        if s.state == "cookie":
+            argv += [
+                "--secret", self.secret,
+                "--cookie-cost-per-kb", repr(s.cookie_cost_per_kb),
+                "--cookie-bytes-per-item", str(s.cookie_bytes_per_item),
+            ]  # fmt: skip
+        return argv
+
+    def _start_node(self, k: int):
+        """A fresh process for node ``k`` (waits until it listens); its log is its own file."""
+        with self._lock:
+            self.incarnations[k] += 1
+            name = f"node{k}-{self.incarnations[k]}"
+        log = self.workdir / f"{name}.csv"
+        return self.group.start(name, self._node_argv(k, log), timeout=START_TIMEOUT)
+
+    def _fresh(self, k: int):
+        """A fresh process for node ``k``: a spare started ahead of time, or one started now.
+
+        With ``RandomFailures`` a node may be repaired again and again: another spare is
+        started in the background each time one is used."""
+        spares = self.spares.get(k)
+        child = None
+        while spares and child is None:
+            candidate = spares.pop(0).result(timeout=START_TIMEOUT)
+            if candidate.alive():
+                child = candidate
+        if self.scenario.failures is not None:
+            self._spare(k)
+        return child if child is not None else self._start_node(k)
+
+    def _spare(self, k: int) -> None:
+        """Start a spare process for node ``k`` in the background."""
+        self.spares.setdefault(k, []).append(self.pool.submit(self._start_node, k))
+
+    def _spares_needed(self) -> list[int]:
+        """The nodes that will need a fresh process (restarts, scale-outs), from the events."""
+        s = self.scenario
+        needed: list[int] = []
+        member = [k < s.nodes for k in range(self.n)]
+        draining: dict[int, float] = {}
+        for event in sorted(s.events, key=lambda e: e.at):
+            for k, leave in list(draining.items()):
+                if leave <= event.at:
+                    member[k] = False
+                    del draining[k]
+            if isinstance(event, Restart) and member[event.node]:
+                needed.append(event.node)
+            elif isinstance(event, ScaleTo):
+                size = sum(1 for k in range(self.n) if member[k] and k not in draining)
+                for k in range(size, event.nodes):
+                    if k in draining:
+                        del draining[k]
+                    elif not member[k]:
+                        member[k] = True
+                        needed.append(k)
+                for k in range(event.nodes, size):
+                    if event.drain > 0 and event.mode != "abrupt":
+                        draining[k] = event.at + event.drain
+                    else:
+                        member[k] = False
+        return needed[:MAX_SPARES]
+
+    def _start_store(self) -> None:
+        from statelab.real import store
+
+        if self.scenario.state != "store":
+            return
+        if self.store_kind == "sqlite":
+            self.store_path = store.create_sqlite_store(self.workdir / "store.db")
+        else:
+            self.redis_socket = store.start_redis(
+                self.group, self.workdir, self.scenario.store_persistent
+            )
+
+    # -- the run ------------------------------------------------------------------------
+
+    def run(self) -> assembly.RunLog:
+        from statelab.real.balancers import make_balancer
+
+        s = self.scenario
+        began = time.monotonic()
+        scenario_file = self.workdir / "scenario.toml"
+        s.save(scenario_file, "a real run")
+        out = self.workdir / "client.csv"
+        with ProcessGroup(self.workdir) as group:
+            self.group = group
+            self._start_store()
+            self.balancer = make_balancer(self.balancer_kind, s, group, self.workdir, self.scale)
+            # the balancer starts beside the nodes, all its slots in maint; then each node
+            # is pointed at and made ready; spares start meanwhile
+            self.pool = ThreadPoolExecutor(max_workers=4)
+            try:
+                self._start_and_play(scenario_file, out)
+            finally:
+                self.pool.shutdown(wait=False, cancel_futures=True)
+            config_text = self.balancer.config_text
+        self.timings["run"] = time.monotonic() - began
+        return assembly.RunLog(
+            scenario=s,
+            time_scale=self.scale,
+            t0=self.t0,
+            client=pd.read_csv(out),
+            sessions=pd.read_csv(loadgen.sessions_file(out)),
+            node_log=self._read_node_logs(),
+            changes=self.changes,
+            info={
+                "balancer": self.balancer_kind,
+                "store": self.store_kind if s.state == "store" else None,
+                "config_text": config_text,
+                "timings": dict(self.timings),
+            },
+        )
+
+    def _start_and_play(self, scenario_file: Path, out: Path) -> None:
+        s = self.scenario
+        began = time.monotonic()
+        initial = list(range(s.nodes))
+        front = self.pool.submit(self.balancer.start, {})
+        started = [self.pool.submit(self._start_node, k) for k in initial]
+        needed = self._spares_needed()
+        needed = needed[:MAX_SPARES]
+        if s.failures is not None:  # two a node: a repair may come before a spare is up
+            needed += [k for k in range(self.n) for _ in range(2)][: 2 * MAX_SPARES]
+        for k in needed:
+            self._spare(k)
+        front.result(timeout=START_TIMEOUT * 2)
+        for k, child in zip(initial, started, strict=True):
+            self.children[k] = child.result(timeout=START_TIMEOUT * 2)
+            self.balancer.set_node(k, self.children[k].port)
+        self._tell_peers()
+        self.t0 = time.monotonic() + START_MARGIN
+        self.t_end = self.t0 + s.duration * self.scale
+        argv = python_argv(
+            "statelab.real.loadgen",
+            "--scenario", str(scenario_file),
+            "--url", self.balancer.url,
+            "--time-scale", repr(self.scale),
+            "--t0", repr(self.t0),
+            "--out", str(out),
+        )  # fmt: skip
+        load = self.group.start("loadgen", argv, timeout=START_TIMEOUT)
+        self.timings["setup"] = time.monotonic() - began
+        late = time.monotonic() - self.t0
+        if late > 0:
+            self.timings["loadgen_late"] = late
+        self._play(load)
+        deadline = time.monotonic() + FINISH_TIMEOUT
+        while load.alive() and time.monotonic() < deadline:
+            time.sleep(TICK)
+        if load.alive():
+            raise RuntimeError(
+                f"the load generator did not finish within {FINISH_TIMEOUT:g} s of the "
+                f"run's end; its log:\n{load.tail()}"
+            )
+        if load.popen.returncode != 0:
+            raise RuntimeError(f"the load generator failed; its log:\n{load.tail()}")
+
+    def _read_node_logs(self) -> pd.DataFrame:
+        frames = []
+        for path in sorted(self.workdir.glob("node*-*.csv")):
+            with contextlib.suppress(pd.errors.EmptyDataError):
+                frames.append(pd.read_csv(path, on_bad_lines="skip"))
+        if not frames:
+            from statelab.real.server import LOG_HEADER
+
+            return pd.DataFrame(columns=LOG_HEADER.split(","))
+        return pd.concat(frames, ignore_index=True)
+
+    def _play(self, load) -> None:
+        """Apply the events at their scaled times until the run's end (bounded sleeps)."""
+        s = self.scenario
+        self._queue: list = []
+        self._seq = 0
+        for event in sorted(s.events, key=lambda e: e.at):
+            self._at(event.at, self._happen, event)
+        if s.failures is not None:
+            self._failure_draws = {k: stream(s.seed, f"failures:{k}") for k in range(self.n)}
+            for k in range(self.n):
+                self._at(self._failure_draws[k].expovariate(1.0 / s.failures.mtbf), self._fail, k)
+        bound = 100_000  # events applied at most (failures included)
+        for _ in range(bound):
+            if not self._queue:
+                break
+            at = self._queue[0][0]
+            stamp = self.t0 + at * self.scale
+            if stamp >= self.t_end:
+                break
+            while time.monotonic() < stamp:
+                if not load.alive():
+                    raise RuntimeError(f"the load generator stopped early; its log:\n{load.tail()}")
+                time.sleep(min(TICK, max(0.0, stamp - time.monotonic())))
+            _, _, action, argument = heapq.heappop(self._queue)
+            action(argument)
+        while time.monotonic() < self.t_end and load.alive():
+            time.sleep(min(TICK, max(0.0, self.t_end - time.monotonic())))
+
+    def _at(self, at: float, action, argument) -> None:
+        self._seq += 1
+        heapq.heappush(self._queue, (at, self._seq, action, argument))
+
+    def _now(self) -> float:
+        return (time.monotonic() - self.t0) / self.scale
+
+    def _note(self, k: int, status: str) -> None:
+        self.changes.append((time.monotonic(), k, status, self.closed[k]))
+
+    # -- events -------------------------------------------------------------------------
+
+    def _happen(self, event) -> None:
+        if isinstance(event, ScaleTo):
+            self._scale(event)
+        elif isinstance(event, StoreOutage):
+            if self.scenario.state == "store":
+                self._outage_begin()
+                self._at(event.at + event.duration, self._outage_end, None)
+        elif isinstance(event, (Crash, Restart)):
+            k = event.node
+            if not self.member[k]:
+                return
+            if self.up[k]:
+                self._take_down(k, "down")
+            if isinstance(event, Restart):
+                self._bring_up(k)
+
+    def _take_down(self, k: int, status: str) -> None:
+        """SIGKILL node ``k``'s process: its memory and its requests in flight are gone."""
+        child = self.children.pop(k, None)
+        if child is not None:
+            child.kill()
+        self.up[k] = False
+        # the simulation's balancer knows of a crash at once with health_check_delay=0; so
+        # is ours told, except with ip_hash, for which a node in maint is no longer configured
+        # (a crashed one is; its health checks take it out within one interval)
+        told = self.scenario.health_check_delay == 0 and self.scenario.affinity != "ip_hash"
+        if status == "removed" or told:
+            self.balancer.maint(k)
+        self._note(k, status)
+        self._tell_peers()
+
+    def _bring_up(self, k: int) -> None:
+        child = self._fresh(k)
+        self.children[k] = child
+        self.balancer.set_node(k, child.port)
+        self.up[k] = True
+        self.member[k] = True
+        self.draining[k] = self.closed[k] = False
+        self._note(k, "up")
+        self._tell_peers()
+
+    def _fail(self, k: int) -> None:
+        """RandomFailures: node ``k`` fails now (if it is up) and is repaired later."""
+        s = self.scenario
+        draw = self._failure_draws[k]
+        if self.member[k] and self.up[k]:
+            self._take_down(k, "down")
+            self._at(self._now() + draw.expovariate(1.0 / s.failures.mttr), self._repair, k)
+        else:
+            self._at(self._now() + draw.expovariate(1.0 / s.failures.mtbf), self._fail, k)
+
+    def _repair(self, k: int) -> None:
+        s = self.scenario
+        if self.member[k] and not self.up[k]:
+            self._bring_up(k)
+        self._at(
+            self._now() + self._failure_draws[k].expovariate(1.0 / s.failures.mtbf), self._fail, k
+        )
+
+    def _scale(self, event: ScaleTo) -> None:
+        size = sum(1 for k in range(self.n) if self.member[k] and not self.draining[k])
+        for k in range(size, event.nodes):
+            if self.member[k]:  # draining: it stays after all
+                self.draining[k] = self.closed[k] = False
+                self.balancer.ready(k)
+                self._note(k, "up" if self.up[k] else "down")
+                self._tell_peers()
+            else:
+                self._bring_up(k)
+        for k in range(event.nodes, size):
+            if event.drain > 0 and event.mode != "abrupt":
+                self.draining[k] = True
+                self.closed[k] = event.mode == "in_flight"
+                if self.up[k]:
+                    if self.closed[k]:
+                        self.balancer.maint(k)
+                    else:
+                        self.balancer.drain(k)
+                self._note(k, "draining" if self.up[k] else "down")
+                self._tell_peers()
+                self._at(self._now() + event.drain, self._leave, k)
+            else:
+                self._remove(k)
+
+    def _leave(self, k: int) -> None:
+        if self.member[k] and self.draining[k]:
+            self._remove(k)
+
+    def _remove(self, k: int) -> None:
+        self.member[k] = False
+        self.draining[k] = self.closed[k] = False
+        if self.up[k]:
+            self._take_down(k, "removed")
+        else:
+            self.balancer.maint(k)
+            self._note(k, "removed")
+
+    def _outage_begin(self, _=None) -> None:
+        from statelab.real import store
+
+        self.outages += 1
+        if self.outages > 1:
+            return
+        if self.store_path is not None:
+            store.sqlite_outage_begin(self.store_path, self.scenario.store_persistent)
+        else:
+            for child in self.group.children:
+                if child.name == "redis" and child.alive():
+                    child.kill()
+
+    def _outage_end(self, _=None) -> None:
+        from statelab.real import store
+
+        self.outages -= 1
+        if self.outages > 0:
+            return
+        if self.store_path is not None:
+            store.sqlite_outage_end(self.store_path, self.scenario.store_persistent)
+        else:
+            store.start_redis(self.group, self.workdir, self.scenario.store_persistent)
+
+    def _tell_peers(self) -> None:
+        """Replicated state: tell every live node its peer, the next live node by number."""
+        if self.scenario.state != "replicated":
+            return
+        live = [k for k in range(self.n) if self.member[k] and self.up[k] and not self.draining[k]]
+        for k, child in self.children.items():
+            others = [j for j in live if j != k]
+            later = [j for j in others if j > k]
+            peer = later[0] if later else (others[0] if others else None)
+            if self.peers.get(k, -1) == peer and self.peers.get(("port", k)) == child.port:
+                continue
+            url = None if peer is None else f"http://127.0.0.1:{self.children[peer].port}"
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{child.port}/admin/peer",
+                data=json.dumps({"url": url}).encode(),
+                headers={"Content-Type": "application/json"},
+                method="POST",
+            )
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(request, timeout=1.0).read()
+            self.peers[k] = peer
+            self.peers[("port", k)] = child.port
+
+
+def run(
+    scenario,
+    time_scale: float,
+    balancer: str,
+    store: str,
+    *,
+    workdir: str | Path | None = None,
+    keep: bool = False,
+):
+    """Run ``scenario`` on real processes and return its Result (see :mod:`statelab.real`).
+
+    ``workdir``: where the logs go (default: a new temporary folder, deleted afterwards
+    unless ``keep``; a run that fails keeps it, and says where).
+    """
+    began = time.monotonic()
+    made = workdir is None
+    folder = Path(tempfile.mkdtemp(prefix="statelab-real-")) if made else Path(workdir)
+    folder.mkdir(parents=True, exist_ok=True)
+    ok = False
+    try:
+        controller = Controller(scenario, time_scale, balancer, store, folder)
+        log = controller.run()
+        assembled = time.monotonic()
+        result = assembly.assemble(log)
+        result.real["timings"]["assemble"] = time.monotonic() - assembled
+        result.real["timings"]["wall"] = time.monotonic() - began
+        result.real["workdir"] = str(folder) if (keep or not made) else None
+        ok = True
+        return result
+    except Exception as error:
+        error.add_note(f"the run's processes wrote their logs to {folder}")
+        raise
+    finally:
+        if made and ok and not keep:
+            shutil.rmtree(folder, ignore_errors=True)

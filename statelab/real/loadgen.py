@@ -1,0 +1,361 @@
+"""The load generator: the Scenario's shoppers, sent as real HTTP requests.
+
+``python -m statelab.real.loadgen --scenario PRESET.toml --url URL --time-scale S --t0 STAMP
+--out PATH`` plays the workload of a Scenario against a real cluster, on one asyncio loop in a
+process of its own (a Jupyter kernel already runs an event loop of its own).
+
+The shoppers are the simulation's: :class:`~statelab.sim.workload.Workload` draws the same
+arrivals, session lengths, service demands and think times from the same seed, and the retry
+pauses come from the same stream (``stream(seed, "retries")``), drawn in the order the retries
+happen. So a real run and a simulated run of the same seed see the same shoppers; only the
+cluster differs.
+
+Time is scaled: model time ``t`` is the monotonic stamp ``t0 + t * S``. A session starts at its
+arrival time, sends its requests one after another (thinking between two), waits at most
+``client_timeout`` for each (``timed_out``), retries a failed or timed-out attempt after a
+pause while it has retries left, and gives up otherwise. A connection error or an answer of
+500 or more is ``failed``. No session starts at or after ``duration``, no attempt is sent then,
+and at ``duration`` every attempt still open is ``in_flight``: the loop stops.
+
+Each session is a client of its own: its own loopback address (``127.a.b.1``, the third octet
+varying between neighbouring sessions, so nginx's ``ip_hash`` over the first three octets sees
+distinct clients), its own connection and its own cookies, kept by hand as a browser keeps them:
+``SERVERID`` (the balancer's sticky cookie) and ``cart`` (the cart, for ``state="cookie"``).
+A cart cookie whose name and value are over ``cookie_limit`` bytes is not kept, as a browser
+ignores it: the item is counted as not kept, and every later attempt of the session carries the
+old, stale cookie (the assembler books that as ``cookie_too_large``).
+
+Output: ``PATH`` (CSV, one row an attempt: ``session, request, attempt, node, arrival, end,
+outcome, status, stale_cookie, found, applied, duplicate``; ``node`` from the answer's
+``X-Statelab-Node`` header, -1 without one; times as raw monotonic stamps, ``end`` empty for an
+attempt in flight at the end) and ``PATH.sessions.csv`` (one row a session: ``session, start,
+end, requests, items_not_kept``; ``start`` in model seconds, as drawn; ``end`` a stamp, empty
+while it was still going at the end).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Seconds (wall) to wait for the last rows to be written once the loop is told to stop.
+STOP_GRACE = 2.0
+#: The outcomes a client retries: the attempt failed, or it stopped waiting for it.
+RETRIED = ("failed", "timed_out")
+
+REQUEST_FIELDS = (
+    "session",
+    "request",
+    "attempt",
+    "node",
+    "arrival",
+    "end",
+    "outcome",
+    "status",
+    "stale_cookie",
+    "found",
+    "applied",
+    "duplicate",
+)
+SESSION_FIELDS = ("session", "start", "end", "requests", "items_not_kept")
+
+
+def client_address(session: int) -> str:
+    """The loopback address session ``session`` sends from: ``127.a.b.1``, ``b`` its number
+    modulo 256, so neighbouring sessions differ in the third octet (nginx's ``ip_hash`` key)."""
+    return f"127.{1 + (session // 256) % 254}.{session % 256}.1"
+
+
+def sessions_file(out: Path) -> Path:
+    """Where the session rows go, beside the request rows at ``out``."""
+    return out.with_name(out.name + ".sessions.csv")
+
+
+@dataclass
+class Shopper:
+    """One session as the load generator plays it (model seconds where not said otherwise)."""
+
+    id: int
+    start: float  # arrival, model seconds
+    services: list[float]
+    thinks: list[float]
+    sent: int = 0
+    end: float = math.nan  # stamp of its last answer (NaN: still going)
+    items_not_kept: int = 0
+    stale: bool = False  # the browser dropped a cart cookie over the limit: it sends the old
+    cookies: dict[str, str] = field(default_factory=dict)
+
+
+def plan(scenario) -> list[Shopper]:
+    """Every session of the run, with the simulation's draws: arrivals before ``duration``."""
+    from statelab.sim.workload import Workload
+
+    workload = Workload(scenario)
+    shoppers: list[Shopper] = []
+    now = 0.0
+    bound = 10_000_000  # the Scenario's own size checks keep runs far below this
+    while len(shoppers) < bound:
+        gap = workload.next_gap(now)
+        if gap == math.inf or now + gap >= scenario.duration:
+            break
+        now += gap
+        services, thinks = workload.next_session()
+        shoppers.append(Shopper(len(shoppers), now, services, thinks))
+    return shoppers
+
+
+class Player:
+    """Plays the sessions of one scenario against ``url`` and keeps the rows."""
+
+    def __init__(self, scenario, url: str, time_scale: float, t0: float) -> None:
+        import random
+
+        from statelab.sim.workload import stream
+
+        self.scenario = scenario
+        self.url = url.rstrip("/")
+        self.scale = time_scale
+        self.t0 = t0
+        self.t_end = t0 + scenario.duration * time_scale
+        self.retry_draw: random.Random = stream(scenario.seed, "retries")
+        self.timeout = (
+            None if scenario.client_timeout is None else scenario.client_timeout * time_scale
+        )
+        self.rows: list[tuple] = []
+        self.open: dict[tuple[int, int, int], tuple] = {}  # attempts under way: their row start
+        self.shoppers: list[Shopper] = []
+
+    def stamp(self, model_time: float) -> float:
+        return self.t0 + model_time * self.scale
+
+    async def run(self, shoppers: list[Shopper]) -> None:
+        import aiohttp  # noqa: F401  (imported before the clock matters)
+
+        self.shoppers = shoppers
+        tasks = []
+        for shopper in shoppers:
+            tasks.append(asyncio.create_task(self._visit(shopper)))
+        remaining = self.t_end - time.monotonic()
+        if tasks:
+            await asyncio.wait(tasks, timeout=max(0.0, remaining))
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=STOP_GRACE)
+        end = math.nan
+        for key, (node, arrival, stale) in sorted(self.open.items()):
+            self.rows.append((*key, node, arrival, end, "in_flight", 0, int(stale), "", "", ""))
+        self.open.clear()
+
+    async def _sleep_until(self, stamp: float) -> bool:
+        """Sleep until ``stamp``; False if that is at or after the end of the run."""
+        if stamp >= self.t_end:
+            return False
+        delay = stamp - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        return time.monotonic() < self.t_end
+
+    async def _visit(self, shopper: Shopper) -> None:
+        import aiohttp
+
+        if not await self._sleep_until(self.stamp(shopper.start)):
+            return
+        connector = aiohttp.TCPConnector(
+            local_addr=(client_address(shopper.id), 0), limit=1, ttl_dns_cache=None
+        )
+        async with aiohttp.ClientSession(
+            connector=connector, cookie_jar=aiohttp.DummyCookieJar()
+        ) as http:
+            retries = self.scenario.retries
+            backoff = self.scenario.retry_backoff
+            last_end = math.nan
+            for k, service in enumerate(shopper.services):
+                think = shopper.thinks[k - 1] if k else 0.0
+                if think and not await self._sleep_until(time.monotonic() + think * self.scale):
+                    return
+                attempt = 1
+                while True:
+                    if time.monotonic() >= self.t_end:
+                        return
+                    outcome, last_end = await self._attempt(http, shopper, k, attempt, service)
+                    if outcome == "in_flight":  # the run ended while it was under way
+                        return
+                    if outcome not in RETRIED or attempt > retries:
+                        break
+                    attempt += 1
+                    pause = self.retry_draw.expovariate(1.0 / backoff) if backoff else 0.0
+                    if pause and not await self._sleep_until(time.monotonic() + pause * self.scale):
+                        return
+            shopper.end = last_end
+
+    async def _attempt(self, http, shopper: Shopper, request: int, attempt: int, service: float):
+        """Send one attempt and record it; returns (outcome, end stamp)."""
+        import aiohttp
+
+        key = (shopper.id, request, attempt)
+        stale = shopper.stale
+        headers = {}
+        if shopper.cookies:
+            headers["Cookie"] = "; ".join(f"{n}={v}" for n, v in shopper.cookies.items())
+        shopper.sent += 1
+        arrival = time.monotonic()
+        self.open[key] = (-1, arrival, stale)
+        give_up = self.t_end if self.timeout is None else min(self.t_end, arrival + self.timeout)
+        node, status, found, applied, duplicate = -1, 0, "", "", ""
+        try:
+            async with asyncio.timeout(give_up - arrival):
+                async with http.post(
+                    f"{self.url}/carts/{shopper.id}/items",
+                    json={"request": request, "attempt": attempt, "service": service},
+                    headers=headers,
+                ) as response:
+                    status = response.status
+                    node = _int(response.headers.get("X-Statelab-Node"), -1)
+                    body = await response.read()
+                    end = time.monotonic()
+                    self._keep_cookies(shopper, response, status, body)
+        except TimeoutError:
+            end = time.monotonic()
+            if end >= self.t_end and (self.timeout is None or arrival + self.timeout > self.t_end):
+                return "in_flight", math.nan  # left in self.open: in flight at the end
+            del self.open[key]
+            self.rows.append((*key, node, arrival, end, "timed_out", 0, int(stale), "", "", ""))
+            return "timed_out", end
+        except (aiohttp.ClientError, OSError, ValueError):
+            end = time.monotonic()
+            del self.open[key]
+            self.rows.append((*key, node, arrival, end, "failed", 0, int(stale), "", "", ""))
+            return "failed", end
+        del self.open[key]
+        outcome = "ok" if status == 200 else "failed"
+        if status == 200:
+            found, applied, duplicate = _answer(body)
+        self.rows.append(
+            (*key, node, arrival, end, outcome, status, int(stale), found, applied, duplicate)
+        )
+        return outcome, end
+
+    def _keep_cookies(self, shopper: Shopper, response, status: int, body: bytes) -> None:
+        """Keep ``SERVERID`` and ``cart`` as a browser would.
+
+        A new cart cookie is not kept (the browser keeps the old one, and the item is not
+        kept) when its name and value are over ``cookie_limit`` bytes, or when the cart it
+        carries weighs more than that as the simulation weighs it (``cookie_bytes_per_item``
+        bytes an item, :func:`statelab.sim.cookie.encoded_size`; the node's items are short
+        names, so the weight is the simulation's), or when an answer of a cookie cart sets
+        no cookie at all (the node found it too large to write).
+        """
+        cart = None
+        for header in response.headers.getall("Set-Cookie", []):
+            pair = header.split(";", 1)[0].strip()
+            name, _, value = pair.partition("=")
+            name = name.strip()
+            if name == "cart":
+                cart = value
+            elif name == "SERVERID":
+                shopper.cookies[name] = value
+        if status != 200 or self.scenario.state != "cookie":
+            return
+        limit = self.scenario.cookie_limit
+        fits = cart is not None and len("cart=") + len(cart) <= limit
+        if fits:
+            items = _items(body)
+            fits = items is None or self.weight(items) <= limit
+        if fits:
+            shopper.cookies["cart"] = cart
+        else:
+            shopper.items_not_kept += 1
+            shopper.stale = True
+
+    def weight(self, items: int) -> int:
+        """Bytes a cart cookie of ``items`` items weighs, as the simulation counts it."""
+        from statelab.sim.cookie import encoded_size
+
+        return encoded_size(items, self.scenario.cookie_bytes_per_item)
+
+
+def _items(body: bytes) -> int | None:
+    """The ``items`` of a node's JSON answer (None: not readable)."""
+    import json
+
+    try:
+        return int(json.loads(body)["items"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _int(text, default: int) -> int:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return default
+
+
+def _answer(body: bytes) -> tuple[int, int, int]:
+    """(found, applied, duplicate) of a node's JSON answer, as 0 or 1 (-1: not readable)."""
+    import json
+
+    try:
+        data = json.loads(body)
+        return int(bool(data["found"])), int(bool(data["applied"])), int(bool(data["duplicate"]))
+    except (ValueError, KeyError, TypeError):
+        return -1, -1, -1
+
+
+def write(out: Path, rows: list[tuple], shoppers: list[Shopper]) -> None:
+    """The request rows to ``out`` and the session rows beside it (see the module docstring)."""
+
+    def cell(value):
+        return "" if isinstance(value, float) and math.isnan(value) else value
+
+    with open(out, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(REQUEST_FIELDS)
+        writer.writerows([cell(v) for v in row] for row in rows)
+    with open(sessions_file(out), "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(SESSION_FIELDS)
+        for s in shoppers:
+            if s.sent:
+                writer.writerow([s.id, repr(s.start), cell(s.end), s.sent, s.items_not_kept])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m statelab.real.loadgen", description=__doc__)
+    parser.add_argument("--scenario", required=True, help="a Scenario saved as TOML")
+    parser.add_argument("--url", required=True, help="the balancer, http://127.0.0.1:PORT")
+    parser.add_argument("--time-scale", type=float, required=True)
+    parser.add_argument("--t0", type=float, required=True, help="monotonic stamp of model t=0")
+    parser.add_argument("--out", required=True, type=Path)
+    args = parser.parse_args(argv)
+
+    from statelab.real.procs import parent_watch
+    from statelab.sim.scenario import Scenario
+
+    scenario = Scenario.load(args.scenario)
+    shoppers = plan(scenario)
+    player = Player(scenario, args.url, args.time_scale, args.t0)
+    import aiohttp  # noqa: F401  (loaded before model time 0)
+
+    # it listens on no port: "1" only fills ProcessGroup's "READY <port>" line
+    print("READY 1", flush=True)
+
+    async def play() -> None:
+        parent_watch()
+        await player.run(shoppers)
+
+    asyncio.run(play())
+    write(args.out, player.rows, shoppers)
+    print(f"DONE {len(player.rows)}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

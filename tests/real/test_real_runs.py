@@ -1,0 +1,209 @@
+"""Real runs: the Scenario played by real processes gives a Result the simulation's checks pass.
+
+Every test starts real processes (nodes, a balancer, a load generator) on loopback, so each
+scenario is short (20 to 30 model seconds at time scale 0.1 to 0.2: a few real seconds).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from conftest import assert_conserved, need_program
+
+from statelab import Autoscale, Crash, Scenario, StoreOutage, real, simulate
+from statelab.sim.records import LOST_CAUSES
+from statelab.view.playback import decode, payload, state_at
+
+#: Four sticky nodes with server state; node 1 crashes half way.
+STICKY_CRASH = Scenario(
+    nodes=4,
+    arrival_rate=5.0,
+    affinity="sticky",
+    state="server",
+    duration=30.0,
+    events=(Crash(1, at=15.0),),
+)
+
+
+@pytest.fixture(scope="module")
+def sticky_crash():
+    return real.run(STICKY_CRASH, time_scale=0.2)
+
+
+def served(result):
+    requests = result.requests
+    return requests[requests["outcome"].isin(["ok", "state_lost"])]
+
+
+def test_a_real_run_passes_the_simulations_checks(sticky_crash):
+    result = sticky_crash
+    assert_conserved(result)
+    summary = result.summary()
+    assert set(summary) == set(simulate(STICKY_CRASH).summary())
+    assert summary["requests"] > 300 and summary["ok"] > 0.8 * summary["requests"]
+    assert len(result.describe()) > 10
+    # the animated view plays it: its payload decodes, and the state at a moment is sane
+    data = decode(payload(result))
+    at = state_at(data, 10.0)
+    assert at["status"][:4] == [0, 0, 0, 0]  # all up
+    assert sum(at["busy"]) <= STICKY_CRASH.nodes * STICKY_CRASH.workers
+    later = state_at(data, 20.0)
+    assert later["status"][1] == 3  # node 1 is down
+    # the plots draw it as they draw a simulated run
+    import matplotlib.pyplot as plt
+
+    from statelab import plots
+
+    assert len(plots.timeline(result)) >= 3
+    for draw in (plots.load_by_node, plots.latency_distribution, plots.lost_share):
+        draw(result)
+    plots.cluster_view(result, 20.0)
+    plt.close("all")
+    # what the model leaves out is measured: the HTTP overhead, small against the service time
+    overhead = result.real["http_overhead"]
+    assert 0 <= overhead < STICKY_CRASH.service_time
+    assert result.real["balancer"] == "embedded" and result.real["time_scale"] == 0.2
+
+
+def test_the_request_table_agrees_with_the_node_logs(sticky_crash):
+    result = sticky_crash
+    log = result.real["node_log"].set_index(["session", "request", "attempt"])
+    rows = served(result).set_index(["session", "request", "attempt"])
+    assert rows.index.is_unique and log.index.is_unique
+    assert set(rows.index) <= set(log.index)  # every served attempt is a line of its node
+    joined = rows.join(log, suffixes=("", "_log"))
+    assert (joined["node"] == joined["node_log"]).all()
+    # a cart the node did not find is a lost state, once the session had one
+    assert not joined.loc[joined["outcome"] == "state_lost", "found"].any()
+    later = joined.index.get_level_values("request") > 0
+    ok_later = (joined["outcome"] == "ok") & later & (joined.index.get_level_values("attempt") == 1)
+    assert joined.loc[ok_later, "found"].mean() > 0.95
+    assert (joined["applied"] == joined["applied_log"]).all()
+    # the client saw what the node logged, and node 1 served nothing after its crash
+    crash = result.node_changes.query("node == 1 and status == 'down'")["time"].min()
+    assert 15.0 <= crash < 16.0
+    assert not ((rows["node"] == 1) & (rows["start"] > crash)).any()
+
+
+def test_a_crash_of_a_sticky_node_loses_its_carts_with_cause_crash(sticky_crash):
+    summary = sticky_crash.summary()
+    losses = sticky_crash.losses
+    crash = losses[losses["cause"] == "crash"]
+    assert len(crash) >= 3
+    assert (crash["node"] == 1).all() and (crash["time"] >= 15.0).all()
+    assert summary["sessions_lost_crash"] >= 0.7 * summary["sessions_lost"]
+    assert summary["event_lost_share"] > 0.05
+
+
+def test_without_affinity_server_state_loses_nearly_every_multi_request_session():
+    scenario = Scenario(
+        nodes=4, arrival_rate=4.0, affinity="none", state="server", think_time=2.0, duration=20.0
+    )
+    result = real.run(scenario, time_scale=0.1)
+    assert_conserved(result)
+    counts = served(result).groupby("session").size()
+    multi = counts[counts >= 2].index
+    lost = result.sessions.set_index("session").loc[multi, "lost_state"]
+    assert len(multi) >= 20 and lost.mean() >= 0.9
+    assert set(result.losses["cause"]) == {"no_affinity"}
+
+
+def test_store_state_loses_nothing_through_the_same_crash():
+    result = real.run(STICKY_CRASH.replace(state="store"), time_scale=0.2, store="sqlite")
+    assert_conserved(result)
+    summary = result.summary()
+    assert summary["sessions_lost"] == 0 and summary["state_lost"] == 0
+    assert (served(result)["node"] == 1).any()  # node 1 served until it crashed
+
+
+@pytest.mark.parametrize("keys", [False, True])
+def test_timeouts_give_duplicates_without_idempotency_keys_and_none_with(keys):
+    scenario = Scenario(
+        nodes=3,
+        arrival_rate=3.0,
+        requests_per_session=4,
+        think_time=1.0,
+        service_time=0.3,
+        affinity="none",
+        state="store",
+        client_timeout=0.25,
+        retries=2,
+        retry_backoff=0.1,
+        idempotency_keys=keys,
+        duration=20.0,
+    )
+    result = real.run(scenario, time_scale=0.1)
+    assert_conserved(result)
+    summary = result.summary()
+    assert summary["timed_out"] >= 10
+    if keys:
+        assert summary["duplicate_items"] == 0
+    else:
+        assert summary["duplicate_items"] >= 3
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"time_scale": 0.001}, "time_scale must be a number from 0.01 to 10"),
+        ({"time_scale": 11}, "time_scale must be a number from 0.01 to 10"),
+        ({"time_scale": "fast"}, "time_scale"),
+        ({"balancer": "nginx"}, "balancer must be one of 'embedded', 'haproxy'"),
+        ({"store": "mongo"}, "store must be one of 'sqlite', 'redis'"),
+    ],
+)
+def test_bad_arguments_are_refused_with_what_is_allowed(changes, words):
+    with pytest.raises(ValueError, match=words):
+        real.run(Scenario(duration=10.0), **changes)
+
+
+def test_what_real_runs_do_not_play_is_refused():
+    with pytest.raises(ValueError, match="autoscale is not played by real runs"):
+        real.run(Scenario(duration=10.0, autoscale=Autoscale()))
+    with pytest.raises(TypeError, match="needs a Scenario"):
+        real.run({"nodes": 3})
+
+
+def test_haproxy_plays_the_sticky_crash():
+    need_program("haproxy")
+    result = real.run(STICKY_CRASH, time_scale=0.2, balancer="haproxy")
+    assert_conserved(result)
+    crash = result.losses[result.losses["cause"] == "crash"]
+    assert len(crash) >= 3 and (crash["node"] == 1).all()
+    assert "balance roundrobin" in result.real["config_text"]
+
+
+def test_redis_store_keeps_carts_through_a_crash_and_loses_them_to_an_outage():
+    need_program("redis-server")
+    scenario = STICKY_CRASH.replace(
+        state="store",
+        store_persistent=False,
+        events=(Crash(1, at=8.0), StoreOutage(at=18.0, duration=2.0)),
+    )
+    result = real.run(scenario, time_scale=0.2, store="redis")
+    assert_conserved(result)
+    losses = result.losses
+    assert len(losses) >= 3 and set(losses["cause"]) == {"store_outage"}
+    assert (losses["time"] >= 18.0).all()
+    failed = result.requests.query("outcome == 'failed'")
+    assert ((failed["arrival"] >= 17.9) & (failed["arrival"] < 21.0)).mean() > 0.8
+
+
+def test_compare_puts_the_real_run_beside_the_simulated_ones():
+    scenario = STICKY_CRASH.replace(duration=20.0, events=(Crash(1, at=10.0),))
+    comparison = real.compare(scenario, seeds=3, time_scale=0.1)
+    table = comparison.table
+    assert list(table["metric"]) == [
+        "lost_share",
+        "event_lost_share",
+        "failed",
+        "duplicate_items",
+        "latency_p50",
+        "latency_p95",
+    ]
+    assert (table["sim_low"] <= table["sim_high"]).all()
+    assert not math.isnan(table.set_index("metric").loc["latency_p50", "real"])
+    figure = comparison.plot()
+    assert len(figure.axes) == len(table)
+    assert set(LOST_CAUSES) >= set(comparison.real.losses["cause"])
