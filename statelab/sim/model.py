@@ -48,10 +48,11 @@ from __future__ import annotations
 import gc
 import math
 from collections import deque
+from heapq import heappop, heappush
 
 import simpy
-from simpy.core import StopSimulation
-from simpy.events import URGENT, Event
+from simpy.core import EmptySchedule, StopSimulation
+from simpy.events import NORMAL, URGENT, Event, Timeout
 
 from statelab.sim import autoscaling, cookie
 from statelab.sim.affinity import HashRing, client_key
@@ -85,6 +86,59 @@ NAN = math.nan
 LATE = 2
 
 
+class _Environment(simpy.Environment):
+    """SimPy's Environment, with a quicker :meth:`timeout`: the model's most made event.
+
+    A run makes about two timeouts a request (the think time, the service), and SimPy's
+    ``env.timeout(delay)`` goes through a bound class, ``Timeout.__init__`` and
+    ``env.schedule``. This makes the very same event (the same fields, scheduled with the
+    same time, priority and place in line) in one step. :meth:`steps` runs the next events
+    without a method call each. Together they take a few percent off a run; the events,
+    their order and so every result are the same, bit for bit.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        # SimPy binds process(), event(), ... to the instance only for its own class: bind
+        # them here too, so that they cost no lookup through the class either.
+        for name in ("process", "event", "all_of", "any_of"):
+            setattr(self, name, getattr(self, name))
+
+    def timeout(self, delay: float, value=None) -> Timeout:
+        if delay < 0:
+            raise ValueError(f"Negative delay {delay}")
+        event = Timeout.__new__(Timeout)
+        event.env = self
+        event.callbacks = []
+        event._value = value
+        event._delay = delay
+        event._ok = True
+        heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), event))
+        return event
+
+    def steps(self, count: int) -> None:
+        """Process the next ``count`` events: ``step()`` ``count`` times, in one loop.
+
+        The body is SimPy's ``Environment.step`` (a run stopped by ``StopSimulation`` is not
+        resumed, so the stop event's remaining callbacks need no rescheduling): the same
+        events in the same order, without a method call each.
+        """
+        queue = self._queue
+        for _ in range(count):
+            try:
+                self._now, _, _, event = heappop(queue)
+            except IndexError:
+                raise EmptySchedule from None
+            callbacks, event.callbacks = event.callbacks, None
+            for callback in callbacks:
+                callback(event)
+            if not event._ok and not hasattr(event, "_defused"):
+                # a failed event nobody handled: crash the run, as step() does
+                error = type(event._value)(*event._value.args)
+                error.__cause__ = event._value
+                raise error
+
+
 class _Late(Event):
     """A timeout that fires after every ordinary event scheduled for the same moment."""
 
@@ -111,7 +165,7 @@ class ShopModel:
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
-        self.env = simpy.Environment()
+        self.env = _Environment()
         self.workload = Workload(scenario)
         self.balancer = make_balancer(scenario.balancer, stream(scenario.seed, "balancer"))
         self.retry_draw = stream(scenario.seed, "retries")
@@ -244,13 +298,11 @@ class ShopModel:
         env.schedule(stop, URGENT, self.scenario.duration - env.now)
         stop.callbacks.append(StopSimulation.callback)
         self.workload.max_candidates = budget.events
-        step = env.step
         events = 0
         same_time, last_time = 0, -1.0
         try:
             while True:
-                for _ in range(1_000):
-                    step()
+                env.steps(1_000)
                 events += 1_000
                 now = env.now
                 same_time = same_time + 1_000 if now == last_time else 0

@@ -20,6 +20,7 @@ Units: times in seconds from the start of the run.
 
 from __future__ import annotations
 
+import itertools
 import math
 from functools import cached_property
 
@@ -141,13 +142,22 @@ class Result:
 
     @cached_property
     def _request_arrays(self) -> dict[str, np.ndarray]:
-        table = np.array(self._request_records, dtype=float).reshape(-1, len(REQUEST_COLUMNS))
+        width = len(REQUEST_COLUMNS)
+        records = self._request_records
+        # the records' fields one after another, read straight into a float array (a
+        # quarter quicker than np.array(records), which first works out the nesting)
+        flat = itertools.chain.from_iterable(records)
+        table = np.fromiter(flat, dtype=float, count=len(records) * width).reshape(-1, width)
         return {name: table[:, i] for i, name in enumerate(REQUEST_COLUMNS)}
 
     @cached_property
     def requests(self) -> pd.DataFrame:
-        arrays = self._request_arrays
-        frame = pd.DataFrame(
+        records = self._request_arrays
+        # by arrival, then session; a stable sort, so ties keep the order they were recorded
+        # in (as sort_values(kind="stable") orders them, without sorting a whole DataFrame)
+        order = np.lexsort((records["session"], records["arrival"]))
+        arrays = {name: column[order] for name, column in records.items()}
+        return pd.DataFrame(
             {
                 "session": arrays["session"].astype(np.int64),
                 "request": arrays["request"].astype(np.int64),
@@ -164,25 +174,30 @@ class Result:
                 "duplicate": arrays["duplicate"].astype(bool),
             }
         )
-        return frame.sort_values(["arrival", "session"], kind="stable", ignore_index=True)
 
     @cached_property
     def sessions(self) -> pd.DataFrame:
         columns = list(zip(*self._session_records, strict=True)) or [()] * len(SESSION_COLUMNS)
         get = dict(zip(SESSION_COLUMNS, columns, strict=True))
-        frame = pd.DataFrame(
+        session = np.array(get["session"], dtype=np.int64)
+        order = np.argsort(session, kind="stable")  # by session (records come as they end)
+
+        def column(name: str, dtype) -> np.ndarray:
+            return np.array(get[name], dtype=dtype)[order]
+
+        lost_cause = column("lost_cause", object)
+        return pd.DataFrame(
             {
-                "session": np.array(get["session"], dtype=np.int64),
-                "start": np.array(get["start"], dtype=float),
-                "end": np.array(get["end"], dtype=float),
-                "requests": np.array(get["requests"], dtype=np.int64),
-                "lost_cause": pd.array(get["lost_cause"], dtype=object),
-                "duplicate_items": np.array(get["duplicate_items"], dtype=np.int64),
-                "items_not_kept": np.array(get["items_not_kept"], dtype=np.int64),
+                "session": session[order],
+                "start": column("start", float),
+                "end": column("end", float),
+                "requests": column("requests", np.int64),
+                "lost_state": lost_cause != "",
+                "lost_cause": pd.array(lost_cause, dtype=object),
+                "duplicate_items": column("duplicate_items", np.int64),
+                "items_not_kept": column("items_not_kept", np.int64),
             }
         )
-        frame.insert(4, "lost_state", frame["lost_cause"] != "")
-        return frame.sort_values("session", ignore_index=True)
 
     @cached_property
     def timeline(self) -> pd.DataFrame:

@@ -44,7 +44,13 @@ class Slots:
         """
         if self.count < self.capacity:
             self.count += 1
-            return
+            # Nothing to wait for: ``yield from ()`` gives back at once. Not a generator
+            # here, so that a free slot (most requests) costs no generator at all.
+            return ()
+        return self._wait_in_line()
+
+    def _wait_in_line(self):
+        """Wait for a slot to be handed over (see :meth:`take`)."""
         turn = self.env.event()
         self.waiting.append(turn)
         try:
