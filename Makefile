@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_worst_case.py
 	$(BIN)/python bench/bench_course.py
 	$(BIN)/python bench/bench_browser.py
+	$(BIN)/python bench/bench_real.py
 	$(BIN)/python bench/loss_shares.py
 
 # Record the back-tests' numbers again (tests/expected/), when a change of behaviour is meant.

@@ -17,10 +17,11 @@ pause while it has retries left, and gives up otherwise. A connection error or a
 500 or more is ``failed``. No session starts at or after ``duration``, no attempt is sent then,
 and at ``duration`` every attempt still open is ``in_flight``: the loop stops.
 
-Each session is a client of its own: its own loopback address (``127.a.b.1``, the third octet
-varying between neighbouring sessions, so nginx's ``ip_hash`` over the first three octets sees
-distinct clients), its own connection and its own cookies, kept by hand as a browser keeps them:
-``SERVERID`` (the balancer's sticky cookie) and ``cart`` (the cart, for ``state="cookie"``).
+Each session is a client of its own: its own loopback address (``127.a.b.c``, the third and
+last octets varying between neighbouring sessions, so nginx's ``ip_hash`` over the first three
+octets and HAProxy's ``balance source`` over the whole address see distinct clients), its own
+connection and its own cookies, kept by hand as a browser keeps them: ``SERVERID`` (the
+balancer's sticky cookie) and ``cart`` (the cart, for ``state="cookie"``).
 A cart cookie whose name and value are over ``cookie_limit`` bytes is not kept, as a browser
 ignores it: the item is counted as not kept, and every later attempt of the session carries the
 old, stale cookie (the assembler books that as ``cookie_too_large``).
@@ -67,9 +68,12 @@ SESSION_FIELDS = ("session", "start", "end", "requests", "items_not_kept")
 
 
 def client_address(session: int) -> str:
-    """The loopback address session ``session`` sends from: ``127.a.b.1``, ``b`` its number
-    modulo 256, so neighbouring sessions differ in the third octet (nginx's ``ip_hash`` key)."""
-    return f"127.{1 + (session // 256) % 254}.{session % 256}.1"
+    """The loopback address session ``session`` sends from: ``127.a.b.c``, ``b`` its number
+    modulo 256, so neighbouring sessions differ in the third octet (nginx's ``ip_hash`` key),
+    and ``c`` its number modulo 254, plus 1, so they differ in the last octet too: HAProxy's
+    map-based ``balance source`` takes the whole address modulo the live servers, and with the
+    last octet fixed every address would be the same modulo 4 (256 is a multiple of 4)."""
+    return f"127.{1 + (session // 256) % 254}.{session % 256}.{1 + session % 254}"
 
 
 def sessions_file(out: Path) -> Path:
