@@ -339,16 +339,17 @@ class Controller:
 
     def _take_down(self, k: int, status: str) -> None:
         """SIGKILL node ``k``'s process: its memory and its requests in flight are gone."""
+        # the simulation's balancer knows of a crash at once with health_check_delay=0; so
+        # is ours told, except with ip_hash, for which a node in maint is no longer configured
+        # (a crashed one is; its health checks take it out within one interval). It is told
+        # first, so no new request is sent to the node in the moment between the two.
+        told = self.scenario.health_check_delay == 0 and self.scenario.affinity != "ip_hash"
+        if status == "removed" or told:
+            self.balancer.maint(k)
         child = self.children.pop(k, None)
         if child is not None:
             child.kill()
         self.up[k] = False
-        # the simulation's balancer knows of a crash at once with health_check_delay=0; so
-        # is ours told, except with ip_hash, for which a node in maint is no longer configured
-        # (a crashed one is; its health checks take it out within one interval)
-        told = self.scenario.health_check_delay == 0 and self.scenario.affinity != "ip_hash"
-        if status == "removed" or told:
-            self.balancer.maint(k)
         self._note(k, status)
         self._tell_peers()
 
