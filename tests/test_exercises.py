@@ -93,6 +93,7 @@ CHECKED_BY_PROPERTY = {
     "tests/test_course_03_05.py": {"03-1", "03-2", "04-1", "04-2", "05-1", "05-2"},
     "tests/test_course_06_07.py": {"06-2", "07-2"},
     "tests/test_course_08.py": {"08-2"},
+    "tests/test_course_09.py": {"09-1", "09-2"},
 }
 
 
@@ -212,7 +213,7 @@ def test_every_notebook_has_at_least_two_exercises_and_they_all_exist():
     for path in sorted((ROOT / "notebooks").glob("0*.ipynb")):
         source = "".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"])
         ids_by_notebook[path.name] = set(re.findall(r'check\("(\d\d-\d)"', source))
-    assert len(ids_by_notebook) == 9
+    assert len(ids_by_notebook) == 10
     for name, ids in ids_by_notebook.items():
         assert len(ids) >= 2, name
         assert ids <= set(EXERCISES), name

@@ -109,7 +109,7 @@ def test_an_unknown_id_gets_a_did_you_mean():
 
 def test_every_prediction_is_well_formed():
     for prediction_id, prediction in PREDICTIONS.items():
-        assert re.fullmatch(r"0[0-8]-[a-z0-9-]+", prediction_id), prediction_id
+        assert re.fullmatch(r"0[0-9]-[a-z0-9-]+", prediction_id), prediction_id
         assert prediction.id == prediction_id
         assert prediction.question.endswith("?"), prediction_id
         assert prediction.why.endswith("."), prediction_id

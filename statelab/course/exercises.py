@@ -581,6 +581,52 @@ def _drain_shorter(drain: float) -> dict:
     return {"shorter": f"{shorter:g}", "lost_shorter": f"{lost} cart{'' if lost == 1 else 's'}"}
 
 
+# -- 09: the real thing ----------------------------------------------------------
+#
+# A real run is not bit-reproducible, so notebook 09's exercise is answered from the
+# simulation of the scenario its real run plays (seeded): the learner then sets the count
+# beside the real run's. The notebook's runs are short by default and long with LONG = True.
+
+#: The lengths of notebook 09's runs in model seconds: short (the default), and with LONG.
+REAL_DURATIONS_09 = (24.0, 120.0)
+
+
+def sticky_crash_09(duration: float) -> Scenario:
+    """Notebook 09's sticky crash: the crash preset (3 sticky nodes), ``duration`` model
+    seconds long, node 1 crashing half way (at 120 s long, the preset itself)."""
+    return Scenario.load("crash").replace(duration=duration, events=(Crash(1, duration / 2),))
+
+
+def shoppers_lost_09(duration: float = REAL_DURATIONS_09[0]) -> int:
+    """Shoppers who lose their cart in the simulation of ``sticky_crash_09(duration)``."""
+    return int(_run(sticky_crash_09(duration)).summary()["sessions_lost"])
+
+
+def _judge_shoppers_lost_09(answer):
+    counts = [shoppers_lost_09(duration) for duration in REAL_DURATIONS_09]
+    judged = [
+        _number(
+            count,
+            0,
+            "more shoppers lost their cart: count every session with an attempt whose "
+            "outcome is 'state_lost' (an exact count)",
+            "fewer lost it: count each session once, and only for the outcome 'state_lost' "
+            "(a failed attempt is not a lost cart)",
+            unit="a count of sessions",
+        )(answer)
+        for count in counts
+    ]
+    right = [j for j in judged if j[0]]
+    if right or not isinstance(answer, numbers.Real) or isinstance(answer, bool):
+        return (right or judged)[0]
+    # the hint of the run length whose count is the nearer
+    return min(zip(counts, judged, strict=True), key=lambda pair: abs(pair[0] - answer))[1]
+
+
+def _long_count_09(answer: int) -> dict:
+    return {"long": shoppers_lost_09(REAL_DURATIONS_09[1])}
+
+
 # -- the exercises -------------------------------------------------------------
 
 EXERCISES = {
@@ -918,6 +964,43 @@ EXERCISES = {
             "retry carries the old cookie, so nothing is added twice); a stateful design "
             "cannot, as the crash takes its carts.",
             _judge_capstone,
+        ),
+        _FromRun(
+            "09-1",
+            "The simulation of `sticky`, the scenario the real run played (same seed, "
+            "`sim = simulate(sticky)`): how many shoppers find their cart gone? Count them "
+            "from `sim.requests`.",
+            shoppers_lost_09,
+            "{answer} shoppers with the short runs ({long} with LONG = True): "
+            "sim.requests.query(\"outcome == 'state_lost'\")['session'].nunique(). Each "
+            "shopper of node 1 finds out once, at the next request; the new node starts a "
+            "fresh cart, which it keeps.",
+            _judge_shoppers_lost_09,
+            _long_count_09,
+        ),
+        Exercise(
+            "09-2",
+            "Five nodes under HAProxy's `balance source` with `hash-type map-based`, and one "
+            "of them crashes. Which one change of the backend makes the crash cost only the "
+            "dead node's shoppers their carts? 'a': `balance roundrobin` in place of "
+            "`balance source`; 'b': `hash-type consistent` in place of `hash-type "
+            "map-based`; 'c': `retries 3` in place of `retries 0`",
+            "b",
+            "b: on a ring a server that goes down hands over only its own arcs, so only its "
+            "clients move (1/N of them), and their carts died with it anyway. Map-based "
+            "hashing divides by the live servers, so a crash moves most clients, just as a "
+            "scale-out does; nginx's ip_hash divides by the configured servers, so it moves "
+            "only the dead node's clients on a crash, but most on a scale-out.",
+            _choice(
+                "b",
+                ("a", "b", "c"),
+                {
+                    "a": "round robin has no affinity at all: every shopper's next request "
+                    "goes to the next server, which never saw the cart, crash or no crash",
+                    "c": "a retry sends the same request to the server the hash picks; it "
+                    "does not bring the cart to the server the rehash moved the shopper to",
+                },
+            ),
         ),
     ]
 }

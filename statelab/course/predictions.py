@@ -491,6 +491,70 @@ PREDICTIONS = {
             "retry too soon, and the store's 16 workers count in the cost.",
             YES_NO,
         ),
+        # 09 the real thing
+        _share(
+            "09-sticky-crash",
+            "Three sticky nodes on this machine, behind a real load balancer, and node 1's "
+            "process is killed half way: what share of the shoppers active at the crash lose "
+            "their cart?",
+            "the real run lost",
+            "A killed process takes its memory with it: each of the 3 nodes held about a "
+            "third of the carts, on real servers as in the model.",
+        ),
+        _share(
+            "09-no-affinity",
+            "The same real shop with round robin and no affinity, nothing crashing: what share "
+            "of all the shoppers lose their cart?",
+            "the real run lost",
+            "Round robin sends a shopper's next request to whichever process's turn it is, "
+            "most often one that has never seen the cart; the spared are the shoppers with a "
+            "single request, those whose visit the end of the run cut short, and the few "
+            "whose requests happened to come back to one node.",
+        ),
+        _count(
+            "09-store-crash",
+            "The carts in a real session store, any node serving any request, and node 1 is "
+            "killed half way: how many carts are lost?",
+            "the real run lost",
+            "No node process holds a cart: the next request goes to a live node, which reads "
+            "the cart from the store; only the requests in flight on the killed node fail.",
+            "carts",
+        ),
+        _share(
+            "09-map-based-scale-out",
+            "Four real nodes grow to five under HAProxy's balance source with the default "
+            "hash-type map-based: what share of the shoppers active at the scale-out lose "
+            "their cart?",
+            "the real run lost",
+            "Map-based hashing divides by the live servers: hash % 5 agrees with hash % 4 for "
+            "about one client in five, and the others go to a node that has never seen them.",
+        ),
+        _share(
+            "09-ring-scale-out",
+            "The same scale-out with hash-type consistent: what share of the shoppers active "
+            "at the scale-out lose their cart?",
+            "the real run lost",
+            "On a ring the new server takes over only the arcs before its own points, about "
+            "1/(N+1) of the clients; every other client keeps its server and its cart.",
+        ),
+        _count(
+            "09-twice-without-keys",
+            "Real stateless nodes, the carts in the store, shoppers whose app gives up after "
+            "1 s and retries twice: how many items are added twice?",
+            "the real run made",
+            "The node finishes the attempt its client gave up on, and the retry adds the item "
+            "again: stateless nodes and a shared store apply both. Statelessness is not "
+            "idempotency.",
+            "duplicate items",
+        ),
+        _count(
+            "09-twice-with-keys",
+            "The same, every add carrying an idempotency key: how many items are added twice?",
+            "the real run made",
+            "The store applies each key once, so a retry of an add that was done changes "
+            "nothing: the key makes the retry safe, wherever the cart lives.",
+            "duplicate items",
+        ),
     ]
 }
 

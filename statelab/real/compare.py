@@ -20,6 +20,7 @@ Nothing heavy is imported at the top of this module: the processes of a real run
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 
 #: The numbers compared: (summary key or derived name, label, is a latency).
@@ -182,8 +183,11 @@ def plot_comparison(comparison: Comparison, axes=None):
             )
         ax.set_xlim(-0.4, 1.0)
         ax.set_xticks([])
-        ax.set_title(row["label"], fontsize=8, wrap=True)
-        ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))
+        ax.set_title(textwrap.fill(row["label"], 24), fontsize=8)
+        shown = [v for v in (*values, row["real"], row["sim_high"]) if v == v]
+        top = max(shown, default=1.0)
+        # room above the highest point, so the real run's diamond is never cut in half
+        ax.set_ylim(min(0.0, ax.get_ylim()[0]), top * 1.15 if top > 0 else 1.0)
     handles, labels = [], []
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
@@ -201,5 +205,5 @@ def plot_comparison(comparison: Comparison, axes=None):
         f"{len(simulated)} simulated runs",
         fontsize=10,
     )
-    figure.tight_layout(rect=(0, 0.08, 1, 0.95))
+    figure.tight_layout(rect=(0, 0.08, 1, 0.93))
     return figure
