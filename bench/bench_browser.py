@@ -90,9 +90,10 @@ _simulate, _payload, _apply, _show = lab._simulate, _animated.payload, lab._appl
 
 def _timed(name, function):
     def timed(*args, **kwargs):
-        begin = _time.perf_counter()
+        begin, cpu = _time.perf_counter(), _time.thread_time()
         value = function(*args, **kwargs)
         _now[name] = (_time.perf_counter() - begin) * 1000
+        _now[name + "_cpu"] = (_time.thread_time() - cpu) * 1000
         return value
 
     return timed
@@ -421,7 +422,7 @@ def report_latency(seen: dict[str, list[dict]]) -> None:
     )
     print(
         "  control           median   p95   max  above    | readout | page: ->payload "
-        "->data-run ->drawn | kernel: simulate payload show update  requests"
+        "->data-run ->drawn | kernel: simulate (cpu) payload show update  requests"
     )
     for control, rows in seen.items():
         key = "text" if control == TRIVIAL else "drawn"
@@ -442,14 +443,15 @@ def report_latency(seen: dict[str, list[dict]]) -> None:
         kernels = [row["kernel"] for row in rows if row.get("kernel")]
         k = {
             name: statistics.median([r[name] for r in kernels if name in r]) if kernels else None
-            for name in ("simulate", "payload", "show", "update", "requests")
+            for name in ("simulate", "simulate_cpu", "payload", "show", "update", "requests")
         }
         print(
             f"  {control:16s}  {median:5.0f} {p95:5.0f} {worst:5.0f} {fmt(above, 6)} "
             f"{'ok  ' if ok else 'MISS'} | {fmt(median_of(rows, 'text'), 6)}  |"
             f"      {fmt(median_of(rows, 'msg'))}     {fmt(median_of(rows, 'run'))}"
             f"   {fmt(median_of(rows, 'drawn'))} |"
-            f"          {fmt(k['simulate'])}   {fmt(k['payload'])} {fmt(k['show'])}"
+            f"          {fmt(k['simulate'])} ({fmt(k['simulate_cpu'], 3)})   {fmt(k['payload'])}"
+            f" {fmt(k['show'])}"
             f"  {fmt(k['update'])}  {fmt(k['requests'], 8)}"
             + (f"  ({missed} presses saw no new run)" if missed else "")
         )
