@@ -30,6 +30,10 @@ and counts, with requestAnimationFrame, the frames in which the view drew (its
 ``data-frame`` moved); every tenth drawn frame the canvas is hashed before and after
 the next drawn frame, to check that the picture itself changed.
 
+Runs made ahead (statelab.dashboards.ahead): after a change, the Lab makes the runs one
+move away while the kernel is idle, so a press may be shown from a kept run; each control's
+line says how many presses were, with the medians of both kinds apart.
+
 Payload: bytes a request and the Python time of ``statelab.view.playback.payload`` for
 a run of about 5,000 requests (on a fresh result each time, as the Lab pays it).
 
@@ -454,6 +458,15 @@ def report_latency(seen: dict[str, list[dict]]) -> None:
             f" {fmt(k['show'])}"
             f"  {fmt(k['update'])}  {fmt(k['requests'], 8)}"
             + (f"  ({missed} presses saw no new run)" if missed else "")
+        )
+        timed = [r for r in rows if r.get("drawn") and r.get("kernel")]
+        made = [r["drawn"] for r in timed if r["kernel"].get("simulate")]
+        ahead = [r["drawn"] for r in timed if not r["kernel"].get("simulate")]
+        print(
+            f"  {'':16s}  of which {len(ahead)} shown from a run made ahead (median "
+            f"{fmt(statistics.median(ahead) if ahead else None)}), {len(made)} run on the press "
+            f"(median {fmt(statistics.median(made) if made else None)}, "
+            f"{fmt(statistics.median(made) - base if made and base else None)} above trivial)"
         )
     print(
         "  (times in ms, medians unless said; page columns from the press; kernel columns "

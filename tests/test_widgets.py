@@ -114,6 +114,7 @@ def test_the_crash_choices_follow_the_number_of_nodes():
 def test_a_burst_of_changes_in_a_kernel_ends_with_the_last_value_shown():
     fake = CountingSimulate(delay=0.05)
     lab = Lab(simulate=fake)
+    lab.run_ahead = False  # counted here: the runs the burst asks for (tests/test_ahead.py)
     before = len(fake.calls)
 
     async def burst():

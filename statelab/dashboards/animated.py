@@ -95,12 +95,15 @@ class AnimatedCluster(anywidget.AnyWidget):
         """Sessions in the shown run (0 with no run)."""
         return int(self.payload_meta.get("counts", {}).get("sessions", 0))
 
-    def show(self, result) -> None:
+    def show(self, result, packed: dict | None = None) -> None:
         """Play ``result`` from now on, at the current time (clamped to its duration).
 
         The followed shopper stays followed when the new run has one of that number.
+        ``packed``: ``payload(result)`` when the caller made it already (a dashboard keeps
+        it with a run made ahead).
         """
-        packed = payload(result)
+        if packed is None:
+            packed = payload(result)
         meta = packed["meta"]
         duration = float(meta["duration"])
         sessions = int(meta["counts"]["sessions"])

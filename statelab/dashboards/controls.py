@@ -161,3 +161,38 @@ def controls_from_scenario(
         notes.append(f"the crash of node {crash.node} is beyond the nodes the Lab runs: no crash")
         values["crash_node"] = NO_CRASH
     return values, notes
+
+
+#: The main controls, in the order their neighbours are run ahead (see
+#: :mod:`statelab.dashboards.ahead`): the sliders first, one step either way, then each other
+#: choice of the dropdowns.
+MAIN_SLIDERS = ("nodes", "arrival_rate", "workers")
+MAIN_CHOICES = ("affinity", "state", "crash_node")
+
+
+def nearby_values(
+    values: Mapping[str, object],
+    choices: Mapping[str, Sequence],
+    ranges: Mapping[str, Range] = RANGES,
+) -> list[dict[str, object]]:
+    """The control values one move away from ``values``: each main slider one step down
+    and up (within its range), then each other choice of each main dropdown.
+
+    ``choices`` maps a dropdown's name to its options. A move of ``nodes`` also leaves the
+    crash at "none" when its node would no longer exist, as the Lab's crash control does.
+    """
+    found = []
+    for name in MAIN_SLIDERS:
+        span = ranges[name]
+        for step in (span.step, -span.step):
+            value = values[name] + step
+            if span.low <= value <= span.high:
+                moved = {**values, name: type(values[name])(value)}
+                if name == "nodes" and moved["crash_node"] not in (NO_CRASH, *range(moved[name])):
+                    moved["crash_node"] = NO_CRASH
+                found.append(moved)
+    for name in MAIN_CHOICES:
+        for option in choices[name]:
+            if option != values[name]:
+                found.append({**values, name: option})
+    return found

@@ -8,7 +8,9 @@ browser from then on: a control costs one run and one payload, and playing or sc
 costs the kernel nothing. In a running kernel the changes of one burst are coalesced: the
 update runs once, soon after the burst, with the latest values, so a slow run never shows
 an old value. In a plain script each change applies at once; :meth:`Dashboard.wait`
-applies any pending change.
+applies any pending change. In a kernel, after a change, the runs one move away are made
+ahead while the kernel is idle and kept (:mod:`statelab.dashboards.ahead`), so the next
+nudge of a slider is shown without a run.
 
 :attr:`Dashboard.figure` is the same runs over time as a matplotlib Figure (one Figure,
 redrawn in place when it is asked for after a new run), for a slide or a saved PNG; the
@@ -20,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -29,10 +32,12 @@ from IPython.display import display
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from statelab.dashboards.ahead import AHEAD_AFTER_AT_MOST, AHEAD_PAUSE, Kept, KeptRuns
 from statelab.dashboards.animated import AnimatedCluster
 from statelab.dashboards.readout import message_html
 from statelab.sim.result import Result
 from statelab.sim.scenario import Scenario
+from statelab.view.playback import payload
 
 
 def in_voila() -> bool:
@@ -83,6 +88,11 @@ class Dashboard:
         self.notes: list[str] = []  # what the controls could not show exactly (a preset's value)
         self.said: list[str] = []  # what the dashboard did on its own, said once (a moment's side)
         self.updates = 0  # how many runs were shown
+        self.kept = KeptRuns()  # runs by scenario: made ahead, or shown before
+        self.run_ahead = True  # make the runs one move away while the kernel is idle
+        self._ahead: list[Scenario] = []  # still to be made ahead, for _ahead_for
+        self._ahead_for = -1  # the update whose neighbours they are
+        self._last_run_took = 0.0  # seconds the last run that was made took
 
     @contextmanager
     def own_changes(self) -> Iterator[None]:
@@ -112,6 +122,7 @@ class Dashboard:
         self._scheduled = False
         if self._shown != self._generation:
             self._apply()
+            self._plan_ahead()
 
     def wait(self) -> None:
         """Return when what is shown matches the controls (apply a pending change now)."""
@@ -122,7 +133,7 @@ class Dashboard:
         generation = self._generation
         try:
             scenarios = self._scenarios()
-            results = [self._simulate(s, limit=self._limit) for s in scenarios]
+            runs = [self._run(s) for s in scenarios]
         except (ValueError, TypeError) as error:  # a bad combination: say so, keep the last run
             self.message.value = message_html("Not run:", str(error))
             self.said = []
@@ -137,12 +148,69 @@ class Dashboard:
             )
         self.message.value = "".join(lines)
         self.notes, self.said = [], []  # said once, for the run they apply to
+        runs = [self._packed(s, kept) for s, kept in zip(scenarios, runs, strict=True)]
+        results = [kept.result for kept in runs]
         self._show(scenarios, results)  # the readout first: text reaches the page first
         self.results = results
-        for view, result in zip(self.views, results, strict=True):
-            view.show(result)
+        for view, kept in zip(self.views, runs, strict=True):
+            view.show(kept.result, kept.packed)
         self._shown = generation
         self.updates += 1
+
+    def _run(self, scenario: Scenario) -> Kept:
+        """The run of ``scenario``: kept (made ahead, or shown before), or made now."""
+        kept = self.kept.get(scenario)
+        if kept is not None:
+            return kept
+        began = time.perf_counter()
+        result = self._simulate(scenario, limit=self._limit)
+        self._last_run_took = time.perf_counter() - began
+        return Kept(result)
+
+    def _packed(self, scenario: Scenario, kept: Kept) -> Kept:
+        """``kept`` with what the view is sent, made once and kept with the run."""
+        if kept.packed is None and self.views:
+            kept = Kept(kept.result, payload(kept.result))
+            self.kept.keep(scenario, kept.result, kept.packed)
+        return kept
+
+    # -- runs ahead ---------------------------------------------------------
+
+    def _nearby(self) -> list[Scenario]:
+        """The scenarios one move of a control away from what is shown (none by default)."""
+        return []
+
+    def _plan_ahead(self) -> None:
+        """After a change in a kernel: make the runs one move away, one at a time, while
+        the kernel is idle (each is a callback of the kernel's loop, so a press that
+        arrives waits for one run at most). Not after a slow run, nor in a plain script."""
+        loop = running_loop()
+        if loop is None or not self.run_ahead or self._last_run_took > AHEAD_AFTER_AT_MOST:
+            return
+        try:
+            nearby = self._nearby()
+        except (ValueError, TypeError):
+            return
+        self._ahead = [s for s in dict.fromkeys(nearby) if s not in self.kept]
+        self._ahead_for = self._generation
+        if self._ahead:
+            loop.call_later(AHEAD_PAUSE, self._one_ahead)
+
+    def _one_ahead(self) -> None:
+        """Make the next run ahead, unless the controls moved since they were planned."""
+        if self._ahead_for != self._generation or self._scheduled or not self._ahead:
+            self._ahead = []
+            return
+        scenario = self._ahead.pop(0)
+        if scenario not in self.kept:
+            try:
+                result = self._simulate(scenario, limit=self._limit)
+                self.kept.keep(scenario, result, payload(result))
+            except (ValueError, TypeError):  # too large, say: not made ahead; a press says why
+                pass
+        loop = running_loop()
+        if self._ahead and loop is not None:
+            loop.call_soon(self._one_ahead)
 
     def _show(self, scenarios: list[Scenario], results: list[Result]) -> None:
         raise NotImplementedError

@@ -24,6 +24,7 @@ from statelab.dashboards.controls import (
     NO_CRASH,
     RANGES,
     controls_from_scenario,
+    nearby_values,
     scenario_from_controls,
 )
 from statelab.dashboards.dashboard import Dashboard
@@ -257,6 +258,19 @@ class Lab(Dashboard):
 
     def _scenarios(self) -> list[Scenario]:
         return [scenario_from_controls(self._base, self._values(), self._moments)]
+
+    def _nearby(self) -> list[Scenario]:
+        """The scenarios of the main controls one move away (see :mod:`..ahead`)."""
+        values = self._values()
+        choices = {name: self.controls[name].options for name in ("affinity", "state")}
+        choices["crash_node"] = self.controls["crash_node"].options
+        found = []
+        for moved in nearby_values(values, choices):
+            try:
+                found.append(scenario_from_controls(self._base, moved, self._moments))
+            except (ValueError, TypeError):  # a move the Lab would refuse: nothing to make
+                continue
+        return found
 
     # -- moments for presenters ---------------------------------------------
 
