@@ -6,7 +6,8 @@ nothing to do; so after each change the Lab runs, one at a time and only while t
 is idle, the scenarios one move away (each slider one step either way, each other choice of
 the main dropdowns), and keeps them. A run is a pure function of its Scenario (the same
 scenario and seed give the same run), so a kept run is exactly the run the press would make:
-the press then costs only handing it to the page.
+the press then costs only handing it to the page. The runs ahead start once the controls
+have been left alone for a second (while the learner watches), and stop at the next change.
 
 :class:`KeptRuns` holds them, the most recently used last, within a budget of requests (a
 kept run of 3,600 requests holds about 1.7 MB with its payload), so memory stays bounded
@@ -28,9 +29,15 @@ KEPT_REQUESTS = 120_000
 KEPT_RUNS = 32
 #: Runs ahead are made after a run that took at most this long (seconds, wall time).
 AHEAD_AFTER_AT_MOST = 0.15
-#: Seconds the kernel waits after showing a run before it starts the runs ahead (the
-#: page is busy drawing the new run just then).
-AHEAD_PAUSE = 0.05
+#: Seconds with no change of the controls before the runs ahead start. A learner who
+#: presses again at once (a slider dragged, a choice corrected) would otherwise find the
+#: kernel busy with a run ahead and wait for it; one who watches the new run for a second
+#: finds the next move made.
+AHEAD_PAUSE = 1.0
+#: Seconds between two runs ahead. A message from the page (a press) is handled by the
+#: kernel's loop in several steps; a run ahead started between two of them would hold each
+#: step back by a whole run, so each run ahead waits until the loop has been free this long.
+AHEAD_GAP = 0.02
 
 
 @dataclass(frozen=True)

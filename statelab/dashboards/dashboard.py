@@ -32,7 +32,13 @@ from IPython.display import display
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from statelab.dashboards.ahead import AHEAD_AFTER_AT_MOST, AHEAD_PAUSE, Kept, KeptRuns
+from statelab.dashboards.ahead import (
+    AHEAD_AFTER_AT_MOST,
+    AHEAD_GAP,
+    AHEAD_PAUSE,
+    Kept,
+    KeptRuns,
+)
 from statelab.dashboards.animated import AnimatedCluster
 from statelab.dashboards.readout import message_html
 from statelab.sim.result import Result
@@ -182,8 +188,9 @@ class Dashboard:
 
     def _plan_ahead(self) -> None:
         """After a change in a kernel: make the runs one move away, one at a time, while
-        the kernel is idle (each is a callback of the kernel's loop, so a press that
-        arrives waits for one run at most). Not after a slow run, nor in a plain script."""
+        the kernel is idle (each is a callback of the kernel's loop, with a gap before the
+        next, so a press that arrives waits for one run at most). Not after a slow run, nor
+        in a plain script."""
         loop = running_loop()
         if loop is None or not self.run_ahead or self._last_run_took > AHEAD_AFTER_AT_MOST:
             return
@@ -210,7 +217,7 @@ class Dashboard:
                 pass
         loop = running_loop()
         if self._ahead and loop is not None:
-            loop.call_soon(self._one_ahead)
+            loop.call_later(AHEAD_GAP, self._one_ahead)
 
     def _show(self, scenarios: list[Scenario], results: list[Result]) -> None:
         raise NotImplementedError
