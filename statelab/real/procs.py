@@ -529,23 +529,12 @@ def wait_for_port(port: int, timeout: float, *, child: Child | None = None) -> N
     """
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
         raise ValueError(f"port must be an integer from 1 to 65535, got {port!r}")
-    timeout = _check_timeout(timeout)
-    deadline = time.monotonic() + timeout
-    for _ in range(_polls(timeout, 0.02)):
-        _child_died(child, f"before it listened on port {port}")
-        left = deadline - time.monotonic()
-        try:
-            with socket.create_connection((LOOPBACK, port), timeout=max(0.05, min(0.5, left))):
-                return
-        except OSError:
-            pass
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(0.02)
-    message = f"nothing is listening on {LOOPBACK}:{port} after {timeout:g} s"
-    if child is not None:
-        raise child._failure(f"is running, but {message}", list(child.popen.args))
-    raise NotReady(message)
+
+    def connect(seconds: float) -> bool:
+        with socket.create_connection((LOOPBACK, port), timeout=seconds):
+            return True
+
+    _wait_until_listening(connect, f"port {port}", f"{LOOPBACK}:{port}", timeout, child)
 
 
 def wait_for_unix_socket(path: Path | str, timeout: float, *, child: Child | None = None) -> None:
@@ -555,20 +544,32 @@ def wait_for_unix_socket(path: Path | str, timeout: float, *, child: Child | Non
     by then, or at once if ``child`` has exited, quoting its log.
     """
     path = Path(path)
+
+    def connect(seconds: float) -> bool:
+        if not stat.S_ISSOCK(path.stat().st_mode):
+            return False
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(seconds)
+            sock.connect(str(path))
+            return True
+
+    _wait_until_listening(connect, str(path), f"the unix socket {path}", timeout, child)
+
+
+def _wait_until_listening(connect, short: str, long: str, timeout: float, child) -> None:
+    """Calls ``connect(seconds)`` every 20 ms until it returns True (an OSError counts as not
+    yet), for up to ``timeout`` seconds; ``short`` and ``long`` name the place in messages."""
     timeout = _check_timeout(timeout)
     deadline = time.monotonic() + timeout
     for _ in range(_polls(timeout, 0.02)):
-        _child_died(child, f"before it listened on {path}")
+        _child_died(child, f"before it listened on {short}")
         with contextlib.suppress(OSError):
-            if stat.S_ISSOCK(path.stat().st_mode):
-                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-                    sock.settimeout(max(0.05, min(0.5, deadline - time.monotonic())))
-                    sock.connect(str(path))
-                    return
+            if connect(max(0.05, min(0.5, deadline - time.monotonic()))):
+                return
         if time.monotonic() >= deadline:
             break
         time.sleep(0.02)
-    message = f"nothing is listening on the unix socket {path} after {timeout:g} s"
+    message = f"nothing is listening on {long} after {timeout:g} s"
     if child is not None:
         raise child._failure(f"is running, but {message}", list(child.popen.args))
     raise NotReady(message)

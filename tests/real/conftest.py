@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from statelab import Crash, Scenario
+
 _spec = importlib.util.spec_from_file_location(
     "statelab_tests_conftest", Path(__file__).resolve().parent.parent / "conftest.py"
 )
@@ -28,6 +30,17 @@ globals().update(
         for name, value in vars(_top).items()
         if not name.startswith(("_", "pytest_")) and name not in ("root",)
     }
+)
+
+#: Four sticky nodes with server state; node 1 crashes half way (the course's sticky crash),
+#: short enough for a real run at time scale 0.1 to 0.2.
+STICKY_CRASH = Scenario(
+    nodes=4,
+    arrival_rate=5.0,
+    affinity="sticky",
+    state="server",
+    duration=30.0,
+    events=(Crash(1, at=15.0),),
 )
 
 #: Set to 1 where HAProxy and redis-server must be there (CI): missing is then a failure.

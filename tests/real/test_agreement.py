@@ -17,9 +17,9 @@ from __future__ import annotations
 import statistics
 
 import pytest
-from conftest import assert_conserved, need_program
+from conftest import STICKY_CRASH, assert_conserved, need_program
 
-from statelab import Crash, ScaleTo, Scenario, real, simulate
+from statelab import ScaleTo, Scenario, real, simulate
 from statelab.real.balancers import KINDS
 
 TIME_SCALE = 0.1
@@ -27,15 +27,6 @@ SEEDS = (1, 2, 3, 4)
 #: The issue's bound: the real loss share within 0.08 (absolute) of the simulation's mean.
 AGREEMENT = 0.08
 
-#: Four sticky nodes with server state; node 1 crashes half way (the course's sticky crash).
-STICKY_CRASH = Scenario(
-    nodes=4,
-    arrival_rate=5.0,
-    affinity="sticky",
-    state="server",
-    duration=30.0,
-    events=(Crash(1, at=15.0),),
-)
 
 #: Three nodes, one more half way; long sessions (6 requests, 3 s apart), so many sessions
 #: (about 75) are served before the fourth node comes and again after it.

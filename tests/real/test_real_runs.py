@@ -9,21 +9,11 @@ from __future__ import annotations
 import math
 
 import pytest
-from conftest import assert_conserved, need_program
+from conftest import STICKY_CRASH, assert_conserved, need_program
 
 from statelab import Autoscale, Crash, Scenario, StoreOutage, real, simulate
 from statelab.sim.records import LOST_CAUSES
 from statelab.view.playback import decode, payload, state_at
-
-#: Four sticky nodes with server state; node 1 crashes half way.
-STICKY_CRASH = Scenario(
-    nodes=4,
-    arrival_rate=5.0,
-    affinity="sticky",
-    state="server",
-    duration=30.0,
-    events=(Crash(1, at=15.0),),
-)
 
 
 @pytest.fixture(scope="module")
