@@ -93,6 +93,16 @@ def test_seconds_and_small_shares_are_shown_readably():
     assert "0.4%" in reveal("05-timeout-share", 0.004).message
 
 
+def test_a_count_of_one_is_said_in_the_singular():
+    from statelab.exercises import PREDICTIONS
+
+    books = next(p for p in PREDICTIONS.values() if p.unit == "books")
+    assert books.say(1) == "1 book" and books.say(2) == "2 books"
+    designs = next(p for p in PREDICTIONS.values() if p.unit == "design(s)")
+    assert designs.say(1) == "1 design" and designs.say(3) == "3 designs"
+    assert designs.say(0) == "0 designs"
+
+
 def test_reveal_refuses_a_measurement_of_the_wrong_kind():
     with pytest.raises(TypeError, match="'04-sticky-crash' must be a number"):
         reveal("04-sticky-crash", "26%")

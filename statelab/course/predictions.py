@@ -104,7 +104,14 @@ class Prediction:
         if self.unit == SECONDS:
             return f"{float(value):.3g} s"
         number = f"{value:,.0f}" if float(value) == round(float(value)) else f"{value:,.3g}"
-        return f"{number} {self.unit}"
+        return f"{number} {_counted(self.unit, float(value) == 1)}"
+
+
+def _counted(unit: str, one: bool) -> str:
+    """``unit`` (a plural: "carts", "design(s)") for one thing or for another number."""
+    if unit.endswith("(s)"):
+        return unit[:-3] if one else unit[:-3] + "s"
+    return unit[:-1] if one and unit.endswith("s") else unit
 
 
 def _share(id, question, outcome, why):
