@@ -79,8 +79,10 @@ def _finish_over_time(
     ax.set_ylabel(ylabel)
     ax.set_xlabel("time (s)")
     ax.set_xlim(0, result.scenario.duration)
-    ax.set_ylim(bottom=0)
-    ax.legend(loc=legend_at, fontsize="small", frameon=False)
+    # the legend goes in one row above the lines: a quarter more room on top keeps it off them
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.3)
+    handles, _ = ax.get_legend_handles_labels()
+    ax.legend(loc=legend_at, fontsize="small", frameon=False, ncols=max(1, len(handles)))
     return mark_moments(result, ax)
 
 
