@@ -163,14 +163,7 @@ def payload(result: Result) -> dict:
         if result._node_times
         else {}
     )
-    # the moves into node memory, each at the done time of the request that made it
-    done_at = {
-        key: row
-        for row, key in enumerate(zip(session.tolist(), node.tolist(), done.tolist(), strict=True))
-    }
-    for time, s, k in result._moves:
-        if k >= 0:
-            code[done_at[(s, k, time)]] |= MOVED
+    code[_moved_rows(result._moves, session, node, done)] |= MOVED
     late = sorted((rows[(s, r, a)], q, left) for s, r, a, q, left in result._node_times)
     late_rows = np.array([row for row, _, _ in late], dtype=np.uint32)
     code[late_rows] |= LATE
@@ -251,6 +244,33 @@ def payload(result: Result) -> dict:
         "panels": panels(result),
     }
     return {"meta": meta, **blocks}
+
+
+def _moved_rows(moves, session: np.ndarray, node: np.ndarray, done: np.ndarray) -> np.ndarray:
+    """The rows of the requests that put a cart in their node's memory.
+
+    Each such move (time, session, node) happened at the ``done`` of a request of that
+    session on that node: the last such row in table order if several (as a dict by
+    (session, node, done) would keep). Matched on one whole-number key a row, in numpy
+    (a dict of every request took most of the payload's time).
+    """
+    into = [(time, s, k) for time, s, k in moves if k >= 0]
+    if not into:
+        return np.zeros(0, dtype=np.int64)
+    times, at = np.unique(done, return_inverse=True)  # NaN (never done) ranks last
+    ranks, nodes = len(times) + 1, int(node.max(initial=0)) + 2
+
+    def key(s: np.ndarray, rank: np.ndarray, k: np.ndarray) -> np.ndarray:
+        return (s.astype(np.int64) * ranks + rank) * nodes + (k.astype(np.int64) + 1)
+
+    moved_time, moved_session, moved_node = (np.asarray(c) for c in zip(*into, strict=True))
+    rank = np.searchsorted(times, moved_time)
+    keys = key(session, at.ravel(), node)
+    order = np.argsort(keys, kind="stable")
+    rows = order[np.searchsorted(keys[order], key(moved_session, rank, moved_node), "right") - 1]
+    if not np.array_equal(keys[rows], key(moved_session, rank, moved_node)):
+        raise AssertionError("a cart moved at a time no request of its session was done")
+    return rows
 
 
 def _layout(block: str, rows: int) -> list[tuple[str, str, int]]:
