@@ -17,8 +17,9 @@ the controls and the trivial widget share the same moments of a noisy machine):
   ``performance.now()``, sets the ``<select>``'s value and dispatches ``change``;
 - the end: the view's root (``.statelab-anim``) gets a new ``data-run`` and then draws
   that run once (its ``data-frame`` counter moves): the whole new run drawn, animation
-  and over-time panels, as one canvas. Both are seen by a MutationObserver (exact
-  times); a requestAnimationFrame loop polls until then. The readout's text change is
+  and over-time panels, as one canvas, stamped once the canvas holds it. Both are seen
+  by a MutationObserver (exact times); a timer polls until then (not a
+  requestAnimationFrame loop, see WAIT). The readout's text change is
   timed the same way, and so is the payload's arrival on the kernel's WebSocket (the
   first message over 8 KB after the press), which splits the time into kernel + comm
   (press -> payload arrives), deserialising + preparing the run in JS (-> ``data-run``)
@@ -220,6 +221,10 @@ CHOOSE = """([boxSel, label, value]) => {
     select.dispatchEvent(new Event('change', {bubbles: true}));
 }"""
 
+# Waits on a timer, not requestAnimationFrame: a rAF loop would make the page render a
+# frame every 16 ms (about 4 ms of layerize, commit and paint each, a quarter of a core),
+# work a learner's page does not do, taken from the kernel on the same two cores. The
+# times themselves are the MutationObservers' stamps, not the poll's.
 WAIT = """() => new Promise((resolve) => {
     const b = window.__bench;
     const poll = () => {
@@ -232,9 +237,9 @@ WAIT = """() => new Promise((resolve) => {
                      text: since(b.text), bytes: b.msgBytes});
             return;
         }
-        requestAnimationFrame(poll);
+        setTimeout(poll, 10);
     };
-    requestAnimationFrame(poll);
+    setTimeout(poll, 10);
 })"""
 
 KERNEL = """() => { const e = document.querySelector('.bench-kernel');
@@ -353,7 +358,11 @@ def latency(page, rounds: int = ROUNDS, watch: float = 0.35) -> dict[str, list[d
     seen = {control: [] for control in controls}
     runs, _ = kernel_runs(page)
     for count in range(rounds):
-        for control in controls:
+        # each round starts one control later, so that every control comes after every
+        # other equally often (the first press of a round came after the trivial widget's,
+        # and was the slowest whichever control it was)
+        turn = count % len(controls)
+        for control in controls[turn:] + controls[:turn]:
             times = press_once(page, control, count)
             time.sleep(watch)
             if control != TRIVIAL:

@@ -917,7 +917,13 @@ function render({ model, el }) {
     const rows = Math.ceil(n / cols);
     const boxH = Math.round(Math.max(minBoxH, Math.min(prefBoxH, (budget - gap * (rows - 1)) / rows)));
     const storeH = run && run.state === "store" ? Math.round(font * 2.2) : 0;
-    let clusterH = rows * boxH + gap * (rows - 1) + (storeH ? storeH + gap : 0);
+    // the nodes take the whole budget, however many there are (boxes as tall as they
+    // prefer, the rest left empty): moving "web servers" neither resizes the canvas nor
+    // moves the page below it
+    const used = rows * boxH + gap * (rows - 1);
+    const nodesH = Math.max(used, budget);
+    const nodesTop = top + Math.round((nodesH - used) / 2); // a few nodes sit in the middle
+    let clusterH = nodesH + (storeH ? storeH + gap : 0);
     if (hashBeside) clusterH = Math.max(clusterH, Math.round(font * 12.5));
     const bottom = top + clusterH;
     const nodesB = bottom - (storeH ? storeH + gap : 0);
@@ -928,7 +934,7 @@ function render({ model, el }) {
       const c = Math.floor(k / rows);
       const rr = k % rows;
       const x = nodesX + c * (boxW + gap);
-      const y = top + rr * (boxH + gap);
+      const y = nodesTop + rr * (boxH + gap);
       const innerY = y + titleH;
       const innerH = boxH - titleH - 3 * f;
       // worker slots in the middle, the queue to their left, the carts to their right
@@ -991,12 +997,18 @@ function render({ model, el }) {
     const h = Math.ceil(chartTop + chartH + 2);
     width = w;
     height = h;
-    canvas.style.width = `${w}px`;
-    canvas.style.height = `${h}px`;
-    canvas.width = Math.round(w * dpr);
-    canvas.height = Math.round(h * dpr);
-    background.width = canvas.width;
-    background.height = canvas.height;
+    // a canvas given a size, even its own, drops its pixels and makes new ones: only when
+    // the size changes
+    const pw = Math.round(w * dpr);
+    const ph = Math.round(h * dpr);
+    if (canvas.width !== pw || canvas.height !== ph) {
+      canvas.style.width = `${w}px`;
+      canvas.style.height = `${h}px`;
+      canvas.width = pw;
+      canvas.height = ph;
+      background.width = pw;
+      background.height = ph;
+    }
     layout = {
       f, m, font, small, w, h, top, bottom, shopX, shopW, balX, balW, nodesX, nodesR, nodesB, boxes, dot,
       titleH, hashX, hashW: hashPanelW, hashY, hashH, hashWide: hashing && !hashBeside,
@@ -1704,10 +1716,16 @@ function render({ model, el }) {
 
   // ------------------------------------------------------------ one frame
 
+  // One frame drawn; the root's data-frame counts them once the canvas holds the frame
+  // (browser tests and the benchmark time a new run up to that moment).
   function draw() {
-    if (!layout) makeLayout();
+    drawFrame();
     frames++;
     root.dataset.frame = String(frames);
+  }
+
+  function drawFrame() {
+    if (!layout) makeLayout();
     const L = layout;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const label = run ? `t = ${t.toFixed(1)} s of ${run.duration.toFixed(0)} s` : "t = 0.0 s";
