@@ -76,6 +76,10 @@ class RunLog:
         Every node's log lines (:data:`statelab.real.server.LOG_HEADER`), all incarnations.
     changes : list of (stamp, node, status, closed)
         The controller's node changes; ``closed``: a draining node out of the endpoints.
+    leaving : list of (stamp, node, cause)
+        When the balancer was told to send a node nothing more because it was about to
+        crash or be removed (``cause``: ``crash`` or ``scale_in``), a moment before the
+        node's change in ``changes``.
     info : dict
         What else the run wants kept on ``result.real`` (balancer, store, wall times, ...).
     """
@@ -87,6 +91,7 @@ class RunLog:
     sessions: pd.DataFrame
     node_log: pd.DataFrame
     changes: list[tuple] = field(default_factory=list)
+    leaving: list[tuple] = field(default_factory=list)
     info: dict = field(default_factory=dict)
 
 
@@ -121,6 +126,8 @@ class _Assembler:
     def _node_changes(self) -> list[NodeChange]:
         changes = [NodeChange(0.0, k, "up") for k in range(self.scenario.nodes)]
         self.closed: dict[int, list[tuple[float, bool]]] = {}
+        self.statuses: dict[int, list[tuple[float, str]]] = {}  # node -> (time, status)
+        self.leaving: dict[int, list[tuple[float, str]]] = {}  # node -> (time, cause)
         for stamp, node, status, closed in sorted(self.log.changes, key=lambda c: c[0]):
             at = float(self.model(stamp))
             if at > self.duration:
@@ -128,7 +135,22 @@ class _Assembler:
             at = max(at, 0.0)
             changes.append(NodeChange(at, int(node), status))
             self.closed.setdefault(int(node), []).append((at, bool(closed)))
+            self.statuses.setdefault(int(node), []).append((at, status))
+        for stamp, node, cause in self.log.leaving:
+            self.leaving.setdefault(int(node), []).append((float(self.model(stamp)), cause))
         return changes
+
+    def _leaving_for(self, node: int, at: float) -> str:
+        """Why ``node`` was out of the balancer at ``at`` because it was about to go (its
+        crash or removal told to the balancer, not yet stamped as its change); "" if not."""
+        told = [(when, why) for when, why in self.leaving.get(node, ()) if when <= at]
+        if not told:
+            return ""
+        since, cause = told[-1]
+        back = any(
+            status == "up" and since < when <= at for when, status in self.statuses.get(node, ())
+        )
+        return "" if back else cause
 
     def _is_closed(self, node: int, at: float) -> bool:
         """Whether ``node`` was out of the balancer's endpoints while leaving, at ``at``."""
@@ -330,6 +352,8 @@ class _Assembler:
                         cause, held = wiped[session]
                     elif home is not None and self._is_closed(home, at):
                         cause, held = "scale_in", home
+                    elif home is not None and self._leaving_for(home, at):
+                        cause, held = self._leaving_for(home, at), home
                     else:
                         cause, held = self.moved_cause, NO_NODE if home is None else home
                     lose(session, cause, held, at)

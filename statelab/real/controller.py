@@ -89,6 +89,9 @@ class Controller:
         self.spares: dict[int, list] = {}  # node -> futures of fresh processes for it
         self.pool: ThreadPoolExecutor | None = None
         self.changes: list[tuple] = []  # (stamp, node, status, closed)
+        # (stamp, node, cause): the balancer was told to send a node nothing more because it
+        # is about to go (crash, scale_in); its change is stamped once it has gone
+        self.leaving: list[tuple] = []
         self.outages = 0
         self.store_path: Path | None = None
         self.redis_socket: str | None = None
@@ -218,6 +221,7 @@ class Controller:
             sessions=pd.read_csv(loadgen.sessions_file(out)),
             node_log=self._read_node_logs(),
             changes=self.changes,
+            leaving=self.leaving,
             info={
                 "balancer": self.balancer_kind,
                 "store": self.store_kind if s.state == "store" else None,
@@ -345,6 +349,9 @@ class Controller:
         # first, so no new request is sent to the node in the moment between the two.
         told = self.scenario.health_check_delay == 0 and self.scenario.affinity != "ip_hash"
         if status == "removed" or told:
+            # from here on its shoppers go elsewhere: a cart moved before the change's stamp
+            # is lost to this (not to "no affinity", as it was on a busy machine)
+            self.leaving.append((time.monotonic(), k, assembly.WIPES[status]))
             self.balancer.maint(k)
         child = self.children.pop(k, None)
         if child is not None:

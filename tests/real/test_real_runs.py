@@ -7,6 +7,7 @@ scenario is short (20 to 30 model seconds at time scale 0.1 to 0.2: a few real s
 from __future__ import annotations
 
 import math
+import time
 
 import pytest
 from conftest import STICKY_CRASH, assert_conserved, need_program
@@ -197,3 +198,26 @@ def test_compare_puts_the_real_run_beside_the_simulated_ones():
     figure = comparison.plot()
     assert len(figure.axes) == len(table)
     assert set(LOST_CAUSES) >= set(comparison.real.losses["cause"])
+
+
+def test_a_crash_told_to_the_balancer_long_before_the_kill_still_loses_carts_to_the_crash(
+    monkeypatch,
+):
+    """On a busy machine the controller can wait a while between telling the balancer that a
+    node is going (maint) and killing it; the shoppers moved to other nodes meanwhile lose
+    their carts to the crash, not to "no affinity". A 0.3 s wait stands for the busy machine."""
+    from statelab.real import balancers
+
+    told = balancers.Balancer.maint
+
+    def slow_maint(self, k):
+        told(self, k)
+        time.sleep(0.3)
+
+    monkeypatch.setattr(balancers.Balancer, "maint", slow_maint)
+    result = real.run(STICKY_CRASH, time_scale=0.1)
+    assert_conserved(result)
+    causes = result.losses["cause"]
+    assert len(causes) >= 3
+    assert set(causes) == {"crash"}, causes.value_counts()
+    assert (result.losses["node"] == 1).all()
