@@ -215,8 +215,16 @@ def start_voila(course: Path, work: Path) -> Server:
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
         "--Voila.port_retries=0",
+        # as `make present` serves it (scripts/lab.py): the project's own template, light
+        "--template=statelab",
+        "--theme=light",
     ]
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(work / "config")}
+    shared = str(ROOT / "share" / "jupyter")
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(work / "config"),
+        "JUPYTER_PATH": os.pathsep.join(filter(None, [shared, os.environ.get("JUPYTER_PATH")])),
+    }
     server = Server(command, course, f"http://127.0.0.1:{port}", work / "voila.log", env)
     return server.answering("/voila/tree")
 

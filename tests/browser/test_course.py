@@ -114,6 +114,30 @@ def test_the_lab_answers_in_voila(page, voila):
     )
 
 
+BOTTOMS = """() => Object.fromEntries(['.statelab-lab', '.statelab-readout', '.statelab-anim']
+    .map((s) => [s, document.querySelector(s).getBoundingClientRect().bottom]))"""
+
+
+def test_the_room_page_holds_the_whole_lab_above_the_fold_at_1280x720(page, voila):
+    """`make present`'s page (Voila, the project's template): the controls, the readout and
+    the whole view, charts and "so far" lines included, in a 1280x720 screen with no
+    scrolling, in presenter type; choosing where state lives (a store row) keeps it so."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{voila}/voila/render/lab.ipynb")
+    page.wait_for_selector(f"{LAB}.statelab-presenter {pages.VIEW}[data-frame]", timeout=120_000)
+    assert page.locator(".jp-MarkdownCell:visible").count() == 0  # the Lab alone
+    bottoms = page.evaluate(BOTTOMS)
+    assert max(bottoms.values()) <= 720, bottoms
+    size = page.locator(f"{LAB} {pages.VIEW} canvas").bounding_box()
+    run = pages.view_run(page, LAB)
+    pages.choose(page, LAB, "state lives in", "store")
+    pages.wait_view_change(page, LAB, run)
+    assert page.locator(f"{LAB} {pages.VIEW} canvas").bounding_box() == size
+    assert max(page.evaluate(BOTTOMS).values()) <= 720
+    font = page.locator(f"{LAB} .statelab-readout").evaluate("(e) => getComputedStyle(e).fontSize")
+    assert float(font.removesuffix("px")) >= 15
+
+
 @pytest.mark.parametrize("name", ["lab.ipynb", "07_scaling_up_and_down.ipynb"])
 def test_restart_and_run_all_twice_is_clean(page, jupyterlab, name):
     base, token = jupyterlab

@@ -907,23 +907,25 @@ function render({ model, el }) {
     const nodesX = balX + balW + Math.round(w * 0.04);
     const nodesR = w - m - (hashW ? hashW + m : 0);
     // the node grid: as few columns as keep every box tall enough for its title and a row
-    // of worker slots, within a height budget; the canvas is as tall as what it holds
+    // of worker slots, within a height budget that holds the session store's row too. The
+    // nodes take the whole budget however many there are (boxes as tall as they prefer, the
+    // rest left empty), so moving "web servers" or "state lives in" neither resizes the
+    // canvas nor moves the page below it; only more nodes than fit make it taller.
     const titleH = Math.round(font * 1.45);
     const minBoxH = titleH + Math.round(font * 2.1);
     const prefBoxH = titleH + Math.round(font * (compact ? 3.4 : 4.4));
-    const budget = presenter ? 215 : compact ? 170 : 235;
-    let cols = 1;
-    while (cols < 4 && Math.ceil(n / cols) * (minBoxH + gap) - gap > budget) cols++;
-    const rows = Math.ceil(n / cols);
-    const boxH = Math.round(Math.max(minBoxH, Math.min(prefBoxH, (budget - gap * (rows - 1)) / rows)));
+    const budget = presenter ? 200 : compact ? 170 : 235;
     const storeH = run && run.state === "store" ? Math.round(font * 2.2) : 0;
-    // the nodes take the whole budget, however many there are (boxes as tall as they
-    // prefer, the rest left empty): moving "web servers" neither resizes the canvas nor
-    // moves the page below it
+    const storeRow = storeH ? storeH + gap : 0;
+    const nodesBudget = budget - storeRow;
+    let cols = 1;
+    while (cols < 4 && Math.ceil(n / cols) * (minBoxH + gap) - gap > nodesBudget) cols++;
+    const rows = Math.ceil(n / cols);
+    const boxH = Math.max(minBoxH, Math.min(prefBoxH, Math.floor((nodesBudget - gap * (rows - 1)) / rows)));
     const used = rows * boxH + gap * (rows - 1);
-    const nodesH = Math.max(used, budget);
+    const nodesH = Math.max(used, nodesBudget);
     const nodesTop = top + Math.round((nodesH - used) / 2); // a few nodes sit in the middle
-    let clusterH = nodesH + (storeH ? storeH + gap : 0);
+    let clusterH = nodesH + storeRow;
     if (hashBeside) clusterH = Math.max(clusterH, Math.round(font * 12.5));
     const bottom = top + clusterH;
     const nodesB = bottom - (storeH ? storeH + gap : 0);
@@ -981,7 +983,7 @@ function render({ model, el }) {
     y = legendY + legendH;
     // two charts side by side over the whole run
     const chartTop = y + gap;
-    const chartH = presenter ? 146 : compact ? 118 : 138;
+    const chartH = presenter ? 136 : compact ? 118 : 138;
     const chartGap = Math.round(18 * f);
     const chartW = (w - 2 * m - chartGap) / 2;
     const charts = [0, 1].map((i) => {
