@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 
+import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import pytest
 from conftest import CountingSimulate
@@ -109,6 +110,45 @@ def test_the_crash_choices_follow_the_number_of_nodes():
     assert lab.controls["crash_node"].value == "none"
     lab.wait()
     assert lab.message.value == ""
+
+
+def sent_in_order(monkeypatch) -> list[tuple]:
+    """Every widget message the page would get, in order: (widget, keys of its state)."""
+    sent = []
+
+    def record(self, msg, buffers=None):
+        sent.append((self, set(msg.get("state", {}))))
+
+    monkeypatch.setattr(widgets.Widget, "_send", record)
+    return sent
+
+
+def test_in_a_kernel_the_crash_list_reaches_the_page_after_the_new_run(monkeypatch):
+    """The list of nodes to crash follows "web servers" at once in Python, but its redraw
+    in the page waits until the new run is there (it took the processor from the run)."""
+    lab = Lab()
+    lab.run_ahead = False
+    crash_list, view = lab.controls["crash_node"], lab.view
+    sent = sent_in_order(monkeypatch)
+
+    async def press():
+        lab.controls["nodes"].value = 4
+        assert list(crash_list.options) == ["none", 0, 1, 2, 3]  # Python knows at once
+        assert not any(widget is crash_list for widget, _ in sent)  # the page does not yet
+        await asyncio.sleep(0.2)
+
+    asyncio.run(press())
+    run = next(i for i, (w, keys) in enumerate(sent) if w is view and "run_id" in keys)
+    listed = next(i for i, (w, keys) in enumerate(sent) if w is crash_list)
+    assert listed > run
+    assert "_options_labels" in sent[listed][1]
+    assert crash_list._holding_sync is False
+
+    # set from code (no running loop): the list is sent at once, before any run
+    sent.clear()
+    lab.controls["nodes"].value = 2
+    listed = next(i for i, (w, _) in enumerate(sent) if w is crash_list)
+    assert all(i > listed for i, (w, keys) in enumerate(sent) if w is view and "run_id" in keys)
 
 
 def test_a_burst_of_changes_in_a_kernel_ends_with_the_last_value_shown():

@@ -27,7 +27,7 @@ from statelab.dashboards.controls import (
     nearby_values,
     scenario_from_controls,
 )
-from statelab.dashboards.dashboard import Dashboard
+from statelab.dashboards.dashboard import Dashboard, running_loop
 from statelab.dashboards.readout import readout_html
 from statelab.sim.events import Crash, ScaleTo, StoreOutage
 from statelab.sim.presets import presets
@@ -100,6 +100,7 @@ class Lab(Dashboard):
         super().__init__(presenter=presenter, simulate=simulate, limit=limit)
         self._base = scenario if scenario is not None else Scenario()
         self._moments: list = []
+        self._held = None  # the crash list's sync to the page, held until the run is shown
         self.view = AnimatedCluster(presenter=self.presenter)
         self.views = [self.view]
         self.trace_label = widgets.HTML()
@@ -246,7 +247,22 @@ class Lab(Dashboard):
             control.value = current if current in options else NO_CRASH
 
     def _nodes_changed(self, change) -> None:
+        """The crash list follows the number of nodes, at once in Python. When the learner
+        moved the slider in the page, the browser gets the new list after the new run, not
+        while the kernel runs it: redrawing the list took the processor from the run (a
+        press of "web servers" was the slowest of the main controls by 5 to 10 ms)."""
+        if not self._own_changes and running_loop() is not None and self._held is None:
+            self._held = self.controls["crash_node"].hold_sync()
+            self._held.__enter__()  # left in _apply, once the run is shown
         self._update_crash_options(change["new"])
+
+    def _apply(self) -> None:
+        try:
+            super()._apply()
+        finally:
+            held, self._held = self._held, None
+            if held is not None:
+                held.__exit__(None, None, None)  # the crash list reaches the page now
 
     def _preset_chosen(self, change) -> None:
         if change["new"] == YOUR_OWN:
