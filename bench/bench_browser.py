@@ -88,10 +88,10 @@ import time as _time
 
 import ipywidgets as _widgets
 
-from statelab.dashboards import animated as _animated
+from statelab.dashboards import dashboard as _dashboard
 
 _runs, _now = [], {}
-_simulate, _payload, _apply, _show = lab._simulate, _animated.payload, lab._apply, lab.view.show
+_simulate, _payload, _apply, _show = lab._simulate, _dashboard.payload, lab._apply, lab.view.show
 
 
 def _timed(name, function):
@@ -116,7 +116,7 @@ def _timed_apply():
 
 
 lab._simulate = _timed("simulate", _simulate)
-_animated.payload = _timed("payload", _payload)
+_dashboard.payload = _timed("payload", _payload)
 lab.view.show = _timed("show", _show)
 lab._apply = _timed_apply
 
