@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import time
 from pathlib import Path
 
@@ -195,6 +196,19 @@ class CountingSimulate:
 def root() -> Path:
     """The top folder of the repository."""
     return ROOT
+
+
+def notebook_cells(path: Path) -> list[tuple[str, str]]:
+    """A notebook's cells as (kind, source text), in order."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    return [(c["cell_type"], "".join(c["source"])) for c in notebook["cells"]]
+
+
+def index_of(cells: list[tuple[str, str]], text: str, kind: str = "code") -> int:
+    """The index of the one ``kind`` cell whose source holds ``text`` (asserted unique)."""
+    found = [i for i, (k, source) in enumerate(cells) if k == kind and text in source]
+    assert len(found) == 1, f"{text!r} in {len(found)} {kind} cells"
+    return found[0]
 
 
 def assert_conserved(result) -> None:

@@ -3,12 +3,11 @@ its exercises, each answer checked by a property of its own, not against the sol
 
 from __future__ import annotations
 
-import json
 import re
 
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, index_of, notebook_cells
 
 from statelab import Crash, ScaleTo, Scenario, StoreOutage, simulate
 from statelab.cart import StatefulCartServer
@@ -36,16 +35,7 @@ PROMPT = r"\*\*Predict:\*\*|#+ Predict\b|Predict first"
 
 @pytest.fixture(scope="module")
 def cells():
-    return [
-        (c["cell_type"], "".join(c["source"]))
-        for c in json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    ]
-
-
-def index_of(cells, text, kind="code"):
-    found = [i for i, (k, source) in enumerate(cells) if k == kind and text in source]
-    assert len(found) == 1, f"{text!r} in {len(found)} {kind} cells"
-    return found[0]
+    return notebook_cells(NOTEBOOK)
 
 
 # -- predict, run, reveal ------------------------------------------------------------

@@ -9,7 +9,7 @@ import json
 import re
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, index_of, notebook_cells
 
 from statelab import Crash, ScaleTo, Scenario, real, simulate
 from statelab.course.exercises import REAL_DURATIONS_09, sticky_crash_09
@@ -33,21 +33,12 @@ SHORT, LONG = REAL_DURATIONS_09
 
 @pytest.fixture(scope="module")
 def cells():
-    return [
-        (c["cell_type"], "".join(c["source"]))
-        for c in json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    ]
+    return notebook_cells(NOTEBOOK)
 
 
 @pytest.fixture(scope="module")
 def code(cells):
     return "\n".join(s for k, s in cells if k == "code")
-
-
-def index_of(cells, text, kind="code"):
-    found = [i for i, (k, source) in enumerate(cells) if k == kind and text in source]
-    assert len(found) == 1, f"{text!r} in {len(found)} {kind} cells"
-    return found[0]
 
 
 # -- predict, run, reveal ------------------------------------------------------------

@@ -352,8 +352,8 @@ class _Assembler:
                         cause, held = wiped[session]
                     elif home is not None and self._is_closed(home, at):
                         cause, held = "scale_in", home
-                    elif home is not None and self._leaving_for(home, at):
-                        cause, held = self._leaving_for(home, at), home
+                    elif home is not None and (leaving := self._leaving_for(home, at)):
+                        cause, held = leaving, home
                     else:
                         cause, held = self.moved_cause, NO_NODE if home is None else home
                     lose(session, cause, held, at)
