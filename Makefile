@@ -17,11 +17,12 @@ LAB_ARGS ?=
 # Jupyter refuses to run as root unless told: told only in CI or a container (PID 1 not init).
 AS_ROOT := $(if $(and $(filter 0,$(shell id -u)),$(or $(CI),$(container),$(wildcard /.dockerenv /run/.containerenv),$(filter-out systemd init,$(shell cat /proc/1/comm 2>/dev/null)))),--allow-root,)
 
-.PHONY: help install lab present test lint bench expected lock clean
+.PHONY: help install lab present test test-busy lint bench expected lock clean
 
 help:
 	@echo "make lab       set up .venv and open the course in JupyterLab"
 	@echo "make test      set up .venv and run every test (unit, theory, notebooks, lint)"
+	@echo "make test-busy run make test 3 times while other processes keep every core busy"
 	@echo "make present   open the free-play Lab in Voila (a page with no code, for a room)"
 	@echo "make bench     run the benchmarks"
 	@echo "make expected  record the back-tests again (after a change of behaviour that is meant)"
@@ -40,8 +41,16 @@ lab: $(STAMP)
 present: $(STAMP)
 	@$(BIN)/python scripts/lab.py --present $(AS_ROOT) $(LAB_ARGS)
 
-test: $(STAMP) lint
-	$(BIN)/python -m pytest
+# make test: install, lint, then pytest on every core (scripts/test.sh), timed against its
+# budget of 8 minutes; PYTEST_ARGS picks tests (make test PYTEST_ARGS=tests/test_theory.py),
+# TEST_WORKERS the number of xdist workers (default: one a logical core).
+PYTEST_ARGS ?=
+test:
+	@scripts/test.sh "$(MAKE)" "$(VENV)" $(PYTEST_ARGS)
+
+# make test while other processes keep every core busy, 3 times (scripts/test_busy.py)
+test-busy: $(STAMP)
+	$(BIN)/python scripts/test_busy.py --runs $(or $(RUNS),3)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -57,6 +66,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_course.py
 	$(BIN)/python bench/bench_browser.py
 	$(BIN)/python bench/bench_real.py
+	$(BIN)/python bench/bench_agreement.py
 	$(BIN)/python bench/loss_shares.py
 
 # Record the back-tests' numbers again (tests/expected/), when a change of behaviour is meant.

@@ -23,6 +23,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 from hypothesis import strategies as st
+from xdist_groups import group_and_order
 
 from statelab import (
     Autoscale,
@@ -192,6 +193,20 @@ class CountingSimulate:
         return simulate(scenario, limit=limit)
 
 
+@pytest.fixture(scope="session")
+def preset_run():
+    """The run of a preset (``preset_run("crash")``), made once a worker and shared by every
+    test that reads it: a test must not change the frames it gets."""
+    runs: dict[str, object] = {}
+
+    def run(name: str):
+        if name not in runs:
+            runs[name] = simulate(Scenario.load(name))
+        return runs[name]
+
+    return run
+
+
 @pytest.fixture
 def root() -> Path:
     """The top folder of the repository."""
@@ -349,7 +364,7 @@ def assert_statuses_follow_the_node_changes(result) -> None:
     assert (timeline.loc[clear, "nodes_up"].to_numpy() == up).all()
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """Run the browser tests last: playwright keeps an event loop running while they run,
-    which the other tests (the Lab's update loop among them) must not see."""
-    items.sort(key=lambda item: "tests/browser/" in str(item.fspath).replace("\\", "/"))
+    """Each browser test and real run in its group, the long tests first: see xdist_groups."""
+    group_and_order(items)

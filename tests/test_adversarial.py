@@ -17,6 +17,7 @@ import dataclasses
 import json
 import math
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -699,7 +700,7 @@ print("started", flush=True)
 try:
     statelab.simulate(big, limit=None)  # 60,000,000 requests: many minutes
 except KeyboardInterrupt:
-    print("raised", time.monotonic(), flush=True)  # one clock for every process (Linux)
+    print("raised", time.process_time(), flush=True)  # its processor seconds so far
     raise
 print("finished", flush=True)
 """
@@ -730,9 +731,20 @@ def start(script: str) -> subprocess.Popen:
     )
 
 
-def stop(child: subprocess.Popen, timeout: float) -> tuple[float, float, str, str]:
-    """Send SIGINT to ``child``'s process group; return when it was sent, the seconds until
-    the child exited, and its output."""
+def processor_seconds(pid: int) -> float:
+    """The processor time (user and system, seconds) process ``pid`` has used so far."""
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
+
+
+def stop(child: subprocess.Popen, timeout: float) -> tuple[float, float, float, str, str]:
+    """Send SIGINT to ``child``'s process group; return the child's processor seconds when it
+    was sent, the wall seconds until it exited, its processor seconds in all, and its output.
+
+    The processor seconds make the measures hold on a busy machine: there the child waits
+    for a core as well, which a learner's idle laptop does not make it do."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    at_signal = processor_seconds(child.pid)
     sent = time.monotonic()
     os.killpg(child.pid, signal.SIGINT)
     try:
@@ -741,7 +753,10 @@ def stop(child: subprocess.Popen, timeout: float) -> tuple[float, float, str, st
         os.killpg(child.pid, signal.SIGKILL)
         child.communicate()
         pytest.fail(f"the child did not exit within {timeout} s of SIGINT")
-    return sent, time.monotonic() - sent, out, err
+    took = time.monotonic() - sent
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the child, reaped by communicate
+    used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return at_signal, took, used, out, err
 
 
 def gone(pid: int) -> bool:
@@ -758,7 +773,7 @@ def test_an_interrupt_stops_an_unlimited_run_within_a_second():
         assert child.stdout.readline().strip() == "started"
         time.sleep(1.5)  # well inside the run
         assert child.poll() is None
-        sent, took, out, err = stop(child, timeout=10.0)
+        at_signal, took, used, out, err = stop(child, timeout=30.0)
     finally:
         if child.poll() is None:
             os.killpg(child.pid, signal.SIGKILL)
@@ -766,11 +781,14 @@ def test_an_interrupt_stops_an_unlimited_run_within_a_second():
     assert "finished" not in out
     assert "KeyboardInterrupt" in err.splitlines()[-1], err[-2000:]
     assert child.returncode == -signal.SIGINT  # Python's exit for an uncaught interrupt
-    raised = float(out.split("raised", 1)[1]) - sent
-    # The run stops within a second; the process then takes about as long again to free
-    # what the run made before it exits (measured 1.0 to 1.5 s after 1.5 s of run).
-    assert raised < 1.0, f"the run took {raised:.2f} s to raise KeyboardInterrupt"
-    assert took < 5.0, f"the process took {took:.2f} s to exit"
+    # Counted in the child's processor seconds, which a busy machine does not stretch: the
+    # run stops within a second of work; the process then takes about as long again to
+    # free what the run made before it exits (measured 1.0 to 1.5 s after 1.5 s of run, on
+    # an idle machine, where the wall time is the same). /proc counts in 10 ms ticks.
+    raised = float(out.split("raised", 1)[1]) - at_signal
+    assert raised < 1.0, f"the run worked {raised:.2f} s before it raised KeyboardInterrupt"
+    assert used - at_signal < 5.0, f"the process worked {used - at_signal:.2f} s to exit"
+    assert took < 30.0  # and in wall time: no hang, even on a busy machine
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forkserver and /proc: Linux")
@@ -782,7 +800,7 @@ def test_an_interrupt_stops_a_sweep_on_the_pool_and_leaves_no_process():
         assert len(pool["workers"]) >= 1 and not any(gone(pid) for pid in pids)
         time.sleep(2.0)  # the runs are under way
         assert child.poll() is None
-        _, took, out, err = stop(child, timeout=15.0)
+        _, took, _, out, err = stop(child, timeout=30.0)
     finally:
         if child.poll() is None:
             os.killpg(child.pid, signal.SIGKILL)
@@ -790,8 +808,10 @@ def test_an_interrupt_stops_a_sweep_on_the_pool_and_leaves_no_process():
     assert child.returncode == 0, err[-2000:]
     report = json.loads(out.splitlines()[-1])
     assert report["interrupted"] is True and report["rows"] < 12
-    assert took < 5.0, f"the sweep took {took:.2f} s to stop"
-    deadline = time.monotonic() + 5.0
+    # about a second on an idle machine; the bound holds with every core busy, and a sweep
+    # that did not stop would take many minutes (each run is 100,000 model seconds)
+    assert took < 15.0, f"the sweep took {took:.2f} s to stop"
+    deadline = time.monotonic() + 15.0
     while time.monotonic() < deadline and not all(gone(pid) for pid in pids):
         time.sleep(0.05)
     survivors = [pid for pid in pids if not gone(pid)]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
+import numpy as np
 import pytest
 
 from statelab import Crash, Scenario, simulate
 from statelab.dashboards.animated import AnimatedCluster
-from statelab.view.playback import payload
+from statelab.view.playback import decode
 
 
 @pytest.fixture(scope="module")
@@ -22,14 +24,24 @@ def short():
 
 
 def test_traits_come_from_the_result(crash):
+    """What the page gets, decoded as the page decodes it, is the run's own records."""
     view = AnimatedCluster(crash)
-    packed = payload(crash)
     assert view.payload_meta["duration"] == 60.0
     assert view.payload_meta["counts"]["requests"] == crash.request_count
-    assert view.requests == packed["requests"]
-    assert view.sessions == packed["sessions"]
-    assert view.late == packed["late"]
-    assert view.ring == packed["ring"]
+    sent = decode(
+        {
+            "meta": view.payload_meta,
+            **{block: getattr(view, block) for block in ("requests", "late", "sessions", "ring")},
+        }
+    )
+    requests, sessions = sent["requests"], sent["sessions"]
+    for column in ("arrival", "start", "end", "done", "session", "node", "attempt", "request"):
+        np.testing.assert_array_equal(requests[column], crash.requests[column].to_numpy())
+    assert (requests["outcome"] == crash.requests["outcome"].cat.codes.to_numpy()).all()
+    assert (requests["applied"] == crash.requests["applied"].to_numpy()).all()
+    lost = crash.sessions.set_index("session")["lost_cause"].fillna("").reindex(sessions["session"])
+    assert list(sessions["lost_cause"]) == list(lost)
+    assert set(np.flatnonzero(sessions["lost_cause"] != "")) == set(crash.losses["session"])
     assert view.run_id == 1
     assert view.time == 0.0 and not view.playing and view.followed == -1
     assert view.result is crash
@@ -92,8 +104,30 @@ def test_the_page_code_ships_with_the_package():
     from statelab.dashboards.animated import STATIC
 
     script = (STATIC / "animated_cluster.js").read_text()
-    assert "export default" in script and "import " not in script.split("export default")[0][:200]
-    assert "http" not in script.replace("https://anywidget.dev", "")  # nothing from a CDN
+    assert "export default" in script
+    # one self-contained module: no import of any kind anywhere in it (a static
+    # `import x from "..."`, a bare `import "..."` or a dynamic `import(...)`), and no
+    # address of a CDN to load anything from
+    code = strip_comments(script)
+    assert not IMPORT.search(code), IMPORT.search(code)
+    assert "http" not in code.replace("https://anywidget.dev", "")  # nothing from a CDN
+
+
+#: An import statement or a dynamic import() (not the word "import" inside a name).
+IMPORT = re.compile(r"(^|[;\s])import\s*[\w{*(\"'`]", re.MULTILINE)
+
+
+def strip_comments(script: str) -> str:
+    """``script`` without its // and /* */ comments (strings kept; enough for this file)."""
+    return re.sub(r"/\*.*?\*/|(?<![:\\\"'])//[^\n]*", "", script, flags=re.DOTALL)
+
+
+def test_the_import_check_finds_an_import_past_the_header():
+    header = "// statelab's view\n// import nothing here\n"
+    assert not IMPORT.search(strip_comments(header))
+    for line in ('import x from "./x.js";', "const m = await import('./m.js');", 'import "a";'):
+        code = strip_comments(header + "const a = 1;\n" * 200 + line)
+        assert IMPORT.search(code), line
 
 
 def test_a_new_view_starts_at_the_beginning_and_carries_the_panels(crash):

@@ -11,9 +11,9 @@ import json
 import re
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, notebook_cells
 
-from statelab import Crash, Restart, Scenario, simulate
+from statelab import Crash, Restart, Scenario
 from statelab.cart import StatelessCartHandler
 from statelab.course import exercises as course
 from statelab.exercises import CORRECT, EXERCISES, NOT_ANSWERED, PREDICTIONS, TRY_AGAIN, check
@@ -37,17 +37,12 @@ GIVEAWAYS = {
 P95_BOUND = 4.0  # seconds, as exercises 02-1 and 02-2 ask (written out here)
 
 
-def cells(number: str) -> list[dict]:
-    notebook = json.loads(NOTEBOOKS[number].read_text(encoding="utf-8"))
-    return [{**c, "source": "".join(c["source"])} for c in notebook["cells"]]
+def cells(number: str) -> list[tuple[str, str]]:
+    return notebook_cells(NOTEBOOKS[number])
 
 
 def code_index(number: str, pattern: str) -> list[int]:
-    return [
-        i
-        for i, c in enumerate(cells(number))
-        if c["cell_type"] == "code" and re.search(pattern, c["source"])
-    ]
+    return [i for i, (k, s) in enumerate(cells(number)) if k == "code" and re.search(pattern, s)]
 
 
 # -- predict, run, explain ----------------------------------------------------------------
@@ -65,31 +60,23 @@ def test_every_prediction_is_predicted_as_given_then_run_then_revealed(number):
         assert len(revealed) == 1, f"{prediction}: one reveal cell"
         assert predicted[0] < revealed[0], f"{prediction}: predicted after the reveal"
         between = notebook[predicted[0] + 1 : revealed[0]]
-        runs = [
-            c
-            for c in between
-            if c["cell_type"] == "code" and not re.match(r"(predict|reveal)\(", c["source"])
-        ]
+        runs = [s for k, s in between if k == "code" and not re.match(r"(predict|reveal)\(", s)]
         assert runs, f"{prediction}: no run between the prediction and its reveal"
 
 
 @pytest.mark.parametrize("number", sorted(NOTEBOOKS))
 def test_every_predict_prompt_is_followed_by_its_predict_cell(number):
     notebook = cells(number)
-    prompts = [
-        i
-        for i, c in enumerate(notebook)
-        if c["cell_type"] == "markdown" and re.search(PROMPT, c["source"])
-    ]
+    prompts = [i for i, (k, s) in enumerate(notebook) if k == "markdown" and re.search(PROMPT, s)]
     assert prompts
     for index in prompts:
-        following = next(c for c in notebook[index + 1 :] if c["cell_type"] == "code")
-        assert following["source"].startswith("predict("), (number, notebook[index]["source"])
+        following = next(s for k, s in notebook[index + 1 :] if k == "code")
+        assert following.startswith("predict("), (number, notebook[index][1])
 
 
 @pytest.mark.parametrize("number", sorted(NOTEBOOKS))
 def test_the_opening_asks_questions_and_gives_no_answer_away(number):
-    opening = cells(number)[0]["source"]
+    _, opening = cells(number)[0]
     assert re.search(r"\*\*Time:\*\* about \d+ minutes", opening)
     bullets = [line[2:] for line in opening.splitlines() if line.startswith("- ")]
     assert len(bullets) >= 3
@@ -104,9 +91,9 @@ def test_the_opening_asks_questions_and_gives_no_answer_away(number):
 def test_no_heading_before_a_reveal_states_its_finding(number):
     headings = [
         line
-        for c in cells(number)
-        if c["cell_type"] == "markdown"
-        for line in c["source"].splitlines()
+        for k, s in cells(number)
+        if k == "markdown"
+        for line in s.splitlines()
         if line.startswith("#")
     ]
     for heading in headings:
@@ -120,7 +107,7 @@ def test_every_notebook_has_a_live_view(number):
 
 @pytest.mark.parametrize("number", sorted(NOTEBOOKS))
 def test_the_exercises_come_in_order_and_all_are_ours(number):
-    source = "\n".join(c["source"] for c in cells(number) if c["cell_type"] == "code")
+    source = "\n".join(s for k, s in cells(number) if k == "code")
     found = re.findall(r'check\("(\d\d-\d)"', source)
     assert found == sorted(found) and len(found) >= 2
     assert set(found) == {e for e in OURS if e.startswith(number)}
@@ -161,7 +148,7 @@ def test_the_answers_read_from_runs_are_computed_not_copied():
 def lab_scenario(number: str) -> Scenario:
     """The scenario the notebook's Lab cell builds, evaluated from its own source."""
     (index,) = code_index(number, r"\bLab\(")
-    source = cells(number)[index]["source"]
+    _, source = cells(number)[index]
     expression = source.split("Lab(", 1)[1].rsplit(")", 1)[0]
     names = {"Scenario": Scenario, "Restart": Restart, "Crash": Crash}
     return eval(expression, names)
@@ -173,11 +160,11 @@ def test_the_labs_of_the_notebooks_are_the_scenarios_the_checks_run():
     assert lab_scenario("02") == course.QUEUE_02
 
 
-def test_00_1_the_count_of_lost_sessions_stops_climbing_then():
+def test_00_1_the_count_of_lost_sessions_stops_climbing_then(preset_run):
     """Read as a learner reads it: the timeline's count of lost sessions is final once the
     answer's seconds have passed, and still climbing 2 s before."""
     seconds = answer_of("00-1")
-    timeline = simulate(Scenario.load("crash")).timeline.set_index("time")["sessions_lost"]
+    timeline = preset_run("crash").timeline.set_index("time")["sessions_lost"]
     final = timeline.iloc[-1]
     assert final > 0
     assert timeline[timeline.index >= 60.0 + seconds + 1.0].eq(final).all()

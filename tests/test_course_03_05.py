@@ -4,11 +4,10 @@ checked by a property of their own, not by comparing check with solution."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, notebook_cells
 
 from statelab import Scenario, simulate
 from statelab.course import exercises as course
@@ -29,22 +28,16 @@ ANSWERS = {
 OWN_EXERCISES = ["03-1", "03-2", "04-1", "04-2", "05-1", "05-2"]
 
 
-def cells(number):
-    path = ROOT / "notebooks" / NOTEBOOKS[number]
-    return json.loads(path.read_text(encoding="utf-8"))["cells"]
-
-
-def source(cell):
-    return "".join(cell["source"])
+def cells(number: str) -> list[tuple[str, str]]:
+    return notebook_cells(ROOT / "notebooks" / NOTEBOOKS[number])
 
 
 @pytest.mark.parametrize("number", sorted(NOTEBOOKS))
 def test_each_predict_prompt_has_its_predict_cell_before_the_run_that_reveals_it(number):
     notebook = cells(number)
     predicted, revealed = {}, {}
-    for index, cell in enumerate(notebook):
-        text = source(cell)
-        if cell["cell_type"] != "code":
+    for index, (kind, text) in enumerate(notebook):
+        if kind != "code":
             continue
         for found in re.findall(r'^predict\("([^"]+)", None\)  # your guess', text, re.M):
             predicted[found] = index
@@ -54,18 +47,18 @@ def test_each_predict_prompt_has_its_predict_cell_before_the_run_that_reveals_it
     assert set(predicted) == ids == set(revealed), (predicted, revealed, ids)
     for prediction in ids:
         between = notebook[predicted[prediction] + 1 : revealed[prediction]]
-        runs = [c for c in between if c["cell_type"] == "code" and "predict(" not in source(c)]
+        runs = [s for k, s in between if k == "code" and "predict(" not in s]
         assert predicted[prediction] < revealed[prediction], prediction
-        assert runs or "Compare" in source(notebook[revealed[prediction]]), prediction
-    for index, cell in enumerate(notebook):
-        if cell["cell_type"] == "markdown" and PROMPT.search(source(cell)):
-            after = [c for c in notebook[index + 1 :] if c["cell_type"] == "code"]
-            assert source(after[0]).startswith("predict("), (number, source(cell)[:80])
+        assert runs or "Compare" in notebook[revealed[prediction]][1], prediction
+    for index, (kind, text) in enumerate(notebook):
+        if kind == "markdown" and PROMPT.search(text):
+            after = [s for k, s in notebook[index + 1 :] if k == "code"]
+            assert after[0].startswith("predict("), (number, text[:80])
 
 
 @pytest.mark.parametrize("number", sorted(NOTEBOOKS))
 def test_the_top_states_time_and_asks_questions_that_give_nothing_away(number):
-    top = source(cells(number)[0])
+    _, top = cells(number)[0]
     assert re.search(r"\*\*Time:\*\* about \d+ minutes", top)
     questions = [line for line in top.splitlines() if line.startswith("- ")]
     assert len(questions) >= 3
@@ -78,9 +71,8 @@ def test_the_top_states_time_and_asks_questions_that_give_nothing_away(number):
 
 @pytest.mark.parametrize("number", sorted(NOTEBOOKS))
 def test_no_theory_value_is_printed_in_a_run_that_a_prediction_waits_for(number):
-    for cell in cells(number):
-        text = source(cell)
-        if cell["cell_type"] == "code" and "print(" in text:
+    for kind, text in cells(number):
+        if kind == "code" and "print(" in text:
             assert "theory" not in text.split("print(", 1)[1], text
 
 
@@ -88,14 +80,14 @@ def test_no_theory_value_is_printed_in_a_run_that_a_prediction_waits_for(number)
 def test_exercises_come_in_order_and_each_runs_as_given(number):
     found = [
         eid
-        for cell in cells(number)
-        if cell["cell_type"] == "code"
-        for eid in re.findall(r'check\("(\d\d-\d)", answer\)', source(cell))
+        for kind, text in cells(number)
+        if kind == "code"
+        for eid in re.findall(r'check\("(\d\d-\d)", answer\)', text)
     ]
     assert found == sorted(found) and len(found) >= 2
-    for cell in cells(number):
-        if 'check("' in source(cell):
-            assert source(cell).startswith("answer = None")
+    for _, text in cells(number):
+        if 'check("' in text:
+            assert text.startswith("answer = None")
 
 
 @pytest.mark.parametrize("exercise", OWN_EXERCISES)
@@ -146,8 +138,8 @@ def test_04_the_extra_losses_under_source_hash_are_exactly_its_rehash_losses():
     assert (by_configured["lost_cause"] == "rehash").sum() == 0
 
 
-def test_04_the_random_failure_losses_are_the_shoppers_served_an_empty_cart():
-    requests = simulate(Scenario.load("random_failures")).requests
+def test_04_the_random_failure_losses_are_the_shoppers_served_an_empty_cart(preset_run):
+    requests = preset_run("random_failures").requests
     served_empty = requests.loc[requests["outcome"] == "state_lost", "session"].nunique()
     assert served_empty == solution_answer("04-2") > 0
 

@@ -7,12 +7,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import math
 import re
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, notebook_cells
 
 from statelab import ScaleTo, Scenario, simulate
 from statelab.exercises import CORRECT, NOT_ANSWERED, PREDICTIONS, check, solution_answer
@@ -32,11 +31,8 @@ ANSWERS = {
 LIVE_VIEWS = ("Lab(", "Compare(", "AnimatedCluster(")
 
 
-def cells(number: str) -> list[dict]:
-    notebook = json.loads(NOTEBOOKS[number].read_text(encoding="utf-8"))
-    return [
-        {"type": cell["cell_type"], "source": "".join(cell["source"])} for cell in notebook["cells"]
-    ]
+def cells(number: str) -> list[tuple[str, str]]:
+    return notebook_cells(NOTEBOOKS[number])
 
 
 def called(source: str, function: str) -> list[str]:
@@ -49,19 +45,19 @@ def called(source: str, function: str) -> list[str]:
 @pytest.mark.parametrize("number", sorted(NOTEBOOKS))
 def test_every_prompt_is_followed_by_a_predict_cell_that_runs_as_given(number):
     notebook = cells(number)
-    prompts = [i for i, cell in enumerate(notebook) if cell["type"] == "markdown"]
-    prompts = [i for i in prompts if PROMPT.search(notebook[i]["source"])]
+    prompts = [i for i, (k, _) in enumerate(notebook) if k == "markdown"]
+    prompts = [i for i in prompts if PROMPT.search(notebook[i][1])]
     assert prompts, number
     for index in prompts:
-        following = next(c for c in notebook[index + 1 :] if c["type"] == "code")
-        assert called(following["source"], "predict"), (number, notebook[index]["source"])
-        assert re.search(r'predict\("[\w-]+", None\)  # your guess: ', following["source"])
+        following = next(s for k, s in notebook[index + 1 :] if k == "code")
+        assert called(following, "predict"), (number, notebook[index][1])
+        assert re.search(r'predict\("[\w-]+", None\)  # your guess: ', following)
 
 
 @pytest.mark.parametrize("number", sorted(NOTEBOOKS))
 def test_each_prediction_is_made_before_the_run_and_read_back_after_it(number):
     notebook = cells(number)
-    code = [cell["source"] for cell in notebook if cell["type"] == "code"]
+    code = [s for k, s in notebook if k == "code"]
     made = {p: i for i, source in enumerate(code) for p in called(source, "predict")}
     read = {p: i for i, source in enumerate(code) for p in called(source, "reveal")}
     mine = {p for p in PREDICTIONS if p.startswith(number)}
@@ -75,7 +71,7 @@ def test_each_prediction_is_made_before_the_run_and_read_back_after_it(number):
 
 @pytest.mark.parametrize("number", sorted(NOTEBOOKS))
 def test_the_opening_asks_questions_and_states_no_answer(number):
-    opening = cells(number)[0]["source"]
+    _, opening = cells(number)[0]
     assert "**Time:** about" in opening
     assert "What you will learn" not in opening
     questions = [line[2:] for line in opening.splitlines() if line.startswith("- ")]
@@ -90,22 +86,22 @@ def test_the_opening_asks_questions_and_states_no_answer(number):
 @pytest.mark.parametrize("number", sorted(NOTEBOOKS))
 def test_headings_before_a_prediction_are_neutral(number):
     """A heading says what comes, not what it shows: no number in a heading."""
-    for cell in cells(number):
-        if cell["type"] == "markdown":
-            for heading in re.findall(r"^#+ .*$", cell["source"], flags=re.MULTILINE):
+    for kind, text in cells(number):
+        if kind == "markdown":
+            for heading in re.findall(r"^#+ .*$", text, flags=re.MULTILINE):
                 title = re.sub(r"Exercise \d\d-\d", "", heading.split("·")[-1])
                 assert not re.search(r"\d", title), heading
 
 
 @pytest.mark.parametrize("number", sorted(NOTEBOOKS))
 def test_each_notebook_has_a_live_view_the_learner_drives(number):
-    code = "\n".join(cell["source"] for cell in cells(number) if cell["type"] == "code")
+    code = "\n".join(s for k, s in cells(number) if k == "code")
     assert any(view in code for view in LIVE_VIEWS), number
 
 
 @pytest.mark.parametrize("number", sorted(NOTEBOOKS))
 def test_the_exercises_come_in_order_and_run_as_given(number):
-    code = [cell["source"] for cell in cells(number) if cell["type"] == "code"]
+    code = [s for k, s in cells(number) if k == "code"]
     found = [e for source in code for e in called(source, "check")]
     assert found == EXERCISES[number]
     for source in code:
@@ -114,7 +110,7 @@ def test_the_exercises_come_in_order_and_run_as_given(number):
 
 
 def test_the_store_latencies_are_labelled_as_exaggerated():
-    text = "\n".join(cell["source"] for cell in cells("06") if cell["type"] == "markdown")
+    text = "\n".join(s for k, s in cells("06") if k == "markdown")
     assert "exaggerated, for visibility" in text
     assert "about a millisecond" in text
 
@@ -191,7 +187,7 @@ def test_07_2_the_shortest_drain_loses_no_cart_and_ten_seconds_less_loses_some()
 
 
 def test_07_2_the_notebook_runs_the_scale_in_the_check_measures():
-    code = "\n".join(cell["source"] for cell in cells("07") if cell["type"] == "code")
+    code = "\n".join(s for k, s in cells("07") if k == "code")
     assert "grow = Scenario(workers=8, arrival_rate=10.0, think_time=5.0, service_time=0.1" in code
     assert 'ScaleTo(3, 60.0, drain=drain, mode="sticky")' in code
     assert "duration=60.0 + drain + 30.0" in code

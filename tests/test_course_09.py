@@ -5,7 +5,6 @@ simulations of its scenarios, and one short real run (marked slow)."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -137,8 +136,8 @@ def test_it_closes_with_takeaways_and_links_on(cells):
     kind, last = cells[-1]
     assert kind == "markdown" and last.startswith("## Key takeaways")
     assert "[`lab.ipynb`](lab.ipynb)" in last and "docs/presenting.md" in last
-    eight = json.loads((ROOT / "notebooks" / "08_rest_and_design_review.ipynb").read_text())
-    assert "(09_the_real_thing.ipynb)" in "".join(eight["cells"][-1]["source"])
+    eight = notebook_cells(ROOT / "notebooks" / "08_rest_and_design_review.ipynb")
+    assert "(09_the_real_thing.ipynb)" in eight[-1][1]
 
 
 def test_it_teaches_the_facts_it_must_get_right(cells):

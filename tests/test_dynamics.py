@@ -52,8 +52,8 @@ def test_availability_from_long_runs_matches_mtbf_over_mtbf_plus_mttr():
     assert_interval_covers(shares, theory.availability(50.0, 10.0), 0.999, 0.02)
 
 
-def test_random_failures_crash_and_repair_every_node_and_lose_carts():
-    result = simulate(Scenario.load("random_failures"))
+def test_random_failures_crash_and_repair_every_node_and_lose_carts(preset_run):
+    result = preset_run("random_failures")
     changes = result.node_changes
     for node in range(4):
         statuses = changes.loc[changes["node"] == node, "status"].tolist()

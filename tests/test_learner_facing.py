@@ -151,8 +151,8 @@ def test_describe_leaves_out_the_event_share_of_a_run_with_no_event():
     assert not table["value"].map(lambda v: isinstance(v, float) and math.isnan(v)).any()
 
 
-def test_describe_keeps_the_event_share_of_a_run_with_an_event():
-    table = simulate(Scenario.load("crash")).describe()
+def test_describe_keeps_the_event_share_of_a_run_with_an_event(preset_run):
+    table = preset_run("crash").describe()
     assert 0 < table.loc["event_lost_share", "value"] < 1
 
 

@@ -172,6 +172,7 @@ def test_make_install_uses_uv_and_installs_exactly_the_pins(tmp_path):
 
 
 @PINS_APPLY
+@pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get("CI"), reason="the pip route is slow: CI checks it")
 def test_make_install_falls_back_to_pip_where_uv_cannot_be_had(tmp_path):
     impossible = tmp_path / "no-uv.txt"
@@ -358,3 +359,62 @@ def wait_for_json(url: str, server: subprocess.Popen, timeout: float) -> dict:
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.25)
     pytest.fail(f"JupyterLab did not answer at {url} within {timeout} s")
+
+
+# -- make test's workers -----------------------------------------------------------------
+
+GROUPED_TEST = """
+import os, pathlib, pytest
+
+@pytest.mark.parametrize("n", range(6))
+def test_where(n):
+    pathlib.Path(os.environ["WHERE"], f"{__name__}-{n}").write_text(
+        os.environ["PYTEST_XDIST_WORKER"])
+"""
+
+
+def test_make_tests_workers_keep_each_group_on_one_worker(tmp_path):
+    """`make test`'s pytest-xdist run keeps the browser tests on one worker and the real runs
+    on one worker (tests/xdist_groups.py), and spreads the rest: checked on a small suite of
+    the same shape, so that a pytest or xdist that drops the groups (pytest 9.2 with xdist
+    3.8 did, silently) fails here rather than making the real runs share the processor."""
+    project, where = tmp_path / "project", tmp_path / "where"
+    for folder in ("tests/browser", "tests/real", "tests/plain"):
+        (project / folder).mkdir(parents=True)
+        for name in ("a", "b"):
+            (project / folder / f"test_{folder.split('/')[1]}_{name}.py").write_text(GROUPED_TEST)
+    (project / "tests" / "browser" / "__init__.py").write_text("")
+    (project / "tests" / "conftest.py").write_text(
+        "import pytest\nfrom xdist_groups import group_and_order\n\n"
+        "@pytest.hookimpl(tryfirst=True)\n"
+        "def pytest_collection_modifyitems(config, items):\n"
+        "    group_and_order(items)\n"
+    )
+    where.mkdir()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-n",
+            "2",
+            "--dist",
+            "loadgroup",
+            "-p",
+            "no:cacheprovider",
+            "tests",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "WHERE": str(where), "PYTHONPATH": str(ROOT / "tests")},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    workers: dict[str, set[str]] = {}
+    for record in where.iterdir():
+        group = record.name.split("_")[1]  # test_<group>_<a|b>-<n>
+        workers.setdefault(group, set()).add(record.read_text())
+    assert sum(1 for _ in where.iterdir()) == 36
+    assert len(workers["browser"]) == 1 and len(workers["real"]) == 1, workers

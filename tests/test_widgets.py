@@ -9,8 +9,9 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import pytest
 from conftest import CountingSimulate
+from matplotlib.figure import Figure
 
-from statelab import Crash, ScaleTo, Scenario, StoreOutage
+from statelab import Crash, ScaleTo, Scenario, StoreOutage, plots
 from statelab.view.panels import nice_ceiling
 from statelab.widgets import Compare, Lab
 
@@ -19,6 +20,29 @@ def lost_in(readout: str) -> int:
     """The number of sessions lost, read off the readout's text as a person reads it."""
     text = re.sub(r"<[^>]+>", "", readout)
     return int(re.search(r"Sessions lost: (\d+)", text).group(1))
+
+
+def drawn(figure) -> list:
+    """What a figure shows, panel by panel: its title and each line's label and points."""
+    return [
+        (
+            "".join(text.get_text() for text in ax.texts),
+            [
+                (line.get_label(), list(line.get_xdata()), list(line.get_ydata()))
+                for line in ax.lines
+            ],
+        )
+        for ax in figure.axes
+    ]
+
+
+def drawn_afresh(result) -> list:
+    """What the Lab's figure shows of ``result``, drawn on a figure of its own by the plots."""
+    figure = Figure()
+    lost, latency = figure.subplots(2, 1, sharex=True)
+    plots.lost_over_time(result, lost)
+    plots.latency_over_time(result, latency)
+    return drawn(figure)
 
 
 @pytest.fixture(scope="module")
@@ -47,13 +71,17 @@ def test_the_default_lab_runs_a_shop_of_at_least_3000_requests(lab):
 def test_a_control_change_updates_scenario_result_readout_view_and_figure():
     lab = Lab()
     figure, fignums, run = lab.figure, plt.get_fignums(), lab.view.run_id
+    before = drawn(figure)
     lab.controls["nodes"].value = 5
     lab.wait()
     assert lab.scenario.nodes == 5 and lab.result.scenario.nodes == 5
     assert lab.view.result is lab.result and lab.view.run_id == run + 1
     assert lab.view.payload_meta["nodes"] == 5
     assert lab.figure is figure and plt.get_fignums() == fignums
-    assert "5 nodes" in lab.figure.axes[0].get_title(loc="left") or lab.figure.axes
+    # the same figure now shows the new run: what the plots draw of it, line for line
+    shown = drawn(lab.figure)
+    assert shown == drawn_afresh(lab.result)
+    assert shown != before, "the figure still shows the run with 3 nodes"
 
 
 def test_a_crash_loses_carts_with_server_state_and_none_with_a_store():

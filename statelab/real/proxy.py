@@ -463,14 +463,23 @@ class Proxy:
             await asyncio.sleep(max(0.0, inter - (time.monotonic() - started)))
 
     async def check(self, port: int) -> bool:
-        """One health check, as HAProxy's ``option httpchk GET /health``: a new connection
-        (at most ``inter`` seconds to connect), ``GET /health``, and a 2xx or 3xx status line
-        within ``check_timeout`` seconds. Written on bare asyncio streams: it runs every
-        ``inter`` (20 ms) for every node, so it must cost little."""
+        """One health check, as HAProxy's ``option httpchk GET /health``: a new connection,
+        ``GET /health``, and a 2xx or 3xx status line within ``check_timeout`` seconds.
+        Written on bare asyncio streams: it runs every ``inter`` (20 ms) for every node, so
+        it must cost little.
+
+        The connection may take ``connect_timeout`` seconds, where HAProxy allows
+        ``min(timeout connect, inter)``: on loopback a connection to a live node is made at
+        once and one to a dead node refused at once, so the bound never decides a check on
+        an idle machine. On a busy one it would: an event loop that waits more than
+        ``inter`` for a core wakes to the connection made and the timer expired in one
+        pass, and the timer ends the wait before the connecting coroutine gets its turn,
+        which took live nodes out (seen with both cores busy: sticky sessions sent
+        elsewhere and lost to ``no_affinity``, ring keys moved to another old node)."""
         writer = None
         try:
             reader, writer = await asyncio.wait_for(
-                asyncio.open_connection("127.0.0.1", port), self.inter
+                asyncio.open_connection("127.0.0.1", port), self.config["connect_timeout"]
             )
             writer.write(_HEALTH_REQUEST)
             line = await asyncio.wait_for(reader.readline(), self.config["check_timeout"])

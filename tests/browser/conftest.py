@@ -29,6 +29,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from snippets import snippets
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("STATELAB_CHROMIUM", "/usr/bin/chromium")
@@ -148,10 +149,39 @@ class Server:
         self._file.close()
 
 
+#: The metadata tag of a cell added to a notebook's copy to run a snippet its text tells the
+#: learner to type (``solution("00-1")``).
+SNIPPET_TAG = "statelab-learner-snippet"
+
+
+def with_snippets(name: str) -> str:
+    """The name of the copy of notebook ``name`` that ends with its text's snippets."""
+    return name.removesuffix(".ipynb") + ".with-snippets.ipynb"
+
+
 def make_course(folder: Path) -> Path:
-    """Copy the notebooks, and a trivial one-slider plot to compare speeds with, to ``folder``."""
+    """Copy the notebooks, and a trivial one-slider plot to compare speeds with, to ``folder``.
+
+    Each notebook gets a second copy, ``with_snippets(name)``, that ends with the snippets
+    its text tells the learner to type, one cell each (tagged ``SNIPPET_TAG``): running it
+    in JupyterLab runs them too, in its kernel after its own cells, as
+    tests/test_notebooks.py does headless. The plain copies are the pages as a learner or a
+    presenter (Voila) gets them."""
     for notebook in (ROOT / "notebooks").glob("*.ipynb"):
         shutil.copy(notebook, folder / notebook.name)
+        document = json.loads(notebook.read_text(encoding="utf-8"))
+        for code in snippets(document):
+            document["cells"].append(
+                {
+                    "cell_type": "code",
+                    "execution_count": None,
+                    "id": f"snippet-{len(document['cells'])}",
+                    "metadata": {"tags": [SNIPPET_TAG]},
+                    "outputs": [],
+                    "source": code,
+                }
+            )
+        (folder / with_snippets(notebook.name)).write_text(json.dumps(document), encoding="utf-8")
     shutil.copy(Path(__file__).parent / "trivial.ipynb", folder / "trivial.ipynb")
     return folder
 
@@ -249,8 +279,13 @@ def voila(course, tmp_path_factory):
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(course):
+    """Chromium, driven by playwright, for the tests of one module.
+
+    Not for the whole session: while playwright's sync API is open, its event loop is marked
+    as running in the main thread, which the other tests a worker runs afterwards (the Lab's
+    update loop among them) must not see. Closed, it leaves no loop behind."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

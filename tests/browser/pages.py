@@ -20,18 +20,24 @@ def open_notebook(page, base: str, token: str, name: str) -> None:
 
 
 def run_all(page, timeout: float = 240.0) -> None:
-    """Run > Run All Cells, then wait until every code cell has run and the kernel is idle."""
+    """Run > Run All Cells, then wait until every code cell has run and the kernel is idle,
+    or until an error stopped the run (JupyterLab runs no cell after one that raised: the
+    caller's check of ``error_outputs`` then says what it was, at once)."""
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_text("Run All Cells", exact=True).click()
     page.wait_for_function(
-        """() => {
+        """(errors) => {
             const prompts = Array.from(
                 document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt'));
             const status = document.querySelector('#jp-main-statusbar');
-            return prompts.length > 0
-                && prompts.every(p => /\\[\\d+\\]/.test(p.textContent))
-                && status && status.innerText.includes('Idle');
+            const idle = status && status.innerText.includes('Idle');
+            const ran = prompts.length > 0
+                && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+            const raised = Array.from(document.querySelectorAll(errors))
+                .some(e => e.innerText.includes('Traceback') || /Error\\b/.test(e.innerText));
+            return idle && (ran || raised);
         }""",
+        arg=ERRORS,
         timeout=timeout * 1000,
     )
 

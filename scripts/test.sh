@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Run every test as `make test` does, timed from the first install step to the last test.
+#
+#   scripts/test.sh MAKE VENV [PYTEST ARGS...]
+#
+# Called by the Makefile (`make test`). Steps:
+#   1. `make install lint` (the pinned environment in VENV, then ruff);
+#   2. pytest on every core with pytest-xdist (`-n WORKERS`, default one a logical core;
+#      `--dist loadgroup` keeps the browser tests on one worker, with one JupyterLab, one
+#      Voila and one Chromium, and the real runs on one worker, one at a time);
+#   3. the time it all took, against the budget of 8 minutes (README, Contributing).
+# The whole output also goes to test-artifacts/make-test.log; a failing run's log is kept
+# as test-artifacts/failed/<date>-<time>.log, so the next run does not overwrite it.
+set -uo pipefail
+make=$1 venv=$2
+shift 2
+cd "$(dirname "$0")/.."
+budget=480 # seconds: the suite's budget on the project's 2-core machine, installs included
+workers=${TEST_WORKERS:-logical}
+artifacts=test-artifacts
+mkdir -p "$artifacts"
+log=$artifacts/make-test.log
+began=$(date +%s)
+{
+    "$make" --no-print-directory install lint \
+        && "$venv/bin/python" -m pytest -n "$workers" --dist loadgroup --durations=20 "$@"
+} 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+took=$(($(date +%s) - began))
+verdict="within the budget of $((budget / 60)) min"
+[ "$took" -gt "$budget" ] && verdict="OVER the budget of $((budget / 60)) min: see README, Contributing"
+summary="statelab: make test took $((took / 60)) min $((took % 60)) s, installs included ($verdict)"
+if [ "$status" -ne 0 ]; then
+    mkdir -p "$artifacts/failed"
+    kept=$artifacts/failed/$(date +%Y%m%d-%H%M%S).log
+    cp "$log" "$kept"
+    summary="$summary; it FAILED, its log is kept in $kept"
+fi
+echo "$summary" | tee -a "$log"
+exit "$status"
