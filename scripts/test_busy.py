@@ -17,6 +17,7 @@ import argparse
 import multiprocessing
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -70,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(
             f"--runs and --burners must be 1 or more, not {options.runs}, {options.burners}"
         )
+    # started in the background by a shell without job control, this process (and so the
+    # tests) would inherit SIGINT ignored, which skips the tests of Ctrl+C: a handler of its
+    # own gives the children SIGINT's default back
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     outcomes = []
     for number in range(1, options.runs + 1):
         print(f"statelab: busy run {number} of {options.runs}, {options.burners} cores kept busy")

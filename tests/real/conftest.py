@@ -57,3 +57,8 @@ def need_program(name: str) -> None:
         if REQUIRE:
             raise
         pytest.skip(f"{missing} (set STATELAB_REQUIRE_REAL=1 to make this a failure)")
+
+
+@pytest.fixture(autouse=True)
+def one_real_run_at_a_time(real_runs_lock):
+    """Every test here holds the lock of real runs (``real_runs_lock``) while it runs."""

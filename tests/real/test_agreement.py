@@ -109,7 +109,10 @@ def test_a_scale_out_rehashes_returning_sessions_map_based_vs_consistent_as_theo
         assert_conserved(result)
         moved, after = returning_moved(result)
         share = float(moved.mean())
-        seen = f"{balancer} {affinity}: {moved.sum()} of {len(moved)} returning sessions moved"
+        seen = (
+            f"{balancer} {affinity}: {moved.sum()} of {len(moved)} returning sessions moved; "
+            f"outcomes {result.requests['outcome'].value_counts().to_dict()}"
+        )
         assert len(moved) >= 50, seen
         assert share == pytest.approx(theory, abs=TOLERANCE), seen
         # the new node takes about its quarter of the sessions, and nobody is left on one node

@@ -96,7 +96,8 @@ def test_without_affinity_server_state_loses_nearly_every_multi_request_session(
     counts = served(result).groupby("session").size()
     multi = counts[counts >= 2].index
     lost = result.sessions.set_index("session").loc[multi, "lost_state"]
-    assert len(multi) >= 20 and lost.mean() >= 0.9
+    seen = result.requests["outcome"].value_counts().to_dict()
+    assert len(multi) >= 20 and lost.mean() >= 0.9, (len(multi), lost.mean(), seen)
     assert set(result.losses["cause"]) == {"no_affinity"}
 
 
@@ -177,8 +178,14 @@ def test_redis_store_keeps_carts_through_a_crash_and_loses_them_to_an_outage():
     losses = result.losses
     assert len(losses) >= 3 and set(losses["cause"]) == {"store_outage"}
     assert (losses["time"] >= 18.0).all()
+    # a request fails when the crash takes its node (the kill, until the health check takes
+    # node 1 out) or in the outage (one waiting in a node's line when it begins fails too):
+    # counted by when each failed, most are the outage's
     failed = result.requests.query("outcome == 'failed'")
-    assert ((failed["arrival"] >= 17.9) & (failed["arrival"] < 21.0)).mean() > 0.8
+    in_outage = (failed["end"] >= 18.0) & (failed["end"] < 21.0)
+    at_crash = (failed["end"] >= 8.0) & (failed["end"] < 10.0)
+    assert (in_outage | at_crash).all(), failed[~(in_outage | at_crash)]
+    assert in_outage.mean() > 0.8, failed
 
 
 def test_compare_puts_the_real_run_beside_the_simulated_ones():
