@@ -8,6 +8,11 @@ being wide. With exact theory and independent seeds, a correct simulator
 misses the interval 1 time in 100; the seeds are fixed, so the outcome is
 the same on every run. A warm-up of 200 s (hundreds of mean service times)
 removes the empty-start bias, which is then far inside the interval.
+
+Why 10 seeds: the mean wait of one 10,000 s run of M/M/4 at load 0.8 (the hardest case
+here) spreads with a standard deviation of about 7.5% of the theory value, so the 99%
+half-width t(0.995, n - 1) * sd / sqrt(n) is 7.7% of it with 10 seeds, inside the 10%
+claimed, and 9.3% with 8, too close to it to rely on.
 """
 
 from __future__ import annotations

@@ -49,13 +49,16 @@ import pandas as pd
 
 from statelab.real import assemble as assembly
 from statelab.real import loadgen
-from statelab.real.procs import ProcessGroup, python_argv
+from statelab.real.procs import NotReady, ProcessGroup, python_argv
 from statelab.sim.events import Crash, Restart, ScaleTo, StoreOutage
 from statelab.sim.workload import stream
 
 #: Real seconds between model time 0 and the moment the load generator is started: it loads
 #: its modules and draws the shoppers meanwhile.
 START_MARGIN = 1.5
+#: Times the load generator is started before a run gives up on a machine too busy to start
+#: it on time (each start after the first with twice the margin the last one took).
+LOADGEN_STARTS = 3
 #: Real seconds a node, the balancer or the load generator may take to start.
 START_TIMEOUT = 20.0
 #: Real seconds the load generator may take to write its rows after the run's end.
@@ -247,17 +250,7 @@ class Controller:
             self.children[k] = child.result(timeout=START_TIMEOUT * 2)
             self.balancer.set_node(k, self.children[k].port)
         self._tell_peers()
-        self.t0 = time.monotonic() + START_MARGIN
-        self.t_end = self.t0 + s.duration * self.scale
-        argv = python_argv(
-            "statelab.real.loadgen",
-            "--scenario", str(scenario_file),
-            "--url", self.balancer.url,
-            "--time-scale", repr(self.scale),
-            "--t0", repr(self.t0),
-            "--out", str(out),
-        )  # fmt: skip
-        load = self.group.start("loadgen", argv, timeout=START_TIMEOUT)
+        load = self._start_loadgen(scenario_file, out)
         self.timings["setup"] = time.monotonic() - began
         late = time.monotonic() - self.t0
         if late > 0:
@@ -284,6 +277,32 @@ class Controller:
 
             return pd.DataFrame(columns=LOG_HEADER.split(","))
         return pd.concat(frames, ignore_index=True)
+
+    def _start_loadgen(self, scenario_file: Path, out: Path):
+        """Start the load generator, model time 0 ``START_MARGIN`` seconds ahead; if it was
+        not ready by then (a busy machine), it sent nothing: start it again with a margin
+        twice as long as its start took, up to ``LOADGEN_STARTS`` times."""
+        margin = START_MARGIN
+        for attempt in range(1, LOADGEN_STARTS + 1):
+            asked = time.monotonic()
+            self.t0 = asked + margin
+            self.t_end = self.t0 + self.scenario.duration * self.scale
+            argv = python_argv(
+                "statelab.real.loadgen",
+                "--scenario", str(scenario_file),
+                "--url", self.balancer.url,
+                "--time-scale", repr(self.scale),
+                "--t0", repr(self.t0),
+                "--out", str(out),
+            )  # fmt: skip
+            try:
+                return self.group.start("loadgen", argv, timeout=START_TIMEOUT + margin)
+            except NotReady as error:
+                if f"\n{loadgen.LATE} " not in str(error) or attempt == LOADGEN_STARTS:
+                    raise
+                self.timings["loadgen_restarts"] = attempt
+                margin = max(2 * margin, 2 * (time.monotonic() - asked))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _play(self, load) -> None:
         """Apply the events at their scaled times until the run's end (bounded sleeps)."""

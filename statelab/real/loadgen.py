@@ -331,6 +331,14 @@ def write(out: Path, rows: list[tuple], shoppers: list[Shopper]) -> None:
                 writer.writerow([s.id, repr(s.start), cell(s.end), s.sent, s.items_not_kept])
 
 
+#: Seconds before model time 0 the load generator must be ready by, to start on time.
+READY_LEAD = 0.05
+#: What a load generator ready too late prints (with the seconds it was late), sending
+#: nothing, and its exit status; the controller starts it again with a longer margin.
+LATE = "LATE"
+LATE_EXIT = 3
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m statelab.real.loadgen", description=__doc__)
     parser.add_argument("--scenario", required=True, help="a Scenario saved as TOML")
@@ -348,6 +356,10 @@ def main(argv: list[str] | None = None) -> int:
     player = Player(scenario, args.url, args.time_scale, args.t0)
     import aiohttp  # noqa: F401  (loaded before model time 0)
 
+    late = time.monotonic() - (args.t0 - READY_LEAD)
+    if late > 0:  # a slow start (a busy machine): the first shoppers would come late
+        print(f"{LATE} {late:.3f}", flush=True)
+        return LATE_EXIT
     # it listens on no port: "1" only fills ProcessGroup's "READY <port>" line
     print("READY 1", flush=True)
 

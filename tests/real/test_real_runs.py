@@ -228,3 +228,31 @@ def test_a_crash_told_to_the_balancer_long_before_the_kill_still_loses_carts_to_
     assert len(causes) >= 3
     assert set(causes) == {"crash"}, causes.value_counts()
     assert (result.losses["node"] == 1).all()
+
+
+def test_a_load_generator_ready_too_late_sends_nothing_and_says_so(tmp_path, capsys):
+    from statelab.real import loadgen
+
+    scenario = Scenario(duration=5.0).save(tmp_path / "shop.toml")
+    out = tmp_path / "rows.csv"
+    arguments = ["--scenario", str(scenario), "--url", "http://127.0.0.1:9"]
+    arguments += ["--time-scale", "0.1", "--t0", repr(time.monotonic()), "--out", str(out)]
+    status = loadgen.main(arguments)
+    assert status == loadgen.LATE_EXIT
+    assert capsys.readouterr().out.startswith(f"{loadgen.LATE} ")
+    assert not out.exists()
+
+
+def test_a_run_whose_load_generator_starts_late_starts_it_again_on_time(monkeypatch):
+    """On a busy machine the load generator may take longer to start than the margin before
+    model time 0: it then sends nothing, and the run starts it again with a longer margin
+    (here the margin is 0, so the first start is always late)."""
+    from statelab.real import controller
+
+    monkeypatch.setattr(controller, "START_MARGIN", 0.0)
+    scenario = STICKY_CRASH.replace(duration=10.0, events=(Crash(1, at=5.0),))
+    result = real.run(scenario, time_scale=0.1)
+    assert_conserved(result)
+    assert result.real["timings"]["loadgen_restarts"] >= 1
+    assert "loadgen_late" not in result.real["timings"]
+    assert set(result.losses["cause"]) == {"crash"}  # the run played from its start
