@@ -91,7 +91,12 @@ DRIVER = textwrap.dedent(
             "playing": True,
             "pid": os.getpid(),
             "pgid": self.group._pgid,
-            "children": [[c.name, c.pid, c.pgid, c.port] for c in self.group.children],
+            # the live ones: a load generator that started too late has exited (LATE)
+            "children": [
+                [c.name, c.pid, c.pgid, c.port]
+                for c in self.group.children
+                if c.popen.poll() is None
+            ],
             "balancer_port": self.balancer.port,
             "t0": self.t0,
         })
