@@ -7,7 +7,6 @@ module, so it is set here, once.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import time
@@ -206,24 +205,6 @@ def preset_run():
         return runs[name]
 
     return run
-
-
-@pytest.fixture
-def real_runs_lock(tmp_path_factory):
-    """Hold the lock of real runs for the test: one real run at a time on the machine.
-
-    Real runs are timed in real seconds and pick their ports from the OS; the tests in
-    tests/real/ share one xdist worker (tests/xdist_groups.py), but notebook 09 run in
-    JupyterLab and its scale-out test run real runs too, elsewhere. The lock is a file that
-    every worker of the session sees (``flock``; released when the test ends, even if the
-    process dies)."""
-    shared = tmp_path_factory.getbasetemp().parent  # every xdist worker's base folder's parent
-    with open(shared / "statelab-real-runs.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture

@@ -264,7 +264,7 @@ def balancer() -> str:
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("real")  # one real run at a time (tests/xdist_groups.py)
-def test_a_short_real_scale_out_moves_most_shoppers_map_based_and_few_on_a_ring(real_runs_lock):
+def test_a_short_real_scale_out_moves_most_shoppers_map_based_and_few_on_a_ring():
     """The notebook's scale-out at its short length and scale (two real runs, about 10 s)."""
     grow = Scenario(
         nodes=4, affinity="source_hash", duration=SHORT, events=(ScaleTo(5, at=SHORT / 2),)

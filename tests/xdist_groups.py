@@ -7,6 +7,8 @@ time. The groups are the tests that share a resource or a clock:
 - ``browser`` (tests/browser/): one JupyterLab, one Voila and one Chromium serve them all;
 - ``real`` (tests/real/): real runs start servers, balancers and stores on loopback and
   time them in real seconds; one at a time, no two runs share the processor between them.
+  (Notebook 09, run in JupyterLab, makes real runs too, beside them: the real runs' tests
+  hold when every core is busy, which ``make test-busy`` checks.)
 
 The groups and the long tests (marked ``slow``) are put first in the collection, so that
 they start at once and overlap the many short tests, instead of finishing alone at the end.

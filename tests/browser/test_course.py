@@ -29,15 +29,13 @@ RESTARTED = ("lab.ipynb", "07_scaling_up_and_down.ipynb")
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_every_notebook_runs_in_jupyterlab_with_no_error_shown(page, jupyterlab, request, name):
+def test_every_notebook_runs_in_jupyterlab_with_no_error_shown(page, jupyterlab, name):
     """Every cell of the notebook runs, then every snippet its text tells the learner to
     type (a cell each, in the copy ``with_snippets(name)``: see ``make_course``), with no
     error or warning (stderr) shown. Headless runs of the same (tests/test_notebooks.py) are
     left to machines without Chromium. The notebooks of ``RESTARTED`` are then restarted and
     run again, twice, as cleanly."""
     base, token = jupyterlab
-    if name.startswith("09"):  # real runs: one at a time on the machine
-        request.getfixturevalue("real_runs_lock")
     pages.open_notebook(page, base, token, with_snippets(name))
     pages.run_all(page)
     assert pages.error_outputs(page) == []

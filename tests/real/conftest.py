@@ -2,8 +2,9 @@
 
 pytest imports every ``conftest.py`` of a folder without ``__init__.py`` as the module
 ``conftest``, the last one loaded replacing the one before; the tests import their helpers
-with ``from conftest import ...``. So this file first takes every name of the top
-``tests/conftest.py`` (``assert_conserved`` among them), and adds its own.
+with ``from conftest import ...``. So this file first takes every helper of the top
+``tests/conftest.py`` (``assert_conserved`` among them; not its fixtures and hooks, which
+pytest already gives every test below it), and adds its own.
 
 HAProxy and Redis are optional: a test that needs one is skipped, with a message saying how to
 install it, unless ``STATELAB_REQUIRE_REAL=1`` (CI) makes a missing program a failure.
@@ -19,6 +20,14 @@ import pytest
 
 from statelab import Crash, Scenario
 
+
+def _is_fixture(value) -> bool:
+    """Whether ``value`` is a function decorated with ``@pytest.fixture`` (the marker's
+    attribute is ``_fixture_function_marker`` from pytest 8.4, ``_pytestfixturefunction``
+    before)."""
+    return any(hasattr(value, a) for a in ("_fixture_function_marker", "_pytestfixturefunction"))
+
+
 _spec = importlib.util.spec_from_file_location(
     "statelab_tests_conftest", Path(__file__).resolve().parent.parent / "conftest.py"
 )
@@ -28,7 +37,7 @@ globals().update(
     {
         name: value
         for name, value in vars(_top).items()
-        if not name.startswith(("_", "pytest_")) and name not in ("root",)
+        if not name.startswith(("_", "pytest_")) and not _is_fixture(value)
     }
 )
 
@@ -57,8 +66,3 @@ def need_program(name: str) -> None:
         if REQUIRE:
             raise
         pytest.skip(f"{missing} (set STATELAB_REQUIRE_REAL=1 to make this a failure)")
-
-
-@pytest.fixture(autouse=True)
-def one_real_run_at_a_time(real_runs_lock):
-    """Every test here holds the lock of real runs (``real_runs_lock``) while it runs."""
