@@ -288,16 +288,28 @@ def test_a_child_started_from_a_short_lived_thread_outlives_the_thread(tmp_path)
 def test_ctrl_c_while_waiting_for_ready_stops_the_child(tmp_path):
     if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         pytest.skip("SIGINT is not turned into KeyboardInterrupt here")
-    interrupt = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    sent = []
+
+    def interrupt_once_waiting(group: ProcessGroup) -> None:
+        # Ctrl-C once the child is started and the group waits for it to be ready (a fixed
+        # delay could come before the start on a busy machine: nothing to stop yet)
+        deadline = time.monotonic() + 10.0
+        while not group.children and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)
+        sent.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGINT)
+
     with ProcessGroup(tmp_path) as group:
-        began = time.monotonic()
+        interrupt = threading.Thread(target=interrupt_once_waiting, args=(group,))
         interrupt.start()
         try:
             with pytest.raises(KeyboardInterrupt):
-                group.start("slow", ["sleep", "60"], timeout=5.0)
+                group.start("slow", ["sleep", "60"], timeout=30.0)
         finally:
-            interrupt.join(5)
-        assert time.monotonic() - began < 3.0
+            interrupt.join(15)
+        assert sent, "the child never started"
+        assert time.monotonic() - sent[0] < 3.0, "the wait went on after Ctrl-C"
         assert len(group.children) == 1 and not group.children[0].alive()
 
 

@@ -173,17 +173,21 @@ def test_redis_store_keeps_carts_through_a_crash_and_loses_them_to_an_outage():
         store_persistent=False,
         events=(Crash(1, at=8.0), StoreOutage(at=18.0, duration=2.0)),
     )
-    result = real.run(scenario, time_scale=0.2, store="redis")
+    time_scale = 0.2
+    result = real.run(scenario, time_scale=time_scale, store="redis")
     assert_conserved(result)
     losses = result.losses
     assert len(losses) >= 3 and set(losses["cause"]) == {"store_outage"}
     assert (losses["time"] >= 18.0).all()
     # a request fails when the crash takes its node (the kill, until the health check takes
     # node 1 out) or in the outage (one waiting in a node's line when it begins fails too):
-    # counted by when each failed, most are the outage's
+    # counted by when each failed, most are the outage's. A failure is told up to a moment
+    # after: on cores busy with other work a process can wait half a real second for one
+    # (a busy run saw two fail after 21 model seconds), 2.5 model seconds at this scale.
+    lag = 0.5 / time_scale
     failed = result.requests.query("outcome == 'failed'")
-    in_outage = (failed["end"] >= 18.0) & (failed["end"] < 21.0)
-    at_crash = (failed["end"] >= 8.0) & (failed["end"] < 10.0)
+    in_outage = (failed["end"] >= 18.0) & (failed["end"] < 20.0 + lag)
+    at_crash = (failed["end"] >= 8.0) & (failed["end"] < 10.0 + lag)
     assert (in_outage | at_crash).all(), failed[~(in_outage | at_crash)]
     assert in_outage.mean() > 0.8, failed
 
