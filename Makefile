@@ -17,7 +17,7 @@ LAB_ARGS ?=
 # Jupyter refuses to run as root unless told: told only in CI or a container (PID 1 not init).
 AS_ROOT := $(if $(and $(filter 0,$(shell id -u)),$(or $(CI),$(container),$(wildcard /.dockerenv /run/.containerenv),$(filter-out systemd init,$(shell cat /proc/1/comm 2>/dev/null)))),--allow-root,)
 
-.PHONY: help install lab present test test-busy lint bench expected lock clean
+.PHONY: help install lab present test test-busy test-js js js-fixtures lint bench expected lock clean
 
 help:
 	@echo "make lab       set up .venv and open the course in JupyterLab"
@@ -26,6 +26,8 @@ help:
 	@echo "make present   open the free-play Lab in Voila (a page with no code, for a room)"
 	@echo "make bench     run the benchmarks"
 	@echo "make expected  record the back-tests again (after a change of behaviour that is meant)"
+	@echo "make js        bundle the view's JavaScript (statelab/dashboards/static/src) with esbuild"
+	@echo "make test-js   run the view's JavaScript tests in Node (tests/js)"
 	@echo "make lock      re-pin constraints.txt from a fresh install of the newest versions"
 	@echo "make clean     remove .venv and caches"
 
@@ -34,6 +36,25 @@ $(STAMP): pyproject.toml constraints.txt scripts/install.sh
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# The view's JavaScript tools (esbuild, Biome, TypeScript), pinned in package-lock.json:
+# only for make js, lint and test; learners need no Node (the bundle is committed).
+NODE_STAMP := node_modules/.statelab-installed
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "statelab: make js, lint and test need Node.js 18 or newer and npm (Debian: apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+# Bundle the view's sources into the file anywidget loads (commit it with the sources).
+js: $(NODE_STAMP)
+	node scripts/build_js.mjs
+
+# The Node tests' fixtures: each preset's payload and Python's answers (commit them).
+js-fixtures: $(STAMP)
+	$(BIN)/python scripts/js_fixtures.py
+
+test-js: $(NODE_STAMP)
+	node --test tests/js/*.test.mjs
 
 lab: $(STAMP)
 	@$(BIN)/python scripts/lab.py $(AS_ROOT) $(LAB_ARGS)
@@ -52,9 +73,11 @@ test:
 test-busy: $(STAMP)
 	$(BIN)/python scripts/test_busy.py --runs $(or $(RUNS),3)
 
-lint: $(STAMP)
+lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	node_modules/.bin/biome check
+	node_modules/.bin/tsc --noEmit -p jsconfig.json
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_setup.py
@@ -86,4 +109,4 @@ lock:
 	rm -rf .lock-venv constraints.tmp
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .hypothesis

@@ -4,7 +4,8 @@
 #   scripts/test.sh MAKE VENV [PYTEST ARGS...]
 #
 # Called by the Makefile (`make test`). Steps:
-#   1. `make install lint` (the pinned environment in VENV, then ruff);
+#   1. `make install lint test-js` (the pinned environment in VENV and the view's Node
+#      tools, then ruff, Biome and tsc, then the view's JavaScript tests in Node);
 #   2. pytest on every core with pytest-xdist (`-n WORKERS`, default one a logical core;
 #      `--dist loadgroup` keeps the browser tests on one worker, with one JupyterLab, one
 #      Voila and one Chromium, and the real runs on one worker, one at a time);
@@ -22,7 +23,7 @@ mkdir -p "$artifacts"
 log=$artifacts/make-test.log
 began=$(date +%s)
 {
-    "$make" --no-print-directory install lint \
+    "$make" --no-print-directory install lint test-js \
         && "$venv/bin/python" -m pytest -n "$workers" --dist loadgroup --durations=20 "$@"
 } 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

@@ -5,7 +5,9 @@ page one run, packed once by :func:`statelab.view.playback.payload` (little-endi
 the requests, the late requests, the sessions and the hash ring, plus a small ``payload_meta``
 dict; which cart is in which node's memory follows from the requests), and the
 page plays it on a canvas by itself: no round trip to the kernel per frame. Its JavaScript is
-a plain ES module in ``static/animated_cluster.js`` (no build step, nothing from a CDN).
+one ES module, ``static/animated_cluster.js``, bundled by esbuild (``make js``) from the
+modules in ``static/src/`` and committed, so a learner needs no Node (nothing from a CDN
+either). What it reads of the payload, and the version it reads, is ``static/src/contract.js``.
 
 Python and the page share a few traits: ``time`` (model seconds; the page writes it back when
 it pauses, when the scrubber is released, and a few times a second while it plays),

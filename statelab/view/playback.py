@@ -15,9 +15,10 @@ Blocks
 ``session`` i32; ``node`` i8 (-1: no node); ``attempt`` u8; ``code`` u8: the outcome's
 index in ``meta["outcomes"]`` (bits 0-2), applied (bit 3), duplicate (bit 4), *moved*
 (bit 5: completing it put the session's cart in its node's memory) and *late* (bit 6:
-its node-side times are in the ``late`` block). The node let go of a request at ``end``,
-except for the late ones; so ``done`` (when the node stopped working on it) is ``end``
-when it started, NaN when it never did, and ``left`` for a late row.
+its node-side times are in the ``late`` block); ``meta["bits"]`` gives the mask and each
+bit by name. The node let go of a request at ``end``, except for the late ones; so
+``done`` (when the node stopped working on it) is ``end`` when it started, NaN when it
+never did, and ``left`` for a late row.
 
 ``late`` (20 bytes a row), the requests whose node-side times ``end`` does not tell:
 ``queued_from`` f64 (when it joined its node's line of workers; NaN: it never got past
@@ -52,6 +53,15 @@ causes that happen), ``active`` (active sessions then), and ``windows``: ``width
 window, seconds), ``time`` (each window's end), ``p50``, ``p95``, ``p99`` (latency of the
 requests served in each window; None for a window with none), as ``result.windows()``.
 
+``meta`` is the contract between this module and the view's JavaScript, stated once,
+here: ``version`` (:data:`VERSION`, 2), the names the codes index (``outcomes``,
+``causes``, ``statuses``), ``bits`` (``outcome_mask``, ``applied``, ``duplicate``,
+``moved``, ``late``: the bits of a request's ``code``, see :func:`bits`) and ``palette``
+(the course's colours: ``nodes``, ``lost``, ``dead``, ``duplicate``, ``causes``, see
+:func:`palette`),
+so the browser draws with the colours of the course's figures and reads the codes with
+no number of its own.
+
 What the view shows at time ``t`` is :func:`state_at`: the state just after every event
 at ``t``, as ``result.timeline`` samples it.
 
@@ -78,9 +88,10 @@ from statelab.sim.records import (
     timeline_columns,
 )
 from statelab.sim.result import Result
+from statelab.view import colours
 
-#: The payload's format version.
-VERSION = 1
+#: The payload's format version (2: ``meta`` carries ``bits`` and ``palette``).
+VERSION = 2
 
 #: Bits of a request's ``code`` above its outcome (bits 0-2).
 APPLIED, DUPLICATE, MOVED, LATE = 1 << 3, 1 << 4, 1 << 5, 1 << 6
@@ -232,6 +243,8 @@ def payload(result: Result) -> dict:
         "outcomes": list(OUTCOMES),
         "causes": list(LOST_CAUSES),
         "statuses": list(STATUSES),
+        "bits": bits(),
+        "palette": palette(),
         "events": _events(result),
         "node_changes": _node_changes(result),
         "summary": _json_safe(result.summary()),
@@ -244,6 +257,32 @@ def payload(result: Result) -> dict:
         "panels": panels(result),
     }
     return {"meta": meta, **blocks}
+
+
+def bits() -> dict[str, int]:
+    """The bits of a request's ``code`` (see the module docstring), as ``meta["bits"]``
+    gives them to a reader: the outcome's mask, then one bit a flag."""
+    return {
+        "outcome_mask": OUTCOME_MASK,
+        "applied": APPLIED,
+        "duplicate": DUPLICATE,
+        "moved": MOVED,
+        "late": LATE,
+    }
+
+
+def palette() -> dict:
+    """The course's colours (:mod:`statelab.view.colours`) as ``meta["palette"]`` gives them:
+    ``nodes`` (node k takes ``nodes[k % len(nodes)]``), ``lost`` (lost carts), ``dead`` (a
+    node that is down), ``duplicate`` (an item added twice) and ``causes`` (cause of a loss
+    -> its colour), as ``#RRGGBB`` text."""
+    return {
+        "nodes": list(colours.PALETTE),
+        "lost": colours.LOST,
+        "dead": colours.DEAD,
+        "duplicate": colours.DUPLICATE,
+        "causes": dict(colours.CAUSE_COLOURS),
+    }
 
 
 def _moved_rows(moves, session: np.ndarray, node: np.ndarray, done: np.ndarray) -> np.ndarray:
@@ -395,24 +434,21 @@ def _hashing(result: Result) -> dict | None:
     else:
         hashing = {"kind": "modulo", "configured": affinity == "ip_hash"}
     changes = []
-    sessions = result.sessions
-    ends = sessions["end"].fillna(math.inf).to_numpy()
-    starts = sessions["start"].to_numpy()
     for event in sorted(scenario.events, key=lambda e: e.at):
         if not isinstance(event, (Crash, ScaleTo)):
             continue
         at = event.at
-        active = sessions["session"].to_numpy()[(starts <= at) & (ends > at)]
-        keys = [client_key(scenario.seed, int(s)) for s in active]
-        before = statuses_at(result._node_changes, scenario, at, inclusive=False)
-        after = statuses_at(result._node_changes, scenario, at, inclusive=True)
-        route_before, route_after = router(scenario, before), router(scenario, after)
+        owned = owners(result, at)
         moved_sessions = [
-            int(s)
-            for s, key in zip(active, keys, strict=True)
-            if route_before(key) != route_after(key)
+            session
+            for session, node_before, node_after in zip(
+                owned["sessions"], owned["before"], owned["after"], strict=True
+            )
+            if node_before != node_after
         ]
         moved = len(moved_sessions)
+        before = statuses_at(result._node_changes, scenario, at, inclusive=False)
+        after = statuses_at(result._node_changes, scenario, at, inclusive=True)
         crash = isinstance(event, Crash)
         if affinity == "ip_hash" and not crash:
             sizes = [sum(s in CONFIGURED for s in statuses) for statuses in (before, after)]
@@ -428,13 +464,40 @@ def _hashing(result: Result) -> dict | None:
                 "before": sizes[0],
                 "after": sizes[1],
                 "moved": int(moved),
-                "keys": len(keys),
+                "keys": len(owned["sessions"]),
                 "theory": share,
                 "sessions": moved_sessions,  # the active sessions whose key moved
             }
         )
     hashing["changes"] = changes
     return hashing
+
+
+def owners(result: Result, at: float) -> dict[str, list[int]]:
+    """Where the hashing affinity sends the clients of the sessions active at ``at`` seconds
+    (started at or before it, not yet ended), around the node changes at ``at``.
+
+    Returns
+    -------
+    dict
+        ``sessions`` (their numbers), ``before`` and ``after`` (the node each one's 64-bit
+        :func:`~statelab.sim.affinity.client_key` goes to just before and just after the
+        changes at ``at``, as :func:`router` routes; -1: no node).
+    """
+    scenario = result.scenario
+    sessions = result.sessions
+    ends = sessions["end"].fillna(math.inf).to_numpy()
+    starts = sessions["start"].to_numpy()
+    active = sessions["session"].to_numpy()[(starts <= at) & (ends > at)].tolist()
+    keys = [client_key(scenario.seed, s) for s in active]
+    changes = result._node_changes
+    route_before = router(scenario, statuses_at(changes, scenario, at, inclusive=False))
+    route_after = router(scenario, statuses_at(changes, scenario, at, inclusive=True))
+    return {
+        "sessions": active,
+        "before": [int(route_before(key)) for key in keys],
+        "after": [int(route_after(key)) for key in keys],
+    }
 
 
 #: Statuses of the nodes nginx's ip_hash counts as configured: members not leaving.

@@ -493,8 +493,9 @@ def test_the_hashing_panel_shows_the_keys_that_move(page, jupyterlab, course):
         assert len(moved) == change["moved"]
         highlighted = set(after["highlightedSessions"])
         assert len(highlighted) == after["highlighted"]
-        # the ring is routed in the page, the modulo table takes the model's list of the
-        # sessions that moved (meta.hashing's changes): either way, exactly the keys that moved
+        # both pictures mark the model's list of the sessions that moved (meta.hashing's
+        # changes; tests/js/hashing.test.mjs checks the ring's owners against the model's):
+        # exactly the keys that moved
         assert highlighted == moved, (sorted(highlighted - moved), sorted(moved - highlighted))
         if kind == "ring":
             assert after["drawn"] == change["keys"]
