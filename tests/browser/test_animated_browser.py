@@ -43,17 +43,23 @@ view.time = 20.0
 view"""
 
 FRAMES = """(ms) => new Promise((resolve) => {
-    // frames drawn with a new picture, and model seconds played, over `ms` of the page's clock
+    // frames drawn with a new picture, model seconds played, and the share of the time the
+    // view may play (each frame's interval counts up to 0.1 s, as the view's clock counts
+    // it), over `ms` of the page's clock
     const root = document.querySelector('.statelab-anim');
     const at = () => Number(/t = ([\\d.]+) s/.exec(
         root.querySelector('.statelab-anim-time').textContent)[1]);
-    let last = root.dataset.frame, changed = 0, start = null, from = null;
+    let last = root.dataset.frame, changed = 0, start = null, from = null, prev = null;
+    let counted = 0;
     const step = (now) => {
         if (start === null) { start = now; from = at(); }
+        if (prev !== null) counted += Math.min(now - prev, 100);
+        prev = now;
         if (root.dataset.frame !== last) { changed++; last = root.dataset.frame; }
         if (now - start < ms) requestAnimationFrame(step);
         else resolve({fps: changed * 1000 / (now - start),
-                      played: (at() - from) * 1000 / (now - start)});
+                      played: (at() - from) * 1000 / (now - start),
+                      counted: counted / (now - start)});
     };
     requestAnimationFrame(step);
 })"""
@@ -235,17 +241,21 @@ def test_a_busy_run_plays_at_its_speed_and_redraws_as_it_goes(page, jupyterlab, 
     goal of ``make bench`` (bench/bench_browser.py), measured on a calm machine: here the
     floors hold on a machine whose cores are busy with other work (make test-busy). The
     view advances its clock by each frame's real interval, at most 0.1 s a frame, so at 10
-    frames a second or more a run plays at its speed, and below that it only slows."""
+    frames a second or more a run plays at its speed, and a frame that comes later than
+    0.1 s (a core busy with other work) only slows it: it plays at its speed over the time
+    its frames count (``counted``, the share of the page's time within that cap)."""
     open_view(page, jupyterlab, course, f"animated_busy_{speed}.ipynb", BUSY)
     run_in_last_cell(page, f"view.speed = {speed}; view.play()")
     wait_label(page, lambda text: seconds(text) > 20.2)
     seen = page.evaluate(FRAMES, 3000)
     print(
         f"busy run at {speed}x: {seen['fps']:.1f} frames a second with a changed picture, "
-        f"{seen['played']:.2f} model seconds a second"
+        f"{seen['played']:.2f} model seconds a second, frames counted {seen['counted']:.0%}"
     )
     assert seen["fps"] >= 10, f"only {seen['fps']:.1f} frames a second at {speed}x"
-    assert 0.8 * speed <= seen["played"] <= 1.05 * speed, seen
+    # 0.9: the time label is rounded to a tenth of a second (3% of 3 s at 1x), and the
+    # measure starts and ends between two of the view's frames
+    assert 0.9 * speed * seen["counted"] <= seen["played"] <= 1.05 * speed, seen
 
 
 PLOT_LIGHTNESS = """(root, [index, from, to]) => {

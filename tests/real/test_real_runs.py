@@ -22,6 +22,11 @@ def sticky_crash():
     return real.run(STICKY_CRASH, time_scale=0.2)
 
 
+#: Real seconds a process of a real run can wait for a core busy with other work (make
+#: test-busy saw up to a third of a second): the room a timed check leaves for it.
+BUSY_LAG = 0.5
+
+
 def served(result):
     requests = result.requests
     return requests[requests["outcome"].isin(["ok", "state_lost"])]
@@ -51,10 +56,11 @@ def test_a_real_run_passes_the_simulations_checks(sticky_crash):
         draw(result)
     plots.cluster_view(result, 20.0)
     plt.close("all")
-    # what the model leaves out is measured: the HTTP overhead, small against the service time
+    # what the model leaves out is measured: the HTTP overhead, a few milliseconds of real
+    # time (bench/bench_real.py), under half a real second on cores busy with other work
     overhead = result.real["http_overhead"]
-    assert 0 <= overhead < STICKY_CRASH.service_time
     assert result.real["balancer"] == "embedded" and result.real["time_scale"] == 0.2
+    assert 0 <= overhead * result.real["time_scale"] < BUSY_LAG
 
 
 def test_the_request_table_agrees_with_the_node_logs(sticky_crash):
@@ -73,7 +79,7 @@ def test_the_request_table_agrees_with_the_node_logs(sticky_crash):
     assert (joined["applied"] == joined["applied_log"]).all()
     # the client saw what the node logged, and node 1 served nothing after its crash
     crash = result.node_changes.query("node == 1 and status == 'down'")["time"].min()
-    assert 15.0 <= crash < 16.0
+    assert 15.0 <= crash < 15.0 + BUSY_LAG / result.real["time_scale"]
     assert not ((rows["node"] == 1) & (rows["start"] > crash)).any()
 
 
@@ -182,9 +188,9 @@ def test_redis_store_keeps_carts_through_a_crash_and_loses_them_to_an_outage():
     # a request fails when the crash takes its node (the kill, until the health check takes
     # node 1 out) or in the outage (one waiting in a node's line when it begins fails too):
     # counted by when each failed, most are the outage's. A failure is told up to a moment
-    # after: on cores busy with other work a process can wait half a real second for one
-    # (a busy run saw two fail after 21 model seconds), 2.5 model seconds at this scale.
-    lag = 0.5 / time_scale
+    # after: on cores busy with other work a process can wait BUSY_LAG for one (a busy run
+    # saw two fail after 21 model seconds), 2.5 model seconds at this scale.
+    lag = BUSY_LAG / time_scale
     failed = result.requests.query("outcome == 'failed'")
     in_outage = (failed["end"] >= 18.0) & (failed["end"] < 20.0 + lag)
     at_crash = (failed["end"] >= 8.0) & (failed["end"] < 10.0 + lag)
