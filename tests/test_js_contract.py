@@ -10,6 +10,7 @@ the meta's codes, bits and colours those of the Python modules that own them.
 from __future__ import annotations
 
 import importlib.util
+import re
 
 import pytest
 from conftest import ROOT
@@ -49,6 +50,14 @@ def test_the_committed_fixture_is_what_the_script_makes_now(preset):
     assert committed is not None, f"tests/js/fixtures/{preset}.json.gz is missing: {STALE}"
     same = committed == js_fixtures.text(js_fixtures.fixture(preset))
     assert same, f"tests/js/fixtures/{preset}.json.gz is stale: {STALE}"
+
+
+def test_the_view_reads_the_version_python_writes():
+    """Guards the one version number written twice, in Python and in the view's contract:
+    a payload change bumps both (the JS refuses any other version)."""
+    source = (ROOT / "statelab/dashboards/static/src/contract.js").read_text(encoding="utf-8")
+    written = re.findall(r"^export const VERSION = (\d+);", source, flags=re.MULTILINE)
+    assert written == [str(playback.VERSION)], (written, playback.VERSION)
 
 
 def test_every_fixture_is_a_presets():

@@ -32,6 +32,9 @@ test("a meta without a field the view reads is refused, naming the field", () =>
     delete m[field];
     assert.throws(() => checkMeta(m), new RegExp(`has no "${field}"`), field);
   }
+  const c = meta();
+  delete c.palette.causes.crash;
+  assert.throws(() => checkMeta(c), /meta.palette.causes has no colour for "crash"/);
   const p = meta();
   delete p.palette.duplicate;
   assert.throws(() => checkMeta(p), /meta.palette has no "duplicate"/);

@@ -316,7 +316,7 @@ function drawCharts(v, c) {
   chartAxes(v, c, A, lostTop, "");
   placeEvents(v, c, A, events, 0, boxes, marks);
   c.lineWidth = 2.2 * Math.min(L.f, 1.2);
-  const causeColour = (cause) => run.palette.causes[cause] || run.palette.lost;
+  const causeColour = (cause) => run.palette.causes[cause];
   for (const cause of causes) {
     c.strokeStyle = causeColour(cause);
     polyline(run, c, A, P.times, P.lost[cause], lostTop);
@@ -740,7 +740,7 @@ function statusName(v, k) {
     /** @type {Playhead} */
     v.head
   );
-  return run.statuses[head.status[k]] || "removed";
+  return run.statuses[head.status[k]];
 }
 function storeDown(v) {
   const run = v.run;
@@ -2198,6 +2198,9 @@ function checkMeta(meta) {
       if (!(name in meta[group])) throw new Error(`statelab: the run's meta.${group} has no "${name}"`);
     }
   }
+  for (const cause of meta.causes) {
+    if (!(cause in meta.palette.causes)) throw new Error(`statelab: the run's meta.palette.causes has no colour for "${cause}"`);
+  }
   for (const name of STATUSES) {
     if (!meta.statuses.includes(name)) throw new Error(`statelab: meta.statuses ${JSON.stringify(meta.statuses)} has no "${name}"`);
   }
@@ -2554,7 +2557,7 @@ function followCaption(run, t, k, rows, cartNode) {
   bits.push(`${sent} request${sent === 1 ? "" : "s"} sent${done.length ? ` (${done.join(", ")})` : ""}`);
   const at = s.lost_at[k];
   if (at <= t) {
-    const cause = run.causes[s.cause[k] - 1] || "";
+    const cause = run.causes[s.cause[k] - 1];
     const from = s.lost_node[k] >= 0 ? ` (held by node ${s.lost_node[k]})` : "";
     bits.push(`<span class="sa-lost">lost its cart at ${at.toFixed(1)} s: ${causeWord(cause)}${from}</span>`);
   } else if (run.sesEnds[k] <= t) {

@@ -231,7 +231,7 @@ export function drawCharts(v, c) {
   chartAxes(v, c, A, lostTop, "");
   placeEvents(v, c, A, events, 0, boxes, marks);
   c.lineWidth = 2.2 * Math.min(L.f, 1.2);
-  const causeColour = (/** @type {string} */ cause) => run.palette.causes[cause] || run.palette.lost;
+  const causeColour = (/** @type {string} */ cause) => run.palette.causes[cause];
   for (const cause of causes) {
     c.strokeStyle = causeColour(cause);
     polyline(run, c, A, P.times, P.lost[cause], lostTop);

@@ -121,6 +121,9 @@ export function checkMeta(meta) {
       if (!(name in meta[group])) throw new Error(`statelab: the run's meta.${group} has no "${name}"`);
     }
   }
+  for (const cause of meta.causes) {
+    if (!(cause in meta.palette.causes)) throw new Error(`statelab: the run's meta.palette.causes has no colour for "${cause}"`);
+  }
   for (const name of STATUSES) {
     if (!meta.statuses.includes(name)) throw new Error(`statelab: meta.statuses ${JSON.stringify(meta.statuses)} has no "${name}"`);
   }

@@ -88,7 +88,7 @@ export function followCaption(run, t, k, rows, cartNode) {
   bits.push(`${sent} request${sent === 1 ? "" : "s"} sent${done.length ? ` (${done.join(", ")})` : ""}`);
   const at = s.lost_at[k];
   if (at <= t) {
-    const cause = run.causes[s.cause[k] - 1] || "";
+    const cause = run.causes[s.cause[k] - 1];
     const from = s.lost_node[k] >= 0 ? ` (held by node ${s.lost_node[k]})` : "";
     bits.push(`<span class="sa-lost">lost its cart at ${at.toFixed(1)} s: ${causeWord(cause)}${from}</span>`);
   } else if (run.sesEnds[k] <= t) {

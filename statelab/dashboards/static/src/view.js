@@ -72,7 +72,7 @@ export function createView(root, canvas) {
 export function statusName(v, k) {
   const run = /** @type {Run} */ (v.run);
   const head = /** @type {Playhead} */ (v.head);
-  return run.statuses[head.status[k]] || "removed";
+  return run.statuses[head.status[k]];
 }
 
 /**
