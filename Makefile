@@ -54,7 +54,7 @@ js-fixtures: $(STAMP)
 	$(BIN)/python scripts/js_fixtures.py
 
 test-js: $(NODE_STAMP)
-	node --test tests/js/*.test.mjs
+	node --test --test-reporter=spec tests/js/*.test.mjs
 
 lab: $(STAMP)
 	@$(BIN)/python scripts/lab.py $(AS_ROOT) $(LAB_ARGS)
