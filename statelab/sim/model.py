@@ -163,9 +163,14 @@ class ShopModel:
     Use :func:`statelab.simulate`; this class is its engine.
     """
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(
+        self, scenario: Scenario, environment: type[simpy.Environment] | None = None
+    ) -> None:
+        """``environment``: the SimPy environment class to run on (default: the quicker
+        ``_Environment``; ``simpy.Environment`` runs the same events without SimPy's
+        internals, and tests/test_simpy_plain.py checks every preset gives the same tables)."""
         self.scenario = scenario
-        self.env = _Environment()
+        self.env = (environment or _Environment)()
         self.workload = Workload(scenario)
         self.balancer = make_balancer(scenario.balancer, stream(scenario.seed, "balancer"))
         self.retry_draw = stream(scenario.seed, "retries")
