@@ -208,8 +208,10 @@ class Player:
         headers = {}
         if shopper.cookies:
             headers["Cookie"] = "; ".join(f"{n}={v}" for n, v in shopper.cookies.items())
-        shopper.sent += 1
         arrival = time.monotonic()
+        if arrival >= self.t_end:  # the end came while this waited for a busy processor:
+            return "in_flight", math.nan  # not sent, so not an attempt of the run
+        shopper.sent += 1
         self.open[key] = (-1, arrival, stale)
         give_up = self.t_end if self.timeout is None else min(self.t_end, arrival + self.timeout)
         node, status, found, applied, duplicate = -1, 0, "", "", ""

@@ -6,6 +6,7 @@ scenario is short (20 to 30 model seconds at time scale 0.1 to 0.2: a few real s
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 
@@ -251,6 +252,19 @@ def test_a_load_generator_ready_too_late_sends_nothing_and_says_so(tmp_path, cap
     assert status == loadgen.LATE_EXIT
     assert capsys.readouterr().out.startswith(f"{loadgen.LATE} ")
     assert not out.exists()
+
+
+def test_an_attempt_due_when_the_run_has_ended_is_not_sent():
+    """On a busy machine the load generator's loop can get the processor back only after
+    the end: an attempt it would send then is no attempt of the run (every arrival is before
+    ``duration``; assert_conserved checks it), and it is not recorded nor counted."""
+    from statelab.real import loadgen
+
+    player = loadgen.Player(STICKY_CRASH, "http://127.0.0.1:9", 0.1, time.monotonic() - 10.0)
+    shopper = loadgen.plan(STICKY_CRASH)[0]
+    outcome, end = asyncio.run(player._attempt(None, shopper, 0, 1, 0.1))
+    assert outcome == "in_flight" and end != end  # the caller stops the session
+    assert player.rows == [] and player.open == {} and shopper.sent == 0
 
 
 def test_a_run_whose_load_generator_starts_late_starts_it_again_on_time(monkeypatch):
