@@ -32,7 +32,9 @@ _HOMES = {
     "Result": "statelab.sim.result",
     "Scenario": "statelab.sim.scenario",
     "DEFAULT_LIMIT": "statelab.sim.simulation",
-    "ScenarioTooLarge": "statelab.sim.simulation",
+    "ScenarioError": "statelab.sim.errors",
+    "ScenarioTooLarge": "statelab.sim.budget",
+    "ScenarioTypeError": "statelab.sim.errors",
     "simulate": "statelab.sim.simulation",
 }
 
@@ -61,7 +63,9 @@ __all__ = [
     "Result",
     "ScaleTo",
     "Scenario",
+    "ScenarioError",
     "ScenarioTooLarge",
+    "ScenarioTypeError",
     "StoreOutage",
     "presets",
     "replicate",

@@ -11,29 +11,38 @@ import traceback
 import pytest
 from conftest import ROOT
 
-from statelab import Crash, RandomFailures, ScaleTo, Scenario, StoreOutage, simulate
-from statelab.sim.budget import ScenarioTooLarge
+from statelab import (
+    Crash,
+    RandomFailures,
+    ScaleTo,
+    Scenario,
+    ScenarioError,
+    ScenarioTooLarge,
+    ScenarioTypeError,
+    StoreOutage,
+    simulate,
+)
 
 #: The longest traceback a learner should read for a mistake in a value (lines).
 SHORT = 15
 
 MISTAKES = [
-    ("Scenario(nodes=0)", ValueError, "nodes must be a whole number from 1 to 64, got 0"),
-    ('Scenario(affinity="stiky")', ValueError, "Did you mean 'sticky'?"),
-    ("Scenario(arrival_rate='no_such_trace')", ValueError, "unknown trace 'no_such_trace'"),
-    ("Scenario(events=(Crash(5, 3.0),))", ValueError, "Crash.node=5 does not exist"),
-    ("Scenario(nodes='3')", TypeError, "nodes must be a whole number"),
-    ("Scenario().replace(workers=0)", ValueError, "workers must be a whole number"),
-    ("Scenario().replace(nodez=3)", TypeError, "Did you mean 'nodes'?"),
-    ("Crash(node=-1, at=3.0)", ValueError, "Crash.node must be a whole number"),
-    ("Scenario.load('no_such_preset')", ValueError, "no_such_preset"),
+    ("Scenario(nodes=0)", ScenarioError, "nodes must be a whole number from 1 to 64, got 0"),
+    ('Scenario(affinity="stiky")', ScenarioError, "Did you mean 'sticky'?"),
+    ("Scenario(arrival_rate='no_such_trace')", ScenarioError, "unknown trace 'no_such_trace'"),
+    ("Scenario(events=(Crash(5, 3.0),))", ScenarioError, "Crash.node=5 does not exist"),
+    ("Scenario(nodes='3')", ScenarioTypeError, "nodes must be a whole number"),
+    ("Scenario().replace(workers=0)", ScenarioError, "workers must be a whole number"),
+    ("Scenario().replace(nodez=3)", ScenarioTypeError, "Did you mean 'nodes'?"),
+    ("Crash(node=-1, at=3.0)", ScenarioError, "Crash.node must be a whole number"),
+    ("Scenario.load('no_such_preset')", ScenarioError, "no_such_preset"),
     (
         "simulate(Scenario(arrival_rate=1000.0, duration=3000.0))",
         ScenarioTooLarge,
         "Shorten duration",
     ),
-    ("simulate(Scenario(), limit=0)", ValueError, "limit must be a whole number"),
-    ("simulate('crash')", TypeError, "simulate needs a Scenario"),
+    ("simulate(Scenario(), limit=0)", ScenarioError, "limit must be a whole number"),
+    ("simulate('crash')", ScenarioTypeError, "simulate needs a Scenario"),
 ]
 
 

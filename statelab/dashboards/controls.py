@@ -80,8 +80,9 @@ def scenario_from_controls(
 
     Raises
     ------
-    ValueError, TypeError
-        When the combination is not a valid scenario; the message names the field.
+    ScenarioError
+        When the combination is not a valid scenario (a :class:`ScenarioTypeError` for a
+        value of the wrong kind); the message names the field.
     """
     nodes = values["nodes"]
     replaced = first_crash(base)

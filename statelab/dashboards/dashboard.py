@@ -1,7 +1,9 @@
 """What every dashboard shares: the animated views, the readout, the update loop.
 
 How an update flows: a control changes -> the dashboard's scenarios (checked; a bad
-combination shows a message, never a traceback) -> :func:`~statelab.simulate` -> the
+combination, a :class:`~statelab.sim.errors.ScenarioError`, shows a message, never a
+traceback; any other exception is a bug and goes on up, traceback and all) ->
+:func:`~statelab.simulate` -> the
 readout's text and each :class:`~statelab.dashboards.animated.AnimatedCluster` get the new
 run. The picture, its time, its "so far" numbers and its over-time charts are drawn in the
 browser from then on: a control costs one run and one payload, and playing or scrubbing
@@ -41,6 +43,7 @@ from statelab.dashboards.ahead import (
 )
 from statelab.dashboards.animated import AnimatedCluster
 from statelab.dashboards.readout import message_html
+from statelab.sim.errors import ScenarioError
 from statelab.sim.result import Result
 from statelab.sim.scenario import Scenario
 from statelab.view.playback import payload
@@ -140,7 +143,7 @@ class Dashboard:
         try:
             scenarios = self._scenarios()
             runs = [self._run(s) for s in scenarios]
-        except (ValueError, TypeError) as error:  # a bad combination: say so, keep the last run
+        except ScenarioError as error:  # a bad combination: say so, keep the last run
             self.message.value = message_html("Not run:", str(error))
             self.said = []
             self._shown = generation
@@ -196,7 +199,7 @@ class Dashboard:
             return
         try:
             nearby = self._nearby()
-        except (ValueError, TypeError):
+        except ScenarioError:  # the controls describe no scenario: nothing is one move away
             return
         self._ahead = [s for s in dict.fromkeys(nearby) if s not in self.kept]
         self._ahead_for = self._generation
@@ -213,7 +216,7 @@ class Dashboard:
             try:
                 result = self._simulate(scenario, limit=self._limit)
                 self.kept.keep(scenario, result, payload(result))
-            except (ValueError, TypeError):  # too large, say: not made ahead; a press says why
+            except ScenarioError:  # too large, say: not made ahead; a press says why
                 pass
         loop = running_loop()
         if self._ahead and loop is not None:

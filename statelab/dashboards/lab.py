@@ -29,6 +29,7 @@ from statelab.dashboards.controls import (
 )
 from statelab.dashboards.dashboard import Dashboard, running_loop
 from statelab.dashboards.readout import readout_html
+from statelab.sim.errors import ScenarioError
 from statelab.sim.events import Crash, ScaleTo, StoreOutage
 from statelab.sim.presets import presets
 from statelab.sim.result import Result
@@ -284,7 +285,7 @@ class Lab(Dashboard):
         for moved in nearby_values(values, choices):
             try:
                 found.append(scenario_from_controls(self._base, moved, self._moments))
-            except (ValueError, TypeError):  # a move the Lab would refuse: nothing to make
+            except ScenarioError:  # a move the Lab would refuse: nothing to make
                 continue
         return found
 

@@ -52,9 +52,9 @@ from statelab.sim.records import (
     timeline_row,
 )
 from statelab.sim.result import Result
+from statelab.sim.routing import HASHED
 
 NAN = math.nan
-HASHED = ("ip_hash", "source_hash", "consistent_hash")
 #: Node statuses in which a node's memory is gone, and the cause a cart lost there gets.
 WIPES = {"down": "crash", "removed": "scale_in"}
 CLIENT_OUTCOMES = {"ok": OK, "failed": FAILED, "timed_out": TIMED_OUT, "in_flight": IN_FLIGHT}

@@ -41,7 +41,8 @@ import sys
 import time
 from pathlib import Path
 
-from statelab.sim.affinity import HashRing, stable_hash
+from statelab.sim import routing
+from statelab.sim.routing import stable_hash
 from statelab.sim.scenario import Scenario
 
 #: The cookie that pins a sticky session to its node (as HAProxy's ``cookie SERVERID``).
@@ -62,7 +63,7 @@ HOP_BY_HOP = frozenset(
     }
 )
 #: nginx's ip_hash: how many times the hash is stirred while it names a node that is down.
-IP_HASH_TRIES = 20
+IP_HASH_TRIES = routing.IP_HASH_TRIES
 #: Seconds an admin command may take to arrive.
 ADMIN_READ_TIMEOUT = 2.0
 _BALANCE_WORDS = {
@@ -232,8 +233,8 @@ class Router:
             slot = self.slots[int(k)]
             slot.port, slot.admin, slot.up = int(port), "ready", True
         self.rng = random.Random(config["seed"])
-        self.ring = HashRing(config["seed"], config["vnodes"])
-        self._ring_of: tuple | None = None
+        # the simulation's routers (statelab.sim.routing); ip_hash is nginx's own, on the address
+        self.router = routing.router_for(self.affinity, config["seed"], config["vnodes"])
         self._turn = 0
 
     def live(self) -> list[Slot]:
@@ -297,14 +298,9 @@ class Router:
             return None
         if affinity == "none":
             return self.pick(live)
-        if affinity == "source_hash":
-            return live[stable_hash(client) % len(live)]
-        if affinity == "consistent_hash":
-            key = tuple(slot.index for slot in live)
-            if key != self._ring_of:
-                self.ring.rebuild(live)
-                self._ring_of = key
-            return self.ring.owner(stable_hash(client))
+        if affinity in ("source_hash", "consistent_hash"):
+            up = tuple(slot.index for slot in live)
+            return self.slots[self.router(stable_hash(client), up, len(self.slots))]
         configured = [slot for slot in self.slots if slot.admin == "ready"]
         position = nginx_ip_hash(client, len(configured), lambda i: configured[i].up)
         return self.pick(live) if position is None else configured[position]

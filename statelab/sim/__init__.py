@@ -2,7 +2,9 @@
 
 The modules, in the order a run passes through them:
 
-- what to run: :mod:`~statelab.sim.checks` (the learner-facing checks of every field),
+- what to run: :mod:`~statelab.sim.errors` (``ScenarioError`` and ``ScenarioTypeError``:
+  what the learner asked for is refused), :mod:`~statelab.sim.checks` (the learner-facing
+  checks of every field),
   :mod:`~statelab.sim.events` (crashes, restarts, scaling, store outages, failure and
   autoscaling policies), :mod:`~statelab.sim.traces` (workload traces),
   :mod:`~statelab.sim.scenario` (the frozen Scenario), :mod:`~statelab.sim.presets`

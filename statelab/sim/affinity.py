@@ -23,77 +23,15 @@ holds its cart. Clusters arrange that in four classic ways:
   1 / (N + 1) of them.
 - ``"none"``: every request is balanced on its own.
 
-Hashes are 64-bit BLAKE2b digests of text, so they are the same in every
-process and on every machine (Python's own ``hash()`` of text is salted per
-process). The ring's points also depend on the scenario's seed, as real
-rings depend on the names of the machines: averaged over seeds, every node
+The hash affinities are routers, and their rules live in :mod:`statelab.sim.routing`
+(with the hash, the keys and the ring), where the model, the animated view's payload and
+the embedded proxy of real runs all take them. The ring's points depend on the scenario's
+seed, as real rings depend on the names of the machines: averaged over seeds, every node
 owns an equal share.
 """
 
 from __future__ import annotations
 
-import bisect
-import hashlib
-from collections.abc import Sequence
+from statelab.sim.routing import HASHED, HashRing, client_key, stable_hash
 
-
-def stable_hash(text: str) -> int:
-    """A 64-bit hash of ``text`` that is the same in every process and on every machine."""
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
-
-
-def client_key(seed: int, session: int) -> int:
-    """The hash of the client behind session ``session`` (its address, in ``ip_hash`` terms)."""
-    return stable_hash(f"client:{seed}:{session}")
-
-
-class HashRing:
-    """A consistent-hash ring over the nodes that take new sessions.
-
-    Parameters
-    ----------
-    seed : int
-        The scenario's seed, which places the node points.
-    vnodes : int
-        Points a node owns on the ring.
-    """
-
-    def __init__(self, seed: int, vnodes: int) -> None:
-        self._seed = seed
-        self._vnodes = vnodes
-        self._points_of: dict[int, list[int]] = {}
-        self._points: list[int] = []
-        self._owners: list = []
-
-    def node_points(self, index: int) -> list[int]:
-        """The ring positions of node ``index``."""
-        if index not in self._points_of:
-            self._points_of[index] = [
-                stable_hash(f"ring:{self._seed}:{index}:{v}") for v in range(self._vnodes)
-            ]
-        return self._points_of[index]
-
-    def rebuild(self, nodes: Sequence) -> None:
-        """Place ``nodes`` (objects with an ``index``) on the ring, replacing the last set."""
-        placed = sorted(
-            (point, node.index, node) for node in nodes for point in self.node_points(node.index)
-        )
-        self._points = [point for point, _, _ in placed]
-        self._owners = [node for _, _, node in placed]
-
-    def owner(self, key: int):
-        """The node that owns ``key``: the first node point at or after it, wrapping round."""
-        i = bisect.bisect_left(self._points, key)
-        return self._owners[i if i < len(self._owners) else 0]
-
-    def shares(self) -> dict[int, float]:
-        """The share of the key space each node owns (sums to 1)."""
-        if not self._points:
-            return {}
-        space = 2**64
-        shares: dict[int, float] = {}
-        previous = self._points[-1] - space
-        for point, node in zip(self._points, self._owners, strict=True):
-            shares[node.index] = shares.get(node.index, 0.0) + (point - previous) / space
-            previous = point
-        return shares
+__all__ = ["HASHED", "HashRing", "client_key", "stable_hash"]

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from statelab.sim.errors import ScenarioError
+
 #: The most requests :func:`statelab.simulate` runs unless told otherwise (about 5 to 10 s).
 DEFAULT_LIMIT = 500_000
 #: SimPy events a run may process for each request of its limit.
@@ -40,9 +42,10 @@ class Overspent(Exception):
         self.what, self.reached = what, reached
 
 
-class ScenarioTooLarge(ValueError):
+class ScenarioTooLarge(ScenarioError):
     """A scenario would send more requests than the ``limit`` of :func:`statelab.simulate`,
-    or its run did more work than that limit allows."""
+    or its run did more work than that limit allows (a :class:`ScenarioError`, so a
+    ``ValueError``)."""
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Checks that turn a bad value into a message a learner can act on.
 
 Every field of a scenario, and of the events inside it, goes through one of the
-small functions here. Each raises ``TypeError`` (wrong kind of value) or
-``ValueError`` (right kind, wrong size or name) with a message that names the
+small functions here. Each raises :class:`~statelab.sim.errors.ScenarioTypeError`
+(wrong kind of value; a ``TypeError``) or :class:`~statelab.sim.errors.ScenarioError`
+(right kind, wrong size or name; a ``ValueError``) with a message that names the
 field, repeats the value that was given and says what is allowed, so that a
 typo in a notebook cell or a preset file explains itself.
 
@@ -18,6 +19,8 @@ import functools
 import math
 import numbers
 
+from statelab.sim.errors import ScenarioError, ScenarioTypeError
+
 
 def _kind(value: object) -> str:
     return type(value).__name__
@@ -28,18 +31,18 @@ def whole_number(field: str, value: object, low: int, high: int) -> int:
 
     Raises
     ------
-    TypeError
+    ScenarioTypeError
         If ``value`` is not an integer (``True``, ``2.5`` and ``"3"`` are refused).
-    ValueError
+    ScenarioError
         If it lies outside ``[low, high]``.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
+        raise ScenarioTypeError(
             f"{field} must be a whole number from {low} to {high}, got {value!r} ({_kind(value)})"
         )
     value = int(value)
     if not low <= value <= high:
-        raise ValueError(f"{field} must be a whole number from {low} to {high}, got {value}")
+        raise ScenarioError(f"{field} must be a whole number from {low} to {high}, got {value}")
     return value
 
 
@@ -64,15 +67,15 @@ def number(
     unit_text = f" {unit}" if unit else ""
     allowed = f"a number {lower} and at most {high:g}{unit_text}"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{field} must be {allowed}, got {value!r} ({_kind(value)})")
+        raise ScenarioTypeError(f"{field} must be {allowed}, got {value!r} ({_kind(value)})")
     value = float(value)
     if math.isnan(value) or math.isinf(value):
-        raise ValueError(f"{field} must be {allowed}, got {value} (not a finite number)")
+        raise ScenarioError(f"{field} must be {allowed}, got {value} (not a finite number)")
     too_low = value <= low if low_open else value < low
     if too_low and why_low:
-        raise ValueError(f"{field} must be {allowed}, got {value:g}: {why_low}")
+        raise ScenarioError(f"{field} must be {allowed}, got {value:g}: {why_low}")
     if too_low or value > high:
-        raise ValueError(f"{field} must be {allowed}, got {value:g}")
+        raise ScenarioError(f"{field} must be {allowed}, got {value:g}")
     return value
 
 
@@ -84,25 +87,25 @@ def choice(field: str, value: object, allowed: tuple[str, ...]) -> str:
     """
     names = ", ".join(repr(name) for name in allowed)
     if not isinstance(value, str):
-        raise TypeError(f"{field} must be one of {names}, got {value!r} ({_kind(value)})")
+        raise ScenarioTypeError(f"{field} must be one of {names}, got {value!r} ({_kind(value)})")
     if value not in allowed:
         close = difflib.get_close_matches(value, allowed, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"{field} must be one of {names}, got {value!r}.{hint}")
+        raise ScenarioError(f"{field} must be one of {names}, got {value!r}.{hint}")
     return value
 
 
 def boolean(field: str, value: object) -> bool:
     """Return ``value`` if it is ``True`` or ``False`` (not 0, 1 or "yes")."""
     if not isinstance(value, bool):
-        raise TypeError(f"{field} must be True or False, got {value!r} ({_kind(value)})")
+        raise ScenarioTypeError(f"{field} must be True or False, got {value!r} ({_kind(value)})")
     return value
 
 
 def optional(field: str, value: object, cls: type) -> object:
     """Return ``value`` if it is ``None`` or an instance of ``cls``."""
     if value is not None and not isinstance(value, cls):
-        raise TypeError(
+        raise ScenarioTypeError(
             f"{field} must be None or a {cls.__name__}(...), got {value!r} ({_kind(value)})"
         )
     return value
@@ -119,12 +122,14 @@ def unknown_name(what: str, name: str, known: list[str] | tuple[str, ...]) -> st
 def errors_at_the_call(target):
     """Make a public class or function raise its checks' errors from the learner's call.
 
-    A check deep inside a constructor raises ``TypeError`` or ``ValueError``; a
-    learner should see its message at once, not after every internal frame that
-    led to it. Wrapped here, the same exception object (its class and message
-    unchanged) is raised again with its traceback cut to the public call, and
-    not chained to anything (``from None``). IPython and pytest also hide the
-    wrapper's own frame (``__tracebackhide__``) unless it is the only one.
+    A check deep inside a constructor raises a :class:`ScenarioError` (or a
+    :class:`ScenarioTypeError`, which is one); a learner should see its message at
+    once, not after every internal frame that led to it. Wrapped here, the same
+    exception object (its class and message unchanged) is raised again with its
+    traceback cut to the public call, and not chained to anything (``from None``).
+    IPython and pytest also hide the wrapper's own frame (``__tracebackhide__``)
+    unless it is the only one. Any other exception is a bug, not the learner's
+    value: it goes through untouched, with every frame that led to it.
 
     ``target`` is a function, or a class whose ``__init__`` is wrapped (use it
     above ``@dataclass``, so that it wraps the generated ``__init__``).
@@ -138,7 +143,7 @@ def errors_at_the_call(target):
         __tracebackhide__ = True
         try:
             return target(*args, **kwargs)
-        except (TypeError, ValueError) as error:
+        except ScenarioError as error:
             raise error.with_traceback(None) from None
 
     return at_the_call

@@ -31,6 +31,7 @@ import bisect
 from dataclasses import dataclass
 
 from statelab.sim import checks
+from statelab.sim.errors import ScenarioError
 
 #: What happens to a node that leaves the cluster (see :class:`ScaleTo`).
 SCALE_IN_MODES = ("abrupt", "in_flight", "sticky")
@@ -264,7 +265,7 @@ class Autoscale:
         low = checks.whole_number("Autoscale.min_nodes", self.min_nodes, 1, MAX_NODE + 1)
         high = checks.whole_number("Autoscale.max_nodes", self.max_nodes, 1, MAX_NODE + 1)
         if low > high:
-            raise ValueError(
+            raise ScenarioError(
                 f"Autoscale.min_nodes={low} must not be above Autoscale.max_nodes={high}"
             )
         interval = checks.number(
@@ -301,7 +302,7 @@ def _scale_in_mode(owner: str, mode: object, drain: float) -> str:
         return "abrupt" if drain == 0 else "sticky"
     mode = checks.choice(f"{owner}.mode", mode, SCALE_IN_MODES)
     if mode == "abrupt" and drain > 0:
-        raise ValueError(
+        raise ScenarioError(
             f"{owner}.mode='abrupt' removes nodes at once, so {owner}.drain={drain:g} would "
             f"never be used; set drain=0, or mode='in_flight' (Kubernetes: requests in flight "
             f"get the drain as grace) or mode='sticky' (HAProxy: pinned sessions keep coming)"

@@ -3,7 +3,8 @@
 Shoppers arrive (see :mod:`statelab.sim.workload`), and each one becomes a SimPy
 process that walks through its session: send a request, wait for the answer,
 think, send the next. Each request passes the balancer (with the session
-affinity the scenario asks for, see :mod:`statelab.sim.affinity`), waits for a
+affinity the scenario asks for, see :mod:`statelab.sim.affinity` and
+:mod:`statelab.sim.routing`), waits for a
 worker slot on the chosen node, and is served. A request that fails is
 retried, after a pause, if the client has retries left; every attempt is a
 row of its own.
@@ -55,7 +56,6 @@ from simpy.core import EmptySchedule, StopSimulation
 from simpy.events import NORMAL, URGENT, Event, Timeout
 
 from statelab.sim import autoscaling, cookie
-from statelab.sim.affinity import HashRing, client_key
 from statelab.sim.balancer import make_balancer
 from statelab.sim.budget import Budget, Overspent
 from statelab.sim.events import Crash, Restart, ScaleTo, StoreOutage
@@ -73,6 +73,7 @@ from statelab.sim.records import (
     timeline_row,
 )
 from statelab.sim.result import Result
+from statelab.sim.routing import Router, client_key, router_for
 from statelab.sim.scenario import Scenario
 from statelab.sim.session import Job, Session
 from statelab.sim.state import CookieState, Ledger, ReplicatedState, ServerState, StoreState
@@ -153,10 +154,6 @@ class _Late(Event):
 RETRIED = (FAILED, TIMED_OUT)
 
 
-#: Affinities that send a client where a hash of it points.
-HASHED = ("ip_hash", "source_hash", "consistent_hash")
-
-
 class ShopModel:
     """One run of a scenario: the SimPy environment, the nodes, and the records.
 
@@ -164,19 +161,28 @@ class ShopModel:
     """
 
     def __init__(
-        self, scenario: Scenario, environment: type[simpy.Environment] | None = None
+        self,
+        scenario: Scenario,
+        environment: type[simpy.Environment] | None = None,
+        router: Router | None = None,
     ) -> None:
         """``environment``: the SimPy environment class to run on (default: the quicker
         ``_Environment``; ``simpy.Environment`` runs the same events without SimPy's
-        internals, and tests/test_simpy_plain.py checks every preset gives the same tables)."""
+        internals, and tests/test_simpy_plain.py checks every preset gives the same tables).
+        ``router``: a learner's router (:mod:`statelab.sim.routing`) in place of the
+        scenario's affinity."""
         self.scenario = scenario
         self.env = (environment or _Environment)()
         self.workload = Workload(scenario)
         self.balancer = make_balancer(scenario.balancer, stream(scenario.seed, "balancer"))
         self.retry_draw = stream(scenario.seed, "retries")
-        self.affinity = scenario.affinity
-        self.hashed = scenario.affinity in HASHED
-        self.ring = HashRing(scenario.seed, scenario.vnodes)
+        # where a hash of the shopper sends it: the affinity's router, or a learner's in
+        # place of the affinity (a learner's router replaces sticky sessions too)
+        self.router = router or router_for(scenario.affinity, scenario.seed, scenario.vnodes)
+        self.learners_router = router is not None
+        self.affinity = "router" if router is not None else scenario.affinity
+        self.hashed = self.router is not None  # every session gets a key
+        self.up: tuple[int, ...] = ()  # the live nodes' numbers, as a router gets them
         # seconds of work a cookie of each possible number of items costs (cookie state only)
         self.cookie_cost = (
             [
@@ -564,29 +570,24 @@ class ShopModel:
             return session.pinned
         if not live:
             return None
-        if affinity == "none":
+        router = self.router
+        if router is None:  # affinity "none": every request balanced on its own
             return self.balancer.pick(live)
-        if affinity == "source_hash":  # HAProxy's balance source, map-based: the live nodes
-            return live[session.key % len(live)]
-        if affinity == "ip_hash":  # nginx: the configured nodes, another while it is down
-            return self._ip_hash(session.key, live)
-        return self.ring.owner(session.key)
+        node = router(session.key, self.up, len(self.configured))
+        if self.learners_router:
+            node = self._checked_route(node)
+        return self.balancer.pick(live) if node is None else self.nodes[node]
 
-    def _ip_hash(self, key: int, live: list[Node]) -> Node:
-        """nginx's ``ip_hash``: the client's hash modulo the *configured* nodes (the cluster's
-        size, whether they are up or not). While that node is down the hash is stirred again
-        (nginx's ``hash * 113 + 6271``), up to 20 times, and the first live node it names
-        serves; after 20 tries the balancer picks one. So a client goes back to its own node
-        as soon as it is up again, and a crash moves only the crashed node's clients."""
-        configured = self.configured
-        size = len(configured)
-        stirred = key
-        for _ in range(20):
-            node = configured[stirred % size]
-            if node.seen_up and node.member and not node.draining:
-                return node
-            stirred = (stirred * 113 + 6271) & 0xFFFFFFFFFFFFFFFF
-        return self.balancer.pick(live)
+    def _checked_route(self, node):
+        """A learner's router's answer, refused with a message unless it is a node up or None."""
+        whole = isinstance(node, int) and not isinstance(node, bool)
+        if node is None or (whole and node in self.up):
+            return node
+        raise ValueError(
+            f"the router {getattr(self.router, '__name__', self.router)!r} returned {node!r} "
+            f"with the nodes up {self.up}: a router returns one of them, or None to let the "
+            f"balancer pick"
+        )
 
     # -- sessions -------------------------------------------------------
 
@@ -763,8 +764,7 @@ class ShopModel:
         """Update who takes new sessions (and the hash ring) after a node changed."""
         self.live = [n for n in self.nodes if n.seen_up and n.member and not n.draining]
         self.configured = [n for n in self.nodes if n.member and not n.draining]
-        if self.affinity == "consistent_hash":
-            self.ring.rebuild(self.live)
+        self.up = tuple(n.index for n in self.live)
         if node is not None:
             self.node_changes.append(NodeChange(self.env.now, node.index, node.status))
 

@@ -34,6 +34,7 @@ from statelab.files import toml_file
 from statelab.files.folders import scenarios_folder
 from statelab.files.toml_file import short
 from statelab.sim import checks
+from statelab.sim.errors import ScenarioError, ScenarioTypeError
 from statelab.sim.events import EVENT_TYPES, Autoscale, RandomFailures
 from statelab.sim.traces import Trace
 
@@ -45,7 +46,7 @@ def presets() -> dict[str, str]:
     """Return every preset's name with its one-line description, sorted by name."""
     found = {}
     for path in sorted(scenarios_folder().glob("*.toml")):
-        found[path.stem] = toml_file.read_table(path).get("description", "")
+        found[path.stem] = _read_table(path).get("description", "")
     return found
 
 
@@ -55,16 +56,16 @@ def load(name_or_path: str | Path, scenario_class: type):
     (:meth:`Scenario.load` passes its class, so this module needs not import it.)
     """
     path = _resolve(name_or_path)
-    table = toml_file.read_table(path)
+    table = _read_table(path)
     fields = {f.name for f in dataclasses.fields(scenario_class)}
     values: dict[str, object] = {}
     for key, value in table.items():
         if key == "description":
             if not isinstance(value, str):
-                raise ValueError(f"{path}: description must be text, got {short(value)}")
+                raise ScenarioError(f"{path}: description must be text, got {short(value)}")
             continue
         if key not in fields:
-            raise ValueError(f"{path}: " + checks.unknown_name("key", _cut(key), sorted(fields)))
+            raise ScenarioError(f"{path}: " + checks.unknown_name("key", _cut(key), sorted(fields)))
         values[key] = value
     if "arrival_rate" in values:
         values["arrival_rate"] = _read_rate(path, values["arrival_rate"])
@@ -74,11 +75,11 @@ def load(name_or_path: str | Path, scenario_class: type):
         if key in values:
             table = values[key]
             if not isinstance(table, dict):
-                raise ValueError(f"{path}: {key} must be a [{key}] table, got {short(table)}")
+                raise ScenarioError(f"{path}: {key} must be a [{key}] table, got {short(table)}")
             values[key] = _build(f"{path}: {key}", cls, dict(table))
     try:
         return scenario_class(**values)
-    except (TypeError, ValueError) as error:
+    except ScenarioError as error:
         raise type(error)(f"{path}: {error}") from None
 
 
@@ -86,10 +87,12 @@ def save(scenario, path: str | Path, description: str = "") -> Path:
     """Write every field of ``scenario`` to ``path`` as TOML and return the path."""
     path = Path(path)
     if not isinstance(description, str):
-        raise TypeError(f"description must be text, got {short(description)}")
+        raise ScenarioTypeError(f"description must be text, got {short(description)}")
     for char in "\n\r":
         if char in description:
-            raise ValueError(f"description must be a single line; it holds the line break {char!r}")
+            raise ScenarioError(
+                f"description must be a single line; it holds the line break {char!r}"
+            )
     lines = [f"description = {toml_file.value(description, 'description')}"]
     tables = []
     for item in dataclasses.fields(scenario):
@@ -120,7 +123,7 @@ def looks_like_path(name: str, suffix: str) -> bool:
 def _resolve(name_or_path: str | Path) -> Path:
     """The file of a preset name, or a path (a ``Path``, or text that looks like one)."""
     if not isinstance(name_or_path, (str, Path)):
-        raise TypeError(
+        raise ScenarioTypeError(
             f"Scenario.load takes a preset name or a file path, got {short(name_or_path)} "
             f"({type(name_or_path).__name__})"
         )
@@ -131,11 +134,20 @@ def _resolve(name_or_path: str | Path) -> Path:
         return path
     known = {p.stem: p for p in scenarios_folder().glob("*.toml")}
     if name_or_path not in known:
-        raise ValueError(
+        raise ScenarioError(
             checks.unknown_name("preset", _cut(name_or_path), list(known))
             + "; a file's path must contain a / or end in .toml"
         )
     return known[name_or_path]
+
+
+def _read_table(path: Path) -> dict:
+    """The preset file at ``path`` as a table; what the files layer refuses (empty, not
+    text, not TOML, too large) is a :class:`ScenarioError` here, with the same message."""
+    try:
+        return toml_file.read_table(path)
+    except ValueError as error:
+        raise ScenarioError(str(error)) from error
 
 
 def _cut(name: str) -> str:
@@ -146,16 +158,16 @@ def _cut(name: str) -> str:
 
 def _read_events(path: Path, raw: object) -> tuple:
     if not isinstance(raw, list):
-        raise ValueError(f"{path}: events must be a list of [[events]] tables, got {short(raw)}")
+        raise ScenarioError(f"{path}: events must be a list of [[events]] tables, got {short(raw)}")
     events = []
     for index, table in enumerate(raw):
         where = f"{path}: events[{index}]"
         if not isinstance(table, dict):
-            raise ValueError(f"{where} must be a table with a type, got {short(table)}")
+            raise ScenarioError(f"{where} must be a table with a type, got {short(table)}")
         table = dict(table)
         kind = table.pop("type", None)
         if kind not in EVENT_TYPES:
-            raise ValueError(
+            raise ScenarioError(
                 f"{where}: type must be one of {', '.join(map(repr, EVENT_TYPES))}, "
                 f"got {short(kind)}"
             )
@@ -170,13 +182,13 @@ def _build(where: str, cls: type, table: dict):
     known = [f.name for f in fields]
     for key in table:
         if key not in known:
-            raise ValueError(f"{where}: " + checks.unknown_name(f"{kind} key", _cut(key), known))
+            raise ScenarioError(f"{where}: " + checks.unknown_name(f"{kind} key", _cut(key), known))
     missing = [f.name for f in fields if f.default is dataclasses.MISSING and f.name not in table]
     if missing:
-        raise ValueError(f"{where}: {kind} needs {', '.join(missing)}")
+        raise ScenarioError(f"{where}: {kind} needs {', '.join(missing)}")
     try:
         return cls(**table)
-    except (TypeError, ValueError) as error:
+    except ScenarioError as error:
         raise type(error)(f"{where}: {error}") from None
 
 
@@ -193,15 +205,15 @@ def _read_rate(path: Path, raw: object):
     known = ["name", "time_s", "sessions_per_s"]
     for key in raw:
         if key not in known:
-            raise ValueError(
+            raise ScenarioError(
                 f"{path}: arrival_rate: " + checks.unknown_name("trace key", _cut(key), known)
             )
     missing = [key for key in known if key not in raw]
     if missing:
-        raise ValueError(f"{path}: the [arrival_rate] trace needs {', '.join(missing)}")
+        raise ScenarioError(f"{path}: the [arrival_rate] trace needs {', '.join(missing)}")
     try:
         return Trace(raw["name"], raw["time_s"], raw["sessions_per_s"])
-    except (TypeError, ValueError) as error:
+    except ScenarioError as error:
         raise type(error)(f"{path}: arrival_rate: {error}") from None
 
 

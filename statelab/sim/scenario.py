@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from statelab.sim import checks, presets
+from statelab.sim.errors import ScenarioError, ScenarioTypeError
 from statelab.sim.events import (
     MAX_EVENTS,
     Autoscale,
@@ -246,7 +247,7 @@ class Scenario:
         duration = checked["duration"]
         warmup = checks.number("warmup", self.warmup, 0.0, MAX_DURATION, unit="seconds")
         if warmup >= duration:
-            raise ValueError(
+            raise ScenarioError(
                 f"warmup must be less than duration ({duration:g} seconds), got {warmup:g}"
             )
         interval = checks.number(
@@ -258,7 +259,7 @@ class Scenario:
             why_low="a timeline row every 10 ms is finer than any figure can show",
         )
         if duration / interval > MAX_SAMPLES:
-            raise ValueError(
+            raise ScenarioError(
                 f"sample_interval={interval:g} would record {duration / interval:,.0f} timeline "
                 f"rows over duration={duration:g} s; at most {MAX_SAMPLES:,} are allowed, so use "
                 f"a sample_interval of at least {duration / MAX_SAMPLES:g} seconds"
@@ -270,7 +271,7 @@ class Scenario:
         self._check_timeline_size()
         autoscale = self.autoscale
         if autoscale is not None and not autoscale.min_nodes <= self.nodes <= autoscale.max_nodes:
-            raise ValueError(
+            raise ScenarioError(
                 f"nodes={self.nodes} must lie within the autoscaler's range, "
                 f"Autoscale.min_nodes={autoscale.min_nodes} to "
                 f"Autoscale.max_nodes={autoscale.max_nodes}"
@@ -300,7 +301,7 @@ class Scenario:
         columns = len(timeline_columns(self.max_nodes()))
         if rows * columns > MAX_TIMELINE_CELLS:
             fits = self.duration / (MAX_TIMELINE_CELLS / columns - 1)
-            raise ValueError(
+            raise ScenarioError(
                 f"sample_interval={self.sample_interval:g} would record {rows:,.0f} timeline rows "
                 f"of {columns} columns ({self.max_nodes()} nodes) over duration="
                 f"{self.duration:g} s; at most {MAX_TIMELINE_CELLS:,} values are kept, so use "
@@ -325,7 +326,7 @@ class Scenario:
     def _check_trace_covers_the_run(self) -> None:
         trace = self.trace()
         if trace is not None and trace.end < self.duration:
-            raise ValueError(
+            raise ScenarioError(
                 f"arrival_rate={trace.name!r} is a trace of {trace.end:g} seconds, "
                 f"shorter than duration={self.duration:g}; shorten the run to at most "
                 f"{trace.end:g} seconds"
@@ -338,26 +339,26 @@ class Scenario:
     def _checked_events(self) -> tuple[Event, ...]:
         events = self.events
         if not isinstance(events, (tuple, list)):
-            raise TypeError(
+            raise ScenarioTypeError(
                 f"events must be a tuple of Crash, Restart, ScaleTo and StoreOutage events, "
                 f"got {events!r} "
                 f"({type(events).__name__})"
             )
         if len(events) > MAX_EVENTS:
-            raise ValueError(
+            raise ScenarioError(
                 f"events holds {len(events):,} events; a scenario may have at most {MAX_EVENTS:,}"
             )
         sizes = None  # the cluster's size over time, made once when first needed
         for index, event in enumerate(events):
             where = f"events[{index}]"
             if not isinstance(event, (Crash, Restart, ScaleTo, StoreOutage)):
-                raise TypeError(
+                raise ScenarioTypeError(
                     f"{where} must be a Crash, Restart, ScaleTo or StoreOutage event, "
                     f"got {event!r} ({type(event).__name__})"
                 )
             kind = type(event).__name__
             if event.at >= self.duration:
-                raise ValueError(
+                raise ScenarioError(
                     f"{where}: {kind}.at={event.at:g} is not before the end of the run "
                     f"(duration={self.duration:g} seconds); it would never happen"
                 )
@@ -366,7 +367,7 @@ class Scenario:
             if self.autoscale is not None:
                 size, because = self.autoscale.max_nodes, "the autoscaler's max_nodes"
                 if event.node >= size:
-                    raise ValueError(
+                    raise ScenarioError(
                         f"{where}: {kind}.node={event.node} does not exist; with "
                         f"{because}={size} the nodes are numbered 0 to {size - 1}"
                     )
@@ -375,7 +376,7 @@ class Scenario:
                 sizes = scalings(events)
             size, because = size_at(self.nodes, sizes, event.at)
             if event.node >= size:
-                raise ValueError(
+                raise ScenarioError(
                     f"{where}: {kind}.node={event.node} does not exist at {event.at:g} s; "
                     f"the cluster then has {size} nodes ({because}), numbered 0 to {size - 1}"
                 )
@@ -406,12 +407,12 @@ class Scenario:
     def replace(self, **changes: object) -> Scenario:
         """Return a copy with ``changes`` applied, checked like a new scenario.
 
-        An unknown field name raises ``TypeError`` naming it.
+        An unknown field name raises :class:`ScenarioTypeError` (a ``TypeError``) naming it.
         """
         known = [f.name for f in dataclasses.fields(self)]
         for name in changes:
             if name not in known:
-                raise TypeError(checks.unknown_name("Scenario field", name, known))
+                raise ScenarioTypeError(checks.unknown_name("Scenario field", name, known))
         return dataclasses.replace(self, **changes)
 
     def expected_requests(self) -> float:
@@ -446,6 +447,6 @@ def _field_repr(value: object) -> str:
         try:
             if load_trace(value.name) == value:
                 return repr(value.name)
-        except (OSError, TypeError, ValueError):
+        except (OSError, ScenarioError):  # not a trace that ships, or not readable
             pass
     return repr(value)

@@ -13,14 +13,20 @@ from __future__ import annotations
 import math
 
 from statelab.sim.budget import DEFAULT_LIMIT, Budget, ScenarioTooLarge
+from statelab.sim.errors import ScenarioError, ScenarioTypeError
 from statelab.sim.model import ShopModel
 from statelab.sim.result import Result
+from statelab.sim.routing import Router
 from statelab.sim.scenario import Scenario
 
 __all__ = ["DEFAULT_LIMIT", "ScenarioTooLarge", "check_size", "simulate"]
 
 
-def simulate(scenario: Scenario | None = None, limit: int | None = DEFAULT_LIMIT) -> Result:
+def simulate(
+    scenario: Scenario | None = None,
+    limit: int | None = DEFAULT_LIMIT,
+    router: Router | None = None,
+) -> Result:
     """Run ``scenario`` (``Scenario()`` if none is given) and return what happened.
 
     Parameters
@@ -31,21 +37,34 @@ def simulate(scenario: Scenario | None = None, limit: int | None = DEFAULT_LIMIT
         The most requests the run may be expected to send (default 500,000); the
         run is also held to a budget of work in proportion (see
         :mod:`statelab.sim.budget`). ``None`` lifts both.
+    router : callable, optional
+        A learner's router, ``route(key, up, configured) -> node | None``
+        (:mod:`statelab.sim.routing`), in place of the scenario's affinity: every session
+        gets a key, and each request goes where the router says (None: the balancer picks).
+        A router that returns anything but a node up or None stops the run with a message.
 
     Raises
     ------
+    ScenarioTypeError
+        If ``scenario`` is not a Scenario, ``limit`` not a number or None, or ``router``
+        not a function.
+    ScenarioError
+        If ``limit`` is not above 0.
     ScenarioTooLarge
         If the expected number of requests is above ``limit``, or the run does
         more work than the limit allows; the message says what to change.
+
+    Any other exception is a bug in the model, and comes with every frame that led to it.
     """
     __tracebackhide__ = True  # IPython and pytest show the learner's call, not this frame
     # The message first, not after the frames of the checks or of the model.
     try:
         scenario = _checked(scenario, limit)
-    except (TypeError, ValueError) as error:
+        _check_router(router)
+    except ScenarioError as error:
         raise error.with_traceback(None) from None
     try:
-        return _run(scenario, limit)
+        return _run(scenario, limit, router)
     except ScenarioTooLarge as error:
         raise error.with_traceback(None) from None
 
@@ -55,19 +74,37 @@ def _checked(scenario: Scenario | None, limit: int | None) -> Scenario:
     if scenario is None:
         return Scenario()
     if not isinstance(scenario, Scenario):
-        raise TypeError(
+        raise ScenarioTypeError(
             f"simulate needs a Scenario, got {scenario!r} ({type(scenario).__name__}); "
             f"make one with Scenario(...) or Scenario.load(name)"
         )
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise ValueError(f"limit must be a whole number above 0 or None, got {limit!r}")
+    _check_limit(limit)
     return scenario
 
 
-def _run(scenario: Scenario, limit: int | None) -> Result:
+def _check_limit(limit: int | None) -> None:
+    """Refuse a ``limit`` that is not a whole number above 0 or None."""
+    if limit is None:
+        return
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        raise ScenarioTypeError(f"limit must be a whole number above 0 or None, got {limit!r}")
+    if limit < 1:
+        raise ScenarioError(f"limit must be a whole number above 0 or None, got {limit!r}")
+
+
+def _check_router(router: Router | None) -> None:
+    """Refuse a ``router`` that is not a function (or None)."""
+    if router is not None and not callable(router):
+        raise ScenarioTypeError(
+            f"router must be a function route(key, up, configured) -> node or None, got "
+            f"{router!r} ({type(router).__name__})"
+        )
+
+
+def _run(scenario: Scenario, limit: int | None, router: Router | None = None) -> Result:
     check_size(scenario, limit)
     if limit is None:
-        return ShopModel(scenario).run()
+        return ShopModel(scenario, router=router).run()
     samples = math.ceil(scenario.duration / scenario.sample_interval)
     policy = scenario.autoscale
     decisions = math.ceil(scenario.duration / policy.interval) if policy else 0
@@ -84,7 +121,7 @@ def _run(scenario: Scenario, limit: int | None) -> Result:
                 f"may make ({budget.events:,}). Shorten duration, lower the trace's peak, or "
                 f"call simulate(scenario, limit=None) to run it anyway."
             )
-    return ShopModel(scenario).run(budget, limit)
+    return ShopModel(scenario, router=router).run(budget, limit)
 
 
 def check_size(scenario: Scenario, limit: int | None = DEFAULT_LIMIT) -> None:
@@ -92,9 +129,8 @@ def check_size(scenario: Scenario, limit: int | None = DEFAULT_LIMIT) -> None:
 
     ``limit=None`` accepts any size.
     """
+    _check_limit(limit)
     if limit is not None:
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise ValueError(f"limit must be a whole number above 0 or None, got {limit!r}")
         expected = scenario.expected_requests()
         if expected > limit:
             raise ScenarioTooLarge(

@@ -32,6 +32,7 @@ from statelab.files.csv_file import read_rows
 from statelab.files.folders import traces_folder
 from statelab.files.toml_file import MAX_ECHO, short
 from statelab.sim.checks import unknown_name
+from statelab.sim.errors import ScenarioError, ScenarioTypeError
 
 COLUMNS = ("time_s", "sessions_per_s")
 MAX_RATE = 10_000.0
@@ -61,24 +62,24 @@ class Trace:
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name or len(self.name) > MAX_ECHO:
-            raise ValueError(
+            raise ScenarioError(
                 f"Trace.name must be text of 1 to {MAX_ECHO} characters, got {short(self.name)}"
             )
         points = []
         for column, values in (("times", self.times), ("rates", self.rates)):
             if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-                raise TypeError(
+                raise ScenarioTypeError(
                     f"Trace {self.name!r}: {column} must be a list of numbers, got {short(values)}"
                 )
             if len(values) > MAX_ROWS:
-                raise ValueError(
+                raise ScenarioError(
                     f"Trace {self.name!r}: {column} has {len(values):,} points; "
                     f"a trace may have at most {MAX_ROWS:,}"
                 )
             points.append(values)
         times, rates = points
         if len(times) != len(rates):
-            raise ValueError(
+            raise ScenarioError(
                 f"Trace {self.name!r}: times has {len(times)} points but rates has {len(rates)}"
             )
         where = f"Trace {self.name!r}, point"
@@ -137,7 +138,8 @@ def check_points(
 
     ``points`` holds ``(where, time, rate)`` for each point, ``where`` naming it in a
     message (a file's line, or a point's index); ``what`` names the whole trace.
-    ``ValueError`` (``TypeError`` for a value that is not a number) says what is wrong.
+    :class:`ScenarioError` (:class:`ScenarioTypeError` for a value that is not a number)
+    says what is wrong.
     """
     times: list[float] = []
     rates: list[float] = []
@@ -146,23 +148,23 @@ def check_points(
         time = _finite(where, "time_s", time_value)
         rate = _finite(where, "sessions_per_s", rate_value)
         if not 0.0 <= rate <= MAX_RATE:
-            raise ValueError(
+            raise ScenarioError(
                 f"{where}: sessions_per_s must be from 0 to {MAX_RATE:g}, got {rate:g}"
             )
         if times and time <= times[-1]:
-            raise ValueError(
+            raise ScenarioError(
                 f"{where}: time_s must increase, got {time:g} after {times[-1]:g} "
                 f"at {wheres[-1].rsplit(', ', 1)[-1]}"
             )
         if not times and time != 0.0:
-            raise ValueError(f"{where}: the first time_s must be 0, got {time:g}")
+            raise ScenarioError(f"{where}: the first time_s must be 0, got {time:g}")
         times.append(time)
         rates.append(rate)
         wheres.append(where)
     if len(times) < 2:
-        raise ValueError(f"{what}: a trace needs at least two rows")
+        raise ScenarioError(f"{what}: a trace needs at least two rows")
     if max(rates) <= 0:
-        raise ValueError(f"{what}: every rate is 0; no shopper would ever arrive")
+        raise ScenarioError(f"{what}: every rate is 0; no shopper would ever arrive")
     return tuple(times), tuple(rates)
 
 
@@ -177,7 +179,7 @@ def load_trace(name_or_path: str | os.PathLike) -> Trace:
 
     A name that is a trace's is that trace; a path must look like one (hold a ``/``
     or end in ``.csv``), so a file in the working directory never shadows a trace.
-    Raises ``ValueError`` naming the file, the row and what is wrong.
+    Raises :class:`ScenarioError` naming the file, the row and what is wrong.
     """
     name = os.fspath(name_or_path)
     separators = [sep for sep in ("/", os.sep, os.altsep) if sep]
@@ -189,7 +191,7 @@ def load_trace(name_or_path: str | os.PathLike) -> Trace:
         known = trace_names()
         if name not in known:
             cut = name if len(name) <= MAX_ECHO else name[: MAX_ECHO - 3] + "..."
-            raise ValueError(
+            raise ScenarioError(
                 "arrival_rate: "
                 + unknown_name("trace", cut, known)
                 + "; or give a number of sessions per second"
@@ -198,19 +200,19 @@ def load_trace(name_or_path: str | os.PathLike) -> Trace:
     else:
         path = Path(name)
     if not path.is_file():
-        raise ValueError(f"arrival_rate: no trace file at {path}")
+        raise ScenarioError(f"arrival_rate: no trace file at {path}")
     path = path.resolve()
     return _read(str(path), path.stat().st_mtime_ns)
 
 
 @lru_cache(maxsize=32)
 def _read(path: str, _mtime: int) -> Trace:
-    rows = read_rows(Path(path), MAX_BYTES, MAX_ROWS)
+    rows = _rows(Path(path))
     if not rows or not any(cell.strip() for cell in rows[0]):
-        raise ValueError(f"{path}: the trace is empty; it needs the header {','.join(COLUMNS)}")
+        raise ScenarioError(f"{path}: the trace is empty; it needs the header {','.join(COLUMNS)}")
     header = tuple(cell.strip() for cell in rows[0])
     if header != COLUMNS:
-        raise ValueError(
+        raise ScenarioError(
             f"{path}: the header must be {','.join(COLUMNS)} on the first line, "
             f"got {short(','.join(rows[0]))}"
         )
@@ -219,7 +221,7 @@ def _read(path: str, _mtime: int) -> Trace:
         if not row:
             continue
         if len(row) != 2:
-            raise ValueError(f"{path}, line {line}: expected 2 values, got {len(row)}")
+            raise ScenarioError(f"{path}, line {line}: expected 2 values, got {len(row)}")
         time = _number(path, line, "time_s", row[0])
         rate = _number(path, line, "sessions_per_s", row[1])
         points.append((f"{path}, line {line}", time, rate))
@@ -227,22 +229,34 @@ def _read(path: str, _mtime: int) -> Trace:
     return Trace(Path(path).stem[:MAX_ECHO] or "trace", times, rates)
 
 
+def _rows(path: Path) -> list[list[str]]:
+    """The rows of the trace file at ``path``; what the files layer refuses (not text, not
+    CSV, too large) is a :class:`ScenarioError` here, with the same message naming the file."""
+    try:
+        return read_rows(path, MAX_BYTES, MAX_ROWS)
+    except ValueError as error:
+        raise ScenarioError(str(error)) from error
+
+
 def _finite(where: str, column: str, value: object) -> float:
-    """``value`` as a finite float; ``TypeError`` or ``ValueError`` naming ``where`` if not."""
+    """``value`` as a finite float; ``ScenarioTypeError`` or ``ScenarioError`` naming ``where``
+    if not."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{where}: {column} must be a number, got {short(value)}")
+        raise ScenarioTypeError(f"{where}: {column} must be a number, got {short(value)}")
     number = float(value)
     if not math.isfinite(number):
-        raise ValueError(f"{where}: {column} is not finite, got {number}")
+        raise ScenarioError(f"{where}: {column} is not finite, got {number}")
     return number
 
 
 def _number(path: str, line: int, column: str, cell: str) -> float:
-    """The finite number in ``cell`` of ``column``; ``ValueError`` naming it if it is not one."""
+    """The finite number in ``cell`` of ``column``; ``ScenarioError`` naming it if it is not one."""
     try:
         number = float(cell)
     except ValueError:
-        raise ValueError(f"{path}, line {line}: {column} is not a number: {short(cell)}") from None
+        raise ScenarioError(
+            f"{path}, line {line}: {column} is not a number: {short(cell)}"
+        ) from None
     if not math.isfinite(number):
-        raise ValueError(f"{path}, line {line}: {column} is not finite, got {number}")
+        raise ScenarioError(f"{path}, line {line}: {column} is not finite, got {number}")
     return number

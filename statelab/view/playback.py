@@ -72,12 +72,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict
-from types import SimpleNamespace
 
 import numpy as np
 
 from statelab import theory
-from statelab.sim.affinity import HashRing, client_key
 from statelab.sim.events import Crash, ScaleTo
 from statelab.sim.records import (
     LOST_CAUSES,
@@ -88,6 +86,7 @@ from statelab.sim.records import (
     timeline_columns,
 )
 from statelab.sim.result import Result
+from statelab.sim.routing import HASHED, HashRing, client_key, router_for
 from statelab.view import colours
 
 #: The payload's format version (2: ``meta`` carries ``bits`` and ``palette``).
@@ -123,7 +122,6 @@ BLOCKS = {
 DTYPE_NAMES = {"<f8": "f64", "<i4": "i32", "<u4": "u32", "i1": "i8", "u1": "u8"}
 #: Statuses in which a node's memory is gone.
 WIPED = (STATUS_CODES["down"], STATUS_CODES["removed"])
-HASHED = ("ip_hash", "source_hash", "consistent_hash")
 #: The most timeline samples ``meta["panels"]`` keeps (a longer timeline is thinned evenly).
 PANEL_POINTS = 600
 
@@ -481,7 +479,7 @@ def owners(result: Result, at: float) -> dict[str, list[int]]:
     -------
     dict
         ``sessions`` (their numbers), ``before`` and ``after`` (the node each one's 64-bit
-        :func:`~statelab.sim.affinity.client_key` goes to just before and just after the
+        :func:`~statelab.sim.routing.client_key` goes to just before and just after the
         changes at ``at``, as :func:`router` routes; -1: no node).
     """
     scenario = result.scenario
@@ -515,32 +513,21 @@ def statuses_at(node_changes, scenario, time: float, inclusive: bool = True) -> 
 
 def router(scenario, status: list[int]):
     """A function from a 64-bit client key to the node the scenario's hashing affinity sends
-    it to, when the nodes have the status codes ``status`` and the balancer knows it, as
-    :mod:`statelab.sim.model` routes: ``source_hash`` over the live nodes, ``ip_hash`` over
-    the configured ones with nginx's rehash, ``consistent_hash`` on the ring of the live
-    nodes. It returns -1 for no node (none is live, or ip_hash leaves it to the balancer)."""
-    up = STATUS_CODES["up"]
-    live = [k for k, s in enumerate(status) if s == up]
-    affinity = scenario.affinity
-    if not live:
+    it to, when the nodes have the status codes ``status`` and the balancer knows it: the
+    affinity's router (:mod:`statelab.sim.routing`, as the model routes) over the nodes up and
+    the configured size. It returns -1 for no node (none is up, or ip_hash leaves it to the
+    balancer)."""
+    up = tuple(k for k, s in enumerate(status) if s == STATUS_CODES["up"])
+    configured = sum(s in CONFIGURED for s in status)
+    route = router_for(scenario.affinity, scenario.seed, scenario.vnodes)
+    if not up or route is None:
         return lambda key: -1
-    if affinity == "source_hash":
-        return lambda key: live[key % len(live)]
-    if affinity == "ip_hash":
-        configured = [k for k, s in enumerate(status) if s in CONFIGURED]
 
-        def ip_hash(key: int) -> int:
-            for _ in range(20):
-                k = configured[key % len(configured)]
-                if status[k] == up:
-                    return k
-                key = (key * 113 + 6271) & 0xFFFFFFFFFFFFFFFF
-            return -1
+    def to_node(key: int) -> int:
+        node = route(key, up, configured)
+        return -1 if node is None else node
 
-        return ip_hash
-    ring = HashRing(scenario.seed, scenario.vnodes)
-    ring.rebuild([SimpleNamespace(index=k) for k in live])
-    return lambda key: ring.owner(key).index
+    return to_node
 
 
 # -- decoding -----------------------------------------------------------------------
