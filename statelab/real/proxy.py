@@ -41,6 +41,7 @@ import sys
 import time
 from pathlib import Path
 
+from statelab.sim import balancer as rules
 from statelab.sim import routing
 from statelab.sim.routing import stable_hash
 from statelab.sim.scenario import Scenario
@@ -221,6 +222,10 @@ def nginx_ip_hash(address: str, configured: int, is_live) -> int | None:
     return None
 
 
+def _in_flight(slot: Slot) -> int:
+    return slot.in_flight
+
+
 class Router:
     """The proxy's choices: which slot takes a request (the simulation's rules)."""
 
@@ -242,32 +247,16 @@ class Router:
         return [slot for slot in self.slots if slot.takes_new()]
 
     def pick(self, live: list[Slot]) -> Slot:
-        """The balancer's pick among ``live`` (non-empty), as statelab.sim.balancer does."""
-        n = len(live)
+        """The balancer's pick among ``live`` (non-empty): statelab.sim.balancer's rules."""
         if self.balancer == "round_robin":
             self._turn += 1
-            return live[self._turn % n]
+            return rules.round_robin(live, self._turn)
         if self.balancer == "random":
-            return live[int(self.rng.random() * n)]
+            return rules.uniform(live, self.rng.random)
         if self.balancer == "least_connections":
             self._turn += 1
-            first = self._turn % n
-            best = live[first]
-            for step in range(1, n):
-                if not best.in_flight:
-                    break
-                slot = live[(first + step) % n]
-                if slot.in_flight < best.in_flight:
-                    best = slot
-            return best
-        if n == 1:
-            return live[0]
-        i = int(self.rng.random() * n)
-        j = int(self.rng.random() * (n - 1))
-        if j >= i:
-            j += 1
-        a, b = live[i], live[j]
-        return b if b.in_flight < a.in_flight else a
+            return rules.least_connections(live, self._turn, _in_flight)
+        return rules.two_choices(live, self.rng.random, _in_flight)
 
     def peer(self, slot: Slot) -> Slot | None:
         """The next live node by number after ``slot`` (wrapping), which holds its copies."""
