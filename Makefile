@@ -17,7 +17,7 @@ LAB_ARGS ?=
 # Jupyter refuses to run as root unless told: told only in CI or a container (PID 1 not init).
 AS_ROOT := $(if $(and $(filter 0,$(shell id -u)),$(or $(CI),$(container),$(wildcard /.dockerenv /run/.containerenv),$(filter-out systemd init,$(shell cat /proc/1/comm 2>/dev/null)))),--allow-root,)
 
-.PHONY: help install lab present test test-busy test-js js js-fixtures lint bench expected lock clean
+.PHONY: help install node-tools lab present test test-busy test-js js js-fixtures lint bench expected lock clean
 
 help:
 	@echo "make lab       set up .venv and open the course in JupyterLab"
@@ -44,6 +44,8 @@ $(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null 2>&1 || { echo "statelab: make js, lint and test need Node.js 18 or newer and npm (Debian: apt-get install nodejs npm)"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $(NODE_STAMP)
+
+node-tools: $(NODE_STAMP)
 
 # Bundle the view's sources into the file anywidget loads (commit it with the sources).
 js: $(NODE_STAMP)

@@ -71,10 +71,11 @@ NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 # -- one preset's fixture ----------------------------------------------------------------
 
 
-def fixture(name: str) -> dict:
-    """The fixture of preset ``name``, as plain JSON values (see the module docstring)."""
-    scenario = statelab.Scenario.load(name)
-    result = statelab.simulate(scenario)
+def fixture(name: str, result=None) -> dict:
+    """The fixture of preset ``name``, as plain JSON values (see the module docstring), from
+    ``result`` (its run, made here if not given)."""
+    if result is None:
+        result = statelab.simulate(statelab.Scenario.load(name))
     data = playback.payload(result)
     decoded = playback.decode(data)
     meta = data["meta"]

@@ -4,8 +4,9 @@
 #   scripts/test.sh MAKE VENV [PYTEST ARGS...]
 #
 # Called by the Makefile (`make test`). Steps:
-#   1. `make install lint test-js` (the pinned environment in VENV and the view's Node
-#      tools, then ruff, Biome and tsc, then the view's JavaScript tests in Node);
+#   1. `make -j2 install node-tools` (the pinned environment in VENV and the view's Node
+#      tools, side by side), then `make lint test-js` (ruff, Biome and tsc, then the view's
+#      JavaScript tests in Node);
 #   2. pytest on every core with pytest-xdist (`-n WORKERS`, default one a logical core;
 #      `--dist loadgroup` keeps the browser tests on one worker, with one JupyterLab, one
 #      Voila and one Chromium, and the real runs on one worker, one at a time);
@@ -23,7 +24,8 @@ mkdir -p "$artifacts"
 log=$artifacts/make-test.log
 began=$(date +%s)
 {
-    "$make" --no-print-directory install lint test-js \
+    "$make" --no-print-directory -j2 install node-tools \
+        && "$make" --no-print-directory lint test-js \
         && "$venv/bin/python" -m pytest -n "$workers" --dist loadgroup --durations=20 "$@"
 } 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

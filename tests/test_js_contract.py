@@ -43,12 +43,12 @@ def calm_day():
 
 
 @pytest.mark.parametrize("preset", js_fixtures.presets())
-def test_the_committed_fixture_is_what_the_script_makes_now(preset):
+def test_the_committed_fixture_is_what_the_script_makes_now(preset, preset_run):
     """Guards the JavaScript tests against an old answer: a change to the model, the payload
     or state_at that the fixture of ``preset`` does not have yet."""
     committed = js_fixtures.committed(preset)
     assert committed is not None, f"tests/js/fixtures/{preset}.json.gz is missing: {STALE}"
-    same = committed == js_fixtures.text(js_fixtures.fixture(preset))
+    same = committed == js_fixtures.text(js_fixtures.fixture(preset, preset_run(preset)))
     assert same, f"tests/js/fixtures/{preset}.json.gz is stale: {STALE}"
 
 

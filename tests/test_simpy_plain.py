@@ -39,12 +39,13 @@ def tables(result) -> dict[str, str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(presets()))
-def test_a_preset_gives_the_same_tables_on_a_plain_simpy_environment(name):
+def test_a_preset_gives_the_same_tables_on_a_plain_simpy_environment(name, preset_run):
     scenario = Scenario.load(name)
     plain = ShopModel(scenario, environment=simpy.Environment).run()
     assert type(ShopModel(scenario).env) is _Environment
     # simulate() runs on the quicker environment, stepping it in batches within a budget
-    assert tables(plain) == tables(simulate(scenario))
+    # (preset_run: simulate(Scenario.load(name)), made once a worker for the tests that read it)
+    assert tables(plain) == tables(preset_run(name))
 
 
 def test_the_comparison_sees_a_changed_run():
