@@ -271,7 +271,7 @@ def test_a_run_whose_load_generator_starts_late_starts_it_again_on_time(monkeypa
     """On a busy machine the load generator may take longer to start than the margin before
     model time 0: it then sends nothing, and the run starts it again with a longer margin
     (here the margin is 0, so the first start is always late)."""
-    from statelab.real import controller
+    from statelab.real import controller, loadgen
 
     monkeypatch.setattr(controller, "START_MARGIN", 0.0)
     scenario = STICKY_CRASH.replace(duration=10.0, events=(Crash(1, at=5.0),))
@@ -279,4 +279,7 @@ def test_a_run_whose_load_generator_starts_late_starts_it_again_on_time(monkeypa
     assert_conserved(result)
     assert result.real["timings"]["loadgen_restarts"] >= 1
     assert "loadgen_late" not in result.real["timings"]
-    assert set(result.losses["cause"]) == {"crash"}  # the run played from its start
+    # the run played from its start: every shopper of its first half came (a count of carts
+    # lost to the crash said so less surely: a busy run of these 10 s lost none)
+    first_half = [s.id for s in loadgen.plan(scenario) if s.start < scenario.duration / 2]
+    assert first_half and set(first_half) <= set(result.requests["session"])
