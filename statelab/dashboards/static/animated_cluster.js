@@ -58,7 +58,7 @@ var Points = class {
     this.n++;
   }
   grow() {
-    const twice = (a) => {
+    const twice2 = (a) => {
       const b = (
         /** @type {T} */
         new /** @type {any} */
@@ -67,10 +67,10 @@ var Points = class {
       b.set(a);
       return b;
     };
-    this.x = twice(this.x);
-    this.y = twice(this.y);
-    this.kind = twice(this.kind);
-    this.session = twice(this.session);
+    this.x = twice2(this.x);
+    this.y = twice2(this.y);
+    this.kind = twice2(this.kind);
+    this.session = twice2(this.session);
   }
 };
 
@@ -1499,6 +1499,11 @@ var QUEUED = 2;
 var SERVING = 3;
 var LEG_WALL = 0.4;
 var legFor = (speed) => LEG_WALL * Math.min(speed, 3);
+function twice(list) {
+  const bigger = new Int32Array(list.length * 2);
+  bigger.set(list);
+  return bigger;
+}
 var Playhead = class {
   /** @param {Run} run */
   constructor(run) {
@@ -1596,11 +1601,7 @@ var Playhead = class {
   }
   /** @param {number} i */
   push(i) {
-    if (this.activeN === this.active.length) {
-      const bigger = new Int32Array(this.active.length * 2);
-      bigger.set(this.active);
-      this.active = bigger;
-    }
+    if (this.activeN === this.active.length) this.active = twice(this.active);
     this.active[this.activeN++] = i;
   }
   /** @param {number} t */
@@ -1627,11 +1628,7 @@ var Playhead = class {
   }
   /** @param {number} k */
   pushSession(k) {
-    if (this.sessionsN === this.sessions.length) {
-      const bigger = new Int32Array(this.sessions.length * 2);
-      bigger.set(this.sessions);
-      this.sessions = bigger;
-    }
+    if (this.sessionsN === this.sessions.length) this.sessions = twice(this.sessions);
     this.sessions[this.sessionsN++] = k;
   }
   /** @param {number} k @param {number} node */

@@ -23,6 +23,16 @@ const LEG_WALL = 0.4;
  */
 export const legFor = (speed) => LEG_WALL * Math.min(speed, 3);
 
+/**
+ * A list twice as long, holding `list` at its start.
+ * @param {Int32Array} list
+ */
+function twice(list) {
+  const bigger = new Int32Array(list.length * 2);
+  bigger.set(list);
+  return bigger;
+}
+
 export class Playhead {
   /** @param {Run} run */
   constructor(run) {
@@ -132,11 +142,7 @@ export class Playhead {
 
   /** @param {number} i */
   push(i) {
-    if (this.activeN === this.active.length) {
-      const bigger = new Int32Array(this.active.length * 2);
-      bigger.set(this.active);
-      this.active = bigger;
-    }
+    if (this.activeN === this.active.length) this.active = twice(this.active);
     this.active[this.activeN++] = i;
   }
 
@@ -165,11 +171,7 @@ export class Playhead {
 
   /** @param {number} k */
   pushSession(k) {
-    if (this.sessionsN === this.sessions.length) {
-      const bigger = new Int32Array(this.sessions.length * 2);
-      bigger.set(this.sessions);
-      this.sessions = bigger;
-    }
+    if (this.sessionsN === this.sessions.length) this.sessions = twice(this.sessions);
     this.sessions[this.sessionsN++] = k;
   }
 
