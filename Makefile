@@ -78,6 +78,7 @@ test-busy: $(STAMP)
 lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 	node_modules/.bin/biome check
 	node_modules/.bin/tsc --noEmit -p jsconfig.json
 
@@ -111,4 +112,4 @@ lock:
 	rm -rf .lock-venv constraints.tmp
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .import_linter_cache .hypothesis

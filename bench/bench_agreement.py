@@ -39,8 +39,8 @@ from test_agreement import (  # noqa: E402
 )
 
 from statelab import real, simulate  # noqa: E402
-from statelab.real.balancers import KINDS  # noqa: E402
 from statelab.real.procs import ProgramMissing, require_program  # noqa: E402
+from statelab.real.registry import BALANCERS  # noqa: E402
 
 CRASH_SEEDS = range(1, 9)
 SCALE_SEEDS = range(1, 4)
@@ -94,7 +94,7 @@ def scale_out_agreement(balancer: str) -> bool:
 
 def main() -> int:
     good = True
-    for balancer in KINDS:
+    for balancer in BALANCERS:
         if balancer == "haproxy":
             try:
                 require_program("haproxy")

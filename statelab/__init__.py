@@ -13,6 +13,7 @@ The pipeline runs one way::
 from __future__ import annotations
 
 import importlib
+import sys
 
 #: Where each public name lives. They are imported when first used (PEP 562), so a process
 #: that needs one small part (a real run's web server, say) does not pay for pandas and
@@ -39,18 +40,27 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str):
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'statelab' has no attribute {name!r}")
-    module = importlib.import_module(home)
-    value = module if home == f"statelab.{name}" else getattr(module, name)
-    globals()[name] = value  # found once; later lookups do not come here
-    return value
+def _lazy_names(package: str, homes: dict[str, str]):
+    """``__getattr__`` and ``__dir__`` for ``package``, whose public names are imported from
+    ``homes`` (name -> module) when first used (PEP 562); ``statelab.real`` uses it too."""
+    namespace = sys.modules[package].__dict__
+
+    def __getattr__(name: str):
+        home = homes.get(name)
+        if home is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        module = importlib.import_module(home)
+        value = module if home == f"{package}.{name}" else getattr(module, name)
+        namespace[name] = value  # found once; later lookups do not come here
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*namespace, *namespace.get("__all__", ())})
+
+    return __getattr__, __dir__
 
 
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = _lazy_names(__name__, _HOMES)
 
 
 __all__ = [

@@ -36,112 +36,33 @@ Every process a run starts is gone when it returns, raises or is interrupted.
 
 from __future__ import annotations
 
-import math
+from statelab import _lazy_names
 
-# compare.py imports nothing heavy at its top (the processes of a run import this package)
-from statelab.real.compare import Comparison, compare, plot_comparison
+__all__ = [
+    "BALANCERS",
+    "STORES",
+    "Comparison",
+    "RealResult",
+    "check",
+    "compare",
+    "plot_comparison",
+    "run",
+]
 
-__all__ = ["BALANCERS", "STORES", "Comparison", "compare", "plot_comparison", "run"]
-
-#: The balancers a real run can use.
-BALANCERS = ("embedded", "haproxy")
-#: The session stores of ``state="store"``.
-STORES = ("sqlite", "redis")
-#: The time scales a real run accepts (real seconds per model second).
-MIN_TIME_SCALE, MAX_TIME_SCALE = 0.01, 10.0
-#: The most requests a real run may be expected to send.
-MAX_REQUESTS = 200_000
-#: The most requests a second (real time) this machine is asked to carry.
-MAX_RATE = 1_500.0
-
-
-def check(scenario, time_scale: float, balancer: str, store: str) -> None:
-    """Raise ValueError (or TypeError) for arguments a real run cannot take, saying why."""
-    from statelab.sim.scenario import Scenario
-
-    if not isinstance(scenario, Scenario):
-        raise TypeError(
-            f"a real run needs a Scenario, got {scenario!r} ({type(scenario).__name__}); "
-            f"make one with Scenario(...) or Scenario.load(name)"
-        )
-    if (
-        isinstance(time_scale, bool)
-        or not isinstance(time_scale, (int, float))
-        or not math.isfinite(time_scale)
-        or not MIN_TIME_SCALE <= time_scale <= MAX_TIME_SCALE
-    ):
-        raise ValueError(
-            f"time_scale must be a number from {MIN_TIME_SCALE} to {MAX_TIME_SCALE} (real "
-            f"seconds per model second: 0.2 runs a 120 s scenario in 24 s), got {time_scale!r}"
-        )
-    if balancer not in BALANCERS:
-        raise ValueError(
-            f"balancer must be one of {', '.join(map(repr, BALANCERS))} ('embedded': our own "
-            f"proxy, every policy; 'haproxy': HAProxy itself), got {balancer!r}"
-        )
-    if store not in STORES:
-        raise ValueError(
-            f"store must be one of {', '.join(map(repr, STORES))} (where state='store' keeps "
-            f"its carts: a SQLite file, or a Redis server), got {store!r}"
-        )
-    if scenario.autoscale is not None:
-        raise ValueError(
-            "autoscale is not played by real runs yet; set autoscale=None and use ScaleTo "
-            "events to resize the cluster"
-        )
-    expected = scenario.expected_requests()
-    if expected > MAX_REQUESTS:
-        raise ValueError(
-            f"this scenario would send about {expected:,.0f} requests, more than a real run "
-            f"takes ({MAX_REQUESTS:,}); shorten duration or lower arrival_rate"
-        )
-    rate = expected / (scenario.duration * time_scale)
-    if rate > MAX_RATE:
-        raise ValueError(
-            f"at time_scale={time_scale:g} this scenario sends about {rate:,.0f} requests a "
-            f"real second, more than this machine is asked to carry ({MAX_RATE:,.0f}); raise "
-            f"time_scale to at least {expected / (scenario.duration * MAX_RATE):.2g}"
-        )
+#: Where each public name lives. They are imported when first used (PEP 562, as in
+#: :mod:`statelab`): every process of a real run (``python -m statelab.real.server``, the
+#: proxy, the load generator) runs this file first, and a node that imported the controller's
+#: pandas and numpy would start about half a second later, restarts after a crash included.
+_HOMES = {
+    "BALANCERS": "statelab.real.registry",
+    "STORES": "statelab.real.registry",
+    "check": "statelab.real.registry",
+    "run": "statelab.real.controller",
+    "RealResult": "statelab.real.assemble",
+    "Comparison": "statelab.real.comparison",
+    "compare": "statelab.real.comparison",
+    "plot_comparison": "statelab.real.comparison",
+}
 
 
-def run(
-    scenario,
-    time_scale: float = 0.2,
-    balancer: str = "embedded",
-    store: str = "sqlite",
-    *,
-    workdir=None,
-    keep: bool = False,
-):
-    """Run ``scenario`` on real processes and return its :class:`~statelab.Result`.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        What to run; its seed picks the shoppers, as in :func:`statelab.simulate`.
-    time_scale : float
-        Real seconds per model second, 0.01 to 10 (0.2: a 120 s scenario takes 24 s).
-    balancer : str
-        ``"embedded"`` (our proxy, every policy) or ``"haproxy"`` (HAProxy must be installed;
-        no ``ip_hash`` and no ``state="replicated"``).
-    store : str
-        With ``state="store"``: ``"sqlite"`` (a file) or ``"redis"`` (redis-server must be
-        installed).
-    workdir : str or Path, optional
-        Where the processes' logs go (default: a temporary folder, removed afterwards).
-    keep : bool
-        Keep the temporary folder (its path is in ``result.real["workdir"]``).
-
-    Returns
-    -------
-    Result
-        The simulation's tables, in model seconds, plus ``result.real``: ``time_scale``,
-        ``http_overhead`` (median, model seconds), ``http_overhead_p95``, ``balancer``,
-        ``store``, ``config_text`` (the balancer's configuration), ``client`` and ``node_log``
-        (the raw tables, model seconds) and ``timings`` (wall seconds).
-    """
-    __tracebackhide__ = True
-    check(scenario, time_scale, balancer, store)
-    from statelab.real import controller
-
-    return controller.run(scenario, float(time_scale), balancer, store, workdir=workdir, keep=keep)
+__getattr__, __dir__ = _lazy_names(__name__, _HOMES)

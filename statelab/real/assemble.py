@@ -53,11 +53,72 @@ from statelab.sim.records import (
 )
 from statelab.sim.result import Result
 from statelab.sim.routing import HASHED
+from statelab.sim.state import miss_cause, moved_cause
 
 NAN = math.nan
 #: Node statuses in which a node's memory is gone, and the cause a cart lost there gets.
 WIPES = {"down": "crash", "removed": "scale_in"}
 CLIENT_OUTCOMES = {"ok": OK, "failed": FAILED, "timed_out": TIMED_OUT, "in_flight": IN_FLIGHT}
+
+
+class RealResult(Result):
+    """The :class:`~statelab.sim.result.Result` of a real run: the simulation's tables (model
+    seconds), so ``summary()``, the plots and the animated view work on it, plus ``real``.
+
+    Attributes
+    ----------
+    real : dict
+        What the model leaves out, measured: ``time_scale``, ``http_overhead`` (median, model
+        seconds) and ``http_overhead_p95``, ``client`` and ``node_log`` (the raw tables, model
+        seconds), and what the controller adds: ``balancer``, ``store``, ``config_text``,
+        ``timings`` (wall seconds) and ``workdir``.
+    """
+
+    def __init__(self, *tables, real: dict, **named) -> None:
+        super().__init__(*tables, **named)
+        self.real = real
+
+    def __repr__(self) -> str:
+        return "<Real" + super().__repr__()[1:-1] + f", {self.real.get('balancer')}>"
+
+
+@dataclass(slots=True)
+class Attempt:
+    """One attempt of a real run, as the client and the node saw it (model seconds).
+
+    The first eleven fields are the simulation's request record (:meth:`record`); ``found``
+    (the node found the session's cart where it looks), ``settled`` (the node finished it by
+    the end) and ``stale`` (the browser sent a stale cart cookie) are what the state
+    policies' books need.
+    """
+
+    session: int
+    request: int
+    attempt: int
+    node: int
+    arrival: float
+    start: float
+    end: float
+    done: float
+    outcome: str
+    applied: bool
+    duplicate: bool
+    found: bool
+    settled: bool
+    stale: bool
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        """(session, request, attempt): the attempt's name in every log."""
+        return self.session, self.request, self.attempt
+
+    def record(self) -> tuple:
+        """The simulation's request record: (session, request, attempt, node, arrival, start,
+        end, done, outcome, applied, duplicate)."""
+        return (
+            self.session, self.request, self.attempt, self.node, self.arrival, self.start,
+            self.end, self.done, self.outcome, self.applied, self.duplicate,
+        )  # fmt: skip
 
 
 @dataclass
@@ -95,13 +156,11 @@ class RunLog:
     info: dict = field(default_factory=dict)
 
 
-def assemble(log: RunLog) -> Result:
-    """The :class:`~statelab.sim.result.Result` of a real run (see the module docstring).
-
-    The Result has an extra attribute ``real``: a dict with ``time_scale``, the measured
-    ``http_overhead`` (median, model seconds) and ``http_overhead_p95``, the raw tables
-    ``client`` and ``node_log`` (model seconds) and whatever the controller put in ``info``.
-    """
+def assemble(log: RunLog) -> RealResult:
+    """The :class:`RealResult` of a real run (see the module docstring): the simulation's
+    tables, and ``real`` with ``time_scale``, the measured ``http_overhead`` (median, model
+    seconds) and ``http_overhead_p95``, the raw tables ``client`` and ``node_log`` (model
+    seconds) and whatever the controller put in ``info``."""
     return _Assembler(log).result()
 
 
@@ -114,7 +173,7 @@ class _Assembler:
         self.t0 = log.t0
         self.state = scenario.state
         self.memory = scenario.state in ("server", "replicated")
-        self.moved_cause = "rehash" if scenario.affinity in HASHED else "no_affinity"
+        self.moved_cause = moved_cause(scenario.affinity in HASHED)
         self.n = scenario.max_nodes()
 
     def model(self, stamps):
@@ -175,7 +234,7 @@ class _Assembler:
 
     # -- the request table ----------------------------------------------------------------
 
-    def result(self) -> Result:
+    def result(self) -> RealResult:
         scenario, duration = self.scenario, self.duration
         changes = self._node_changes()
         lines = self._node_lines()
@@ -194,7 +253,7 @@ class _Assembler:
         start_of = dict(
             zip(sessions_in["session"].astype(int), sessions_in["start"].astype(float), strict=True)
         )
-        rows = []  # [s, r, a, node, arrival, start, end, done, outcome, applied, dup, extra]
+        rows: list[Attempt] = []
         overhead = []
         node_times = []
         for c in client.itertuples(index=False):
@@ -249,15 +308,16 @@ class _Assembler:
             ):
                 node_times.append([*key, line.queued_from, done])
             rows.append(
-                [*key, node, arrival, start, end, done, outcome, applied, duplicate,
-                 (found, settled, bool(c.stale_cookie == 1))]
+                Attempt(*key, node, arrival, start, end, done, outcome, applied, duplicate,
+                        found, settled, bool(c.stale_cookie == 1))
             )  # fmt: skip
         self.node_lines = lines
         losses, moves = self._settle(rows, changes, start_of)
-        requests = [tuple(row[:11]) for row in rows]
+        requests = [row.record() for row in rows]
         sessions, gave_up = self._sessions(rows, sessions_in, start_of)
         timeline = self._timeline(rows, lines, sessions, losses, moves, changes)
-        result = Result(
+        overhead = np.array(overhead, dtype=float)
+        return RealResult(
             scenario,
             requests,
             sessions,
@@ -268,17 +328,15 @@ class _Assembler:
             gave_up,
             moves if self.memory else [],
             [tuple(t) for t in node_times],
+            real={
+                "time_scale": self.scale,
+                "http_overhead": float(np.median(overhead)) if len(overhead) else NAN,
+                "http_overhead_p95": float(np.percentile(overhead, 95)) if len(overhead) else NAN,
+                "client": self._client_table(),
+                "node_log": lines.reset_index(drop=True),
+                **self.log.info,
+            },
         )
-        overhead = np.array(overhead, dtype=float)
-        result.real = {
-            "time_scale": self.scale,
-            "http_overhead": float(np.median(overhead)) if len(overhead) else NAN,
-            "http_overhead_p95": float(np.percentile(overhead, 95)) if len(overhead) else NAN,
-            "client": self._client_table(),
-            "node_log": lines.reset_index(drop=True),
-            **self.log.info,
-        }
-        return result
 
     def _client_table(self) -> pd.DataFrame:
         client = self.log.client.copy()
@@ -295,8 +353,8 @@ class _Assembler:
         state = self.state
         events = []  # (time, order, kind, payload)
         for i, row in enumerate(rows):
-            if row[11][1]:  # settled: the node finished it by the end
-                events.append((row[7], 0, "settle", i))
+            if row.settled:  # the node finished it by the end
+                events.append((row.done, 0, "settle", i))
         if self.memory:
             for change in changes:
                 if change.status in WIPES:
@@ -334,11 +392,10 @@ class _Assembler:
                     moves.append((at, payload, NO_NODE))
                 continue
             row = rows[payload]
-            session, node = row[0], row[3]
-            found, _, stale = row[11]
+            session, node, found = row.session, row.node, row.found
             missing = False
             if state == "cookie":
-                if stale:
+                if row.stale:
                     lose(session, "cookie_too_large", NO_NODE, at)
                     missing = True
             elif state == "store":
@@ -348,14 +405,12 @@ class _Assembler:
             else:
                 home = holder.get(session)
                 if not found and session in has_state:
-                    if session in wiped:
-                        cause, held = wiped[session]
-                    elif home is not None and self._is_closed(home, at):
-                        cause, held = "scale_in", home
-                    elif home is not None and (leaving := self._leaving_for(home, at)):
-                        cause, held = leaving, home
-                    else:
-                        cause, held = self.moved_cause, NO_NODE if home is None else home
+                    gone, gone_from = wiped.get(session, ("", NO_NODE))
+                    closed = ""  # why the home node is out of the balancer's endpoints
+                    if home is not None:
+                        closed = "scale_in" if self._is_closed(home, at) else ""
+                        closed = closed or self._leaving_for(home, at) or ""
+                    cause, held = miss_cause(gone, gone_from, home, closed, self.moved_cause)
                     lose(session, cause, held, at)
                     missing = True
                 if home != node or not found:
@@ -366,8 +421,8 @@ class _Assembler:
                     del holder[session]
                     moves.append((at, session, NO_NODE))
             has_state.add(session)
-            if missing and row[8] == OK:
-                row[8] = STATE_LOST
+            if missing and row.outcome == OK:
+                row.outcome = STATE_LOST
         self.lost_cause = {loss.session: loss.cause for loss in losses}
         return losses, moves
 
@@ -377,10 +432,10 @@ class _Assembler:
         gave_up: list[float] = []
         last = self.scenario.retries + 1
         for row in rows:
-            s = row[0]
+            s = row.session
             sent[s] = sent.get(s, 0) + 1
-            duplicates[s] = duplicates.get(s, 0) + int(bool(row[10]))
-            if row[8] in (FAILED, TIMED_OUT) and row[2] == last:
+            duplicates[s] = duplicates.get(s, 0) + int(bool(row.duplicate))
+            if row.outcome in (FAILED, TIMED_OUT) and row.attempt == last:
                 gave_up.append(start_of.get(s, NAN))
         records = []
         for s in sessions_in.itertuples(index=False):
@@ -445,7 +500,7 @@ class _Assembler:
         store_busy = np.zeros(len(t), dtype=int)
         store_queued = np.zeros(len(t), dtype=int)
         if self.state == "store" and len(rows):
-            arrival = np.array([row[4] for row in rows])
+            arrival = np.array([row.arrival for row in rows])
             keyed = {
                 (int(a), int(b), int(c)): q
                 for a, b, c, q in zip(
@@ -453,10 +508,7 @@ class _Assembler:
                 )
             } if len(lines) else {}  # fmt: skip
             until = np.array(
-                [
-                    keyed.get((row[0], row[1], row[2]), row[6] if row[6] == row[6] else math.inf)
-                    for row in rows
-                ]
+                [keyed.get(row.key, row.end if row.end == row.end else math.inf) for row in rows]
             )
             calls = ((arrival[None, :] <= t[:, None]) & (t[:, None] < until[None, :])).sum(axis=1)
             store_busy = np.minimum(calls, scenario.store_workers)

@@ -4,11 +4,15 @@ Every shopper's request passes the load balancer, which picks a web server node 
 scenario's rules (``balancer`` and ``affinity``, the same names as in the simulation). A real
 run can use either of two balancers:
 
-- ``"embedded"``: our own small proxy (:mod:`statelab.real.proxy`), a Python process that
-  does what the simulation's balancer does, including nginx's ``ip_hash`` and the fail-over
-  of replicated sessions to their peer;
+- ``"embedded"``: our own small proxy (:mod:`statelab.real.proxy`, started by
+  :mod:`statelab.real.embedded`), a Python process that does what the simulation's balancer
+  does, including nginx's ``ip_hash`` and the fail-over of replicated sessions to their peer;
 - ``"haproxy"``: HAProxy itself (:mod:`statelab.real.haproxy`), the balancer many real shops
   run, configured from the scenario with a ``haproxy.cfg`` you can read.
+
+This module is what both share: :class:`Balancer`, the runtime API and the slots. Each make
+is a subclass in a module of its own, and :mod:`statelab.real.registry` names them, so this
+module knows neither (the arrows run one way: registry -> makes -> this module).
 
 Both are driven the same way while they run: with command lines of HAProxy's *runtime API*,
 sent to a unix socket (what ``echo "set server be/s1 state drain" | socat stdio haproxy.sock``
@@ -37,38 +41,17 @@ import socket
 import time
 from pathlib import Path
 
-from statelab.real.procs import ProcessGroup, python_argv
+from statelab.real.procs import ProcessGroup
+from statelab.real.timeouts import COMMAND_TIMEOUT, check_interval
 from statelab.sim.scenario import Scenario
 
-#: The balancers a real run can use.
-KINDS = ("embedded", "haproxy")
 #: The slot states of the runtime API's ``set server be/sK state ...``.
 STATES = ("ready", "drain", "maint")
-#: The shortest time between two health checks of a node, in seconds.
-MIN_CHECK_INTERVAL = 0.020
-#: Seconds a health check may wait for the node's answer once connected (HAProxy's
-#: ``timeout check``): longer than ``inter``, so a node that is only busy is not taken out.
-#: A crashed node refuses the connection at once, which the check sees within ``inter``.
-CHECK_READ_TIMEOUT = 1.0
-#: Seconds a balancer waits to connect to a node (``timeout connect``).
-CONNECT_TIMEOUT = 1.0
-#: Seconds a balancer waits for a node's answer, and for a client (``timeout server/client``).
-SERVER_TIMEOUT = 60.0
-#: Seconds one runtime-API command may take (connect, send, read the answer).
-COMMAND_TIMEOUT = 2.0
-#: Seconds a balancer process may take to start listening.
-START_TIMEOUT = 10.0
 #: The longest unix socket path Linux accepts (sun_path holds 108 bytes with its final NUL).
 MAX_SOCKET_PATH = 107
 #: The beginnings of HAProxy's answers that say ``set server ... addr`` was done (an empty
 #: answer says so too).
 _DONE = ("IP changed", "no need to change")
-
-
-def check_interval(scenario: Scenario, time_scale: float) -> float:
-    """Seconds between two health checks of a node: ``2 * health_check_delay`` scaled by
-    ``time_scale`` (a crash is noticed half an interval later on average), at least 20 ms."""
-    return max(MIN_CHECK_INTERVAL, 2.0 * scenario.health_check_delay * time_scale)
 
 
 def send_command(path: str | Path, line: str, timeout: float = COMMAND_TIMEOUT) -> str:
@@ -149,7 +132,7 @@ class Balancer:
         self.workdir = Path(workdir)
         self.time_scale = float(time_scale)
         self.slots = scenario.max_nodes()
-        self.inter = check_interval(scenario, self.time_scale)
+        self.inter = check_interval(scenario.health_check_delay, self.time_scale)
         self.admin_socket = self.workdir / f"{self.kind}.sock"
         if len(str(self.admin_socket)) > MAX_SOCKET_PATH:
             raise ValueError(
@@ -231,45 +214,3 @@ class Balancer:
     def __repr__(self) -> str:
         where = "not started" if self.port is None else self.url
         return f"<{type(self).__name__} {self.slots} slots, {where}>"
-
-
-class EmbeddedBalancer(Balancer):
-    """Our own proxy, ``python -m statelab.real.proxy`` (see :mod:`statelab.real.proxy`)."""
-
-    kind = "embedded"
-
-    def start(self, ports: dict[int, int]) -> int:
-        from statelab.real import proxy
-
-        ports = self._checked_ports(ports)
-        config = proxy.proxy_config(self.scenario, self.time_scale, ports)
-        path = self.workdir / "proxy.json"
-        proxy.write_config(config, path)
-        child = self.group.start(
-            "proxy",
-            python_argv(
-                "statelab.real.proxy", "--config", str(path), "--admin", str(self.admin_socket)
-            ),
-            timeout=START_TIMEOUT,
-        )
-        self.child = child
-        self.port = child.port
-        self.config_text = proxy.describe(config, self.port)
-        return self.port
-
-
-def make_balancer(
-    kind: str, scenario: Scenario, group: ProcessGroup, workdir: Path, time_scale: float
-) -> Balancer:
-    """The balancer called ``kind`` (``"embedded"`` or ``"haproxy"``) for ``scenario``, not
-    started yet; raises ValueError for another name or a policy that balancer lacks."""
-    if kind == "embedded":
-        return EmbeddedBalancer(scenario, group, workdir, time_scale)
-    if kind == "haproxy":
-        from statelab.real.haproxy import HAProxyBalancer
-
-        return HAProxyBalancer(scenario, group, workdir, time_scale)
-    raise ValueError(
-        f"balancer={kind!r} is not a balancer of real runs; choose 'embedded' (our own "
-        f"proxy: every policy) or 'haproxy' (HAProxy, installed with `apt install haproxy`)"
-    )

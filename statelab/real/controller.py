@@ -48,23 +48,22 @@ from pathlib import Path
 import pandas as pd
 
 from statelab.real import assemble as assembly
-from statelab.real import loadgen
+from statelab.real import loadgen, store
+from statelab.real.assemble import RealResult
 from statelab.real.procs import NotReady, ProcessGroup, python_argv
+from statelab.real.registry import check, make_balancer
+from statelab.real.server import LOG_HEADER, SECRET_ENV
+from statelab.real.timeouts import (
+    FINISH_TIMEOUT,
+    LOADGEN_STARTS,
+    START_MARGIN,
+    START_TIMEOUT,
+    TICK,
+)
 from statelab.sim.events import Crash, Restart, ScaleTo, StoreOutage
+from statelab.sim.scenario import Scenario
 from statelab.sim.workload import stream
 
-#: Real seconds between model time 0 and the moment the load generator is started: it loads
-#: its modules and draws the shoppers meanwhile.
-START_MARGIN = 1.5
-#: Times the load generator is started before a run gives up on a machine too busy to start
-#: it on time (each start after the first with twice the margin the last one took).
-LOADGEN_STARTS = 3
-#: Real seconds a node, the balancer or the load generator may take to start.
-START_TIMEOUT = 20.0
-#: Real seconds the load generator may take to write its rows after the run's end.
-FINISH_TIMEOUT = 30.0
-#: The longest sleep of the event loop (real seconds), so an interrupt is seen at once.
-TICK = 0.05
 #: At most this many spare node processes are started ahead of time.
 MAX_SPARES = 8
 
@@ -118,9 +117,8 @@ class Controller:
             argv += ["--store", where]
         if s.idempotency_keys:
             argv.append("--keys")
-        if s.state == "cookie":
+        if s.state == "cookie":  # the key that signs the cookies comes by environment
             argv += [
-                "--secret", self.secret,
                 "--cookie-cost-per-kb", repr(s.cookie_cost_per_kb),
                 "--cookie-bytes-per-item", str(s.cookie_bytes_per_item),
             ]  # fmt: skip
@@ -132,7 +130,9 @@ class Controller:
             self.incarnations[k] += 1
             name = f"node{k}-{self.incarnations[k]}"
         log = self.workdir / f"{name}.csv"
-        return self.group.start(name, self._node_argv(k, log), timeout=START_TIMEOUT)
+        return self.group.start(
+            name, self._node_argv(k, log), timeout=START_TIMEOUT, env={SECRET_ENV: self.secret}
+        )
 
     def _fresh(self, k: int):
         """A fresh process for node ``k``: a spare started ahead of time, or one started now.
@@ -182,8 +182,6 @@ class Controller:
         return needed[:MAX_SPARES]
 
     def _start_store(self) -> None:
-        from statelab.real import store
-
         if self.scenario.state != "store":
             return
         if self.store_kind == "sqlite":
@@ -196,8 +194,6 @@ class Controller:
     # -- the run ------------------------------------------------------------------------
 
     def run(self) -> assembly.RunLog:
-        from statelab.real.balancers import make_balancer
-
         s = self.scenario
         began = time.monotonic()
         scenario_file = self.workdir / "scenario.toml"
@@ -273,8 +269,6 @@ class Controller:
             with contextlib.suppress(pd.errors.EmptyDataError):
                 frames.append(pd.read_csv(path, on_bad_lines="skip"))
         if not frames:
-            from statelab.real.server import LOG_HEADER
-
             return pd.DataFrame(columns=LOG_HEADER.split(","))
         return pd.concat(frames, ignore_index=True)
 
@@ -446,8 +440,6 @@ class Controller:
             self._note(k, "removed")
 
     def _outage_begin(self, _=None) -> None:
-        from statelab.real import store
-
         self.outages += 1
         if self.outages > 1:
             return
@@ -459,8 +451,6 @@ class Controller:
                     child.kill()
 
     def _outage_end(self, _=None) -> None:
-        from statelab.real import store
-
         self.outages -= 1
         if self.outages > 0:
             return
@@ -494,19 +484,45 @@ class Controller:
 
 
 def run(
-    scenario,
-    time_scale: float,
-    balancer: str,
-    store: str,
+    scenario: Scenario,
+    time_scale: float = 0.2,
+    balancer: str = "embedded",
+    store: str = "sqlite",
     *,
     workdir: str | Path | None = None,
     keep: bool = False,
-):
-    """Run ``scenario`` on real processes and return its Result (see :mod:`statelab.real`).
+) -> RealResult:
+    """Run ``scenario`` on real processes and return its :class:`RealResult`.
 
-    ``workdir``: where the logs go (default: a new temporary folder, deleted afterwards
-    unless ``keep``; a run that fails keeps it, and says where).
+    Parameters
+    ----------
+    scenario : Scenario
+        What to run; its seed picks the shoppers, as in :func:`statelab.simulate`.
+    time_scale : float
+        Real seconds per model second, 0.01 to 10 (0.2: a 120 s scenario takes 24 s).
+    balancer : str
+        ``"embedded"`` (our proxy, every policy) or ``"haproxy"`` (HAProxy must be installed;
+        no ``ip_hash`` and no ``state="replicated"``).
+    store : str
+        With ``state="store"``: ``"sqlite"`` (a file) or ``"redis"`` (redis-server must be
+        installed).
+    workdir : str or Path, optional
+        Where the processes' logs go (default: a new temporary folder, deleted afterwards
+        unless ``keep``; a run that fails keeps it, and says where).
+    keep : bool
+        Keep the temporary folder (its path is in ``result.real["workdir"]``).
+
+    Returns
+    -------
+    RealResult
+        The simulation's tables, in model seconds, plus ``result.real``: ``time_scale``,
+        ``http_overhead`` (median, model seconds), ``http_overhead_p95``, ``balancer``,
+        ``store``, ``config_text`` (the balancer's configuration), ``client`` and ``node_log``
+        (the raw tables, model seconds) and ``timings`` (wall seconds).
     """
+    __tracebackhide__ = True
+    check(scenario, time_scale, balancer, store)
+    time_scale = float(time_scale)
     began = time.monotonic()
     made = workdir is None
     folder = Path(tempfile.mkdtemp(prefix="statelab-real-")) if made else Path(workdir)

@@ -28,15 +28,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from statelab.real.balancers import (
+from statelab.real.balancers import Balancer
+from statelab.real.procs import free_port, require_program, wait_for_port
+from statelab.real.timeouts import (
+    BALANCER_START_TIMEOUT,
     CHECK_READ_TIMEOUT,
     CONNECT_TIMEOUT,
     SERVER_TIMEOUT,
-    START_TIMEOUT,
-    Balancer,
     check_interval,
 )
-from statelab.real.procs import free_port, require_program, wait_for_port
 from statelab.sim.scenario import Scenario
 
 #: HAProxy's ``balance`` algorithm for each of the scenario's balancers.
@@ -112,7 +112,7 @@ def haproxy_config(
         The unix socket of the runtime API.
     """
     check_scenario(scenario)
-    inter_ms = max(1, round(check_interval(scenario, time_scale) * 1000))
+    inter_ms = max(1, round(check_interval(scenario.health_check_delay, time_scale) * 1000))
     affinity = scenario.affinity
     lines = [
         f"# haproxy.cfg written by statelab for {scenario!r}",
@@ -203,6 +203,7 @@ class HAProxyBalancer(Balancer):
         self.child = self.group.start(
             "haproxy", [str(program), "-db", "-f", str(path)], ready=False
         )
-        wait_for_port(port, START_TIMEOUT, child=self.child)  # quotes haproxy's log if it fails
+        # quotes haproxy's log if it fails
+        wait_for_port(port, BALANCER_START_TIMEOUT, child=self.child)
         self.port = port
         return port

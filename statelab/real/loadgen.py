@@ -39,14 +39,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import json
 import math
+import random
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: Seconds (wall) to wait for the last rows to be written once the loop is told to stop.
-STOP_GRACE = 2.0
+import aiohttp
+
+from statelab.real.timeouts import READY_LEAD, STOP_GRACE
+from statelab.runs.watch import exit_with_parent
+from statelab.sim.cookie import encoded_size
+from statelab.sim.scenario import Scenario
+from statelab.sim.workload import Workload, stream
+
 #: The outcomes a client retries: the attempt failed, or it stopped waiting for it.
 RETRIED = ("failed", "timed_out")
 
@@ -98,8 +106,6 @@ class Shopper:
 
 def plan(scenario) -> list[Shopper]:
     """Every session of the run, with the simulation's draws: arrivals before ``duration``."""
-    from statelab.sim.workload import Workload
-
     workload = Workload(scenario)
     shoppers: list[Shopper] = []
     now = 0.0
@@ -118,10 +124,6 @@ class Player:
     """Plays the sessions of one scenario against ``url`` and keeps the rows."""
 
     def __init__(self, scenario, url: str, time_scale: float, t0: float) -> None:
-        import random
-
-        from statelab.sim.workload import stream
-
         self.scenario = scenario
         self.url = url.rstrip("/")
         self.scale = time_scale
@@ -139,8 +141,6 @@ class Player:
         return self.t0 + model_time * self.scale
 
     async def run(self, shoppers: list[Shopper]) -> None:
-        import aiohttp  # noqa: F401  (imported before the clock matters)
-
         self.shoppers = shoppers
         tasks = []
         for shopper in shoppers:
@@ -167,8 +167,6 @@ class Player:
         return time.monotonic() < self.t_end
 
     async def _visit(self, shopper: Shopper) -> None:
-        import aiohttp
-
         if not await self._sleep_until(self.stamp(shopper.start)):
             return
         connector = aiohttp.TCPConnector(
@@ -201,8 +199,6 @@ class Player:
 
     async def _attempt(self, http, shopper: Shopper, request: int, attempt: int, service: float):
         """Send one attempt and record it; returns (outcome, end stamp)."""
-        import aiohttp
-
         key = (shopper.id, request, attempt)
         stale = shopper.stale
         headers = {}
@@ -282,15 +278,11 @@ class Player:
 
     def weight(self, items: int) -> int:
         """Bytes a cart cookie of ``items`` items weighs, as the simulation counts it."""
-        from statelab.sim.cookie import encoded_size
-
         return encoded_size(items, self.scenario.cookie_bytes_per_item)
 
 
 def _items(body: bytes) -> int | None:
     """The ``items`` of a node's JSON answer (None: not readable)."""
-    import json
-
     try:
         return int(json.loads(body)["items"])
     except (ValueError, KeyError, TypeError):
@@ -306,8 +298,6 @@ def _int(text, default: int) -> int:
 
 def _answer(body: bytes) -> tuple[int, int, int]:
     """(found, applied, duplicate) of a node's JSON answer, as 0 or 1 (-1: not readable)."""
-    import json
-
     try:
         data = json.loads(body)
         return int(bool(data["found"])), int(bool(data["applied"])), int(bool(data["duplicate"]))
@@ -333,8 +323,6 @@ def write(out: Path, rows: list[tuple], shoppers: list[Shopper]) -> None:
                 writer.writerow([s.id, repr(s.start), cell(s.end), s.sent, s.items_not_kept])
 
 
-#: Seconds before model time 0 the load generator must be ready by, to start on time.
-READY_LEAD = 0.05
 #: What a load generator ready too late prints (with the seconds it was late), sending
 #: nothing, and its exit status; the controller starts it again with a longer margin.
 LATE = "LATE"
@@ -350,14 +338,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, type=Path)
     args = parser.parse_args(argv)
 
-    from statelab.real.procs import parent_watch
-    from statelab.sim.scenario import Scenario
-
     scenario = Scenario.load(args.scenario)
     shoppers = plan(scenario)
     player = Player(scenario, args.url, args.time_scale, args.t0)
-    import aiohttp  # noqa: F401  (loaded before model time 0)
-
     late = time.monotonic() - (args.t0 - READY_LEAD)
     if late > 0:  # a slow start (a busy machine): the first shoppers would come late
         print(f"{LATE} {late:.3f}", flush=True)
@@ -366,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     print("READY 1", flush=True)
 
     async def play() -> None:
-        parent_watch()
+        exit_with_parent()
         await player.run(shoppers)
 
     asyncio.run(play())

@@ -13,7 +13,8 @@ of the day (``stop()``), and no child is left behind, however the day ends:
 - the kernel killed outright (``SIGKILL``, "Restart kernel", an out-of-memory kill): no Python
   code runs then, so the operating system must do it. Every child is started with Linux's
   ``PR_SET_PDEATHSIG = SIGKILL`` ("kill me when my parent dies"), and our own Python children
-  also call ``parent_watch()``, which exits the child once its parent has gone.
+  also call :func:`statelab.runs.watch.exit_with_parent`, which exits the child once its
+  parent has gone.
 
 The pieces a run needs:
 
@@ -57,13 +58,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from statelab.runs.watch import PARENT_ENV
+
 __all__ = [
     "Child",
     "NotReady",
     "ProcessGroup",
     "ProgramMissing",
     "free_port",
-    "parent_watch",
     "python_argv",
     "require_program",
     "wait_for_port",
@@ -75,9 +77,6 @@ LOOPBACK = "127.0.0.1"
 
 STOP_GRACE = 2.0
 """Seconds ``stop()`` gives the children to exit after SIGTERM, before SIGKILL."""
-
-PARENT_ENV = "STATELAB_PARENT_PID"
-"""Environment variable naming the process that started a child (read by ``parent_watch``)."""
 
 _POLL = 0.01  # seconds between two looks at a child's log or exit
 _WAIT_AFTER_KILL = 5.0  # seconds to reap a child after SIGKILL (it cannot refuse to die)
@@ -573,46 +572,3 @@ def _wait_until_listening(connect, short: str, long: str, timeout: float, child)
     if child is not None:
         raise child._failure(f"is running, but {message}", list(child.popen.args))
     raise NotReady(message)
-
-
-_watching = threading.Event()
-
-
-def parent_watch(interval: float = 0.2) -> None:
-    """Exits this process when its parent has gone (for our own children: server, proxy, load).
-
-    The second guard beside PR_SET_PDEATHSIG: a daemon thread looks at ``os.getppid()`` every
-    ``interval`` seconds (0.2 s) and ends the process (``os._exit``) once it has changed (an
-    orphan is adopted by another process). If the process that started us (named by
-    ``STATELAB_PARENT_PID``) is already gone when this is called, exits at once. Calling it
-    again does nothing.
-    """
-    interval = _check_timeout(interval)
-    if _watching.is_set():
-        return
-    parent = os.getppid()
-    expected = os.environ.get(PARENT_ENV, "")
-    if expected.isdigit() and int(expected) != parent:
-        try:
-            os.kill(int(expected), 0)
-        except ProcessLookupError:
-            _orphaned(int(expected))
-        except PermissionError:
-            pass  # it exists (someone else's): a wrapper process stands between us
-    _watching.set()
-
-    def watch() -> None:
-        while True:  # bounded by the life of this process
-            time.sleep(interval)
-            if os.getppid() != parent:
-                _orphaned(parent)
-
-    threading.Thread(target=watch, name="statelab-parent-watch", daemon=True).start()
-
-
-def _orphaned(parent: int) -> None:
-    with contextlib.suppress(Exception):
-        print(f"statelab: parent process {parent} is gone; exiting", file=sys.stderr)
-        sys.stdout.flush()
-        sys.stderr.flush()
-    os._exit(1)

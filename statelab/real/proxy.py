@@ -41,10 +41,21 @@ import sys
 import time
 from pathlib import Path
 
+import aiohttp
+from aiohttp import web
+
+from statelab.real.timeouts import (
+    ADMIN_READ_TIMEOUT,
+    CHECK_READ_TIMEOUT,
+    CONNECT_TIMEOUT,
+    SERVER_TIMEOUT,
+    check_interval,
+)
+from statelab.runs.watch import exit_with_parent
 from statelab.sim import balancer as rules
 from statelab.sim import routing
 from statelab.sim.routing import stable_hash
-from statelab.sim.scenario import Scenario
+from statelab.sim.scenario import AFFINITIES, BALANCERS, STATE_LOCATIONS, Scenario
 
 #: The cookie that pins a sticky session to its node (as HAProxy's ``cookie SERVERID``).
 COOKIE = "SERVERID"
@@ -65,8 +76,6 @@ HOP_BY_HOP = frozenset(
 )
 #: nginx's ip_hash: how many times the hash is stirred while it names a node that is down.
 IP_HASH_TRIES = routing.IP_HASH_TRIES
-#: Seconds an admin command may take to arrive.
-ADMIN_READ_TIMEOUT = 2.0
 _BALANCE_WORDS = {
     "round_robin": "balance roundrobin",
     "random": "balance random",
@@ -86,8 +95,6 @@ _COMMANDS = (
 def proxy_config(scenario: Scenario, time_scale: float, ports: dict[int, int]) -> dict:
     """The proxy's configuration for ``scenario`` (JSON-able): the policies, the slots, the
     health-check interval and timeouts in real seconds, and ``ports`` of the nodes running."""
-    from statelab.real import balancers
-
     return {
         "balancer": scenario.balancer,
         "affinity": scenario.affinity,
@@ -95,10 +102,10 @@ def proxy_config(scenario: Scenario, time_scale: float, ports: dict[int, int]) -
         "vnodes": scenario.vnodes,
         "seed": scenario.seed,
         "slots": scenario.max_nodes(),
-        "check_interval": balancers.check_interval(scenario, time_scale),
-        "check_timeout": balancers.CHECK_READ_TIMEOUT,
-        "connect_timeout": balancers.CONNECT_TIMEOUT,
-        "server_timeout": balancers.SERVER_TIMEOUT,
+        "check_interval": check_interval(scenario.health_check_delay, time_scale),
+        "check_timeout": CHECK_READ_TIMEOUT,
+        "connect_timeout": CONNECT_TIMEOUT,
+        "server_timeout": SERVER_TIMEOUT,
         "ports": {str(k): int(p) for k, p in ports.items()},
     }
 
@@ -113,7 +120,6 @@ def write_config(config: dict, path: str | Path) -> Path:
 def read_config(path: str | Path) -> dict:
     """Read and check a configuration written by :func:`write_config`."""
     config = json.loads(Path(path).read_text())
-    from statelab.sim.scenario import AFFINITIES, BALANCERS, STATE_LOCATIONS
 
     for name, allowed in (
         ("balancer", BALANCERS),
@@ -372,8 +378,6 @@ class Proxy:
         self.session = None
 
     async def open(self) -> None:
-        import aiohttp
-
         # one pool of kept-alive connections per node (per host:port), no limit: a node's
         # workers, not the proxy, decide how many requests it serves at once
         self.session = aiohttp.ClientSession(
@@ -393,9 +397,6 @@ class Proxy:
 
     async def forward(self, request):
         """Send ``request`` to the node its policy names and answer with the node's answer."""
-        import aiohttp
-        from aiohttp import web
-
         body = await request.read()
         cookie = request.cookies.get(COOKIE)
         pinned = pinned_slot(cookie)
@@ -493,8 +494,6 @@ class Proxy:
 
 async def serve(config: dict, admin_path: str) -> None:
     """Run the proxy until the process is stopped."""
-    from aiohttp import web
-
     proxy = Proxy(config)
     await proxy.open()
     app = web.Application()
@@ -527,10 +526,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--config", required=True, help="the JSON written by write_config")
     parser.add_argument("--admin", required=True, help="the unix socket of the runtime API")
     args = parser.parse_args(argv)
-    from statelab.real.procs import parent_watch
-
     config = read_config(args.config)
-    parent_watch()
+    exit_with_parent()
     try:
         asyncio.run(serve(config, args.admin))
     except KeyboardInterrupt:

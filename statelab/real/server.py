@@ -44,6 +44,7 @@ import collections
 import ipaddress
 import json
 import math
+import os
 import signal
 import sys
 import time
@@ -55,16 +56,21 @@ from urllib.parse import urlsplit
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from statelab.course.cart import COOKIE_NAME, CartError, StatelessCartHandler
+from statelab.real import store
+from statelab.real.timeouts import REPLICA_TIMEOUT
+from statelab.runs.watch import exit_with_parent
 from statelab.sim.cookie import encoded_size
 
 STATES = ("server", "cookie", "store", "replicated")
 LOG_HEADER = "session,request,attempt,node,queued_from,start,done,found,applied,duplicate,items"
-#: Seconds a copy to the peer may take before it is given up (the copy is then lost).
-REPLICA_TIMEOUT = 1.0
 #: A session id in a path: what the load generator sends (no comma: it goes into the CSV).
 SESSION_PATTERN = r"[A-Za-z0-9_.-]{1,128}"
 MAX_WORKERS = 10_000
 STORE_DOWN = {"error": "session store unavailable"}
+#: The environment variable that gives a node the hex key signing cart cookies (state=cookie),
+#: the same for every node. Not a command-line argument: any user of the machine can read
+#: another process's command line (``ps``), but not its environment.
+SECRET_ENV = "STATELAB_CART_SECRET"
 
 
 # -- the command line ------------------------------------------------------------------------
@@ -112,14 +118,16 @@ def _store(text: str) -> tuple[str, str]:
 
 
 def _secret(text: str) -> bytes:
+    """The cart cookies' key from :data:`SECRET_ENV`'s hex ``text``; ArgumentTypeError if it
+    is not at least 32 bytes of hex (the message never shows it)."""
     try:
         secret = bytes.fromhex(text)
     except ValueError:
         secret = b""
     if len(secret) < 32:
         raise argparse.ArgumentTypeError(
-            f"--secret is {len(text)} characters, {len(secret)} bytes of hex (not shown: it is a "
-            "secret); it is the key that signs cart cookies, at least 32 bytes as hex "
+            f"{SECRET_ENV} is {len(text)} characters, {len(secret)} bytes of hex (not shown: it "
+            "is a secret); it is the key that signs cart cookies, at least 32 bytes as hex "
             "(64 hex digits): secrets.token_hex(32)"
         )
     return secret
@@ -146,7 +154,6 @@ def _parser() -> argparse.ArgumentParser:
     add("--log", required=True, type=Path, help="the CSV file of finished attempts")
     add("--store", type=_store, help="sqlite:/path/db or redis:/path/redis.sock (state=store)")
     add("--keys", action="store_true", help="requests carry idempotency keys")
-    add("--secret", type=_secret, help="hex key that signs cart cookies (state=cookie)")
     add(
         "--cookie-cost-per-kb",
         default=0.0,
@@ -185,11 +192,17 @@ def parse_args(argv: list[str] | None = None) -> Config:
         parser.error("--state store needs --store sqlite:/path/db or redis:/path/redis.sock")
     if args.state != "store" and args.store is not None:
         parser.error(f"--store is only for --state store; --state is {args.state!r}")
-    if args.state == "cookie" and args.secret is None:
-        parser.error(
-            "--state cookie needs --secret: the hex key that signs cart cookies, the same for "
-            "every node (secrets.token_hex(32))"
-        )
+    secret = None
+    if args.state == "cookie":
+        if SECRET_ENV not in os.environ:
+            parser.error(
+                f"--state cookie needs the environment variable {SECRET_ENV}: the hex key that "
+                "signs cart cookies, the same for every node (secrets.token_hex(32))"
+            )
+        try:
+            secret = _secret(os.environ[SECRET_ENV])
+        except argparse.ArgumentTypeError as error:
+            parser.error(str(error))
     if not args.log.parent.is_dir():
         parser.error(f"--log is {str(args.log)!r}; its folder does not exist")
     return Config(
@@ -200,7 +213,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
         log=args.log,
         store=args.store,
         keys=args.keys,
-        secret=args.secret,
+        secret=secret,
         cookie_cost_per_kb=args.cookie_cost_per_kb,
         cookie_bytes_per_item=args.cookie_bytes_per_item,
     )
@@ -337,8 +350,6 @@ class Node:
         self.cookies = StatelessCartHandler(config.secret) if config.state == "cookie" else None
         self.store = None
         if config.store is not None:
-            from statelab.real import store
-
             kind, path = config.store
             self.store = store.SqliteStore(path) if kind == "sqlite" else store.RedisStore(path)
             self.store_down = store.StoreDown
@@ -560,9 +571,7 @@ class Node:
 
 async def serve(config: Config) -> None:
     """Run the node until SIGTERM/SIGINT (or until its parent is gone)."""
-    from statelab.real.procs import parent_watch
-
-    parent_watch()
+    exit_with_parent()
     node = Node(config)
     runner = web.AppRunner(node.app(), access_log=None, handle_signals=False)
     await runner.setup()

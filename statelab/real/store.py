@@ -32,12 +32,9 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-#: Milliseconds a SQLite call waits for another node's write lock before it gives up.
-BUSY_TIMEOUT_MS = 2000
-#: Seconds a Redis call waits for the server (connect, send, answer).
-REDIS_TIMEOUT = 1.0
-#: Seconds start_redis waits for the server's socket.
-REDIS_START_TIMEOUT = 10.0
+from statelab.real.procs import require_program, wait_for_unix_socket
+from statelab.real.timeouts import BUSY_TIMEOUT_MS, REDIS_START_TIMEOUT, REDIS_TIMEOUT
+
 #: The longest path of a unix socket (sockaddr_un's sun_path, with its closing NUL).
 MAX_SOCKET_PATH = 107
 #: Where a SQLite file goes during an outage: its path with this suffix.
@@ -231,6 +228,9 @@ class RedisStore(SessionStore):
     """
 
     def __init__(self, socket_path: str | os.PathLike) -> None:
+        # imported here, not at the top: redis-py takes about 0.3 s to import, and every
+        # node process imports this module; a node that keeps its carts elsewhere (memory,
+        # SQLite) starts, and a crashed node restarts, without that wait
         import redis
         from redis.backoff import NoBackoff
         from redis.retry import Retry
@@ -295,8 +295,6 @@ def start_redis(group, workdir: str | os.PathLike, persistent: bool) -> str:
     on disk, a restarted server is empty. Waits (bounded) until the socket answers.
     Starting it again with the same ``workdir`` restarts it on the same socket.
     """
-    from statelab.real.procs import require_program, wait_for_unix_socket
-
     workdir = Path(workdir).absolute()
     if not workdir.is_dir():
         raise ValueError(f"start_redis workdir {str(workdir)!r} is not a folder")

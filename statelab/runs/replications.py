@@ -30,7 +30,6 @@ import os
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import (
     BrokenExecutor,
@@ -45,6 +44,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from statelab.runs.confidence import interval
+from statelab.runs.watch import exit_with_parent
 from statelab.sim.scenario import Scenario
 from statelab.sim.simulation import DEFAULT_LIMIT, check_size, simulate
 
@@ -250,7 +250,7 @@ def _shutdown_pool() -> None:
 def _start_worker(owner: int) -> None:
     """In a pool worker: ignore the notebook's interrupt, and exit when the kernel dies."""
     _ignore_interrupts()
-    _exit_with_parent(owner)
+    exit_with_parent(every=0.5, owner=owner)
 
 
 def _ignore_interrupts() -> None:
@@ -260,37 +260,6 @@ def _ignore_interrupts() -> None:
     kernel then cancels the runs not yet started, and the workers stay up.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _exit_with_parent(owner: int, every: float = 0.5) -> None:
-    """In a pool worker: exit when the process that started it (or the pool's ``owner``) dies.
-
-    A worker blocked waiting for work never notices that the kernel was killed
-    (``kill -9``, a crash): a daemon thread checks every ``every`` seconds
-    whether its parent (the fork server, which exits with the kernel) is still
-    the same, and whether ``owner`` still runs, and ends the process if not.
-    """
-    parent = os.getppid()
-
-    def watch() -> None:
-        while True:
-            time.sleep(every)
-            if os.getppid() != parent or not _alive(owner):
-                os._exit(0)
-
-    threading.Thread(target=watch, name="statelab-exit-with-parent", daemon=True).start()
-
-
-def _alive(pid: int) -> bool:
-    if os.name != "posix":  # pragma: no cover - os.kill(pid, 0) would end it on Windows
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # it runs, as someone else
-        return True
-    return True
 
 
 def _seeds(scenario: Scenario, seeds: int | Iterable[int]) -> list[int]:

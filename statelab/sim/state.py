@@ -101,6 +101,38 @@ def new_cart(session: Session) -> None:
         session.applied.clear()
 
 
+def moved_cause(hashed: bool) -> str:
+    """Why a live cart was not where its request went: ``"rehash"`` with a hashing affinity
+    (the client's hash now points elsewhere), ``"no_affinity"`` without one."""
+    return "rehash" if hashed else "no_affinity"
+
+
+def miss_cause(
+    wiped: str, wiped_from: int, home: int | None, closed: str, moved: str
+) -> tuple[str, int]:
+    """Why a session's cart was not on the node that served its request, and which node held
+    it (``NO_NODE``: none). One rule for the model and for real runs' books.
+
+    Parameters
+    ----------
+    wiped : str
+        The cause that wiped the cart from its node's memory (``"crash"``, ``"scale_in"``),
+        or ``""``; ``wiped_from`` is that node.
+    home : int or None
+        The node whose memory holds the cart (None: no node).
+    closed : str
+        Why ``home`` is out of the balancer's endpoints, cart and all (``"scale_in"``; a
+        real run also tells a crash a moment ahead: ``"crash"``), or ``""``.
+    moved : str
+        The cause when the cart is alive elsewhere (:func:`moved_cause`).
+    """
+    if wiped:
+        return wiped, wiped_from
+    if home is not None and closed:
+        return closed, home
+    return moved, NO_NODE if home is None else home
+
+
 class ServerState:
     """State in the memory of the node that served the session.
 
@@ -117,7 +149,7 @@ class ServerState:
         self, ledger: Ledger, hashed: bool, keyed: bool | None = None, moves: list | None = None
     ) -> None:
         self.ledger = ledger
-        self.moved_cause = "rehash" if hashed else "no_affinity"
+        self.moved_cause = moved_cause(hashed)
         self.keyed = keyed  # idempotency keys (None: no attempt can be applied twice)
         # (time, session, node) each time a cart enters a node's memory (records.CartMove)
         self.moves: list[tuple] = [] if moves is None else moves
@@ -136,13 +168,14 @@ class ServerState:
         home = session.home
         outcome = OK
         if session.has_state:
-            if session.wiped:
-                outcome = self.ledger.lose(session, session.wiped, session.wiped_from, now)
-            elif home is not None and home.closed:  # its node left the endpoints, cart and all
-                outcome = self.ledger.lose(session, "scale_in", home.index, now)
-            else:
-                held = home.index if home is not None else NO_NODE
-                outcome = self.ledger.lose(session, self.moved_cause, held, now)
+            cause, held = miss_cause(
+                session.wiped,
+                session.wiped_from,
+                None if home is None else home.index,
+                "scale_in" if home is not None and home.closed else "",
+                self.moved_cause,
+            )
+            outcome = self.ledger.lose(session, cause, held, now)
             if session.peer is not None:
                 session.peer.replicas.discard(session)
                 session.peer = None

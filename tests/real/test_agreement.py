@@ -19,7 +19,7 @@ import pytest
 from conftest import STICKY_CRASH, assert_conserved, need_program
 
 from statelab import ScaleTo, Scenario, real, simulate
-from statelab.real.balancers import KINDS
+from statelab.real.registry import BALANCERS
 
 TIME_SCALE = 0.1
 #: The scale-out plays at half that pace: its 6 requests a shopper (3 s apart) make it the
@@ -77,7 +77,7 @@ def served(result):
     return requests[requests["outcome"].isin(["ok", "state_lost"])]
 
 
-@pytest.mark.parametrize("balancer", KINDS)
+@pytest.mark.parametrize("balancer", list(BALANCERS))
 def test_sticky_crash_loss_share_agrees_with_the_simulation(balancer):
     need_balancer(balancer)
     scenario = STICKY_CRASH.replace(seed=SEED)
@@ -101,7 +101,7 @@ def returning_moved(result):
     return before[both] != after[both], after[both]
 
 
-@pytest.mark.parametrize("balancer", KINDS)
+@pytest.mark.parametrize("balancer", list(BALANCERS))
 def test_a_scale_out_rehashes_returning_sessions_map_based_vs_consistent_as_theory_says(
     balancer,
 ):

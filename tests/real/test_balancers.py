@@ -16,10 +16,11 @@ from collections import Counter
 
 import pytest
 
-from statelab.real.balancers import KINDS, check_interval, make_balancer
 from statelab.real.haproxy import haproxy_config
 from statelab.real.procs import ProcessGroup, ProgramMissing, require_program
 from statelab.real.proxy import Router, nginx_ip_hash, proxy_config
+from statelab.real.registry import BALANCERS, make_balancer
+from statelab.real.timeouts import check_interval
 from statelab.sim.events import ScaleTo
 from statelab.sim.scenario import Scenario
 
@@ -182,8 +183,8 @@ def test_policies_haproxy_lacks_and_unknown_balancers_are_refused(tmp_path):
         make_balancer("haproxy", Scenario(state="replicated"), group, tmp_path, 0.2)
     with pytest.raises(ValueError, match=r"'nginx'.*'embedded'.*'haproxy'"):
         make_balancer("nginx", Scenario(), group, tmp_path, 0.2)
-    assert check_interval(Scenario(health_check_delay=0.0), 0.2) == 0.020
-    assert check_interval(Scenario(health_check_delay=1.5), 0.2) == pytest.approx(0.6)
+    assert check_interval(0.0, 0.2) == 0.020
+    assert check_interval(1.5, 0.2) == pytest.approx(0.6)
 
 
 # -- the router's rules, without processes -----------------------------------------------------
@@ -225,7 +226,7 @@ def test_nginx_ip_hash_and_replicated_fail_over():
 # -- both balancers, with stand-in nodes -------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", list(BALANCERS))
 def test_round_robin_spreads_requests_evenly(kind, balancer):
     b = balancer(kind, Scenario(balancer="round_robin", affinity="none"))
     answers = [ask(b) for _ in range(30)]
@@ -234,7 +235,7 @@ def test_round_robin_spreads_requests_evenly(kind, balancer):
     assert all(server_id(cookies) is None for _, _, cookies in answers)
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", list(BALANCERS))
 def test_sticky_session_stays_until_its_node_is_in_maint(kind, balancer, cluster):
     b = balancer(kind, Scenario(affinity="sticky"))
     status, home, cookies = ask(b, cookie="cart=abc")
@@ -253,7 +254,7 @@ def test_sticky_session_stays_until_its_node_is_in_maint(kind, balancer, cluster
     assert ask(b, cookie=server_id(cookies))[1] == moved  # still pinned to the new node
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", list(BALANCERS))
 def test_a_draining_node_keeps_its_sticky_sessions_but_gets_no_new_ones(kind, balancer):
     b = balancer(kind, Scenario(affinity="sticky"))
     pins = {}
@@ -276,7 +277,7 @@ def nodes_of_clients(b) -> list[int]:
     return [node for _, node, _ in answers]
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", list(BALANCERS))
 @pytest.mark.parametrize(("affinity", "moved"), [("source_hash", 0.75), ("consistent_hash", 0.25)])
 def test_a_fourth_node_moves_most_clients_map_based_and_few_on_a_ring(
     kind, affinity, moved, balancer, cluster
@@ -316,7 +317,7 @@ def test_ip_hash_a_node_down_moves_only_its_clients_and_they_come_back(balancer,
     assert nodes_of_clients(b) == before
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", list(BALANCERS))
 def test_a_killed_node_fails_its_requests_until_the_health_check_takes_it_out(
     kind, balancer, cluster
 ):
@@ -343,7 +344,7 @@ def test_a_killed_node_fails_its_requests_until_the_health_check_takes_it_out(
     assert {node for _, node, _ in answers} == {1, 2}
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", list(BALANCERS))
 def test_no_node_up_is_503_and_unknown_commands_are_refused(kind, balancer, cluster):
     b = balancer(kind, Scenario(affinity="none"), nodes=())
     assert ask(b)[0] == 503

@@ -36,11 +36,9 @@ PROCS_PATH = Path(procs.__file__).resolve()
 # A server of ours in miniature: listens on 127.0.0.1:<port chosen by the OS>, says READY.
 CHILD = textwrap.dedent(
     """
-    import importlib.util, signal, socket, sys, time
+    import signal, socket, sys, time
 
-    spec = importlib.util.spec_from_file_location("procs", sys.argv[1])
-    procs = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(procs)
+    from statelab.runs.watch import exit_with_parent
     if "--ignore-term" in sys.argv:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if "--log-term" in sys.argv:
@@ -49,7 +47,7 @@ CHILD = textwrap.dedent(
             sys.exit(0)
         signal.signal(signal.SIGTERM, bye)
     if "--no-watch" not in sys.argv:
-        procs.parent_watch()
+        exit_with_parent()
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
@@ -189,14 +187,12 @@ def test_stop_is_registered_atexit_until_the_group_stops(tmp_path, monkeypatch):
 
 PARENT = textwrap.dedent(
     """
-    import importlib.util, subprocess, sys, time
+    import subprocess, sys, time
     from pathlib import Path
 
-    spec = importlib.util.spec_from_file_location("procs", sys.argv[1])
-    procs = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(procs)
+    from statelab.real import procs
     child, workdir, mode = sys.argv[2], Path(sys.argv[3]), sys.argv[4]
-    if mode == "watch-only":  # a plain Popen: no PDEATHSIG, only parent_watch
+    if mode == "watch-only":  # a plain Popen: no PDEATHSIG, only exit_with_parent
         plain = subprocess.Popen([sys.executable, child, sys.argv[1]], stdout=subprocess.PIPE)
         assert plain.stdout.readline().startswith(b"READY")
         print(plain.pid, flush=True)
@@ -247,7 +243,7 @@ def test_sigkill_of_the_parent_takes_every_child_with_it(tmp_path, child_script)
         cleanup(pids)
 
 
-def test_parent_watch_alone_ends_an_orphan(tmp_path, child_script):
+def test_exit_with_parent_alone_ends_an_orphan(tmp_path, child_script):
     parent, pids = run_parent(tmp_path, child_script, "watch-only")
     try:
         parent.kill()

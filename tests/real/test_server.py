@@ -25,7 +25,7 @@ import pytest
 
 from statelab.course.cart import tamper
 from statelab.real.procs import ProcessGroup, ProgramMissing, python_argv, require_program
-from statelab.real.server import LOG_HEADER
+from statelab.real.server import LOG_HEADER, SECRET_ENV
 from statelab.real.store import (
     create_sqlite_store,
     sqlite_outage_begin,
@@ -43,7 +43,9 @@ def group(tmp_path):
         yield processes
 
 
-def start_node(group, tmp_path: Path, k: int, state: str, *extra: str, workers: int = 2, name=""):
+def start_node(
+    group, tmp_path: Path, k: int, state: str, *extra: str, workers: int = 2, name="", env=None
+):
     """Start node ``k``; returns (its port, its log path)."""
     name = name or f"node{k}"
     log = tmp_path / f"{name}.csv"
@@ -56,7 +58,7 @@ def start_node(group, tmp_path: Path, k: int, state: str, *extra: str, workers: 
         "--log", str(log),
         *extra,
     )  # fmt: skip
-    child = group.start(name, argv, timeout=20.0)
+    child = group.start(name, argv, timeout=20.0, env=env)
     return child, log
 
 
@@ -201,9 +203,9 @@ def test_a_retry_with_keys_is_applied_once(group, tmp_path):
 
 
 def test_the_cookie_carries_the_cart_to_any_node(group, tmp_path):
-    secret = ("--secret", secrets.token_hex(32))
-    a, _ = start_node(group, tmp_path, 0, "cookie", *secret)
-    b, _ = start_node(group, tmp_path, 1, "cookie", *secret)
+    secret = {SECRET_ENV: secrets.token_hex(32)}
+    a, _ = start_node(group, tmp_path, 0, "cookie", env=secret)
+    b, _ = start_node(group, tmp_path, 1, "cookie", env=secret)
     answer = add(a.port, "c", 0)
     assert outcome(answer) == (False, True, False, 1)
     cookie = set_cookie(answer[2])
@@ -219,7 +221,7 @@ def test_the_cookie_carries_the_cart_to_any_node(group, tmp_path):
 
 def test_the_cookie_costs_work_per_kb(group, tmp_path):
     weigh = ("--cookie-cost-per-kb", "2", "--cookie-bytes-per-item", "1000")
-    node, log = start_node(group, tmp_path, 0, "cookie", "--secret", "ab" * 32, *weigh)
+    node, log = start_node(group, tmp_path, 0, "cookie", *weigh, env={SECRET_ENV: "ab" * 32})
     cookie = set_cookie(add(node.port, "k", 0)[2])
     add(node.port, "k", 1, cookie=cookie)
     light, heavy = (float(r["done"]) - float(r["start"]) for r in log_rows(log))
@@ -239,7 +241,13 @@ def test_bad_arguments_name_the_argument_and_what_is_allowed(tmp_path):
     argv[argv.index("server")] = "cookie"
     argv[argv.index("0", argv.index("--workers"))] = "1"
     done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
-    assert done.returncode == 2 and "--state cookie needs --secret" in done.stderr
+    assert (
+        done.returncode == 2
+        and f"--state cookie needs the environment variable {SECRET_ENV}" in done.stderr
+    )
+    short = {**os.environ, SECRET_ENV: "ab" * 16}  # 16 bytes: too short a key
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False, env=short)
+    assert done.returncode == 2 and "32 bytes" in done.stderr and "ab" * 16 not in done.stderr
 
 
 # -- store state -----------------------------------------------------------------------------

@@ -13,15 +13,26 @@ has one: for latency the table also gives the real value minus the measured HTTP
 median of the client's latency minus the node's time, ``result.real["http_overhead"]``), and
 the plot shows both.
 
-Nothing heavy is imported at the top of this module: the processes of a real run import
-:mod:`statelab.real`.
+``compare`` takes the function that makes the real run (``run``, :func:`statelab.real.run` by
+default), so a test or a notebook can put any run beside the simulation, and this module
+sits above the run's machinery with no arrow back.
 """
 
 from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from statelab.real import controller
+from statelab.real.registry import check
+from statelab.runs.confidence import interval
+from statelab.runs.replications import replicate
 
 #: The numbers compared: (summary key or derived name, label, is a latency).
 METRICS = (
@@ -86,6 +97,7 @@ def compare(
     *,
     executor=None,
     progress: bool = False,
+    run: Callable = controller.run,
 ) -> Comparison:
     """Simulate ``scenario`` under ``seeds`` and run it for real once; return a
     :class:`Comparison` (its ``table``, and ``plot()`` to draw it).
@@ -93,15 +105,10 @@ def compare(
     ``seeds`` is a number of seeds or the seeds themselves, as for :func:`statelab.replicate`
     (at least 2); the real run uses the scenario's own seed. ``time_scale``, ``balancer`` and
     ``store`` are :func:`statelab.real.run`'s; ``executor`` and ``progress`` are
-    :func:`statelab.replicate`'s.
+    :func:`statelab.replicate`'s. ``run(scenario, time_scale, balancer, store)`` makes the
+    real run and returns its :class:`~statelab.real.assemble.RealResult` (default:
+    :func:`statelab.real.run`).
     """
-    import numpy as np
-    import pandas as pd
-
-    from statelab.real import check, run
-    from statelab.runs.confidence import interval
-    from statelab.runs.replications import replicate
-
     check(scenario, time_scale, balancer, store)
     replications = replicate(scenario, seeds, executor, progress=progress)
     summaries = replications.summaries
@@ -146,8 +153,6 @@ def plot_comparison(comparison: Comparison, axes=None):
     """One small panel a metric: the simulated runs (grey dots), the confidence interval of
     their mean (a black bar), the real run (a red diamond) and, for latency, the real value
     less the measured HTTP overhead (a hollow red diamond). Returns the figure."""
-    import matplotlib.pyplot as plt
-
     table = comparison.table
     summaries = comparison.replications.summaries
     simulated = [_derived(row) for row in summaries.to_dict("records")]

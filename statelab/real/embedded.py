@@ -1,0 +1,39 @@
+"""The embedded balancer: our own proxy (:mod:`statelab.real.proxy`) started as a process.
+
+The proxy's process imports only :mod:`statelab.real.proxy`; this module is the parent's
+side: it writes the proxy's configuration from the scenario, starts it in the run's process
+group and drives it through the runtime API that :class:`~statelab.real.balancers.Balancer`
+shares with HAProxy.
+"""
+
+from __future__ import annotations
+
+from statelab.real import proxy
+from statelab.real.balancers import Balancer
+from statelab.real.procs import python_argv
+from statelab.real.timeouts import BALANCER_START_TIMEOUT
+
+
+class EmbeddedBalancer(Balancer):
+    """Our own proxy, ``python -m statelab.real.proxy`` (see :mod:`statelab.real.proxy`)."""
+
+    kind = "embedded"
+
+    def start(self, ports: dict[int, int]) -> int:
+        """Write ``proxy.json``, start the proxy with the nodes already running (``{node:
+        port}``; the other slots wait in maint) and return the port it listens on."""
+        ports = self._checked_ports(ports)
+        config = proxy.proxy_config(self.scenario, self.time_scale, ports)
+        path = self.workdir / "proxy.json"
+        proxy.write_config(config, path)
+        child = self.group.start(
+            "proxy",
+            python_argv(
+                "statelab.real.proxy", "--config", str(path), "--admin", str(self.admin_socket)
+            ),
+            timeout=BALANCER_START_TIMEOUT,
+        )
+        self.child = child
+        self.port = child.port
+        self.config_text = proxy.describe(config, self.port)
+        return self.port

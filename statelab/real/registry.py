@@ -1,0 +1,94 @@
+"""What a real run can be asked for: its balancers by name, its stores, its limits.
+
+The one place that names the balancers (:data:`BALANCERS`, name -> class) and checks a real
+run's arguments (:func:`check`), so :mod:`statelab.real.balancers` knows neither of its makes
+and the makes know nothing of each other: the arrows run registry -> makes -> balancers.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from statelab.real.balancers import Balancer
+from statelab.real.embedded import EmbeddedBalancer
+from statelab.real.haproxy import HAProxyBalancer
+from statelab.real.procs import ProcessGroup
+from statelab.sim.errors import ScenarioTypeError
+from statelab.sim.scenario import Scenario
+
+__all__ = ["BALANCERS", "STORES", "check", "make_balancer"]
+
+#: The balancers a real run can use, by the name ``balancer=`` takes.
+BALANCERS: dict[str, type[Balancer]] = {
+    EmbeddedBalancer.kind: EmbeddedBalancer,
+    HAProxyBalancer.kind: HAProxyBalancer,
+}
+#: The session stores of ``state="store"``.
+STORES = ("sqlite", "redis")
+#: The time scales a real run accepts (real seconds per model second).
+MIN_TIME_SCALE, MAX_TIME_SCALE = 0.01, 10.0
+#: The most requests a real run may be expected to send.
+MAX_REQUESTS = 200_000
+#: The most requests a second (real time) this machine is asked to carry.
+MAX_RATE = 1_500.0
+
+
+def check(scenario, time_scale: float, balancer: str, store: str) -> None:
+    """Raise ValueError (or TypeError) for arguments a real run cannot take, saying why."""
+    if not isinstance(scenario, Scenario):
+        raise ScenarioTypeError(
+            f"a real run needs a Scenario, got {scenario!r} ({type(scenario).__name__}); "
+            f"make one with Scenario(...) or Scenario.load(name)"
+        )
+    if (
+        isinstance(time_scale, bool)
+        or not isinstance(time_scale, (int, float))
+        or not math.isfinite(time_scale)
+        or not MIN_TIME_SCALE <= time_scale <= MAX_TIME_SCALE
+    ):
+        raise ValueError(
+            f"time_scale must be a number from {MIN_TIME_SCALE} to {MAX_TIME_SCALE} (real "
+            f"seconds per model second: 0.2 runs a 120 s scenario in 24 s), got {time_scale!r}"
+        )
+    if balancer not in BALANCERS:
+        raise ValueError(
+            f"balancer must be one of {', '.join(map(repr, BALANCERS))} ('embedded': our own "
+            f"proxy, every policy; 'haproxy': HAProxy itself), got {balancer!r}"
+        )
+    if store not in STORES:
+        raise ValueError(
+            f"store must be one of {', '.join(map(repr, STORES))} (where state='store' keeps "
+            f"its carts: a SQLite file, or a Redis server), got {store!r}"
+        )
+    if scenario.autoscale is not None:
+        raise ValueError(
+            "autoscale is not played by real runs yet; set autoscale=None and use ScaleTo "
+            "events to resize the cluster"
+        )
+    expected = scenario.expected_requests()
+    if expected > MAX_REQUESTS:
+        raise ValueError(
+            f"this scenario would send about {expected:,.0f} requests, more than a real run "
+            f"takes ({MAX_REQUESTS:,}); shorten duration or lower arrival_rate"
+        )
+    rate = expected / (scenario.duration * time_scale)
+    if rate > MAX_RATE:
+        raise ValueError(
+            f"at time_scale={time_scale:g} this scenario sends about {rate:,.0f} requests a "
+            f"real second, more than this machine is asked to carry ({MAX_RATE:,.0f}); raise "
+            f"time_scale to at least {expected / (scenario.duration * MAX_RATE):.2g}"
+        )
+
+
+def make_balancer(
+    kind: str, scenario: Scenario, group: ProcessGroup, workdir: Path, time_scale: float
+) -> Balancer:
+    """The balancer called ``kind`` (``"embedded"`` or ``"haproxy"``) for ``scenario``, not
+    started yet; raises ValueError for another name or a policy that balancer lacks."""
+    if kind not in BALANCERS:
+        raise ValueError(
+            f"balancer={kind!r} is not a balancer of real runs; choose 'embedded' (our own "
+            f"proxy: every policy) or 'haproxy' (HAProxy, installed with `apt install haproxy`)"
+        )
+    return BALANCERS[kind](scenario, group, workdir, time_scale)

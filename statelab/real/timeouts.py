@@ -1,0 +1,80 @@
+"""Every timeout and interval of a real run, in one place (real seconds unless named).
+
+A leaf module: it imports nothing of the package, so each process of a run (a node, the
+proxy, the load generator, the controller) reads the same numbers without importing the
+others. The waits of :mod:`statelab.real.procs` (starting and stopping any child) stay there,
+as they belong to any process, not to a run.
+
+======================== ======================================================================
+name                     what waits, and for what
+======================== ======================================================================
+MIN_CHECK_INTERVAL       the shortest time between two health checks of a node
+CHECK_READ_TIMEOUT       a health check, for the node's answer once connected (``timeout check``)
+CONNECT_TIMEOUT          a balancer, to connect to a node (``timeout connect``)
+SERVER_TIMEOUT           a balancer, for a node's answer or a client (``timeout server/client``)
+COMMAND_TIMEOUT          one runtime-API command (connect, send, read the answer)
+ADMIN_READ_TIMEOUT       the embedded proxy, for a runtime-API command to arrive
+BALANCER_START_TIMEOUT   a balancer process, to start listening
+START_TIMEOUT            a node or the load generator, to start (the controller's bound)
+START_MARGIN             model time 0 after the load generator is started (it draws meanwhile)
+LOADGEN_STARTS           tries at starting the load generator on time (a count, not seconds)
+READY_LEAD               the load generator, ready at least this long before model time 0
+FINISH_TIMEOUT           the load generator, to write its rows after the run's end
+STOP_GRACE               the load generator's open attempts, to end once the run has ended
+TICK                     the controller's longest sleep, so an interrupt is seen at once
+REPLICA_TIMEOUT          a node's copy of a cart to its peer (then the copy is lost)
+BUSY_TIMEOUT_MS          a SQLite call, for another node's write lock (milliseconds)
+REDIS_TIMEOUT            a Redis call (connect, send, answer)
+REDIS_START_TIMEOUT      ``redis-server``, to open its socket
+======================== ======================================================================
+"""
+
+from __future__ import annotations
+
+#: The shortest time between two health checks of a node, in seconds.
+MIN_CHECK_INTERVAL = 0.020
+#: Seconds a health check may wait for the node's answer once connected (HAProxy's
+#: ``timeout check``): longer than ``inter``, so a node that is only busy is not taken out.
+#: A crashed node refuses the connection at once, which the check sees within ``inter``.
+CHECK_READ_TIMEOUT = 1.0
+#: Seconds a balancer waits to connect to a node (``timeout connect``).
+CONNECT_TIMEOUT = 1.0
+#: Seconds a balancer waits for a node's answer, and for a client (``timeout server/client``).
+SERVER_TIMEOUT = 60.0
+#: Seconds one runtime-API command may take (connect, send, read the answer).
+COMMAND_TIMEOUT = 2.0
+#: Seconds the embedded proxy waits for a runtime-API command to arrive.
+ADMIN_READ_TIMEOUT = 2.0
+#: Seconds a balancer process may take to start listening.
+BALANCER_START_TIMEOUT = 10.0
+#: Real seconds a node or the load generator may take to start.
+START_TIMEOUT = 20.0
+#: Real seconds between model time 0 and the moment the load generator is started: it loads
+#: its modules and draws the shoppers meanwhile.
+START_MARGIN = 1.5
+#: Times the load generator is started before a run gives up on a machine too busy to start
+#: it on time (each start after the first with twice the margin the last one took).
+LOADGEN_STARTS = 3
+#: Seconds before model time 0 the load generator must be ready by, to start on time.
+READY_LEAD = 0.05
+#: Real seconds the load generator may take to write its rows after the run's end.
+FINISH_TIMEOUT = 30.0
+#: Seconds (wall) the load generator waits for its open attempts once the run has ended.
+STOP_GRACE = 2.0
+#: The longest sleep of the controller's loop (real seconds), so an interrupt is seen at once.
+TICK = 0.05
+#: Seconds a node's copy of a cart to its peer may take before it is given up (then lost).
+REPLICA_TIMEOUT = 1.0
+#: Milliseconds a SQLite call waits for another node's write lock before it gives up.
+BUSY_TIMEOUT_MS = 2000
+#: Seconds a Redis call waits for the server (connect, send, answer).
+REDIS_TIMEOUT = 1.0
+#: Seconds ``start_redis`` waits for the server's socket.
+REDIS_START_TIMEOUT = 10.0
+
+
+def check_interval(health_check_delay: float, time_scale: float) -> float:
+    """Seconds between two health checks of a node: ``2 * health_check_delay`` (model seconds)
+    scaled by ``time_scale`` (a crash is noticed half an interval later on average), at least
+    :data:`MIN_CHECK_INTERVAL`."""
+    return max(MIN_CHECK_INTERVAL, 2.0 * health_check_delay * time_scale)

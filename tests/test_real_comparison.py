@@ -1,0 +1,81 @@
+"""real.compare with a run of our choosing: the comparison's arithmetic without processes.
+
+``compare`` takes the function that makes the real run, so these tests hand it a "real run"
+that is the simulation of one of the compared seeds, wrapped as a RealResult: its numbers
+are known exactly, and where they must land follows.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from statelab import Crash, Scenario, real, simulate
+from statelab.real.assemble import RealResult
+from statelab.real.comparison import compare
+
+SCENARIO = Scenario(duration=60.0, nodes=3, affinity="sticky", events=(Crash(1, at=30.0),))
+
+
+def as_real_run(result, overhead: float = 0.0) -> RealResult:
+    """A simulated run dressed as a real one (its tables unchanged)."""
+    return RealResult(
+        result.scenario,
+        result._request_records,
+        result._session_records,
+        result._timeline_records,
+        result._node_changes,
+        result._autoscaler,
+        result._losses,
+        result._gave_up,
+        result._moves,
+        result._node_times,
+        real={"http_overhead": overhead, "balancer": "stand-in", "time_scale": 1.0},
+    )
+
+
+def test_a_real_run_that_is_one_of_the_seeds_lands_inside_their_range():
+    calls = []
+
+    def run(scenario, time_scale, balancer, store):
+        calls.append((scenario.seed, time_scale, balancer, store))
+        return as_real_run(simulate(scenario))
+
+    comparison = compare(SCENARIO, seeds=[SCENARIO.seed, 7, 8], time_scale=0.5, run=run)
+    assert calls == [(SCENARIO.seed, 0.5, "embedded", "sqlite")]
+    table = comparison.table.set_index("metric")
+    assert table["within"].all(), table
+    summary = simulate(SCENARIO).summary()
+    assert table.loc["failed", "real"] == summary["failed"]
+    assert table.loc["lost_share", "real"] == pytest.approx(
+        summary["sessions_lost"] / summary["sessions"]
+    )
+
+
+def test_the_overhead_is_taken_off_latency_only():
+    def run(scenario, time_scale, balancer, store):
+        return as_real_run(simulate(scenario), overhead=0.25)
+
+    table = compare(SCENARIO, seeds=2, run=run).table.set_index("metric")
+    for metric in ("latency_p50", "latency_p95"):
+        assert table.loc[metric, "real_minus_overhead"] == pytest.approx(
+            table.loc[metric, "real"] - 0.25
+        )
+    for metric in ("lost_share", "failed", "duplicate_items"):
+        assert table.loc[metric, "real_minus_overhead"] == table.loc[metric, "real"]
+
+
+def test_bad_arguments_are_refused_before_any_run():
+    def run(*_):
+        pytest.fail("no run should start")
+
+    with pytest.raises(ValueError, match="balancer must be one of 'embedded', 'haproxy'"):
+        compare(SCENARIO, seeds=2, balancer="nginx", run=run)
+    with pytest.raises(TypeError, match="a real run needs a Scenario"):
+        compare("crash", seeds=2, run=run)
+
+
+def test_the_public_names_are_the_same_functions():
+    assert real.compare is compare
+    assert real.run.__module__ == "statelab.real.controller"
+    assert real.RealResult is RealResult
+    assert set(real.BALANCERS) == {"embedded", "haproxy"}
