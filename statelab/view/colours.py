@@ -3,8 +3,19 @@ animated view in the browser (``meta["palette"]``, :func:`statelab.view.playback
 take them from here. Plain text, no matplotlib, so the browser's payload costs no plotting
 import.
 
-The Okabe-Ito palette, which people with the common forms of colour blindness can tell
-apart; node k always has ``node_colour(k)``; lost carts are vermillion and nothing else is.
+Nodes take the Okabe-Ito palette (node k always has ``node_colour(k)``; beyond the seventh
+a node's number tells it apart); lost carts are vermillion; a node that is down is grey. The
+causes of a lost cart have colours of their own, none of them a node's. Every colour also
+has a word or a shape beside it (a node's name in its box, "down", the legends' words).
+
+How "distinguishable" is checked (``tests/test_colours.py``): each colour is taken from
+sRGB to linear RGB, through the Machado, Oliveira and Fernandes (2009) simulation of
+protanopia, deuteranopia and tritanopia at severity 1.0 (and unchanged for normal vision),
+to CIELAB (D65); two colours that mean different things differ by a CIEDE2000 difference of
+at least :data:`MIN_DIFFERENCE` under each of the four. The cause colours were chosen that
+way: the five after vermillion are, among the sRGB colours with a contrast of at least 3:1
+on white, the ones farthest from each other and from every node, lost and dead colour under
+all four visions (greedy max-min; the smallest difference between two causes is 23).
 """
 
 from __future__ import annotations
@@ -22,11 +33,25 @@ PALETTE = (
     "#000000",  # black
 )
 LOST = "#D55E00"  # vermillion: lost carts, and nothing else
-DEAD = "#B0B0B0"  # grey: a node that is down
+DEAD = "#C0C0C0"  # grey: a node that is down (light enough to stay apart from reddish purple)
 DUPLICATE = "#F0E442"  # yellow: an item added to a cart twice (the animated view's answers)
+#: The smallest CIEDE2000 difference between two colours that mean different things, under
+#: normal vision and each simulated colour blindness (see the module's docstring).
+MIN_DIFFERENCE = 10.0
+#: Each cause of a lost cart, its colour: a crash is the loss colour itself; the others are
+#: no node's colour (see the module's docstring for how they were chosen).
 CAUSE_COLOURS = dict(
     zip(
-        LOST_CAUSES, ("#D55E00", "#CC79A7", "#E69F00", "#0072B2", "#009E73", "#56B4E9"), strict=True
+        LOST_CAUSES,
+        (
+            LOST,  # crash
+            "#6688FF",  # rehash: periwinkle
+            "#776677",  # scale_in: slate
+            "#442222",  # no_affinity: dark brown
+            "#001199",  # store_outage: navy (the session store's own colour)
+            "#BB3300",  # cookie_too_large: brick
+        ),
+        strict=True,
     )
 )
 

@@ -710,6 +710,8 @@ function createView(root, canvas) {
     followed: -1,
     presenter: false,
     compact: false,
+    /** the learner asked for less motion (prefers-reduced-motion): dots step, nothing flashes */
+    reducedMotion: false,
     /** @type {Layout | null} */
     layout: null,
     /** what the background canvas holds (redrawn when it changes) */
@@ -991,27 +993,97 @@ function drawHashBackground(v, c) {
   }
 }
 
+// statelab/dashboards/static/src/keys.js
+var STEP = 1;
+var BIG_STEP = 10;
+function keyAction(event, tag = "") {
+  if (event.ctrlKey || event.altKey || event.metaKey || event.key === "Tab") return null;
+  const step = event.shiftKey ? BIG_STEP : STEP;
+  const list = tag === "SELECT";
+  switch (event.key) {
+    case " ":
+    case "Spacebar":
+      return tag === "BUTTON" || list ? { kind: "native" } : { kind: "play" };
+    case "Enter":
+      return tag === "BUTTON" || list ? { kind: "native" } : { kind: "play" };
+    case "ArrowRight":
+    case "ArrowUp":
+      return list ? { kind: "native" } : { kind: "seek", by: step };
+    case "ArrowLeft":
+    case "ArrowDown":
+      return list ? { kind: "native" } : { kind: "seek", by: -step };
+    case "PageUp":
+      return { kind: "seek", by: BIG_STEP };
+    case "PageDown":
+      return { kind: "seek", by: -BIG_STEP };
+    case "Home":
+      return { kind: "seek", to: 0 };
+    case "End":
+      return { kind: "seek", to: Number.POSITIVE_INFINITY };
+    case "f":
+    case "F":
+      return { kind: "follow-loser" };
+    case "]":
+      return { kind: "follow", by: 1 };
+    case "[":
+      return { kind: "follow", by: -1 };
+    case "Escape":
+      return { kind: "unfollow" };
+    default:
+      return { kind: "native" };
+  }
+}
+function nextLoser(run, t) {
+  if (!run.lossTimes.length) return null;
+  let j = lower(run.lossTimes, t + 1e-9);
+  if (j >= run.lossTimes.length) j = 0;
+  return { session: run.lossSessions[j], at: run.lossTimes[j] };
+}
+function nextShopper(run, t, current, by) {
+  const shopping = [];
+  for (let k = 0; k < run.nSes; k++) if (run.s.start[k] <= t && t < run.sesEnds[k]) shopping.push(k);
+  if (!shopping.length) return -1;
+  const here = shopping.indexOf(current);
+  if (here < 0) {
+    if (by > 0) return shopping.find((k) => k > current) ?? shopping[0];
+    return [...shopping].reverse().find((k) => k < current) ?? shopping[shopping.length - 1];
+  }
+  return shopping[(here + by + shopping.length) % shopping.length];
+}
+
 // statelab/dashboards/static/src/controls.js
 var SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
+var made = 0;
 function buildPage(el) {
+  const id = `statelab-anim-${++made}`;
   const root = document.createElement("div");
   root.className = "statelab-anim";
   root.dataset.run = "0";
+  root.setAttribute("role", "group");
+  root.setAttribute("aria-label", "animated run");
   root.innerHTML = `
     <div class="sa-bar">
-      <button class="sa-play" type="button" title="play / pause">▶ Play</button>
+      <button class="sa-play" type="button" aria-keyshortcuts="Space"><span aria-hidden="true">▶</span> Play</button>
       <label class="sa-speed-label">speed
         <select class="sa-speed">${SPEEDS.map((s) => `<option value="${s}">${s}×</option>`).join("")}</select>
       </label>
       <div class="sa-scrub">
-        <input class="sa-range" type="range" min="0" max="1" step="any" value="0" aria-label="time">
+        <input class="sa-range" type="range" min="0" max="1" step="any" value="0"
+          aria-label="time in the run" aria-describedby="${id}-keys" aria-keyshortcuts="ArrowLeft ArrowRight Shift+ArrowLeft Shift+ArrowRight Home End">
         <div class="sa-marks"></div>
       </div>
-      <span class="sa-time statelab-anim-time">t = 0.0 s</span>
+      <span class="sa-time statelab-anim-time" aria-hidden="true">t = 0.0 s</span>
+      <button class="sa-describe-button" type="button" aria-expanded="false">Describe this moment</button>
     </div>
-    <canvas class="sa-canvas"></canvas>
+    <p class="sa-describe" hidden></p>
+    <canvas class="sa-canvas" role="img" tabindex="0" aria-label="animated run" aria-describedby="${id}-keys"></canvas>
+    <p class="sa-sr sa-keys" id="${id}-keys">Keys, with the view focused: Space plays or pauses; Left and Right arrows
+      move 1 second, with Shift 10 seconds; Home and End go to the start and the end; F follows the
+      next shopper who loses a cart; ] and [ follow the next and the previous shopper; Escape stops
+      following.</p>
     <div class="sa-caption"></div>
-    <div class="sa-sofar"></div>`;
+    <div class="sa-sofar"></div>
+    <div class="sa-log sa-sr" role="log" aria-live="polite" aria-label="what happens in the run"></div>`;
   el.appendChild(root);
   const find = (selector) => (
     /** @type {T} */
@@ -1043,6 +1115,22 @@ function buildPage(el) {
       /** @type {HTMLCanvasElement} */
       find(".sa-canvas")
     ),
+    describeButton: (
+      /** @type {HTMLButtonElement} */
+      find(".sa-describe-button")
+    ),
+    describe: (
+      /** @type {HTMLParagraphElement} */
+      find(".sa-describe")
+    ),
+    keys: (
+      /** @type {HTMLParagraphElement} */
+      find(".sa-keys")
+    ),
+    log: (
+      /** @type {HTMLDivElement} */
+      find(".sa-log")
+    ),
     caption: (
       /** @type {HTMLDivElement} */
       find(".sa-caption")
@@ -1069,13 +1157,40 @@ function drawMarks(marks, run) {
   }
 }
 function bindControls(v, page, player) {
-  const { playButton, speedSelect, range, canvas, caption } = page;
-  playButton.addEventListener("click", () => {
+  const { root, playButton, speedSelect, range, canvas, caption, describeButton } = page;
+  const togglePlay = () => {
     if (!v.run) return;
     if (!v.playing && v.t >= v.run.duration) v.t = 0;
     player.lastNow = null;
     player.setPlaying(!v.playing, true);
     player.wake();
+  };
+  playButton.addEventListener("click", togglePlay);
+  describeButton.addEventListener("click", () => {
+    player.describe(describeButton.getAttribute("aria-expanded") !== "true");
+  });
+  root.addEventListener("keydown", (event) => {
+    const target = (
+      /** @type {HTMLElement} */
+      event.target
+    );
+    const action = keyAction(event, target.tagName);
+    if (!action) return;
+    event.stopPropagation();
+    if (action.kind === "native" || !v.run) return;
+    event.preventDefault();
+    const run = v.run;
+    if (action.kind === "play") togglePlay();
+    else if (action.kind === "seek") player.seek(action.to ?? v.t + (action.by || 0));
+    else if (action.kind === "unfollow") player.follow(-1, "stopped following");
+    else if (action.kind === "follow") {
+      const k = nextShopper(run, v.t, v.followed, action.by);
+      player.follow(k, k < 0 ? "nobody is shopping now" : "");
+    } else if (action.kind === "follow-loser") {
+      const next = nextLoser(run, v.t);
+      if (!next) player.follow(-1, "nobody loses a cart in this run");
+      else player.follow(next.session, `loses their cart at ${Number(next.at.toFixed(1))} s`);
+    }
   });
   speedSelect.addEventListener("change", () => player.setSpeed(Number(speedSelect.value)));
   range.addEventListener("pointerdown", () => {
@@ -1226,15 +1341,15 @@ function drawHashing(v) {
     }
   } else {
     const nodes = moduloNodes(run, head.status, !!H.configured);
-    const count = nodes.length;
+    const count2 = nodes.length;
     const top = L.hashY + L.font * 2.2;
-    const colW = (G.bodyW - 16) / Math.max(count, 1);
+    const colW = (G.bodyW - 16) / Math.max(count2, 1);
     const bodyTop = top + L.font * 2.6;
     const bodyH = Math.max(8, G.bodyBottom - bodyTop);
     ctx.font = `${L.small}px sans-serif`;
     ctx.textAlign = "center";
     ctx.textBaseline = "middle";
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < count2; i++) {
       const k = nodes[i];
       const x = G.bodyX + 8 + i * colW;
       const deadSlot = head.status[k] === run.down;
@@ -1251,7 +1366,7 @@ function drawHashing(v) {
     ctx.textAlign = "left";
     ctx.fillText("slot", G.bodyX + 8, top - L.font * 0.5);
     const column = new Int16Array(run.nodes).fill(-1);
-    for (let i = 0; i < count; i++) column[nodes[i]] = i;
+    for (let i = 0; i < count2; i++) column[nodes[i]] = i;
     const r = Math.max(1.8, L.dot * 0.65);
     const moved = [];
     ctx.beginPath();
@@ -1316,6 +1431,241 @@ function drawHashing(v) {
     const theory = event.theory != null ? `theory ${(100 * event.theory).toFixed(0)}%` : "no theory for this change";
     ctx.fillText(theory + (recent && highlighted.length ? ` · ${highlighted.length} red here` : ""), tx, y0 + L.font * 3.3);
   }
+}
+
+// statelab/dashboards/static/src/state.js
+function statusAt(run, time, inclusive = true) {
+  const status = new Int8Array(run.nodes).fill(run.removed);
+  for (const [at, node, code] of run.changes) {
+    if (inclusive ? at > time : at >= time) break;
+    if (node >= 0 && node < status.length) status[node] = code;
+  }
+  return status;
+}
+function soFar(run, t) {
+  const outcomes = {};
+  run.outcomes.forEach((name, o) => {
+    outcomes[name] = upper(run.outcomeEnds[o], t);
+  });
+  const lostByCause = {};
+  let sessionsLost = 0;
+  run.causes.forEach((cause, c) => {
+    lostByCause[cause] = upper(run.lostByCause[c], t);
+    sessionsLost += lostByCause[cause];
+  });
+  return { outcomes, duplicates: upper(run.duplicateEnds, t), lostByCause, sessionsLost };
+}
+function stateAt(run, t) {
+  const n = run.nodes;
+  const { r, s } = run;
+  const busy = new Array(n).fill(0);
+  const queued = new Array(n).fill(0);
+  let calls = 0;
+  for (let i = 0; i < run.nReq; i++) {
+    const left = orInf(r.left[i]);
+    const start = r.start[i];
+    const k = r.node[i];
+    if (k < 0) continue;
+    if (start <= t && t < left) busy[k]++;
+    const servedFrom = Number.isNaN(start) ? left : start;
+    const q = r.queuedFrom[i];
+    if (q <= t && t < Math.min(servedFrom, left)) queued[k]++;
+    if (run.meta.store) {
+      const storeEnd = Number.isNaN(q) ? left : Math.min(q, left);
+      if (r.arrival[i] <= t && t < storeEnd) calls++;
+    }
+  }
+  const carts = new Array(n).fill(0);
+  for (const node of cartsAt(run, t)) if (node >= 0) carts[node]++;
+  const lost = new Array(n).fill(0);
+  const found = upper(run.lossTimes, t);
+  for (let j = 0; j < found; j++) {
+    const from = s.lost_node[run.lossSessions[j]];
+    if (from >= 0) lost[from]++;
+  }
+  let active = 0;
+  for (let k = 0; k < run.nSes; k++) if (s.start[k] <= t && t < run.sesEnds[k]) active++;
+  const so = soFar(run, t);
+  const storeBusy = run.meta.store ? Math.min(calls, run.meta.store_workers) : 0;
+  return {
+    busy,
+    queued,
+    carts,
+    status: Array.from(statusAt(run, t)),
+    lost,
+    sessions_lost: so.sessionsLost,
+    lost_by_cause: so.lostByCause,
+    active_sessions: active,
+    store_busy: storeBusy,
+    store_queued: run.meta.store ? calls - storeBusy : 0,
+    so_far: { ...so.outcomes, duplicates: so.duplicates, sessions_lost: so.sessionsLost }
+  };
+}
+function cartsAt(run, t) {
+  const where2 = new Int16Array(run.nSes).fill(-1);
+  const m = run.m;
+  for (let j = 0; j < m.count && m.time[j] <= t; j++) {
+    const node = m.node[j];
+    const k = m.session[j];
+    if (node >= 0) where2[k] = node;
+    else if (where2[k] === -2 - node) where2[k] = -1;
+  }
+  return where2;
+}
+
+// statelab/dashboards/static/src/narration.js
+var CLOSE_AFTER = 10;
+var CLOSE_WINDOW = 1;
+var FAR_WINDOW = 10;
+var LOG_LINES = 5;
+var seconds = (t) => `${Number(t.toFixed(1))} s`;
+var count = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+function nodeList(nodes) {
+  if (nodes.length === 1) return `node ${nodes[0]}`;
+  return `nodes ${nodes.slice(0, -1).join(", ")} and ${nodes[nodes.length - 1]}`;
+}
+function cartHome(run) {
+  if (run.state === "store") return "in the session store";
+  if (run.state === "cookie") return "in the shoppers' cookies";
+  if (run.state === "replicated") return "in node memory, each copied to the next node";
+  return "in node memory";
+}
+function crashConsequence(run, node, at) {
+  if (!run.cartsInMemory) return `its carts live ${cartHome(run)}, not in its memory`;
+  const before = cartsAt(run, at - 1e-9);
+  let held = 0;
+  for (let k = 0; k < before.length; k++) if (before[k] === node) held++;
+  if (!held) return "it held no cart";
+  const carts = held === 1 ? "the 1 cart in its memory" : `the ${held} carts in its memory`;
+  if (run.state === "replicated") return `${carts} ${held === 1 ? "lives" : "live"} on as copies on the next node`;
+  return `${carts} ${held === 1 ? "is" : "are"} gone`;
+}
+function eventLines(run) {
+  const lines = [];
+  for (const e of run.events) {
+    const at = e.at;
+    let text = "";
+    if (e.kind === "Crash") text = `node ${e.node} crashed; ${crashConsequence(run, Number(e.node), at)}`;
+    else if (e.kind === "Restart") text = `node ${e.node} is back, with an empty memory`;
+    else if (e.kind === "ScaleTo") text = `scale to ${count(Number(e.nodes), "node")}`;
+    else if (e.kind === "Autoscale") text = `the autoscaler sets ${count(Number(e.size ?? e.nodes), "node")}`;
+    else if (e.kind === "StoreOutage") {
+      text = `the session store goes down for ${seconds(e.duration || 0)}; requests that need it fail`;
+      lines.push({ at: at + (e.duration || 0), text: `${seconds(at + (e.duration || 0))}: the session store is back`, kind: "event" });
+    } else text = `${e.kind}`;
+    lines.push({ at, text: `${seconds(at)}: ${text}`, kind: "event" });
+  }
+  return lines;
+}
+function changeLines(run) {
+  const lines = [];
+  const told = (at, kind) => run.events.some((e) => Math.abs(e.at - at) < 1e-9 && e.kind === kind);
+  const groups = /* @__PURE__ */ new Map();
+  let previous = statusAt(run, -1);
+  for (const [at, node, code] of run.changes) {
+    if (at <= 0) {
+      previous[node] = code;
+      continue;
+    }
+    let words = "";
+    if (code === run.down && !told(at, "Crash")) words = "went down";
+    else if (code === run.draining) words = "drain: no new shoppers, the sticky ones still come";
+    else if (code === run.removed && previous[node] !== run.removed) words = "left the cluster";
+    else if (code === run.up && previous[node] === run.down && !told(at, "Restart")) words = "came back up, with an empty memory";
+    previous = previous.slice();
+    previous[node] = code;
+    if (!words) continue;
+    const key = `${at}|${words}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(node);
+  }
+  for (const [key, nodes] of groups) {
+    const [at, words] = [Number(key.slice(0, key.indexOf("|"))), key.slice(key.indexOf("|") + 1)];
+    const verb = nodes.length === 1 ? words.replace(/^drain:/, "drains:") : words;
+    lines.push({ at, text: `${seconds(at)}: ${nodeList(nodes)} ${verb}`, kind: "change" });
+  }
+  return lines;
+}
+function hashingLines(run) {
+  return run.hashEvents.map((c) => ({
+    at: c.at,
+    text: `${seconds(c.at)}: the hash now spreads over ${count(c.after, "node")} (was ${c.before}): ${c.moved} of ${count(c.keys, "shopper")}' keys moved, ${c.keys ? Math.round(100 * c.moved / c.keys) : 0}% (${causeWord("rehash")})`,
+    kind: "hashing"
+  }));
+}
+function lossLines(run) {
+  const moments = [...run.events.map((e) => e.at), ...run.changes.filter((c) => c[0] > 0).map((c) => c[0])];
+  const close = (t) => moments.some((m) => m <= t && t < m + CLOSE_AFTER);
+  const lines = [];
+  run.causes.forEach((cause, c) => {
+    const times = run.lostByCause[c];
+    let i = 0;
+    while (i < times.length) {
+      const first = times[i];
+      const width = close(first) ? CLOSE_WINDOW : FAR_WINDOW;
+      const j = upper(times, first + width - 1e-9, i);
+      const last = times[j - 1];
+      const n = j - i;
+      const who = `${n}${i ? " more" : ""} ${n === 1 ? "shopper" : "shoppers"}`;
+      lines.push({
+        at: last,
+        text: `${seconds(last)}: ${who} found ${n === 1 ? "its" : "their"} cart gone (${causeWord(cause)}); ${count(j, "cart")} lost to ${causeWord(cause)} so far`,
+        kind: "loss"
+      });
+      i = j;
+    }
+  });
+  return lines;
+}
+function narration(run) {
+  const order = ["event", "change", "hashing", "loss"];
+  const lines = [...eventLines(run), ...changeLines(run), ...hashingLines(run), ...lossLines(run)];
+  return lines.sort((a, b) => a.at - b.at || order.indexOf(a.kind) - order.indexOf(b.kind));
+}
+function linesBetween(lines, from, to) {
+  return lines.filter((line) => from < line.at && line.at <= to);
+}
+function nodesText(run, t) {
+  const status = statusAt(run, t);
+  const by = {};
+  status.forEach((code, k) => {
+    const name = run.statuses[code];
+    if (name === "removed") return;
+    by[name] = by[name] || [];
+    by[name].push(k);
+  });
+  const up = (by.up || []).length + (by.draining || []).length;
+  const inCluster = Object.values(by).reduce((total, nodes) => total + nodes.length, 0);
+  const others = ["down", "draining", "booting"].filter((name) => by[name]).map((name) => `${nodeList(by[name])} ${name === "down" ? "down" : name}`);
+  return `${up} of ${count(inCluster, "node")} up${others.length ? ` (${others.join(", ")})` : ""}`;
+}
+function canvasLabel(run, t) {
+  const state = stateAt(run, t);
+  const held = run.cartsInMemory ? `; ${count(
+    state.carts.reduce((a, b) => a + b, 0),
+    "cart"
+  )} held in node memory` : "";
+  return `Animated run at ${seconds(t)} of ${seconds(run.duration)}: ${nodesText(run, t)}${held}; ${count(state.sessions_lost, "cart")} lost so far`;
+}
+function describeMoment(run, t) {
+  const state = stateAt(run, t);
+  const parts = [`At ${seconds(t)} of ${seconds(run.duration)}: ${nodesText(run, t)}.`];
+  const serving = state.busy.reduce((a, b) => a + b, 0);
+  const waiting = state.queued.reduce((a, b) => a + b, 0);
+  parts.push(
+    `${count(state.active_sessions, "shopper")} shopping; ${count(serving, "request")} being served, ${waiting} waiting for a worker.`
+  );
+  if (run.cartsInMemory) {
+    const held = state.carts.map((n, k) => [n, k]).filter(([n]) => n > 0).map(([n, k]) => `node ${k} ${n}`);
+    parts.push(`Carts held in node memory: ${held.length ? held.join(", ") : "none"}.`);
+  } else {
+    parts.push(`Carts live ${cartHome(run)}.`);
+  }
+  const causes = Object.entries(state.lost_by_cause).filter(([, n]) => n > 0).map(([cause, n]) => `${causeWord(cause)} ${n}`);
+  parts.push(`Carts lost so far: ${state.sessions_lost}${causes.length ? ` (${causes.join(", ")})` : ""}.`);
+  const recent = narration(run).filter((line) => line.kind !== "loss" && line.at <= t);
+  if (recent.length) parts.push(`Last event: ${recent[recent.length - 1].text}.`);
+  return parts.join(" ");
 }
 
 // statelab/dashboards/static/src/overlay.js
@@ -1398,7 +1748,7 @@ function drawLosses(v) {
   ctx.strokeStyle = lost;
   for (let j = lo; j < hi; j++) {
     const k = run.lossSessions[j];
-    const age = (t - run.lossTimes[j]) / window2;
+    const age = v.reducedMotion ? 0 : (t - run.lossTimes[j]) / window2;
     const x = shopperX(L, k);
     const y = shopperY(L, k);
     ctx.globalAlpha = 1 - age * 0.7;
@@ -1430,7 +1780,7 @@ function drawLosses(v) {
     ctx.fillStyle = lost;
     ctx.font = `bold ${L.font * 1.05}px sans-serif`;
     ctx.textAlign = "left";
-    ctx.fillText(`✕ carts lost just now: ${parts.join(", ")}`, L.balX, L.top - L.font * 0.95);
+    ctx.fillText(`✕ carts lost in the last ${Number(window2.toFixed(1))} s: ${parts.join(", ")}`, L.balX, L.top - L.font * 0.95);
   }
 }
 function drawBanner(v) {
@@ -2212,7 +2562,7 @@ function asBytes(value) {
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   throw new Error(`statelab: a column block is ${Object.prototype.toString.call(value)}, not bytes`);
 }
-function readColumns(value, spec, count) {
+function readColumns(value, spec, count2) {
   const bytes = asBytes(value);
   const out = {};
   for (const [name, dtype, offset] of spec) {
@@ -2224,9 +2574,9 @@ function readColumns(value, spec, count) {
       throw new Error(`statelab: column "${name}" has type "${dtype}"; the view reads ${Object.keys(TYPES).join(", ")}`);
     }
     const size = Type.BYTES_PER_ELEMENT;
-    if (offset + count * size > bytes.byteLength) {
+    if (offset + count2 * size > bytes.byteLength) {
       throw new Error(
-        `statelab: column "${name}" (${count} rows of ${dtype} from byte ${offset}) runs past its block (${bytes.byteLength} bytes)`
+        `statelab: column "${name}" (${count2} rows of ${dtype} from byte ${offset}) runs past its block (${bytes.byteLength} bytes)`
       );
     }
     const at = bytes.byteOffset + offset;
@@ -2234,9 +2584,9 @@ function readColumns(value, spec, count) {
       /** @type {ArrayBuffer} */
       bytes.buffer
     );
-    if (count === 0) out[name] = new Type(0);
-    else if (at % size === 0) out[name] = new Type(buffer, at, count);
-    else out[name] = new Type(buffer.slice(at, at + count * size));
+    if (count2 === 0) out[name] = new Type(0);
+    else if (at % size === 0) out[name] = new Type(buffer, at, count2);
+    else out[name] = new Type(buffer.slice(at, at + count2 * size));
   }
   return out;
 }
@@ -2488,21 +2838,6 @@ function cartMoves(r, s, changes, code, movedBit, nReq) {
   };
 }
 
-// statelab/dashboards/static/src/state.js
-function soFar(run, t) {
-  const outcomes = {};
-  run.outcomes.forEach((name, o) => {
-    outcomes[name] = upper(run.outcomeEnds[o], t);
-  });
-  const lostByCause = {};
-  let sessionsLost = 0;
-  run.causes.forEach((cause, c) => {
-    lostByCause[cause] = upper(run.lostByCause[c], t);
-    sessionsLost += lostByCause[cause];
-  });
-  return { outcomes, duplicates: upper(run.duplicateEnds, t), lostByCause, sessionsLost };
-}
-
 // statelab/dashboards/static/src/text.js
 function soFarHtml(run, t) {
   const summary = run.meta.summary;
@@ -2565,10 +2900,17 @@ function followCaption(run, t, k, rows, cartNode) {
 
 // statelab/dashboards/static/src/widget.js
 var SYNC_EVERY = 250;
+var SAY_EVERY = 1e3;
+var SETTLE = 400;
+var REDUCED_MOTION = "(prefers-reduced-motion: reduce)";
 function render({ model, el }) {
   const page = buildPage(el);
   const { root, playButton, speedSelect, range, marks, timeLabel, canvas, caption, sofar } = page;
+  const { describeButton, describe, log } = page;
   const v = createView(root, canvas);
+  const motion = window.matchMedia ? window.matchMedia(REDUCED_MOTION) : null;
+  v.reducedMotion = !!motion?.matches;
+  const legOf = (speed) => v.reducedMotion ? 0 : legFor(speed);
   v.t = model.get("time") || 0;
   v.playing = !!model.get("playing");
   v.speed = model.get("speed") || 1;
@@ -2585,6 +2927,11 @@ function render({ model, el }) {
   let selfSet = false;
   const last = { label: "", sofar: "", caption: "", nodes: "", error: "" };
   let followRows = null;
+  let lines = [];
+  let narrated = 0;
+  let settleTimer = 0;
+  let lastSaid = -Infinity;
+  let lastStill = Number.NaN;
   const player = {
     dragging: false,
     chartDrag: null,
@@ -2602,7 +2949,7 @@ function render({ model, el }) {
     setPlaying(value, tell) {
       v.playing = value;
       if (v.playing) wake();
-      playButton.textContent = v.playing ? "❚❚ Pause" : "▶ Play";
+      playButton.innerHTML = v.playing ? '<span aria-hidden="true">❚❚</span> Pause' : '<span aria-hidden="true">▶</span> Play';
       root.classList.toggle("sa-playing", v.playing);
       if (tell) {
         send(() => {
@@ -2614,20 +2961,66 @@ function render({ model, el }) {
     setSpeed(speed) {
       v.speed = speed;
       if (v.head) {
-        v.head.leg = legFor(speed);
+        v.head.leg = legOf(speed);
         v.head.reset();
       }
       model.set("speed", speed);
       model.save_changes();
       wake();
     },
-    follow(session) {
+    follow(session, why = "") {
       v.followed = session;
       followRows = null;
       send(() => model.set("followed", session));
+      if (session >= 0) say(`Following shopper #${session}${why ? `, who ${why}` : ""}.`);
+      else if (why) say(`${why[0].toUpperCase()}${why.slice(1)}.`);
+      wake();
+    },
+    seek(time) {
+      if (!v.run) return;
+      v.t = Math.min(Math.max(time, 0), v.run.duration);
+      player.lastNow = null;
+      wake();
+      player.syncTime(true);
+    },
+    describe(show) {
+      describeButton.setAttribute("aria-expanded", String(show));
+      describe.hidden = !show;
+      if (show && v.run) describe.textContent = describeMoment(v.run, v.t);
+      lastSaid = -Infinity;
       wake();
     }
   };
+  function say(text) {
+    const line = document.createElement("p");
+    line.textContent = text;
+    log.appendChild(line);
+    while (log.childElementCount > LOG_LINES) log.firstElementChild?.remove();
+  }
+  function speak() {
+    const run = v.run;
+    if (!run) return;
+    const now = performance.now();
+    if (v.playing && !player.dragging) {
+      for (const line of linesBetween(lines, narrated, v.t)) say(line.text);
+      narrated = v.t;
+    } else if (v.t !== narrated && !settleTimer) {
+      settleTimer = window.setTimeout(() => {
+        settleTimer = 0;
+        if (!v.run || v.playing || player.dragging) return;
+        const passed = v.t > narrated ? linesBetween(lines, narrated, v.t).slice(-3) : [];
+        for (const line of passed) say(line.text);
+        say(canvasLabel(v.run, v.t).replace(/^Animated run at /, "Now at "));
+        narrated = v.t;
+      }, SETTLE);
+    }
+    if (!v.playing || now - lastSaid > SAY_EVERY) {
+      const label = canvasLabel(run, v.t);
+      if (canvas.getAttribute("aria-label") !== label) canvas.setAttribute("aria-label", label);
+      if (!describe.hidden) describe.textContent = describeMoment(run, v.t);
+      lastSaid = now;
+    }
+  }
   function send(set) {
     selfSet = true;
     set();
@@ -2649,7 +3042,7 @@ function render({ model, el }) {
           ring: model.get("ring")
         });
         v.head = new Playhead(v.run);
-        v.head.leg = legFor(v.speed);
+        v.head.leg = legOf(v.speed);
       } catch (error) {
         last.error = error instanceof Error ? error.message : String(error);
         console.error(error);
@@ -2666,6 +3059,9 @@ function render({ model, el }) {
     followRows = null;
     v.backgroundKey = "";
     v.t = Math.min(Math.max(model.get("time") || 0, 0), v.run ? v.run.duration : 0);
+    lines = v.run ? narration(v.run) : [];
+    narrated = v.t;
+    lastSaid = -Infinity;
     range.max = String(v.run ? v.run.duration : 1);
     range.step = String(v.run ? Math.max(v.run.duration / 2e3, 0.01) : 0.01);
     drawMarks(marks, v.run);
@@ -2693,7 +3089,16 @@ function render({ model, el }) {
     v.speed = model.get("speed") || 1;
     speedSelect.value = String(v.speed);
     if (v.head) {
-      v.head.leg = legFor(v.speed);
+      v.head.leg = legOf(v.speed);
+      v.head.reset();
+    }
+    wake();
+  });
+  motion?.addEventListener("change", () => {
+    v.reducedMotion = motion.matches;
+    root.dataset.reducedMotion = String(v.reducedMotion);
+    if (v.head) {
+      v.head.leg = legOf(v.speed);
       v.head.reset();
     }
     wake();
@@ -2761,6 +3166,7 @@ function render({ model, el }) {
       so_far: { ...so.outcomes, duplicates: so.duplicates, sessions_lost: so.sessionsLost }
     };
   });
+  hooks.statelabNarration = () => lines.map((line) => ({ ...line }));
   hooks.statelabHashing = (time) => time == null ? v.hashShown : drawnAt(time, () => v.hashShown);
   const resize = new ResizeObserver(() => {
     if (Math.floor(root.clientWidth || 900) === layoutWidth) return;
@@ -2915,9 +3321,23 @@ function render({ model, el }) {
     if (v.playing) player.lastNow = now;
     if (!dirty) return;
     dirty = false;
-    draw();
+    if (v.reducedMotion && v.playing && v.run) {
+      const still = Math.floor(v.t);
+      if (still !== lastStill) {
+        lastStill = still;
+        const clock = v.t;
+        v.t = still;
+        draw();
+        v.t = clock;
+      }
+    } else {
+      lastStill = Number.NaN;
+      draw();
+    }
+    speak();
   }
   speedSelect.value = String(v.speed);
+  root.dataset.reducedMotion = String(v.reducedMotion);
   root.classList.toggle("sa-presenter", v.presenter);
   root.classList.toggle("sa-compact", v.compact);
   player.setPlaying(v.playing, false);
@@ -2925,6 +3345,7 @@ function render({ model, el }) {
   wake();
   return () => {
     alive = false;
+    window.clearTimeout(settleTimer);
     resize.disconnect();
   };
 }

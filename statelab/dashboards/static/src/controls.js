@@ -3,6 +3,7 @@
 // time), the canvas and the text under it, and what a click, a drag or a key does to them.
 
 import { chartAt, timeAtX } from "./charts.js";
+import { keyAction, nextLoser, nextShopper } from "./keys.js";
 import { eventText } from "./words.js";
 
 /**
@@ -11,7 +12,8 @@ import { eventText } from "./words.js";
  * @typedef {ReturnType<typeof buildPage>} Page
  * @typedef {{
  *   wake: () => void, syncTime: (force: boolean) => void, setPlaying: (value: boolean, send: boolean) => void,
- *   setSpeed: (speed: number) => void, follow: (session: number) => void,
+ *   setSpeed: (speed: number) => void, follow: (session: number, why?: string) => void,
+ *   seek: (t: number) => void, describe: (show: boolean) => void,
  *   dragging: boolean, chartDrag: import("./layout.js").Chart | null, lastNow: number | null,
  * }} Player
  *   what the controls ask of the widget (widget.js)
@@ -20,26 +22,40 @@ import { eventText } from "./words.js";
 /** Play speeds offered, model seconds a second. */
 export const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
 
+/** Views made so far on this page: each names its own elements' ids. */
+let made = 0;
+
 /** The view's elements, made inside `el`. @param {HTMLElement} el */
 export function buildPage(el) {
+  const id = `statelab-anim-${++made}`;
   const root = document.createElement("div");
   root.className = "statelab-anim";
   root.dataset.run = "0";
+  root.setAttribute("role", "group");
+  root.setAttribute("aria-label", "animated run");
   root.innerHTML = `
     <div class="sa-bar">
-      <button class="sa-play" type="button" title="play / pause">▶ Play</button>
+      <button class="sa-play" type="button" aria-keyshortcuts="Space"><span aria-hidden="true">▶</span> Play</button>
       <label class="sa-speed-label">speed
         <select class="sa-speed">${SPEEDS.map((s) => `<option value="${s}">${s}×</option>`).join("")}</select>
       </label>
       <div class="sa-scrub">
-        <input class="sa-range" type="range" min="0" max="1" step="any" value="0" aria-label="time">
+        <input class="sa-range" type="range" min="0" max="1" step="any" value="0"
+          aria-label="time in the run" aria-describedby="${id}-keys" aria-keyshortcuts="ArrowLeft ArrowRight Shift+ArrowLeft Shift+ArrowRight Home End">
         <div class="sa-marks"></div>
       </div>
-      <span class="sa-time statelab-anim-time">t = 0.0 s</span>
+      <span class="sa-time statelab-anim-time" aria-hidden="true">t = 0.0 s</span>
+      <button class="sa-describe-button" type="button" aria-expanded="false">Describe this moment</button>
     </div>
-    <canvas class="sa-canvas"></canvas>
+    <p class="sa-describe" hidden></p>
+    <canvas class="sa-canvas" role="img" tabindex="0" aria-label="animated run" aria-describedby="${id}-keys"></canvas>
+    <p class="sa-sr sa-keys" id="${id}-keys">Keys, with the view focused: Space plays or pauses; Left and Right arrows
+      move 1 second, with Shift 10 seconds; Home and End go to the start and the end; F follows the
+      next shopper who loses a cart; ] and [ follow the next and the previous shopper; Escape stops
+      following.</p>
     <div class="sa-caption"></div>
-    <div class="sa-sofar"></div>`;
+    <div class="sa-sofar"></div>
+    <div class="sa-log sa-sr" role="log" aria-live="polite" aria-label="what happens in the run"></div>`;
   el.appendChild(root);
   /** @template {Element} T @param {string} selector @returns {T} */
   const find = (selector) => /** @type {T} */ (root.querySelector(selector));
@@ -51,6 +67,10 @@ export function buildPage(el) {
     marks: /** @type {HTMLDivElement} */ (find(".sa-marks")),
     timeLabel: /** @type {HTMLSpanElement} */ (find(".sa-time")),
     canvas: /** @type {HTMLCanvasElement} */ (find(".sa-canvas")),
+    describeButton: /** @type {HTMLButtonElement} */ (find(".sa-describe-button")),
+    describe: /** @type {HTMLParagraphElement} */ (find(".sa-describe")),
+    keys: /** @type {HTMLParagraphElement} */ (find(".sa-keys")),
+    log: /** @type {HTMLDivElement} */ (find(".sa-log")),
     caption: /** @type {HTMLDivElement} */ (find(".sa-caption")),
     sofar: /** @type {HTMLDivElement} */ (find(".sa-sofar")),
   };
@@ -83,13 +103,38 @@ export function drawMarks(marks, run) {
  * @param {View} v @param {Page} page @param {Player} player
  */
 export function bindControls(v, page, player) {
-  const { playButton, speedSelect, range, canvas, caption } = page;
-  playButton.addEventListener("click", () => {
+  const { root, playButton, speedSelect, range, canvas, caption, describeButton } = page;
+  const togglePlay = () => {
     if (!v.run) return;
     if (!v.playing && v.t >= v.run.duration) v.t = 0;
     player.lastNow = null;
     player.setPlaying(!v.playing, true);
     player.wake();
+  };
+  playButton.addEventListener("click", togglePlay);
+  describeButton.addEventListener("click", () => {
+    player.describe(describeButton.getAttribute("aria-expanded") !== "true");
+  });
+  // the keys, while the view has focus (see keys.js): never the notebook's
+  root.addEventListener("keydown", (event) => {
+    const target = /** @type {HTMLElement} */ (event.target);
+    const action = keyAction(event, target.tagName);
+    if (!action) return;
+    event.stopPropagation();
+    if (action.kind === "native" || !v.run) return;
+    event.preventDefault();
+    const run = v.run;
+    if (action.kind === "play") togglePlay();
+    else if (action.kind === "seek") player.seek(action.to ?? v.t + (action.by || 0));
+    else if (action.kind === "unfollow") player.follow(-1, "stopped following");
+    else if (action.kind === "follow") {
+      const k = nextShopper(run, v.t, v.followed, action.by);
+      player.follow(k, k < 0 ? "nobody is shopping now" : "");
+    } else if (action.kind === "follow-loser") {
+      const next = nextLoser(run, v.t);
+      if (!next) player.follow(-1, "nobody loses a cart in this run");
+      else player.follow(next.session, `loses their cart at ${Number(next.at.toFixed(1))} s`);
+    }
   });
   speedSelect.addEventListener("change", () => player.setSpeed(Number(speedSelect.value)));
   range.addEventListener("pointerdown", () => {

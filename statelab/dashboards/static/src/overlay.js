@@ -82,7 +82,8 @@ export function drawLosses(v) {
   ctx.strokeStyle = lost;
   for (let j = lo; j < hi; j++) {
     const k = run.lossSessions[j];
-    const age = (t - run.lossTimes[j]) / window;
+    // a ring that grows and fades; under reduced motion, a still ring
+    const age = v.reducedMotion ? 0 : (t - run.lossTimes[j]) / window;
     const x = shopperX(L, k);
     const y = shopperY(L, k);
     ctx.globalAlpha = 1 - age * 0.7;
@@ -114,7 +115,7 @@ export function drawLosses(v) {
     ctx.fillStyle = lost;
     ctx.font = `bold ${L.font * 1.05}px sans-serif`;
     ctx.textAlign = "left";
-    ctx.fillText(`✕ carts lost just now: ${parts.join(", ")}`, L.balX, L.top - L.font * 0.95);
+    ctx.fillText(`✕ carts lost in the last ${Number(window.toFixed(1))} s: ${parts.join(", ")}`, L.balX, L.top - L.font * 0.95);
   }
 }
 

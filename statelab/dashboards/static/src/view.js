@@ -43,6 +43,8 @@ export function createView(root, canvas) {
     followed: -1,
     presenter: false,
     compact: false,
+    /** the learner asked for less motion (prefers-reduced-motion): dots step, nothing flashes */
+    reducedMotion: false,
     /** @type {Layout | null} */
     layout: null,
     /** what the background canvas holds (redrawn when it changes) */

@@ -12,6 +12,7 @@ import { drawChartCursor, xOf } from "./charts.js";
 import { bindControls, buildPage, drawMarks } from "./controls.js";
 import { drawHashing } from "./hashpanel.js";
 import { makeLayout } from "./layout.js";
+import { canvasLabel, describeMoment, LOG_LINES, linesBetween, narration } from "./narration.js";
 import { drawBanner, drawFollowed, drawLosses, drawNodeCounts, drawStore } from "./overlay.js";
 import { legFor, Playhead } from "./playhead.js";
 import { drawCarts, drawPoints, drawShoppers, placeRequests } from "./requests.js";
@@ -30,12 +31,23 @@ import { createView, statusName, storeDown } from "./view.js";
 
 /** ms between two `time` updates sent to Python while playing */
 const SYNC_EVERY = 250;
+/** ms between two updates of the canvas's accessible name (and the shown description) while playing */
+const SAY_EVERY = 1000;
+/** ms after a scrub or a jump before the live region says where the view now is */
+const SETTLE = 400;
+/** The media query of a learner who asked their system for less motion. */
+const REDUCED_MOTION = "(prefers-reduced-motion: reduce)";
 
 /** @param {{ model: Model, el: HTMLElement }} props */
 function render({ model, el }) {
   const page = buildPage(el);
   const { root, playButton, speedSelect, range, marks, timeLabel, canvas, caption, sofar } = page;
+  const { describeButton, describe, log } = page;
   const v = createView(root, canvas);
+  const motion = window.matchMedia ? window.matchMedia(REDUCED_MOTION) : null;
+  v.reducedMotion = !!motion?.matches;
+  /** Model seconds of a dot's travel at `speed`: none under reduced motion (dots step). @param {number} speed */
+  const legOf = (speed) => (v.reducedMotion ? 0 : legFor(speed));
   v.t = model.get("time") || 0;
   v.playing = !!model.get("playing");
   v.speed = model.get("speed") || 1;
@@ -53,6 +65,12 @@ function render({ model, el }) {
   const last = { label: "", sofar: "", caption: "", nodes: "", error: "" };
   /** @type {number[] | null} */
   let followRows = null;
+  /** @type {import("./narration.js").Line[]} */
+  let lines = [];
+  let narrated = 0; // the model time the live region has told up to
+  let settleTimer = 0;
+  let lastSaid = -Infinity; // performance.now() of the last accessible-name update
+  let lastStill = Number.NaN; // the whole second last drawn, under reduced motion
 
   /** @type {import("./controls.js").Player} */
   const player = {
@@ -72,7 +90,7 @@ function render({ model, el }) {
     setPlaying(value, tell) {
       v.playing = value;
       if (v.playing) wake();
-      playButton.textContent = v.playing ? "❚❚ Pause" : "▶ Play";
+      playButton.innerHTML = v.playing ? '<span aria-hidden="true">❚❚</span> Pause' : '<span aria-hidden="true">▶</span> Play';
       root.classList.toggle("sa-playing", v.playing);
       if (tell) {
         send(() => {
@@ -84,20 +102,74 @@ function render({ model, el }) {
     setSpeed(speed) {
       v.speed = speed;
       if (v.head) {
-        v.head.leg = legFor(speed);
+        v.head.leg = legOf(speed);
         v.head.reset();
       }
       model.set("speed", speed);
       model.save_changes();
       wake();
     },
-    follow(session) {
+    follow(session, why = "") {
       v.followed = session;
       followRows = null;
       send(() => model.set("followed", session));
+      if (session >= 0) say(`Following shopper #${session}${why ? `, who ${why}` : ""}.`);
+      else if (why) say(`${why[0].toUpperCase()}${why.slice(1)}.`);
+      wake();
+    },
+    seek(time) {
+      if (!v.run) return;
+      v.t = Math.min(Math.max(time, 0), v.run.duration);
+      player.lastNow = null;
+      wake();
+      player.syncTime(true);
+    },
+    describe(show) {
+      describeButton.setAttribute("aria-expanded", String(show));
+      describe.hidden = !show;
+      if (show && v.run) describe.textContent = describeMoment(v.run, v.t);
+      lastSaid = -Infinity;
       wake();
     },
   };
+
+  /** One line into the live region, which keeps the last LOG_LINES. @param {string} text */
+  function say(text) {
+    const line = document.createElement("p");
+    line.textContent = text;
+    log.appendChild(line);
+    while (log.childElementCount > LOG_LINES) log.firstElementChild?.remove();
+  }
+
+  /**
+   * What the live region, the canvas's name and the description say, after a frame: while
+   * playing, each line of the narration whose moment was passed; after a scrub or a jump,
+   * once it settles, the lines passed (up to 3) and where the view now is.
+   */
+  function speak() {
+    const run = v.run;
+    if (!run) return;
+    const now = performance.now();
+    if (v.playing && !player.dragging) {
+      for (const line of linesBetween(lines, narrated, v.t)) say(line.text);
+      narrated = v.t;
+    } else if (v.t !== narrated && !settleTimer) {
+      settleTimer = window.setTimeout(() => {
+        settleTimer = 0;
+        if (!v.run || v.playing || player.dragging) return;
+        const passed = v.t > narrated ? linesBetween(lines, narrated, v.t).slice(-3) : [];
+        for (const line of passed) say(line.text);
+        say(canvasLabel(v.run, v.t).replace(/^Animated run at /, "Now at "));
+        narrated = v.t;
+      }, SETTLE);
+    }
+    if (!v.playing || now - lastSaid > SAY_EVERY) {
+      const label = canvasLabel(run, v.t);
+      if (canvas.getAttribute("aria-label") !== label) canvas.setAttribute("aria-label", label);
+      if (!describe.hidden) describe.textContent = describeMoment(run, v.t);
+      lastSaid = now;
+    }
+  }
 
   /** Set traits without hearing our own change back. @param {() => void} set */
   function send(set) {
@@ -122,7 +194,7 @@ function render({ model, el }) {
           ring: model.get("ring"),
         });
         v.head = new Playhead(v.run);
-        v.head.leg = legFor(v.speed);
+        v.head.leg = legOf(v.speed);
       } catch (error) {
         last.error = error instanceof Error ? error.message : String(error);
         console.error(error);
@@ -139,6 +211,9 @@ function render({ model, el }) {
     followRows = null;
     v.backgroundKey = "";
     v.t = Math.min(Math.max(model.get("time") || 0, 0), v.run ? v.run.duration : 0);
+    lines = v.run ? narration(v.run) : [];
+    narrated = v.t;
+    lastSaid = -Infinity;
     range.max = String(v.run ? v.run.duration : 1);
     range.step = String(v.run ? Math.max(v.run.duration / 2000, 0.01) : 0.01);
     drawMarks(marks, v.run);
@@ -167,7 +242,16 @@ function render({ model, el }) {
     v.speed = model.get("speed") || 1;
     speedSelect.value = String(v.speed);
     if (v.head) {
-      v.head.leg = legFor(v.speed);
+      v.head.leg = legOf(v.speed);
+      v.head.reset();
+    }
+    wake();
+  });
+  motion?.addEventListener("change", () => {
+    v.reducedMotion = motion.matches;
+    root.dataset.reducedMotion = String(v.reducedMotion);
+    if (v.head) {
+      v.head.leg = legOf(v.speed);
       v.head.reset();
     }
     wake();
@@ -240,6 +324,8 @@ function render({ model, el }) {
         so_far: { ...so.outcomes, duplicates: so.duplicates, sessions_lost: so.sessionsLost },
       };
     });
+  // the narration's lines, with their exact moments (the live region says them to 0.1 s)
+  hooks.statelabNarration = () => lines.map((line) => ({ ...line }));
   // what the hashing panel shows at `time` (the player's time when none is given)
   hooks.statelabHashing = (/** @type {number | undefined} */ time) => (time == null ? v.hashShown : drawnAt(time, () => v.hashShown));
 
@@ -406,10 +492,25 @@ function render({ model, el }) {
     if (v.playing) player.lastNow = now;
     if (!dirty) return;
     dirty = false;
-    draw();
+    if (v.reducedMotion && v.playing && v.run) {
+      // a still a second, not a moving picture
+      const still = Math.floor(v.t);
+      if (still !== lastStill) {
+        lastStill = still;
+        const clock = v.t;
+        v.t = still;
+        draw();
+        v.t = clock;
+      }
+    } else {
+      lastStill = Number.NaN;
+      draw();
+    }
+    speak();
   }
 
   speedSelect.value = String(v.speed);
+  root.dataset.reducedMotion = String(v.reducedMotion);
   root.classList.toggle("sa-presenter", v.presenter);
   root.classList.toggle("sa-compact", v.compact);
   player.setPlaying(v.playing, false);
@@ -418,6 +519,7 @@ function render({ model, el }) {
 
   return () => {
     alive = false;
+    window.clearTimeout(settleTimer);
     resize.disconnect();
   };
 }

@@ -1,0 +1,201 @@
+"""The animated view for a learner who cannot see it or uses no mouse, in JupyterLab and Voila.
+
+With the keyboard only (no mouse event at all): Tab reaches the view, Space plays and
+pauses, the arrows scrub 1 s (Shift: 10 s), Home and End jump, F and ] follow a shopper, and
+the notebook never takes these keys (the focus stays in the view, no cell is added or
+selected). With a screen reader's eyes: every control has a name, the canvas is an image
+whose name says the moment, and the live region (``role="log"``) tells the crash, the carts
+it took and the shoppers who find their cart gone: the same numbers the picture draws (the
+root's ``statelabState`` hook). With reduced motion the view plays a still a second.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from browser import pages
+from browser.test_animated_browser import CODE, LABEL, ROOT, label, notebook, seconds
+
+CANVAS = f"{ROOT} canvas"
+LOG = f"{ROOT} [role=log]"
+
+
+def log_lines(page) -> list[str]:
+    return page.locator(f"{LOG} p").all_inner_texts()
+
+
+def wait_log(page, pattern: str, timeout: float = 20.0) -> str:
+    """The first line of the live region that matches ``pattern``, waiting for it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in log_lines(page):
+            if re.search(pattern, line):
+                return line
+        time.sleep(0.05)
+    raise AssertionError(f"the live region never said {pattern!r}; it says {log_lines(page)}")
+
+
+def wait_time(page, seconds_wanted: float, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if abs(seconds(label(page)) - seconds_wanted) < 0.05:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"the view is at {label(page)!r}, not {seconds_wanted} s")
+
+
+def focus_in_view(page) -> bool:
+    return page.evaluate(
+        "() => !!document.activeElement && !!document.activeElement.closest('.statelab-anim')"
+    )
+
+
+def count_mouse_events(page) -> None:
+    page.evaluate(
+        """() => {
+            window.statelabMouse = 0;
+            for (const kind of ['mousedown', 'mouseup', 'click', 'pointerdown']) {
+                document.addEventListener(kind, (e) => { if (e.isTrusted) window.statelabMouse++; },
+                                          true);
+            }
+        }"""
+    )
+
+
+def open_lab(page, jupyterlab, course, name: str) -> None:
+    base, token = jupyterlab
+    pages.open_notebook(page, base, token, notebook(course, name, CODE))
+    pages.run_all(page)
+    page.wait_for_selector(f"{ROOT}[data-run='1'][data-nodes]", timeout=60_000)
+
+
+def tab_to_canvas(page) -> None:
+    """Tab from the view's first control to its canvas (the keys' help says what to press)."""
+    page.locator(f"{ROOT} .sa-play").focus()  # focus, not a click: no mouse event
+    for _ in range(8):
+        if page.evaluate("() => document.activeElement?.tagName") == "CANVAS":
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError("Tab never reached the canvas")
+
+
+def walk_through(page) -> None:
+    """Play, pause, scrub, jump and follow with the keys alone; check what the screen and
+    the live region say at each step."""
+    count_mouse_events(page)
+    tab_to_canvas(page)
+    page.keyboard.press("Home")
+    wait_time(page, 0.0)
+    for _ in range(5):
+        page.keyboard.press("Shift+ArrowRight")
+    for _ in range(9):
+        page.keyboard.press("ArrowRight")
+    wait_time(page, 59.0)
+    page.keyboard.press("ArrowLeft")
+    wait_time(page, 58.0)
+    assert focus_in_view(page), "the notebook took the arrow keys"
+
+    # play through the crash: the live region tells it with the carts the picture held
+    carts_before = page.locator(ROOT).evaluate("root => root.statelabState(59.999).carts[1]")
+    page.keyboard.press("Space")
+    crashed = wait_log(page, r"^60 s: node 1 crashed")
+    assert crashed == f"60 s: node 1 crashed; the {carts_before} carts in its memory are gone"
+    found = wait_log(page, r"shoppers? found (its|their) cart gone \(crash\)")
+    page.keyboard.press("Space")
+    assert not page.locator(ROOT).evaluate("root => root.classList.contains('sa-playing')")
+    so_far = int(re.search(r"(\d+) carts? lost to crash so far", found).group(1))
+    at = page.locator(ROOT).evaluate(
+        "(root, text) => root.statelabNarration().find((line) => line.text === text).at", found
+    )
+    assert page.locator(ROOT).evaluate(f"root => root.statelabState({at}).lost_by_cause.crash") == (
+        so_far
+    )
+    assert len(log_lines(page)) <= 5
+
+    # the canvas's name says the moment, in the words the label shows
+    name = page.locator(CANVAS).get_attribute("aria-label")
+    shown = seconds(label(page))
+    assert name.startswith(f"Animated run at {float(f'{shown:.1f}'):g} s of 120 s: 2 of 3 nodes up")
+
+    # End: once it settles, the region says where the view is, with the whole run's losses
+    page.keyboard.press("End")
+    wait_time(page, 120.0)
+    now = wait_log(page, r"^Now at 120 s of 120 s")
+    lost = page.locator(ROOT).evaluate("root => root.statelabState(120).sessions_lost")
+    assert now.endswith(f"{lost} carts lost so far"), now
+
+    # F follows the next shopper to lose a cart (from the start: Home first)
+    page.keyboard.press("Home")
+    wait_time(page, 0.0)
+    page.keyboard.press("f")
+    followed = wait_log(page, r"^Following shopper #\d+, who loses their cart at")
+    k = int(re.search(r"#(\d+)", followed).group(1))
+    page.wait_for_function(
+        f"() => document.querySelector('.statelab-anim .sa-caption').innerText"
+        f".includes('Following shopper #{k}')"
+    )
+    page.keyboard.press("Escape")
+    wait_log(page, r"^Stopped following")
+    assert focus_in_view(page)
+    assert page.evaluate("() => window.statelabMouse") == 0
+
+
+def test_the_lab_view_by_keyboard_and_screen_reader_in_jupyterlab(page, jupyterlab, course):
+    open_lab(page, jupyterlab, course, "access_keys.ipynb")
+    cells_before = page.locator(".jp-Cell").count()
+    walk_through(page)
+    # the notebook saw none of it: no cell added, and the active cell is the view's own
+    # (focus in an output activates its cell; an arrow the notebook took would move on)
+    assert page.locator(".jp-Cell").count() == cells_before
+    active = page.evaluate(
+        """() => {
+            const cells = [...document.querySelectorAll('.jp-Cell')];
+            return [cells.findIndex(c => c.classList.contains('jp-mod-active')),
+                    cells.findIndex(c => c.querySelector('.statelab-anim'))];
+        }"""
+    )
+    assert active[0] == active[1], active
+
+    # every control has a name (what a screen reader announces)
+    tree = page.locator(ROOT).aria_snapshot()
+    for role, name in [
+        ("button", "Play"),
+        ("combobox", "speed"),
+        ("slider", "time in the run"),
+        ("button", "Describe this moment"),
+        ("img", "Animated run at"),
+        ("log", "what happens in the run"),
+    ]:
+        assert re.search(rf"- '?{role} \"{re.escape(name)}", tree), f"no {role} {name!r} in\n{tree}"
+
+    # "describe this moment", for every learner: the same words as the canvas's name
+    page.locator(f"{ROOT} .sa-describe-button").focus()
+    page.keyboard.press("Enter")
+    text = page.locator(f"{ROOT} .sa-describe").inner_text()
+    assert text.startswith("At 0 s of 120 s: 3 of 3 nodes up.")
+    assert page.locator(f"{ROOT} .sa-describe-button").get_attribute("aria-expanded") == "true"
+
+
+def test_the_view_by_keyboard_in_voila(page, voila, course):
+    notebook(course, "access_voila.ipynb", CODE)
+    page.goto(f"{voila}/voila/render/access_voila.ipynb")
+    page.wait_for_selector(f"{ROOT}[data-run='1'][data-nodes]", timeout=60_000)
+    walk_through(page)
+
+
+def test_with_reduced_motion_the_view_plays_a_still_a_second(page, jupyterlab, course):
+    page.emulate_media(reduced_motion="reduce")
+    open_lab(page, jupyterlab, course, "access_motion.ipynb")
+    assert page.locator(ROOT).get_attribute("data-reduced-motion") == "true"
+    page.locator(f"{ROOT} .sa-play").focus()
+    page.keyboard.press("Space")
+    seen = set()
+    deadline = time.monotonic() + 3.0
+    while time.monotonic() < deadline:
+        seen.add(page.locator(LABEL).inner_text())
+        time.sleep(0.03)
+    page.keyboard.press("Space")
+    times = sorted(seconds(text) for text in seen)
+    assert len(times) >= 2, times
+    assert all(t == int(t) for t in times), f"frames between whole seconds: {times}"
