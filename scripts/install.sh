@@ -46,15 +46,18 @@ if [ "$installer" != pip ]; then
         installer=pip
     fi
 fi
-say "installing statelab[$extras] and its dependencies with $installer ($pins pinned packages)"
+# the package with its extras (none: the package alone, its own dependencies)
+package=.
+[ -n "$extras" ] && package=".[$extras]"
+say "installing statelab${extras:+[$extras]} and its dependencies with $installer ($pins pinned packages)"
 if [ "$installer" = uv ]; then
     # uv hard-links files from its cache where it can (it copies where the cache is on
     # another file system, and says so in the log that is shown only on failure).
     "$bin/python" -m uv pip install --quiet \
-        --python "$bin/python" -c constraints.txt -e ".[$extras]" >"$log" 2>&1 \
+        --python "$bin/python" -c constraints.txt -e "$package" >"$log" 2>&1 \
         || fail "installing with uv"
 else
-    "$bin/python" -m pip install --quiet -c constraints.txt -e ".[$extras]" >"$log" 2>&1 \
+    "$bin/python" -m pip install --quiet -c constraints.txt -e "$package" >"$log" 2>&1 \
         || fail "installing with pip"
 fi
 installed=$("$bin/python" -c 'import importlib.metadata as m; print(len({d.metadata["Name"].lower() for d in m.distributions()}))')

@@ -18,9 +18,14 @@ import pytest
 
 from statelab.view import colours, playback
 
-with warnings.catch_warnings():  # colour-science says SciPy is missing: it is not needed here
+# colour-science says SciPy is missing (it is not needed here), and on import it sets numpy's
+# print options to legacy="1.13" for the whole process: put them back, as other tests in this
+# worker print numbers (their fingerprints hash repr() of numpy floats)
+_printing = np.get_printoptions()
+with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     import colour
+np.set_printoptions(**_printing)
 
 VISIONS = ("normal", "Protanomaly", "Deuteranomaly", "Tritanomaly")
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import CountingSimulate
 from matplotlib.figure import Figure
 
-from statelab import Crash, ScaleTo, Scenario, StoreOutage, plots
+from statelab import Crash, ScaleTo, Scenario, StoreOutage, plots, simulate
 from statelab.view.panels import nice_ceiling
 from statelab.widgets import Compare, Lab
 
@@ -276,12 +276,75 @@ def test_a_moment_keeps_the_learners_own_crash_and_says_what_else_it_changed():
     lab.view.time = 80.0
     lab.store_outage_now()
     assert lab.scenario.state == "store"
-    assert "state lives in: store (it was server)" in lab.message.value
+    assert "state lives in: store (was server; Clear moments puts it back)" in lab.message.value
     assert any(isinstance(e, StoreOutage) for e in lab.scenario.events)
     lab.clear_moments()
     lab.wait()
     assert lab.scenario.events == (Crash(1, 30.0),)
+    assert lab.controls["state"].value == "server" and lab.scenario.state == "server"
+    assert "state back to server" in lab.message.value  # what Clear moments undid, said
+    lab.controls["nodes"].value = 4
+    lab.wait()
     assert "Done for you" not in lab.message.value  # said once, with the run it made
+
+
+def test_each_moment_says_what_its_run_shows_with_the_number():
+    """The message line counts what the room is about to see, from the run the moment made:
+    the carts in the crashed node's memory (the view's own count at that moment), the carts
+    lost after a scale-out and why, and what a store outage takes and fails."""
+    from statelab.view import playback
+
+    lab = Lab()
+    lab.view.time = 40.0
+    lab.crash_now(2)
+    held = playback.state_at(playback.payload(lab.result), 40.0 - 1e-9)["carts"][2]
+    found = ((lab.result.losses["cause"] == "crash") & (lab.result.losses["node"] == 2)).sum()
+    assert held > 0
+    assert (
+        f"node 2 crashes at 40 s: the {held} carts in its memory are gone "
+        f"({found} shoppers find out by the end)" in lab.message.value
+    )
+
+    lab.controls["affinity"].value = "source_hash"
+    lab.clear_moments()
+    lab.view.time = 50.0
+    lab.scale_now(6)
+    lost = lab.result.losses
+    rehashed = int(((lost["cause"] == "rehash") & (lost["time"] >= 50.0)).sum())
+    assert rehashed > 0
+    assert f"the cluster scales to 6 nodes at 50 s: {rehashed} carts lost after it " in (
+        lab.message.value
+    )
+    assert f"{rehashed} to rehash" in lab.message.value
+
+    lab.clear_moments()
+    lab.controls["affinity"].value = "sticky"
+    lab.view.time = 80.0
+    lab.store_outage_now()
+    requests = lab.result.requests
+    failed = int(
+        ((requests["outcome"] == "failed") & (requests["end"] >= 80) & (requests["end"] < 95)).sum()
+    )
+    assert failed > 0
+    assert lab.scenario.store_persistent  # the Lab's store keeps its carts: none is lost
+    assert lab.result.summary()["sessions_lost_store_outage"] == 0
+    assert (
+        f"the session store is down from 80 to 95 s: no cart lost (this store keeps its carts "
+        f"on disk); {failed} requests fail meanwhile" in lab.message.value
+    )
+
+
+def test_a_store_outage_of_a_store_that_forgets_counts_the_carts_it_takes():
+    from statelab.dashboards.moments import outage_words
+
+    scenario = Scenario.load("store_outage")
+    assert not scenario.store_persistent
+    result = simulate(scenario)
+    outage = next(e for e in scenario.events if isinstance(e, StoreOutage))
+    words = outage_words(result, outage.at, outage.duration)
+    lost = result.summary()["sessions_lost_store_outage"]
+    assert lost > 0
+    assert f": {lost} carts lost (this store forgets its carts); " in words
 
 
 def test_presenter_mode_is_bigger():

@@ -95,7 +95,9 @@ class Dashboard:
         self._shown = -1
         self._scheduled = False
         self.notes: list[str] = []  # what the controls could not show exactly (a preset's value)
-        self.said: list[str] = []  # what the dashboard did on its own, said once (a moment's side)
+        # what the dashboard did on its own, said once (a moment's side): text, or a function
+        # of the run it made that returns the text (so a moment says what the room will see)
+        self.said: list = []
         self.updates = 0  # how many runs were shown
         self.kept = KeptRuns()  # runs by scenario: made ahead, or shown before
         self.run_ahead = True  # make the runs one move away while the kernel is idle
@@ -148,17 +150,18 @@ class Dashboard:
             self.said = []
             self._shown = generation
             return
+        runs = [self._packed(s, kept) for s, kept in zip(scenarios, runs, strict=True)]
+        results = [kept.result for kept in runs]
         lines = []
-        if self.said:
-            lines.append(message_html("Done for you:", "; ".join(self.said), "#555555"))
+        if self.said:  # a moment's words may count what its run did: said(result) -> text
+            said = [item(results[0]) if callable(item) else item for item in self.said]
+            lines.append(message_html("Done for you:", "; ".join(said), "#555555"))
         if self.notes:
             lines.append(
                 message_html("Changed to fit the controls:", "; ".join(self.notes), "#555555")
             )
         self.message.value = "".join(lines)
         self.notes, self.said = [], []  # said once, for the run they apply to
-        runs = [self._packed(s, kept) for s, kept in zip(scenarios, runs, strict=True)]
-        results = [kept.result for kept in runs]
         self._show(scenarios, results)  # the readout first: text reaches the page first
         self.results = results
         for view, kept in zip(self.views, runs, strict=True):

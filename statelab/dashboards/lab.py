@@ -28,6 +28,8 @@ from statelab.dashboards.controls import (
     scenario_from_controls,
 )
 from statelab.dashboards.dashboard import Dashboard, running_loop
+from statelab.dashboards.moments import crash_words, outage_words, scale_words
+from statelab.dashboards.names import SliderNames
 from statelab.dashboards.readout import readout_html
 from statelab.sim.errors import ScenarioError
 from statelab.sim.events import Crash, ScaleTo, StoreOutage
@@ -101,6 +103,7 @@ class Lab(Dashboard):
         super().__init__(presenter=presenter, simulate=simulate, limit=limit)
         self._base = scenario if scenario is not None else Scenario()
         self._moments: list = []
+        self._restore: dict = {}  # control -> the value it had before a moment changed it
         self._held = None  # the crash list's sync to the page, held until the run is shown
         self.view = AnimatedCluster(presenter=self.presenter)
         self.views = [self.view]
@@ -269,7 +272,7 @@ class Lab(Dashboard):
         if change["new"] == YOUR_OWN:
             return
         self._base = Scenario.load(change["new"])
-        self._moments = []
+        self._moments, self._restore = [], {}
         self._show_in_controls(self._base)
         self._changed()
 
@@ -300,39 +303,55 @@ class Lab(Dashboard):
     def crash_now(self, node: int = 2) -> None:
         """One click: crash ``node`` (or the highest there is) at the time shown now.
 
-        A crash the learner set with the controls stays; this one comes on top.
+        A crash the learner set with the controls stays; this one comes on top. The message
+        says what the room will see: the carts in the node's memory that go with it, and the
+        shoppers who find their cart gone by the end.
         """
         at = self._now()
         node = min(node, self.controls["nodes"].value - 1)
         self._moments.append(Crash(node, at))
-        self.said.append(f"node {node} crashes at {at:g} s")
+        self.said.append(lambda result: crash_words(result, node, at))
         self._after_moment(at)
 
     def scale_now(self, nodes: int = 6) -> None:
-        """One click: scale the cluster to ``nodes`` at the time shown now."""
+        """One click: scale the cluster to ``nodes`` at the time shown now (the message says
+        how many carts are lost after it, and why)."""
         at = self._now()
         self._moments.append(ScaleTo(nodes, at))
-        self.said.append(f"the cluster scales to {nodes} nodes at {at:g} s")
+        self.said.append(lambda result: scale_words(result, nodes, at))
         self._after_moment(at)
 
     def store_outage_now(self, duration: float = 15.0) -> None:
-        """One click: the session store goes down for ``duration`` s now (the carts move to
-        the store first if they were elsewhere: said in the message line)."""
+        """One click: the session store goes down for ``duration`` s now.
+
+        The carts must live in the store for it to matter: if they lived elsewhere, "state
+        lives in" moves to store, said in the message line, and :meth:`clear_moments` moves
+        it back. The message says what the outage did in the run: carts lost (none with a
+        persistent store, which keeps them, and says so) and requests failed during it.
+        """
         at = self._now()
         self._moments.append(StoreOutage(at, duration))
-        self.said.append(f"the session store is down from {at:g} to {at + duration:g} s")
-        if self.controls["state"].value != "store":
-            self.said.append(
-                f"state lives in: store (it was {self.controls['state'].value}), so the "
-                "outage has carts to take"
-            )
+        state = self.controls["state"]
+        if state.value != "store":
+            was = state.value
+            self.said.append(f"state lives in: store (was {was}; Clear moments puts it back)")
+            self._restore.setdefault("state", state.value)
             with self.own_changes():
-                self.controls["state"].value = "store"
+                state.value = "store"
+        self.said.append(lambda result: outage_words(result, at, duration))
         self._after_moment(at)
 
     def clear_moments(self) -> None:
-        """Take back every one-click moment (the crash set with the controls stays)."""
+        """Take back every one-click moment, and the controls they changed (the crash set
+        with the controls stays)."""
         self._moments = []
+        if self._restore:
+            with self.own_changes():
+                for name, value in self._restore.items():
+                    self.controls[name].value = value
+            back = [f"{name} back to {value}" for name, value in self._restore.items()]
+            self.said.append("; ".join(back))
+            self._restore = {}
         self._changed()
 
     def _after_moment(self, at: float) -> None:
@@ -374,7 +393,9 @@ class Lab(Dashboard):
         for column in (left, middle, right):  # columns keep their width; a narrow page wraps
             column.layout = widgets.Layout(flex="0 0 auto")
         parts = [
-            widgets.HBox([left, middle, right], layout=widgets.Layout(flex_flow="row wrap")),
+            widgets.HBox(
+                [left, middle, right, SliderNames()], layout=widgets.Layout(flex_flow="row wrap")
+            ),
             widgets.HBox(moments),
             self.message,
             self.readout,

@@ -15,7 +15,7 @@ import time
 import pytest
 from snippets import snippets
 
-from browser import pages
+from browser import audit, pages
 from browser.conftest import ROOT, with_snippets
 
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
@@ -60,11 +60,23 @@ def test_every_notebook_runs_in_jupyterlab_with_no_error_shown(page, jupyterlab,
             assert "Sessions lost" in readouts.first.inner_text()
 
 
-def test_the_lab_answers_its_controls_in_jupyterlab(page, jupyterlab):
+def test_the_lab_plays_and_answers_its_controls_in_jupyterlab(page, jupyterlab):
     base, token = jupyterlab
     pages.open_notebook(page, base, token, "lab.ipynb")
     pages.run_all(page)
     page.locator(LAB).first.scroll_into_view_if_needed()
+
+    # Play moves the time and the picture; a run is watched from its start
+    assert pages.view_time(page, LAB) == 0.0
+    canvas = page.locator(f"{LAB} {pages.VIEW} canvas").first
+    picture = canvas.evaluate("c => c.toDataURL()")
+    play = page.locator(f"{LAB} {pages.VIEW} .sa-play").first
+    play.click()
+    time.sleep(2.0)
+    assert pages.view_time(page, LAB) > 0.5
+    assert canvas.evaluate("c => c.toDataURL()") != picture
+    play.click()  # paused again, for the controls below
+
     calm = pages.readout(page)
     assert pages.lost(calm) == [0]
     run = pages.view_run(page, LAB)
@@ -98,27 +110,21 @@ def test_the_lab_answers_its_controls_in_jupyterlab(page, jupyterlab):
     pages.wait_view_change(page, LAB, run)
 
 
-def test_play_moves_time_and_the_cluster_view(page, jupyterlab):
-    base, token = jupyterlab
-    pages.open_notebook(page, base, token, "lab.ipynb")
-    pages.run_all(page)
-    page.locator(LAB).first.scroll_into_view_if_needed()
-    assert pages.view_time(page, LAB) == 0.0  # a run is watched from its start
-    canvas = page.locator(f"{LAB} {pages.VIEW} canvas").first
-    picture = canvas.evaluate("c => c.toDataURL()")
-    page.locator(f"{LAB} {pages.VIEW} .sa-play").first.click()
-    time.sleep(2.0)
-    assert pages.view_time(page, LAB) > 0.5
-    assert canvas.evaluate("c => c.toDataURL()") != picture
-
-
 def test_compare_shows_server_state_losing_carts_and_store_state_not(page, jupyterlab):
+    """Compare's left side loses carts, its right side none; and the page of the Lab and
+    Compare passes the accessibility audit (browser/audit.py: axe-core, no serious or
+    critical violation in our outputs, the ipywidgets controls included)."""
     base, token = jupyterlab
     pages.open_notebook(page, base, token, "lab.ipynb")
     pages.run_all(page)
     text = page.locator(COMPARE).first.locator(pages.READOUT).inner_text()
     left, right = pages.lost(text)
     assert left > 0 and right == 0
+    page.wait_for_selector(f"{COMPARE} {pages.VIEW}[data-frame]")
+    audit.assert_our_outputs_pass(page)
+    # every slider says what it sets (ipywidgets' handles are named by SliderNames)
+    for name in ("web servers", "workers / node", "shoppers / s", "crash at (s)"):
+        assert page.locator(f'{LAB} [role=slider][aria-label="{name}"]').count() == 1, name
 
 
 def test_the_lab_answers_in_voila(page, voila):
@@ -148,7 +154,8 @@ BOTTOMS = """() => Object.fromEntries(['.statelab-lab', '.statelab-readout', '.s
 def test_the_room_page_holds_the_whole_lab_above_the_fold_at_1280x720(page, voila):
     """`make present`'s page (Voila, the project's template): the controls, the readout and
     the whole view, charts and "so far" lines included, in a 1280x720 screen with no
-    scrolling, in presenter type; choosing where state lives (a store row) keeps it so."""
+    scrolling, in presenter type; choosing where state lives (a store row) keeps it so; and
+    the page passes the accessibility audit (browser/audit.py)."""
     page.set_viewport_size({"width": 1280, "height": 720})
     page.goto(f"{voila}/voila/render/lab.ipynb")
     page.wait_for_selector(f"{LAB}.statelab-presenter {pages.VIEW}[data-frame]", timeout=120_000)
@@ -163,3 +170,4 @@ def test_the_room_page_holds_the_whole_lab_above_the_fold_at_1280x720(page, voil
     assert max(page.evaluate(BOTTOMS).values()) <= 720
     font = page.locator(f"{LAB} .statelab-readout").evaluate("(e) => getComputedStyle(e).fontSize")
     assert float(font.removesuffix("px")) >= 15
+    audit.assert_the_page_passes(page, "the presenter page")
