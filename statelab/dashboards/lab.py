@@ -380,7 +380,9 @@ class Lab(Dashboard):
             ("Store outage now", self.store_outage_now),
             ("Clear moments", self.clear_moments),
         ):
-            button = widgets.Button(description=text, layout=widgets.Layout(width="150px"))
+            # a room's buttons fit their words (the presenter's type is larger)
+            width = "auto" if self.presenter else "150px"
+            button = widgets.Button(description=text, layout=widgets.Layout(width=width))
             button.on_click(lambda _, act=action: act())
             moments.append(button)
         left = widgets.VBox(
@@ -392,15 +394,16 @@ class Lab(Dashboard):
         )
         for column in (left, middle, right):  # columns keep their width; a narrow page wraps
             column.layout = widgets.Layout(flex="0 0 auto")
-        parts = [
-            widgets.HBox(
-                [left, middle, right, SliderNames()], layout=widgets.Layout(flex_flow="row wrap")
-            ),
-            widgets.HBox(moments),
-            self.message,
-            self.readout,
-            self.view,
-        ]
+        controls = widgets.HBox(
+            [left, middle, right, SliderNames()], layout=widgets.Layout(flex_flow="row wrap")
+        )
+        if self.presenter:
+            # a room's page keeps everything above the fold: the message line shares the
+            # buttons' row (it wraps there), so a moment's words do not push the view down
+            self.message.layout = widgets.Layout(flex="1 1 0", margin="0 0 0 8px")
+            parts = [controls, widgets.HBox([*moments, self.message]), self.readout, self.view]
+        else:
+            parts = [controls, widgets.HBox(moments), self.message, self.readout, self.view]
         if self.presenter:
             parts.insert(0, widgets.HTML(PRESENTER_STYLE))
         box = widgets.VBox(parts)

@@ -567,7 +567,7 @@ function makeLayout({ width, presenter, compact, run, measure }) {
   const legendY = y + Math.round(gap * 0.7);
   y = legendY + legendH;
   const chartTop = y + gap;
-  const chartH = presenter ? 136 : compact ? 118 : 138;
+  const chartH = presenter ? 112 : compact ? 118 : 138;
   const chartGap = Math.round(18 * f);
   const chartW = (w - 2 * m - chartGap) / 2;
   const charts = [0, 1].map((i) => {

@@ -125,7 +125,8 @@ export function makeLayout({ width, presenter, compact, run, measure }) {
   y = legendY + legendH;
   // two charts side by side over the whole run
   const chartTop = y + gap;
-  const chartH = presenter ? 136 : compact ? 118 : 138;
+  // presenter: 24 px under the others, so the Lab with its message line fits a 1280x720 room
+  const chartH = presenter ? 112 : compact ? 118 : 138;
   const chartGap = Math.round(18 * f);
   const chartW = (w - 2 * m - chartGap) / 2;
   const charts = [0, 1].map((i) => {
