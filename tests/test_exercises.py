@@ -33,6 +33,10 @@ def test_check_says_not_answered_for_none_and_correct_for_the_solution(exercise)
     assert check(exercise, solution_answer(exercise)).status == CORRECT
     shown = solution(exercise)
     assert shown.exercise == exercise and shown.explanation
+    # a float answer reads to 3 significant figures, and the shown answer is still correct
+    if isinstance(shown.answer, float):
+        assert shown.shown() == f"{shown.answer:.3g}" and len(shown.shown()) <= 8
+        assert repr(shown).startswith(f"Solution {exercise}: {shown.shown()}. ")
 
 
 # -- every answer worked out again, without reading it off the exercise ---------------

@@ -171,3 +171,16 @@ def test_describe_explains_a_nan_event_share():
     assert math.isnan(result.summary()["event_lost_share"])
     meaning = result.describe().loc["event_lost_share", "what it means"]
     assert "no shopper was active at the first event" in meaning
+
+
+def test_describe_shows_every_meaning_whole_in_a_notebook_and_at_the_prompt(preset_run):
+    """pandas cuts a cell at 50 characters (display.max_colwidth): the meanings of the new
+    ideas (failed, timed_out, items the browser refused) were cut mid-sentence."""
+    table = preset_run("crash").describe()
+    long = [m for m in table["what it means"] if len(m) > 50]
+    assert long, "some meanings are longer than pandas' 50 characters"
+    html, text = table._repr_html_(), repr(table)
+    for meaning in table["what it means"]:
+        assert meaning in html
+    assert all(m in " ".join(text.split()) for m in long)
+    assert "..." not in html

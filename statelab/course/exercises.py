@@ -44,11 +44,19 @@ class Solution:
     answer: object
     explanation: str
 
+    def shown(self) -> str:
+        """The answer as a person reads it: a float to 3 significant figures (15.2, not
+        15.194959559413547; the exact value stays in ``answer``)."""
+        answer = self.answer
+        if isinstance(answer, float) and not isinstance(answer, bool):
+            return f"{answer:.3g}"
+        return repr(answer)
+
     def __repr__(self) -> str:
-        return f"Solution {self.exercise}: {self.answer!r}. {self.explanation}"
+        return f"Solution {self.exercise}: {self.shown()}. {self.explanation}"
 
     def _repr_markdown_(self) -> str:
-        return f"**Solution {self.exercise}:** `{self.answer!r}`\n\n{self.explanation}"
+        return f"**Solution {self.exercise}:** `{self.shown()}`\n\n{self.explanation}"
 
 
 @dataclass(frozen=True)

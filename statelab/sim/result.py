@@ -54,6 +54,23 @@ SESSION_DUPLICATES = index(SessionRecord, "duplicate_items")
 SESSION_NOT_KEPT = index(SessionRecord, "items_not_kept")
 
 
+class Described(pd.DataFrame):
+    """:meth:`Result.describe`'s table: a DataFrame shown whole in a notebook and at the
+    prompt (pandas cuts a cell at 50 characters, which cut the meanings mid-sentence)."""
+
+    @property
+    def _constructor(self):
+        return pd.DataFrame  # what is made from it (a selection, a copy) is a plain frame
+
+    def _repr_html_(self) -> str | None:
+        with pd.option_context("display.max_colwidth", None):
+            return super()._repr_html_()
+
+    def __repr__(self) -> str:
+        with pd.option_context("display.max_colwidth", None, "display.width", 250):
+            return super().__repr__()
+
+
 class Result:
     """What one run of :func:`statelab.simulate` recorded.
 
@@ -366,9 +383,11 @@ class Result:
         if "event_lost_share" in summary and math.isnan(summary["event_lost_share"]):
             index = list(summary).index("event_lost_share")
             meanings[index] += " (NaN: no shopper was active at the first event)"
-        return pd.DataFrame(
-            {"value": pd.Series(values, dtype=object), "what it means": meanings},
-        ).set_axis(pd.Index(list(summary), name="number"))
+        index = pd.Index(list(summary), name="number")
+        return Described(
+            {"value": pd.Series(values, index=index, dtype=object), "what it means": meanings},
+            index=index,
+        )
 
     @cached_property
     def _summary(self) -> dict:

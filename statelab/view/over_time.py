@@ -139,10 +139,13 @@ def nodes_over_time(result: Result, ax: Axes | None = None) -> Axes:
         )
     if timeline["nodes_down"].any():
         ax.step(timeline["time"], timeline["nodes_down"], where="post", color=DEAD, label="down")
-    ax.set_title(
-        f"Between {timeline['nodes_up'].min()} and {timeline['nodes_up'].max()} nodes up",
-        loc="left",
+    lowest, highest = int(timeline["nodes_up"].min()), int(timeline["nodes_up"].max())
+    title = (
+        f"{highest} node{'' if highest == 1 else 's'} up all the time"
+        if lowest == highest
+        else f"Between {lowest} and {highest} nodes up"
     )
+    ax.set_title(title, loc="left")
     ax.set_ylim(0, result.scenario.max_nodes() + 0.5)
     return _finish_over_time(result, ax, "nodes")
 
