@@ -388,3 +388,17 @@ def test_in_voila_the_lab_is_in_presenter_mode_unless_told(monkeypatch):
     assert not Lab(presenter=False).presenter
     monkeypatch.delenv("VOILA_KERNEL_ID")
     assert not Lab().presenter
+
+
+def test_compares_two_views_share_their_charts_scales():
+    """138 carts lost beside 40 must not look the same height: both views get the higher
+    of each chart's tops, and a Lab's single view scales to its own run."""
+    from statelab.view.playback import chart_tops, payload
+
+    compare = Compare()
+    own = [chart_tops(payload(result)["meta"]["panels"]) for result in compare.results]
+    assert own[0]["lost"] > own[1]["lost"] == 0  # server state loses carts, the store none
+    shared = {key: max(tops[key] for tops in own) for key in ("lost", "latency")}
+    assert [view.chart_tops for view in compare.views] == [shared, shared]
+    lab = Lab()
+    assert lab.view.chart_tops == {}

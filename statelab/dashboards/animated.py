@@ -69,6 +69,9 @@ class AnimatedCluster(anywidget.AnyWidget):
     sessions = traitlets.Bytes(b"").tag(sync=True)
     late = traitlets.Bytes(b"").tag(sync=True)
     ring = traitlets.Bytes(b"").tag(sync=True)
+    #: The charts' tops shared with another view ({"lost": carts, "latency": seconds}; empty:
+    #: each chart scales to its own run). Compare sets it so its two sides share their axes.
+    chart_tops = traitlets.Dict({}).tag(sync=True)
     time = traitlets.Float(0.0).tag(sync=True)
     playing = traitlets.Bool(False).tag(sync=True)
     speed = traitlets.Float(1.0).tag(sync=True)
@@ -97,12 +100,13 @@ class AnimatedCluster(anywidget.AnyWidget):
         """Sessions in the shown run (0 with no run)."""
         return int(self.payload_meta.get("counts", {}).get("sessions", 0))
 
-    def show(self, result, packed: dict | None = None) -> None:
+    def show(self, result, packed: dict | None = None, chart_tops: dict | None = None) -> None:
         """Play ``result`` from now on, at the current time (clamped to its duration).
 
         The followed shopper stays followed when the new run has one of that number.
         ``packed``: ``payload(result)`` when the caller made it already (a dashboard keeps
-        it with a run made ahead).
+        it with a run made ahead). ``chart_tops``: the charts' tops to share with another
+        view (see :attr:`chart_tops`; None: the run's own).
         """
         if packed is None:
             packed = payload(result)
@@ -115,6 +119,7 @@ class AnimatedCluster(anywidget.AnyWidget):
             self.sessions = bytes(packed["sessions"])
             self.late = bytes(packed["late"])
             self.ring = bytes(packed["ring"])
+            self.chart_tops = dict(chart_tops or {})
             self.time = min(max(self.time, 0.0), duration)
             if self.followed >= sessions:
                 self.followed = -1

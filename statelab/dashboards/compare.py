@@ -22,6 +22,7 @@ from statelab.sim.result import Result
 from statelab.sim.scenario import AFFINITIES, BALANCERS, STATE_LOCATIONS, Scenario
 from statelab.sim.simulation import DEFAULT_LIMIT, simulate
 from statelab.view.over_time import lost_over_time
+from statelab.view.playback import chart_tops
 
 
 class Compare(Dashboard):
@@ -110,6 +111,12 @@ class Compare(Dashboard):
         return [
             self._base.replace(**{field: self.controls[side].value}) for side in ("left", "right")
         ]
+
+    def _chart_tops(self, packed: list[dict]) -> dict:
+        """Both sides on one scale: each chart's top is the higher of the two runs' (138
+        carts lost beside 40 must not look the same height)."""
+        tops = [chart_tops(p["meta"]["panels"]) for p in packed]
+        return {key: max(t[key] for t in tops) for key in ("lost", "latency")}
 
     def _show(self, scenarios: list[Scenario], results: list[Result]) -> None:
         self.scenarios = scenarios

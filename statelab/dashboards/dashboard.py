@@ -164,10 +164,15 @@ class Dashboard:
         self.notes, self.said = [], []  # said once, for the run they apply to
         self._show(scenarios, results)  # the readout first: text reaches the page first
         self.results = results
+        tops = self._chart_tops([kept.packed for kept in runs])
         for view, kept in zip(self.views, runs, strict=True):
-            view.show(kept.result, kept.packed)
+            view.show(kept.result, kept.packed, tops)
         self._shown = generation
         self.updates += 1
+
+    def _chart_tops(self, packed: list[dict]) -> dict | None:
+        """The charts' tops every view shares (None: each view scales to its own run)."""
+        return None
 
     def _run(self, scenario: Scenario) -> Kept:
         """The run of ``scenario``: kept (made ahead, or shown before), or made now."""

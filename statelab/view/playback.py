@@ -367,6 +367,16 @@ def panel_rows(samples: int, points: int = PANEL_POINTS) -> np.ndarray:
     return np.unique(np.round(np.linspace(0, samples - 1, points)).astype(np.int64))
 
 
+def chart_tops(panels_meta: dict) -> dict:
+    """The highest value each of the view's charts must show, from ``meta["panels"]``:
+    ``lost`` (the running total of lost carts at its peak, any cause) and ``latency`` (the
+    highest p99 of a window, seconds). The view's ``charts.js`` computes the same
+    (``chartTops``); Compare gives both its views the larger of each, so they share axes."""
+    lost = max((max(values, default=0) for values in panels_meta["lost"].values()), default=0)
+    p99 = [v for v in panels_meta["windows"]["p99"] if v is not None]
+    return {"lost": float(lost), "latency": float(max(p99, default=0.0))}
+
+
 def panels(result: Result) -> dict:
     """What the view's charts draw over the whole run (see the module docstring)."""
     scenario = result.scenario

@@ -133,3 +133,16 @@ test("the canvas's name and the description say the state at t, in the same word
   assert.equal(nodesText(run, 61), "2 of 3 nodes up (node 1 down)");
   assert.equal(nodesText(run, 59), "3 of 3 nodes up");
 });
+
+test("Compare's two sides share their charts' scales: the higher run's tops for both", async () => {
+  const { chartScales, chartTops } = await import("../../statelab/dashboards/static/src/charts.js");
+  const server = fixture("crash").run.meta.panels;
+  const store = fixture("stateless_crash").run.meta.panels;
+  const own = [chartScales(server, null), chartScales(store, null)];
+  assert.ok(own[0].lostTop > own[1].lostTop, "alone, the side that loses more has the taller axis");
+  const shared = Object.fromEntries(["lost", "latency"].map((k) => [k, Math.max(chartTops(server)[k], chartTops(store)[k])]));
+  assert.deepEqual(chartScales(server, shared), chartScales(store, shared));
+  assert.equal(chartScales(server, shared).lostTop, own[0].lostTop);
+  // the same numbers as Python's playback.chart_tops (the fixture's answers)
+  assert.equal(chartTops(server).lost, Math.max(...Object.values(server.lost).flat()));
+});

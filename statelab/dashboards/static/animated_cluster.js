@@ -290,6 +290,19 @@ function placeEvents(v, c, C, events, chart, boxes, marks) {
     }
   }
 }
+function chartTops(P) {
+  let lost = 0;
+  for (const values of Object.values(P.lost)) for (const value of values) lost = Math.max(lost, value);
+  let latency = 0;
+  for (const value of P.windows.p99) if (value != null) latency = Math.max(latency, value);
+  return { lost, latency };
+}
+function chartScales(P, shared) {
+  const own = chartTops(P);
+  const lost = Math.max(own.lost, shared?.lost ?? 0);
+  const latency = Math.max(own.latency, shared?.latency ?? 0);
+  return { lostTop: niceCeil(Math.max(lost * 1.1, 4)), latTop: niceCeil(Math.max(latency * 1.05, 0.1)) };
+}
 function drawCharts(v, c) {
   const L = (
     /** @type {Layout} */
@@ -310,9 +323,7 @@ function drawCharts(v, c) {
   const marks = [];
   L.marks = marks;
   const causes = Object.keys(P.lost);
-  let most = 0;
-  for (const cause of causes) for (const value of P.lost[cause]) most = Math.max(most, value);
-  const lostTop = niceCeil(Math.max(most * 1.1, 4));
+  const { lostTop, latTop } = chartScales(P, v.chartTops);
   chartAxes(v, c, A, lostTop, "");
   placeEvents(v, c, A, events, 0, boxes, marks);
   c.lineWidth = 2.2 * Math.min(L.f, 1.2);
@@ -330,9 +341,6 @@ function drawCharts(v, c) {
     "carts lost, by cause:"
   );
   const W = P.windows;
-  let peak = 0;
-  for (const value of W.p99) if (value != null) peak = Math.max(peak, value);
-  const latTop = niceCeil(Math.max(peak * 1.05, 0.1));
   chartAxes(v, c, B, latTop, "s");
   placeEvents(v, c, B, events, 1, boxes, marks);
   const series = (
@@ -710,6 +718,9 @@ function createView(root, canvas) {
     followed: -1,
     presenter: false,
     compact: false,
+    /** the charts' tops shared with another view (Compare: both sides on one scale), or null */
+    /** @type {{ lost?: number, latency?: number } | null} */
+    chartTops: null,
     /** the learner asked for less motion (prefers-reduced-motion): dots step, nothing flashes */
     reducedMotion: false,
     /** @type {Layout | null} */
@@ -3060,6 +3071,8 @@ function render({ model, el }) {
     v.backgroundKey = "";
     v.t = Math.min(Math.max(model.get("time") || 0, 0), v.run ? v.run.duration : 0);
     lines = v.run ? narration(v.run) : [];
+    const tops = model.get("chart_tops");
+    v.chartTops = tops && Object.keys(tops).length ? tops : null;
     narrated = v.t;
     lastSaid = -Infinity;
     range.max = String(v.run ? v.run.duration : 1);

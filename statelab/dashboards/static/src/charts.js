@@ -208,6 +208,33 @@ function placeEvents(v, c, C, events, chart, boxes, marks) {
   }
 }
 
+/**
+ * The highest value each chart must show: carts lost (the running total's peak, any cause)
+ * and latency (the highest p99 of a window, seconds). Python's playback.chart_tops says the
+ * same; Compare gives both its views the larger of each (`chart_tops`), so the two sides
+ * share their axes.
+ * @param {import("./contract.js").Panels} P
+ */
+export function chartTops(P) {
+  let lost = 0;
+  for (const values of Object.values(P.lost)) for (const value of values) lost = Math.max(lost, value);
+  let latency = 0;
+  for (const value of P.windows.p99) if (value != null) latency = Math.max(latency, value);
+  return { lost, latency };
+}
+
+/**
+ * The charts' y scales: room above the run's own tops, or the tops it shares with another
+ * view (`shared`, from Compare), whichever is higher.
+ * @param {import("./contract.js").Panels} P @param {{ lost?: number, latency?: number } | null} shared
+ */
+export function chartScales(P, shared) {
+  const own = chartTops(P);
+  const lost = Math.max(own.lost, shared?.lost ?? 0);
+  const latency = Math.max(own.latency, shared?.latency ?? 0);
+  return { lostTop: niceCeil(Math.max(lost * 1.1, 4)), latTop: niceCeil(Math.max(latency * 1.05, 0.1)) };
+}
+
 /** The charts' still parts, into the background. @param {View} v @param {CanvasRenderingContext2D} c */
 export function drawCharts(v, c) {
   const L = /** @type {Layout} */ (v.layout);
@@ -225,9 +252,7 @@ export function drawCharts(v, c) {
   L.marks = marks;
   // carts lost, by cause
   const causes = Object.keys(P.lost);
-  let most = 0;
-  for (const cause of causes) for (const value of P.lost[cause]) most = Math.max(most, value);
-  const lostTop = niceCeil(Math.max(most * 1.1, 4));
+  const { lostTop, latTop } = chartScales(P, v.chartTops);
   chartAxes(v, c, A, lostTop, "");
   placeEvents(v, c, A, events, 0, boxes, marks);
   c.lineWidth = 2.2 * Math.min(L.f, 1.2);
@@ -246,9 +271,6 @@ export function drawCharts(v, c) {
   );
   // latency per window: one colour, three dash styles
   const W = P.windows;
-  let peak = 0;
-  for (const value of W.p99) if (value != null) peak = Math.max(peak, value);
-  const latTop = niceCeil(Math.max(peak * 1.05, 0.1));
   chartAxes(v, c, B, latTop, "s");
   placeEvents(v, c, B, events, 1, boxes, marks);
   const series = /** @type {const} */ ([

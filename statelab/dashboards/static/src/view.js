@@ -43,6 +43,9 @@ export function createView(root, canvas) {
     followed: -1,
     presenter: false,
     compact: false,
+    /** the charts' tops shared with another view (Compare: both sides on one scale), or null */
+    /** @type {{ lost?: number, latency?: number } | null} */
+    chartTops: null,
     /** the learner asked for less motion (prefers-reduced-motion): dots step, nothing flashes */
     reducedMotion: false,
     /** @type {Layout | null} */

@@ -24,7 +24,7 @@ import { createView, statusName, storeDown } from "./view.js";
 /**
  * @typedef {import("@anywidget/types").AnyModel<{
  *   payload_meta: any, requests: DataView, sessions: DataView, late: DataView, ring: DataView,
- *   time: number, playing: boolean, speed: number, followed: number, presenter: boolean,
+ *   chart_tops: { lost?: number, latency?: number }, time: number, playing: boolean, speed: number, followed: number, presenter: boolean,
  *   compact: boolean, run_id: number }>} Model
  *   the widget's traits (statelab/dashboards/animated.py)
  */
@@ -212,6 +212,8 @@ function render({ model, el }) {
     v.backgroundKey = "";
     v.t = Math.min(Math.max(model.get("time") || 0, 0), v.run ? v.run.duration : 0);
     lines = v.run ? narration(v.run) : [];
+    const tops = model.get("chart_tops");
+    v.chartTops = tops && Object.keys(tops).length ? tops : null;
     narrated = v.t;
     lastSaid = -Infinity;
     range.max = String(v.run ? v.run.duration : 1);
