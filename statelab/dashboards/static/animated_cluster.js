@@ -2154,7 +2154,7 @@ function drawShoppers(v) {
   if (lostN) {
     ctx.fillStyle = run.palette.lost;
     ctx.font = `bold ${L.small}px sans-serif`;
-    ctx.fillText(`${lostN} ✕ lost`, L.shopX + L.shopW / 2, L.legendY + lineH * 0.5 + 2);
+    ctx.fillText(`${lostN} ✕ cart lost`, L.shopX + L.shopW / 2, L.legendY + lineH * 0.5 + 2, L.shopW + 16);
   }
 }
 function placeRequests(v) {

@@ -110,9 +110,10 @@ export function drawShoppers(v) {
     ctx.fillText(title, L.shopX + L.shopW / 2, L.top - L.font * 0.8);
   }
   if (lostN) {
+    // of the shoppers shopping now, those who lost their cart (not the run's count so far)
     ctx.fillStyle = run.palette.lost;
     ctx.font = `bold ${L.small}px sans-serif`;
-    ctx.fillText(`${lostN} ✕ lost`, L.shopX + L.shopW / 2, L.legendY + lineH * 0.5 + 2);
+    ctx.fillText(`${lostN} ✕ cart lost`, L.shopX + L.shopW / 2, L.legendY + lineH * 0.5 + 2, L.shopW + 16);
   }
 }
 
