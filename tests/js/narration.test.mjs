@@ -146,3 +146,16 @@ test("Compare's two sides share their charts' scales: the higher run's tops for 
   // the same numbers as Python's playback.chart_tops (the fixture's answers)
   assert.equal(chartTops(server).lost, Math.max(...Object.values(server.lost).flat()));
 });
+
+test("a chart's title and legend are never cut: shorter forms, then smaller type", async () => {
+  const { fitTitle } = await import("../../statelab/dashboards/static/src/charts.js");
+  // a stand-in for the canvas: 7 px a character at 11 px type, in proportion
+  const widthOf = (text, size) => ((text.length + 20) * 7 * size) / 11;
+  const titles = ["latency of each 2 s window:", "latency, 2 s windows:", ""];
+  assert.deepEqual(fitTitle(widthOf, 400, titles, 11), { text: titles[0], size: 11 });
+  assert.deepEqual(fitTitle(widthOf, 300, titles, 11), { text: titles[1], size: 11 });
+  assert.deepEqual(fitTitle(widthOf, 150, titles, 11), { text: "", size: 11 });
+  const tight = fitTitle(widthOf, 120, titles, 11);
+  assert.equal(tight.text, "");
+  assert.ok(tight.size < 11 && widthOf("", tight.size) <= 120);
+});

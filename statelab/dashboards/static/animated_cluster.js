@@ -210,20 +210,21 @@ function chartTitle(L, c, C, title, items, fallback) {
   c.textBaseline = "middle";
   c.textAlign = "left";
   const y = C.y + L.small * 0.75;
-  const swatch = Math.round(L.small * 1.6);
-  const measure = (text2) => {
-    c.font = `bold ${L.small}px sans-serif`;
-    let w = c.measureText(text2).width + 8;
-    c.font = `${L.small}px sans-serif`;
-    for (const item of items) w += swatch + 4 + c.measureText(item.text).width + 10;
+  const measure = (text2, size2) => {
+    const swatch2 = Math.round(size2 * 1.6);
+    c.font = `bold ${size2}px sans-serif`;
+    let w = text2 ? c.measureText(text2).width + 8 : 0;
+    c.font = `${size2}px sans-serif`;
+    for (const item of items) w += swatch2 + 4 + c.measureText(item.text).width + 10;
     return w;
   };
-  const text = measure(title) <= C.w || !fallback ? title : fallback;
-  c.font = `bold ${L.small}px sans-serif`;
+  const { text, size } = fitTitle(measure, C.w, [title, fallback || title, ""], L.small);
+  const swatch = Math.round(size * 1.6);
+  c.font = `bold ${size}px sans-serif`;
   c.fillStyle = INK;
   c.fillText(text, C.x, y);
   let x = C.x + c.measureText(text).width + 8;
-  c.font = `${L.small}px sans-serif`;
+  c.font = `${size}px sans-serif`;
   for (const item of items) {
     c.strokeStyle = item.colour;
     c.lineWidth = item.width || 2;
@@ -238,6 +239,12 @@ function chartTitle(L, c, C, title, items, fallback) {
     c.fillText(item.text, x, y);
     x += c.measureText(item.text).width + 10;
   }
+}
+function fitTitle(widthOf, room, titles, size) {
+  for (const text of titles) if (widthOf(text, size) <= room) return { text, size };
+  const last = titles[titles.length - 1];
+  const smaller = Math.max(size * 0.7, size * room / widthOf(last, size));
+  return { text: last, size: Math.floor(smaller * 10) / 10 };
 }
 function polyline(run, c, C, times, values, top) {
   c.beginPath();

@@ -122,21 +122,22 @@ function chartTitle(L, c, C, title, items, fallback) {
   c.textBaseline = "middle";
   c.textAlign = "left";
   const y = C.y + L.small * 0.75;
-  const swatch = Math.round(L.small * 1.6);
-  /** @param {string} text */
-  const measure = (text) => {
-    c.font = `bold ${L.small}px sans-serif`;
-    let w = c.measureText(text).width + 8;
-    c.font = `${L.small}px sans-serif`;
+  /** @param {string} text @param {number} size */
+  const measure = (text, size) => {
+    const swatch = Math.round(size * 1.6);
+    c.font = `bold ${size}px sans-serif`;
+    let w = text ? c.measureText(text).width + 8 : 0;
+    c.font = `${size}px sans-serif`;
     for (const item of items) w += swatch + 4 + c.measureText(item.text).width + 10;
     return w;
   };
-  const text = measure(title) <= C.w || !fallback ? title : fallback;
-  c.font = `bold ${L.small}px sans-serif`;
+  const { text, size } = fitTitle(measure, C.w, [title, fallback || title, ""], L.small);
+  const swatch = Math.round(size * 1.6);
+  c.font = `bold ${size}px sans-serif`;
   c.fillStyle = INK;
   c.fillText(text, C.x, y);
   let x = C.x + c.measureText(text).width + 8;
-  c.font = `${L.small}px sans-serif`;
+  c.font = `${size}px sans-serif`;
   for (const item of items) {
     c.strokeStyle = item.colour;
     c.lineWidth = item.width || 2;
@@ -151,6 +152,20 @@ function chartTitle(L, c, C, title, items, fallback) {
     c.fillText(item.text, x, y);
     x += c.measureText(item.text).width + 10;
   }
+}
+
+/**
+ * A chart's title and legend that fit `room` pixels, never cut: the title, else its short
+ * form, else the legend alone, else the legend alone in smaller type (down to 70%).
+ * @param {(text: string, size: number) => number} widthOf the width of a title and the legend
+ * @param {number} room @param {string[]} titles the titles to try, longest first
+ * @param {number} size the type's size (px)
+ */
+export function fitTitle(widthOf, room, titles, size) {
+  for (const text of titles) if (widthOf(text, size) <= room) return { text, size };
+  const last = titles[titles.length - 1];
+  const smaller = Math.max(size * 0.7, (size * room) / widthOf(last, size));
+  return { text: last, size: Math.floor(smaller * 10) / 10 };
 }
 
 /** @param {Run} run @param {CanvasRenderingContext2D} c @param {Chart} C @param {number[]} times @param {(number | null)[]} values @param {number} top */
