@@ -11,6 +11,8 @@ import time
 READOUT = ".statelab-readout"
 ERRORS = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 VIEW = ".statelab-anim"
+#: The animated view's time label ("t = 62.0 s of 120 s").
+LABEL = ".statelab-anim-time"
 
 
 def open_notebook(page, base: str, token: str, name: str) -> None:
@@ -150,3 +152,13 @@ def restart_and_run_all(page, timeout: float = 240.0) -> None:
         }""",
         timeout=timeout * 1000,
     )
+
+
+def label(page) -> str:
+    """The animated view's time label, as shown."""
+    return page.locator(LABEL).first.inner_text()
+
+
+def seconds(text: str) -> float:
+    """The time in a view's label: ``t = 62.0 s of 120 s`` -> 62.0."""
+    return float(re.search(r"t = ([\d.]+) s", text).group(1))

@@ -14,15 +14,15 @@ frame at ``t`` and return what it counted, against ``playback.state_at`` and the
 from __future__ import annotations
 
 import json
-import re
 import time
 
 import pytest
 
-from browser import pages
+from browser import access, pages
 
-ROOT = ".statelab-anim"
-LABEL = ".statelab-anim-time"
+ROOT = pages.VIEW
+LABEL = pages.LABEL
+label, seconds = pages.label, pages.seconds
 CANVAS = ".statelab-anim canvas"
 
 CODE = """\
@@ -117,14 +117,6 @@ def run_in_last_cell(page, code: str) -> list[str]:
         arg=[index, before],
     )
     return cell.locator(".jp-OutputArea-output").all_inner_texts()
-
-
-def label(page) -> str:
-    return page.locator(LABEL).inner_text()
-
-
-def seconds(text: str) -> float:
-    return float(re.search(r"t = ([\d.]+) s", text).group(1))
 
 
 def nodes(page) -> list[tuple[str, int, int]]:
@@ -227,6 +219,11 @@ def test_the_view_plays_scrubs_shows_the_crash_and_follows(page, jupyterlab, cou
     assert "node 0" in caption
     out = run_in_last_cell(page, "print(view.followed)")
     assert out[0].strip() == str(shopper)
+
+    # by keyboard only and with a screen reader's eyes (browser/access.py)
+    access.check_by_keyboard_and_screen_reader_in_jupyterlab(page)
+    run_in_last_cell(page, "view.time = 30.0")
+    wait_label(page, lambda text: text.startswith("t = 30.0 s"))
 
     # a new run: the page marks it drawn in data-run, at the same time
     run_in_last_cell(page, "view.show(simulate(Scenario.load('stateless_crash')))")

@@ -1,5 +1,8 @@
 """The animated view for a learner who cannot see it or uses no mouse, in JupyterLab and Voila.
 
+Checks, called by the tests that open these pages anyway (test_animated_browser's crash view
+in JupyterLab, test_course's Lab in Voila).
+
 With the keyboard only (no mouse event at all): Tab reaches the view, Space plays and
 pauses, the arrows scrub 1 s (Shift: 10 s), Home and End jump, F and ] follow a shopper, and
 the notebook never takes these keys (the focus stays in the view, no cell is added or
@@ -16,14 +19,18 @@ import re
 import time
 
 from browser import pages
-from browser.test_animated_browser import CODE, LABEL, ROOT, label, notebook, seconds
+from browser.pages import LABEL, label, seconds
 
-CANVAS = f"{ROOT} canvas"
-LOG = f"{ROOT} [role=log]"
+ROOT = pages.VIEW
+
+
+def view(page):
+    """The page's first animated view (the Lab's, on a page that also shows Compare)."""
+    return page.locator(ROOT).first
 
 
 def log_lines(page) -> list[str]:
-    return page.locator(f"{LOG} p").all_inner_texts()
+    return view(page).locator("[role=log] p").all_inner_texts()
 
 
 def wait_log(page, pattern: str, timeout: float = 20.0) -> str:
@@ -64,16 +71,9 @@ def count_mouse_events(page) -> None:
     )
 
 
-def open_lab(page, jupyterlab, course, name: str) -> None:
-    base, token = jupyterlab
-    pages.open_notebook(page, base, token, notebook(course, name, CODE))
-    pages.run_all(page)
-    page.wait_for_selector(f"{ROOT}[data-run='1'][data-nodes]", timeout=60_000)
-
-
 def tab_to_canvas(page) -> None:
     """Tab from the view's first control to its canvas (the keys' help says what to press)."""
-    page.locator(f"{ROOT} .sa-play").focus()  # focus, not a click: no mouse event
+    view(page).locator(".sa-play").focus()  # focus, not a click: no mouse event
     for _ in range(8):
         if page.evaluate("() => document.activeElement?.tagName") == "CANVAS":
             return
@@ -98,24 +98,22 @@ def walk_through(page) -> None:
     assert focus_in_view(page), "the notebook took the arrow keys"
 
     # play through the crash: the live region tells it with the carts the picture held
-    carts_before = page.locator(ROOT).evaluate("root => root.statelabState(59.999).carts[1]")
+    carts_before = view(page).evaluate("root => root.statelabState(59.999).carts[1]")
     page.keyboard.press("Space")
     crashed = wait_log(page, r"^60 s: node 1 crashed")
     assert crashed == f"60 s: node 1 crashed; the {carts_before} carts in its memory are gone"
     found = wait_log(page, r"shoppers? found (its|their) cart gone \(crash\)")
     page.keyboard.press("Space")
-    assert not page.locator(ROOT).evaluate("root => root.classList.contains('sa-playing')")
+    assert not view(page).evaluate("root => root.classList.contains('sa-playing')")
     so_far = int(re.search(r"(\d+) carts? lost to crash so far", found).group(1))
-    at = page.locator(ROOT).evaluate(
+    at = view(page).evaluate(
         "(root, text) => root.statelabNarration().find((line) => line.text === text).at", found
     )
-    assert page.locator(ROOT).evaluate(f"root => root.statelabState({at}).lost_by_cause.crash") == (
-        so_far
-    )
+    assert view(page).evaluate(f"root => root.statelabState({at}).lost_by_cause.crash") == (so_far)
     assert len(log_lines(page)) <= 5
 
     # the canvas's name says the moment, in the words the label shows
-    name = page.locator(CANVAS).get_attribute("aria-label")
+    name = view(page).locator("canvas").get_attribute("aria-label")
     shown = seconds(label(page))
     assert name.startswith(f"Animated run at {float(f'{shown:.1f}'):g} s of 120 s: 2 of 3 nodes up")
 
@@ -123,7 +121,7 @@ def walk_through(page) -> None:
     page.keyboard.press("End")
     wait_time(page, 120.0)
     now = wait_log(page, r"^Now at 120 s of 120 s")
-    lost = page.locator(ROOT).evaluate("root => root.statelabState(120).sessions_lost")
+    lost = view(page).evaluate("root => root.statelabState(120).sessions_lost")
     assert now.endswith(f"{lost} carts lost so far"), now
 
     # F follows the next shopper to lose a cart (from the start: Home first)
@@ -142,8 +140,11 @@ def walk_through(page) -> None:
     assert page.evaluate("() => window.statelabMouse") == 0
 
 
-def test_the_lab_view_by_keyboard_and_screen_reader_in_jupyterlab(page, jupyterlab, course):
-    open_lab(page, jupyterlab, course, "access_keys.ipynb")
+def check_by_keyboard_and_screen_reader_in_jupyterlab(page) -> None:
+    """The walk through (keys only), then what JupyterLab and a screen reader see: no key
+    reached the notebook, every control's name, "describe this moment", reduced motion.
+    Called by test_animated_browser's test of the crash view, on the page it opened (a
+    notebook opened for this alone cost 8 s of the 8-minute budget)."""
     cells_before = page.locator(".jp-Cell").count()
     walk_through(page)
     # the notebook saw none of it: no cell added, and the active cell is the view's own
@@ -159,7 +160,7 @@ def test_the_lab_view_by_keyboard_and_screen_reader_in_jupyterlab(page, jupyterl
     assert active[0] == active[1], active
 
     # every control has a name (what a screen reader announces)
-    tree = page.locator(ROOT).aria_snapshot()
+    tree = view(page).aria_snapshot()
     for role, name in [
         ("button", "Play"),
         ("combobox", "speed"),
@@ -171,17 +172,19 @@ def test_the_lab_view_by_keyboard_and_screen_reader_in_jupyterlab(page, jupyterl
         assert re.search(rf"- '?{role} \"{re.escape(name)}", tree), f"no {role} {name!r} in\n{tree}"
 
     # "describe this moment", for every learner: the same words as the canvas's name
-    page.locator(f"{ROOT} .sa-describe-button").focus()
+    view(page).locator(".sa-describe-button").focus()
     page.keyboard.press("Enter")
-    text = page.locator(f"{ROOT} .sa-describe").inner_text()
+    text = view(page).locator(".sa-describe").inner_text()
     assert text.startswith("At 0 s of 120 s: 3 of 3 nodes up.")
-    assert page.locator(f"{ROOT} .sa-describe-button").get_attribute("aria-expanded") == "true"
+    assert view(page).locator(".sa-describe-button").get_attribute("aria-expanded") == "true"
 
     # the learner's system asks for less motion: the view plays a still a second
-    assert page.locator(ROOT).get_attribute("data-reduced-motion") == "false"
+    assert view(page).get_attribute("data-reduced-motion") == "false"
     page.emulate_media(reduced_motion="reduce")
-    page.wait_for_selector(f"{ROOT}[data-reduced-motion='true']")
-    page.locator(CANVAS).focus()
+    page.wait_for_function(
+        "() => document.querySelector('.statelab-anim').dataset.reducedMotion === 'true'"
+    )
+    view(page).locator("canvas").focus()
     page.keyboard.press("Space")
     seen = set()
     deadline = time.monotonic() + 2.5
@@ -194,8 +197,7 @@ def test_the_lab_view_by_keyboard_and_screen_reader_in_jupyterlab(page, jupyterl
     assert all(t == int(t) for t in times), f"frames between whole seconds: {times}"
 
 
-def test_the_view_by_keyboard_in_voila(page, voila, course):
-    notebook(course, "access_voila.ipynb", CODE)
-    page.goto(f"{voila}/voila/render/access_voila.ipynb")
-    page.wait_for_selector(f"{ROOT}[data-run='1'][data-nodes]", timeout=60_000)
+def walk_in_voila(page) -> None:
+    """The walk through in Voila, on the Lab's view once it shows node 1's crash at 60 s
+    (called by test_course's Voila test of the Lab, on the page it opened)."""
     walk_through(page)
