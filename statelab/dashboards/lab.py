@@ -51,6 +51,7 @@ PRESENTER_STYLE = """<style>
 .statelab-presenter .widget-inline-hbox {margin-top: 1px; margin-bottom: 1px;}
 .statelab-presenter .widget-slider, .statelab-presenter .widget-dropdown,
 .statelab-presenter .widget-button {height: 26px;}
+.statelab-presenter .widget-button {line-height: 24px;}
 </style>"""
 
 
@@ -380,9 +381,10 @@ class Lab(Dashboard):
             ("Store outage now", self.store_outage_now),
             ("Clear moments", self.clear_moments),
         ):
-            # a room's buttons fit their words (the presenter's type is larger)
-            width = "auto" if self.presenter else "150px"
-            button = widgets.Button(description=text, layout=widgets.Layout(width=width))
+            # buttons as wide as their words (never cut), the learner's at least 150 px
+            least = "0" if self.presenter else "150px"
+            layout = widgets.Layout(width="auto", min_width=least, flex="0 0 auto")
+            button = widgets.Button(description=text, layout=layout)
             button.on_click(lambda _, act=action: act())
             moments.append(button)
         left = widgets.VBox(

@@ -162,3 +162,33 @@ def label(page) -> str:
 def seconds(text: str) -> float:
     """The time in a view's label: ``t = 62.0 s of 120 s`` -> 62.0."""
     return float(re.search(r"t = ([\d.]+) s", text).group(1))
+
+
+#: Our widgets' outputs on a JupyterLab page (the Lab, Compare, the animated view, and the
+#: ipywidgets controls and figures the course shows).
+OUTPUTS = ".jp-OutputArea-output:has(.jupyter-widgets, .statelab-anim)"
+
+CUT = """(selector) => {
+    // elements whose content is wider or taller than their box while the box hides what
+    // sticks out (overflow hidden or clip, an ellipsis): text a person cannot read whole
+    // (the view's visually hidden text for screen readers, .sa-sr, is clipped on purpose)
+    const cut = [];
+    for (const area of document.querySelectorAll(selector)) {
+        for (const el of area.querySelectorAll('*')) {
+            if (!el.clientWidth || !el.textContent.trim() || el.closest('.sa-sr')) continue;
+            const style = getComputedStyle(el);
+            const hides = (v) => v === 'hidden' || v === 'clip';
+            const wide = el.scrollWidth > el.clientWidth + 1 && hides(style.overflowX);
+            const tall = el.scrollHeight > el.clientHeight + 1 && hides(style.overflowY);
+            if ((wide || tall) && el.children.length === 0) {
+                cut.push(`${el.className || el.tagName}: ${el.textContent.trim().slice(0, 60)}`);
+            }
+        }
+    }
+    return cut;
+}"""
+
+
+def cut_text(page, selector: str = OUTPUTS) -> list[str]:
+    """The texts of our outputs that do not fit their box (see ``CUT``)."""
+    return page.evaluate(CUT, selector)

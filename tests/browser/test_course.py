@@ -54,6 +54,8 @@ def test_every_notebook_runs_in_jupyterlab_with_no_error_shown(page, jupyterlab,
     controls = ".widget-slider, .widget-dropdown, .statelab-anim .sa-play"
     page.wait_for_selector(controls, timeout=30_000)
     assert page.locator(controls).count() > 0
+    # no text of our widgets is cut, at 1400x1000 (the page's size)
+    assert pages.cut_text(page) == []
     if name in RESTARTED:
         pages.restart_and_run_all(page)
         assert pages.error_outputs(page) == []
