@@ -2967,6 +2967,10 @@ function render({ model, el }) {
     setPlaying(value, tell) {
       v.playing = value;
       if (v.playing) wake();
+      else {
+        lastSaid = Number.NEGATIVE_INFINITY;
+        wake();
+      }
       playButton.innerHTML = v.playing ? '<span aria-hidden="true">❚❚</span> Pause' : '<span aria-hidden="true">▶</span> Play';
       root.classList.toggle("sa-playing", v.playing);
       if (tell) {
@@ -3030,14 +3034,16 @@ function render({ model, el }) {
         for (const line of passed) say(line.text);
         say(canvasLabel(v.run, v.t).replace(/^Animated run at /, "Now at "));
         narrated = v.t;
+        name(v.run);
       }, SETTLE);
     }
-    if (!v.playing || now - lastSaid > SAY_EVERY) {
-      const label = canvasLabel(run, v.t);
-      if (canvas.getAttribute("aria-label") !== label) canvas.setAttribute("aria-label", label);
-      if (!describe.hidden) describe.textContent = describeMoment(run, v.t);
-      lastSaid = now;
-    }
+    if (now - lastSaid > SAY_EVERY) name(run);
+  }
+  function name(run) {
+    const label = canvasLabel(run, v.t);
+    if (canvas.getAttribute("aria-label") !== label) canvas.setAttribute("aria-label", label);
+    if (!describe.hidden) describe.textContent = describeMoment(run, v.t);
+    lastSaid = performance.now();
   }
   function send(set) {
     selfSet = true;

@@ -90,6 +90,10 @@ function render({ model, el }) {
     setPlaying(value, tell) {
       v.playing = value;
       if (v.playing) wake();
+      else {
+        lastSaid = Number.NEGATIVE_INFINITY; // the canvas's name says the moment it stopped at
+        wake();
+      }
       playButton.innerHTML = v.playing ? '<span aria-hidden="true">❚❚</span> Pause' : '<span aria-hidden="true">▶</span> Play';
       root.classList.toggle("sa-playing", v.playing);
       if (tell) {
@@ -161,14 +165,20 @@ function render({ model, el }) {
         for (const line of passed) say(line.text);
         say(canvasLabel(v.run, v.t).replace(/^Animated run at /, "Now at "));
         narrated = v.t;
+        name(v.run);
       }, SETTLE);
     }
-    if (!v.playing || now - lastSaid > SAY_EVERY) {
-      const label = canvasLabel(run, v.t);
-      if (canvas.getAttribute("aria-label") !== label) canvas.setAttribute("aria-label", label);
-      if (!describe.hidden) describe.textContent = describeMoment(run, v.t);
-      lastSaid = now;
-    }
+    // the name and the description cost a state at t (every request of the run): at most
+    // once a second while the time moves (a drag or play), and once more when it settles
+    if (now - lastSaid > SAY_EVERY) name(run);
+  }
+
+  /** The canvas's name and the shown description, for the view's time now. @param {import("./run.js").Run} run */
+  function name(run) {
+    const label = canvasLabel(run, v.t);
+    if (canvas.getAttribute("aria-label") !== label) canvas.setAttribute("aria-label", label);
+    if (!describe.hidden) describe.textContent = describeMoment(run, v.t);
+    lastSaid = performance.now();
   }
 
   /** Set traits without hearing our own change back. @param {() => void} set */
