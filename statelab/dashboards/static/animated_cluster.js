@@ -1665,7 +1665,7 @@ function canvasLabel(run, t) {
   )} held in node memory` : "";
   return `Animated run at ${seconds(t)} of ${seconds(run.duration)}: ${nodesText(run, t)}${held}; ${count(state.sessions_lost, "cart")} lost so far`;
 }
-function describeMoment(run, t) {
+function describeMoment(run, t, lines = narration(run)) {
   const state = stateAt(run, t);
   const parts = [`At ${seconds(t)} of ${seconds(run.duration)}: ${nodesText(run, t)}.`];
   const serving = state.busy.reduce((a, b) => a + b, 0);
@@ -1681,7 +1681,7 @@ function describeMoment(run, t) {
   }
   const causes = Object.entries(state.lost_by_cause).filter(([, n]) => n > 0).map(([cause, n]) => `${causeWord(cause)} ${n}`);
   parts.push(`Carts lost so far: ${state.sessions_lost}${causes.length ? ` (${causes.join(", ")})` : ""}.`);
-  const recent = narration(run).filter((line) => line.kind !== "loss" && line.at <= t);
+  const recent = lines.filter((line) => line.kind !== "loss" && line.at <= t);
   if (recent.length) parts.push(`Last event: ${recent[recent.length - 1].text}.`);
   return parts.join(" ");
 }
@@ -3008,7 +3008,7 @@ function render({ model, el }) {
     describe(show) {
       describeButton.setAttribute("aria-expanded", String(show));
       describe.hidden = !show;
-      if (show && v.run) describe.textContent = describeMoment(v.run, v.t);
+      if (show && v.run) describe.textContent = describeMoment(v.run, v.t, lines);
       lastSaid = -Infinity;
       wake();
     }
@@ -3042,7 +3042,7 @@ function render({ model, el }) {
   function name(run) {
     const label = canvasLabel(run, v.t);
     if (canvas.getAttribute("aria-label") !== label) canvas.setAttribute("aria-label", label);
-    if (!describe.hidden) describe.textContent = describeMoment(run, v.t);
+    if (!describe.hidden) describe.textContent = describeMoment(run, v.t, lines);
     lastSaid = performance.now();
   }
   function send(set) {

@@ -236,8 +236,9 @@ export function canvasLabel(run, t) {
  * One paragraph that describes the moment `t`: the nodes, where the carts are, what the
  * shoppers are doing, and the counts so far with their causes.
  * @param {Run} run @param {number} t
+ * @param {Line[]} [lines] the run's narration, when the caller has it already
  */
-export function describeMoment(run, t) {
+export function describeMoment(run, t, lines = narration(run)) {
   const state = stateAt(run, t);
   const parts = [`At ${seconds(t)} of ${seconds(run.duration)}: ${nodesText(run, t)}.`];
   const serving = state.busy.reduce((a, b) => a + b, 0);
@@ -258,7 +259,7 @@ export function describeMoment(run, t) {
     .filter(([, n]) => n > 0)
     .map(([cause, n]) => `${causeWord(cause)} ${n}`);
   parts.push(`Carts lost so far: ${state.sessions_lost}${causes.length ? ` (${causes.join(", ")})` : ""}.`);
-  const recent = narration(run).filter((line) => line.kind !== "loss" && line.at <= t);
+  const recent = lines.filter((line) => line.kind !== "loss" && line.at <= t);
   if (recent.length) parts.push(`Last event: ${recent[recent.length - 1].text}.`);
   return parts.join(" ");
 }

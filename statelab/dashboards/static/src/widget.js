@@ -131,7 +131,7 @@ function render({ model, el }) {
     describe(show) {
       describeButton.setAttribute("aria-expanded", String(show));
       describe.hidden = !show;
-      if (show && v.run) describe.textContent = describeMoment(v.run, v.t);
+      if (show && v.run) describe.textContent = describeMoment(v.run, v.t, lines);
       lastSaid = -Infinity;
       wake();
     },
@@ -177,7 +177,7 @@ function render({ model, el }) {
   function name(run) {
     const label = canvasLabel(run, v.t);
     if (canvas.getAttribute("aria-label") !== label) canvas.setAttribute("aria-label", label);
-    if (!describe.hidden) describe.textContent = describeMoment(run, v.t);
+    if (!describe.hidden) describe.textContent = describeMoment(run, v.t, lines);
     lastSaid = performance.now();
   }
 
