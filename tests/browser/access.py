@@ -113,9 +113,17 @@ def walk_through(page) -> None:
     assert len(log_lines(page)) <= 5
 
     # the canvas's name says the moment, in the words the label shows
-    name = view(page).locator("canvas").get_attribute("aria-label")
-    shown = seconds(label(page))
-    assert name.startswith(f"Animated run at {float(f'{shown:.1f}'):g} s of 120 s: 2 of 3 nodes up")
+    # (a frame after the pause renames it: wait until the two agree, at most 2 s)
+    agree = (
+        "root => { const m = /t = ([\\d.]+) s/.exec(root.querySelector('" + LABEL + "').innerText);"
+        " return [root.querySelector('canvas').getAttribute('aria-label'), m && Number(m[1])]; }"
+    )
+    deadline = time.monotonic() + 2.0
+    name, shown = view(page).evaluate(agree)
+    while not name.startswith(f"Animated run at {shown:g} s") and time.monotonic() < deadline:
+        time.sleep(0.05)
+        name, shown = view(page).evaluate(agree)
+    assert name.startswith(f"Animated run at {shown:g} s of 120 s: 2 of 3 nodes up"), (name, shown)
 
     # End: once it settles, the region says where the view is, with the whole run's losses
     page.keyboard.press("End")
