@@ -329,8 +329,8 @@ def test_each_moment_says_what_its_run_shows_with_the_number():
     assert lab.scenario.store_persistent  # the Lab's store keeps its carts: none is lost
     assert lab.result.summary()["sessions_lost_store_outage"] == 0
     assert (
-        f"the session store is down from 80 to 95 s: no cart lost (this store keeps its carts "
-        f"on disk); {failed} requests fail meanwhile" in lab.message.value
+        f"the store is down 80–95 s: no cart lost (it keeps carts on disk); "
+        f"{failed} requests fail meanwhile" in lab.message.value
     )
 
 
@@ -344,7 +344,7 @@ def test_a_store_outage_of_a_store_that_forgets_counts_the_carts_it_takes():
     words = outage_words(result, outage.at, outage.duration)
     lost = result.summary()["sessions_lost_store_outage"]
     assert lost > 0
-    assert f": {lost} carts lost (this store forgets its carts); " in words
+    assert f": {lost} carts lost (it keeps carts in memory only); " in words
 
 
 def test_presenter_mode_is_bigger():

@@ -75,11 +75,11 @@ def scale_words(result: Result, nodes: int, at: float) -> str:
 
 
 def outage_words(result: Result, at: float, duration: float) -> str:
-    """``the session store is down from <at> to <end> s``, then the carts it takes (none
+    """``the store is down <at>–<end> s``, then the carts it takes (none
     from a persistent store, which keeps them, said so) and the requests that failed
     during it."""
     end = at + duration
-    said = f"the session store is down from {at:g} to {end:g} s"
+    said = f"the store is down {at:g}–{end:g} s"
     requests = result.requests
     during = (requests["end"] >= at) & (requests["end"] < end)
     failed = int(((requests["outcome"] == "failed") & during).sum())
@@ -87,5 +87,5 @@ def outage_words(result: Result, at: float, duration: float) -> str:
     losses = result.losses
     lost = int(((losses["cause"] == "store_outage") & (losses["time"] >= at)).sum())
     if result.scenario.store_persistent:
-        return f"{said}: no cart lost (this store keeps its carts on disk); {failing}"
-    return f"{said}: {carts(lost)} lost (this store forgets its carts); {failing}"
+        return f"{said}: no cart lost (it keeps carts on disk); {failing}"
+    return f"{said}: {carts(lost)} lost (it keeps carts in memory only); {failing}"

@@ -209,3 +209,49 @@ def walk_in_voila(page) -> None:
     """The walk through in Voila, on the Lab's view once it shows node 1's crash at 60 s
     (called by test_course's Voila test of the Lab, on the page it opened)."""
     walk_through(page)
+
+
+def lost_by(page, t: float, causes: tuple[str, ...]) -> int:
+    """Carts the view's state at ``t`` counts as lost to ``causes``."""
+    return view(page).evaluate(
+        "(root, [t, causes]) => { const by = root.statelabState(t).lost_by_cause;"
+        " return causes.reduce((n, c) => n + (by[c] || 0), 0); }",
+        [t, list(causes)],
+    )
+
+
+def tell_a_scale_out_as_it_plays(page, message: str) -> None:
+    """After the Lab's "Scale to 6 now" (the view rewound 5 s before it): Space plays
+    through it, and the live region says it (with the keys the new hash moved, where the
+    affinity hashes); the message line's count of carts lost after it is the view's count."""
+    at = float(re.search(r"scales to 6 nodes at ([\d.]+) s", message).group(1))
+    tab_to_canvas(page)
+    page.keyboard.press("Space")
+    wait_log(page, rf"^{at:g} s: scale to 6 nodes$")
+    page.keyboard.press("Space")
+    for line in view(page).evaluate("root => root.statelabNarration().map((l) => l.text)"):
+        if hashed := re.search(r"(\d+) of (\d+) shoppers' keys moved, (\d+)%", line):
+            moved, keys, share = map(int, hashed.groups())
+            assert 0 < moved <= keys and share == round(100 * moved / keys), line
+    moves = ("rehash", "no_affinity", "scale_in")
+    end = 1e9  # the state at the run's end (statelabState clamps the time)
+    after = lost_by(page, end, moves) - lost_by(page, at, moves)
+    said = re.search(r"(\d+) carts? lost after it|no cart is lost to it", message)
+    assert said, message
+    assert int(said.group(1) or 0) == after, (message, after)
+
+
+def tell_a_store_outage_when_scrubbed(page, message: str) -> None:
+    """After the Lab's "Store outage now" (the view rewound 5 s before it): Shift+Right
+    jumps 10 s, past its start, and once the view settles the live region tells the outage
+    and where the view is; the message line's "no cart lost" is the view's count."""
+    at = float(re.search(r"down ([\d.]+)–", message).group(1))
+    tab_to_canvas(page)
+    page.keyboard.press("Shift+ArrowRight")
+    wait_log(page, rf"^{at:g} s: the session store goes down for 15 s; requests that need it fail")
+    now = wait_log(page, rf"^Now at {at + 5:g} s of ")
+    end = 1e9
+    assert "no cart lost (it keeps carts on disk)" in message, message
+    assert lost_by(page, end, ("store_outage",)) == 0
+    lost = view(page).evaluate(f"root => root.statelabState({at + 5}).sessions_lost")
+    assert now.endswith(f"{lost} carts lost so far"), now

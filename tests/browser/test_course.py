@@ -189,6 +189,9 @@ def test_the_room_page_holds_the_whole_lab_above_the_fold_at_1280x720(page, voil
     assert max(page.evaluate(BOTTOMS).values()) <= 720
     font = page.locator(f"{LAB} .statelab-readout").evaluate("(e) => getComputedStyle(e).fontSize")
     assert float(font.removesuffix("px")) >= 15
+    run = pages.view_run(page, LAB)
+    pages.choose(page, LAB, "state lives in", "server")  # carts in memory, for the moments
+    pages.wait_view_change(page, LAB, run)
     # after every one-click moment, its message line included, the page still fits
     for button in ("Crash node 2 now", "Scale to 6 now", "Store outage now", "Clear moments"):
         run = pages.view_run(page, LAB)
@@ -196,6 +199,11 @@ def test_the_room_page_holds_the_whole_lab_above_the_fold_at_1280x720(page, voil
         pages.wait_view_change(page, LAB, run)
         bottoms = page.evaluate(BOTTOMS)
         assert max(bottoms.values()) <= 720, (button, bottoms)
+        message = page.locator(f"{LAB} .statelab-message").inner_text()
+        if button == "Scale to 6 now":
+            access.tell_a_scale_out_as_it_plays(page, message)
+        elif button == "Store outage now":
+            access.tell_a_store_outage_when_scrubbed(page, message)
     # no button's words are cut (a button as wide as its text, or wider)
     cut = page.evaluate(
         """() => [...document.querySelectorAll('.statelab-lab button')]

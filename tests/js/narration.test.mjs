@@ -6,6 +6,7 @@ import { test } from "node:test";
 import {
   canvasLabel,
   describeMoment,
+  linesAfterJump,
   linesBetween,
   narration,
   nodesText,
@@ -106,6 +107,44 @@ test("the lines told while playing are those passed, each once, however the fram
     told,
     lines.filter((l) => l.at > 0),
   );
+});
+
+test("after a jump, the events passed are told before the losses, in time order", () => {
+  const lines = [
+    { at: 51, text: "a", kind: "loss" },
+    { at: 55, text: "outage", kind: "event" },
+    { at: 55, text: "scale", kind: "event" },
+    { at: 55, text: "start", kind: "change" },
+    { at: 57, text: "b", kind: "loss" },
+    { at: 58, text: "c", kind: "loss" },
+    { at: 60, text: "crash", kind: "event" },
+    { at: 61, text: "d", kind: "loss" },
+  ];
+  assert.deepEqual(
+    linesAfterJump(lines, 50, 61).map((l) => l.text),
+    ["outage", "scale", "crash"],
+  );
+  assert.deepEqual(
+    linesAfterJump(lines, 56, 61).map((l) => l.text),
+    ["c", "crash", "d"],
+  );
+  assert.deepEqual(
+    linesAfterJump(lines, 50, 56, 5).map((l) => l.text),
+    ["a", "outage", "scale", "start"],
+  );
+  for (const name of PRESETS) {
+    const all = narration(fixture(name).run);
+    const told = linesAfterJump(all, 0, 1e9);
+    assert.ok(told.length <= 3);
+    const events = all.filter((l) => l.kind === "event");
+    // every line told is passed, in order; events are dropped only for later events
+    assert.deepEqual(
+      told,
+      all.filter((l) => told.includes(l)),
+    );
+    if (events.length >= 3) assert.deepEqual(told, events.slice(-3));
+    else for (const e of events) assert.ok(told.includes(e), `${name}: ${e.text}`);
+  }
 });
 
 test("the canvas's name and the description say the state at t, in the same words", () => {

@@ -1643,6 +1643,12 @@ function narration(run) {
 function linesBetween(lines, from, to) {
   return lines.filter((line) => from < line.at && line.at <= to);
 }
+function linesAfterJump(lines, from, to, most = 3) {
+  const passed = linesBetween(lines, from, to);
+  const rank = ["event", "hashing", "change", "loss"];
+  const kept = passed.map((line, i) => ({ line, i })).sort((a, b) => rank.indexOf(a.line.kind) - rank.indexOf(b.line.kind) || b.i - a.i).slice(0, most);
+  return kept.sort((a, b) => a.i - b.i).map((k) => k.line);
+}
 function nodesText(run, t) {
   const status = statusAt(run, t);
   const by = {};
@@ -2947,6 +2953,7 @@ function render({ model, el }) {
   let followRows = null;
   let lines = [];
   let narrated = 0;
+  let moved = false;
   let settleTimer = 0;
   let lastSaid = -Infinity;
   let lastStill = Number.NaN;
@@ -3026,11 +3033,12 @@ function render({ model, el }) {
     if (v.playing && !player.dragging) {
       for (const line of linesBetween(lines, narrated, v.t)) say(line.text);
       narrated = v.t;
-    } else if (v.t !== narrated && !settleTimer) {
+    } else if ((v.t !== narrated || moved) && !settleTimer) {
       settleTimer = window.setTimeout(() => {
         settleTimer = 0;
         if (!v.run || v.playing || player.dragging) return;
-        const passed = v.t > narrated ? linesBetween(lines, narrated, v.t).slice(-3) : [];
+        moved = false;
+        const passed = v.t > narrated ? linesAfterJump(lines, narrated, v.t) : [];
         for (const line of passed) say(line.text);
         say(canvasLabel(v.run, v.t).replace(/^Animated run at /, "Now at "));
         narrated = v.t;
@@ -3099,6 +3107,8 @@ function render({ model, el }) {
   model.on("change:time", () => {
     if (selfSet) return;
     v.t = Math.min(Math.max(model.get("time") || 0, 0), v.run ? v.run.duration : 0);
+    narrated = v.t;
+    moved = true;
     player.lastNow = null;
     wake();
   });

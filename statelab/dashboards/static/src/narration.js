@@ -192,6 +192,22 @@ export function linesBetween(lines, from, to) {
 }
 
 /**
+ * What to tell after a jump from `from` to `to` (a scrub, Home, End): of the lines passed,
+ * at most `most`, the events first (a crash, a scale, an outage), then the hashing, the
+ * nodes' changes and the losses, the latest of each kind first; told in time order.
+ * @param {Line[]} lines @param {number} from @param {number} to @param {number} [most]
+ */
+export function linesAfterJump(lines, from, to, most = 3) {
+  const passed = linesBetween(lines, from, to);
+  const rank = ["event", "hashing", "change", "loss"];
+  const kept = passed
+    .map((line, i) => ({ line, i }))
+    .sort((a, b) => rank.indexOf(a.line.kind) - rank.indexOf(b.line.kind) || b.i - a.i)
+    .slice(0, most);
+  return kept.sort((a, b) => a.i - b.i).map((k) => k.line);
+}
+
+/**
  * The nodes at `t`, in words: "3 of 4 nodes up (node 1 down)".
  * @param {Run} run @param {number} t
  */

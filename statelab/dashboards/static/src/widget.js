@@ -12,7 +12,7 @@ import { drawChartCursor, xOf } from "./charts.js";
 import { bindControls, buildPage, drawMarks } from "./controls.js";
 import { drawHashing } from "./hashpanel.js";
 import { makeLayout } from "./layout.js";
-import { canvasLabel, describeMoment, LOG_LINES, linesBetween, narration } from "./narration.js";
+import { canvasLabel, describeMoment, LOG_LINES, linesAfterJump, linesBetween, narration } from "./narration.js";
 import { drawBanner, drawFollowed, drawLosses, drawNodeCounts, drawStore } from "./overlay.js";
 import { legFor, Playhead } from "./playhead.js";
 import { drawCarts, drawPoints, drawShoppers, placeRequests } from "./requests.js";
@@ -68,6 +68,7 @@ function render({ model, el }) {
   /** @type {import("./narration.js").Line[]} */
   let lines = [];
   let narrated = 0; // the model time the live region has told up to
+  let moved = false; // the program moved the time: say where the view is, once it settles
   let settleTimer = 0;
   let lastSaid = -Infinity; // performance.now() of the last accessible-name update
   let lastStill = Number.NaN; // the whole second last drawn, under reduced motion
@@ -148,7 +149,7 @@ function render({ model, el }) {
   /**
    * What the live region, the canvas's name and the description say, after a frame: while
    * playing, each line of the narration whose moment was passed; after a scrub or a jump,
-   * once it settles, the lines passed (up to 3) and where the view now is.
+   * once it settles, the lines passed (up to 3, events first) and where the view now is.
    */
   function speak() {
     const run = v.run;
@@ -157,11 +158,12 @@ function render({ model, el }) {
     if (v.playing && !player.dragging) {
       for (const line of linesBetween(lines, narrated, v.t)) say(line.text);
       narrated = v.t;
-    } else if (v.t !== narrated && !settleTimer) {
+    } else if ((v.t !== narrated || moved) && !settleTimer) {
       settleTimer = window.setTimeout(() => {
         settleTimer = 0;
         if (!v.run || v.playing || player.dragging) return;
-        const passed = v.t > narrated ? linesBetween(lines, narrated, v.t).slice(-3) : [];
+        moved = false;
+        const passed = v.t > narrated ? linesAfterJump(lines, narrated, v.t) : [];
         for (const line of passed) say(line.text);
         say(canvasLabel(v.run, v.t).replace(/^Animated run at /, "Now at "));
         narrated = v.t;
@@ -238,6 +240,9 @@ function render({ model, el }) {
   model.on("change:time", () => {
     if (selfSet) return;
     v.t = Math.min(Math.max(model.get("time") || 0, 0), v.run ? v.run.duration : 0);
+    // moved by the program (a moment rewinds the view): nothing was passed, but say where
+    narrated = v.t;
+    moved = true;
     player.lastNow = null;
     wake();
   });
