@@ -11,7 +11,9 @@ figures share.
 from __future__ import annotations
 
 import itertools
+import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -97,3 +99,31 @@ def test_the_cause_colours_can_be_seen_on_white():
 
     for cause, c in PALETTE["causes"].items():
         assert 1.05 / (luminance(c) + 0.05) >= 3.0, cause
+
+
+def test_the_real_run_mark_stays_apart_from_the_loss_colour():
+    for vision in VISIONS:
+        assert difference(colours.REAL_RUN, colours.LOST, vision) >= colours.MIN_DIFFERENCE
+
+
+#: Words for a colour nothing in the course is drawn in (the loss colour is vermillion, a
+#: dead node grey): text that says "red" describes a screen that does not exist.
+NO_SUCH_COLOUR = re.compile(r"\bred\b(?!-green)", re.IGNORECASE)
+
+
+def test_the_course_names_only_colours_it_draws():
+    root = Path(__file__).resolve().parents[1]
+    places = [
+        *sorted((root / "notebooks").glob("*.ipynb")),
+        *sorted((root / "docs").glob("*.md")),
+        root / "README.md",
+        *sorted((root / "statelab").rglob("*.py")),
+        *sorted((root / "statelab" / "dashboards" / "static" / "src").glob("*.js")),
+    ]
+    said = [
+        f"{path.relative_to(root)}: {line.strip()[:120]}"
+        for path in places
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if NO_SUCH_COLOUR.search(line)
+    ]
+    assert said == []

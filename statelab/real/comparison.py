@@ -33,6 +33,7 @@ from statelab.real import controller
 from statelab.real.registry import check
 from statelab.runs.confidence import interval
 from statelab.runs.replications import replicate
+from statelab.view.colours import REAL_RUN
 
 #: The numbers compared: (summary key or derived name, label, is a latency).
 METRICS = (
@@ -151,8 +152,8 @@ def compare(
 
 def plot_comparison(comparison: Comparison, axes=None):
     """One small panel a metric: the simulated runs (grey dots), the confidence interval of
-    their mean (a black bar), the real run (a red diamond) and, for latency, the real value
-    less the measured HTTP overhead (a hollow red diamond). Returns the figure."""
+    their mean (a black bar), the real run (a blue diamond) and, for latency, the real value
+    less the measured HTTP overhead (a hollow blue diamond). Returns the figure."""
     table = comparison.table
     summaries = comparison.replications.summaries
     simulated = [_derived(row) for row in summaries.to_dict("records")]
@@ -175,7 +176,7 @@ def plot_comparison(comparison: Comparison, axes=None):
             capsize=4,
             label="simulated mean, 95% CI",
         )
-        ax.plot([0.6], [row["real"]], "D", color="tab:red", label="real run")
+        ax.plot([0.6], [row["real"]], "D", color=REAL_RUN, label="real run")
         latency = row["metric"].startswith("latency")
         if latency and overhead == overhead:
             ax.plot(
@@ -183,7 +184,7 @@ def plot_comparison(comparison: Comparison, axes=None):
                 [row["real_minus_overhead"]],
                 "D",
                 markerfacecolor="none",
-                color="tab:red",
+                color=REAL_RUN,
                 label=f"real minus HTTP overhead ({overhead:.3f} s)",
             )
         ax.set_xlim(-0.4, 1.0)

@@ -224,7 +224,7 @@ def cluster_view(result: Result, time: float | None = None, ax: Axes | None = No
     filling the box when all are busy, its queue hatched, filling the box at
     one waiting request a worker; the carts it holds under its name), dead nodes
     grey, booting ones dotted, draining ones dashed, the session store below
-    when there is one, and the carts lost from each node in red under it.
+    when there is one, and the carts lost from each node in vermillion under it.
     """
     ax = new_axes(ax, (8, 4))
     timeline = result.timeline

@@ -34,6 +34,9 @@ PALETTE = (
 )
 LOST = "#D55E00"  # vermillion: lost carts, and nothing else
 DEAD = "#C0C0C0"  # grey: a node that is down (light enough to stay apart from reddish purple)
+#: The real run's mark beside the simulated runs' (statelab.real.comparison's figure, which
+#: draws no node): blue, kept apart from the loss colour.
+REAL_RUN = "#0072B2"
 DUPLICATE = "#F0E442"  # yellow: an item added to a cart twice (the animated view's answers)
 #: The smallest CIEDE2000 difference between two colours that mean different things, under
 #: normal vision and each simulated colour blindness (see the module's docstring).

@@ -11,7 +11,7 @@ Conventions, the same in every figure of the course (the colours are
 - colours come from the Okabe-Ito palette, which people with the common forms
   of colour blindness can tell apart; node k always has ``node_colour(k)``;
 - a dead node is grey, a booting one hatched, a draining one dashed;
-- lost carts are red (the one colour kept for them) and marked with an X;
+- lost carts are vermillion (the one colour kept for them) and marked with an X;
 - theory is black and dashed;
 - titles state the finding ("36 of 619 shoppers lost their cart"), axes
   carry units.

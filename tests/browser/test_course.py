@@ -204,7 +204,8 @@ def test_the_room_page_holds_the_whole_lab_above_the_fold_at_1280x720(page, voil
             access.tell_a_scale_out_as_it_plays(page, message)
         elif button == "Store outage now":
             access.tell_a_store_outage_when_scrubbed(page, message)
-    # no button's words are cut (a button as wide as its text, or wider)
+    # no text of the page is cut: every line in its box, the buttons as wide as their words
+    assert pages.cut_text(page, LAB) == []
     cut = page.evaluate(
         """() => [...document.querySelectorAll('.statelab-lab button')]
             .filter((b) => b.scrollWidth > b.clientWidth + 1).map((b) => b.textContent)"""

@@ -8,6 +8,9 @@ var LATENCY = "#333333";
 var FUTURE = "rgba(255,255,255,0.9)";
 var DARK_YELLOW = "#8A7F00";
 var nodeColour = (palette, k) => k < 0 ? palette.dead : palette.nodes[k % palette.nodes.length];
+function fitting(c, texts, room) {
+  return texts.find((text) => c.measureText(text).width <= room) ?? "";
+}
 function roundRect(c, x, y, w, h, r) {
   c.beginPath();
   c.moveTo(x + r, y);
@@ -452,6 +455,278 @@ function sortedFinite(values) {
 var frac = (x) => x - Math.floor(x);
 var orInf = (x) => Number.isNaN(x) ? Number.POSITIVE_INFINITY : x;
 
+// statelab/dashboards/static/src/keys.js
+var STEP = 1;
+var BIG_STEP = 10;
+function keyAction(event, tag = "") {
+  if (event.ctrlKey || event.altKey || event.metaKey || event.key === "Tab") return null;
+  const step = event.shiftKey ? BIG_STEP : STEP;
+  const list = tag === "SELECT";
+  switch (event.key) {
+    case " ":
+    case "Spacebar":
+      return tag === "BUTTON" || list ? { kind: "native" } : { kind: "play" };
+    case "Enter":
+      return tag === "BUTTON" || list ? { kind: "native" } : { kind: "play" };
+    case "ArrowRight":
+    case "ArrowUp":
+      return list ? { kind: "native" } : { kind: "seek", by: step };
+    case "ArrowLeft":
+    case "ArrowDown":
+      return list ? { kind: "native" } : { kind: "seek", by: -step };
+    case "PageUp":
+      return { kind: "seek", by: BIG_STEP };
+    case "PageDown":
+      return { kind: "seek", by: -BIG_STEP };
+    case "Home":
+      return { kind: "seek", to: 0 };
+    case "End":
+      return { kind: "seek", to: Number.POSITIVE_INFINITY };
+    case "f":
+    case "F":
+      return { kind: "follow-loser" };
+    case "]":
+      return { kind: "follow", by: 1 };
+    case "[":
+      return { kind: "follow", by: -1 };
+    case "Escape":
+      return { kind: "unfollow" };
+    default:
+      return { kind: "native" };
+  }
+}
+function nextLoser(run, t) {
+  if (!run.lossTimes.length) return null;
+  let j = lower(run.lossTimes, t + 1e-9);
+  if (j >= run.lossTimes.length) j = 0;
+  return { session: run.lossSessions[j], at: run.lossTimes[j] };
+}
+function nextShopper(run, t, current, by) {
+  const shopping = [];
+  for (let k = 0; k < run.nSes; k++) if (run.s.start[k] <= t && t < run.sesEnds[k]) shopping.push(k);
+  if (!shopping.length) return -1;
+  const here = shopping.indexOf(current);
+  if (here < 0) {
+    if (by > 0) return shopping.find((k) => k > current) ?? shopping[0];
+    return [...shopping].reverse().find((k) => k < current) ?? shopping[shopping.length - 1];
+  }
+  return shopping[(here + by + shopping.length) % shopping.length];
+}
+
+// statelab/dashboards/static/src/controls.js
+var SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
+var made = 0;
+function buildPage(el) {
+  const id = `statelab-anim-${++made}`;
+  const root = document.createElement("div");
+  root.className = "statelab-anim";
+  root.dataset.run = "0";
+  root.setAttribute("role", "group");
+  root.setAttribute("aria-label", "animated run");
+  root.innerHTML = `
+    <div class="sa-bar">
+      <button class="sa-play" type="button" aria-keyshortcuts="Space"><span aria-hidden="true">▶</span> Play</button>
+      <label class="sa-speed-label">speed
+        <select class="sa-speed">${SPEEDS.map((s) => `<option value="${s}">${s}×</option>`).join("")}</select>
+      </label>
+      <div class="sa-scrub">
+        <input class="sa-range" type="range" min="0" max="1" step="any" value="0"
+          aria-label="time in the run" aria-describedby="${id}-keys" aria-keyshortcuts="ArrowLeft ArrowRight Shift+ArrowLeft Shift+ArrowRight Home End">
+        <div class="sa-marks"></div>
+      </div>
+      <span class="sa-time statelab-anim-time" aria-hidden="true">t = 0.0 s</span>
+      <button class="sa-describe-button" type="button" aria-expanded="false">Describe this moment</button>
+    </div>
+    <p class="sa-describe" hidden></p>
+    <canvas class="sa-canvas" role="img" tabindex="0" aria-label="animated run" aria-describedby="${id}-keys"></canvas>
+    <p class="sa-sr sa-keys" id="${id}-keys">Keys, with the view focused: Space plays or pauses; Left and Right arrows
+      move 1 second, with Shift 10 seconds; Home and End go to the start and the end; F follows the
+      next shopper who loses a cart; ] and [ follow the next and the previous shopper; Escape stops
+      following.</p>
+    <div class="sa-caption"></div>
+    <div class="sa-sofar"></div>
+    <div class="sa-log sa-sr" role="log" aria-live="polite" aria-label="what happens in the run"></div>`;
+  el.appendChild(root);
+  const find = (selector) => (
+    /** @type {T} */
+    root.querySelector(selector)
+  );
+  return {
+    root,
+    playButton: (
+      /** @type {HTMLButtonElement} */
+      find(".sa-play")
+    ),
+    speedSelect: (
+      /** @type {HTMLSelectElement} */
+      find(".sa-speed")
+    ),
+    range: (
+      /** @type {HTMLInputElement} */
+      find(".sa-range")
+    ),
+    marks: (
+      /** @type {HTMLDivElement} */
+      find(".sa-marks")
+    ),
+    timeLabel: (
+      /** @type {HTMLSpanElement} */
+      find(".sa-time")
+    ),
+    canvas: (
+      /** @type {HTMLCanvasElement} */
+      find(".sa-canvas")
+    ),
+    describeButton: (
+      /** @type {HTMLButtonElement} */
+      find(".sa-describe-button")
+    ),
+    describe: (
+      /** @type {HTMLParagraphElement} */
+      find(".sa-describe")
+    ),
+    keys: (
+      /** @type {HTMLParagraphElement} */
+      find(".sa-keys")
+    ),
+    log: (
+      /** @type {HTMLDivElement} */
+      find(".sa-log")
+    ),
+    caption: (
+      /** @type {HTMLDivElement} */
+      find(".sa-caption")
+    ),
+    sofar: (
+      /** @type {HTMLDivElement} */
+      find(".sa-sofar")
+    )
+  };
+}
+function drawMarks(marks, run) {
+  marks.textContent = "";
+  if (!run?.duration) return;
+  const add = (at, title, cls) => {
+    const mark = document.createElement("div");
+    mark.className = `sa-mark ${cls}`;
+    mark.style.left = `${100 * at / run.duration}%`;
+    mark.title = title;
+    marks.appendChild(mark);
+  };
+  for (const e of run.events) add(e.at, eventText(e), `sa-mark-${String(e.kind).toLowerCase()}`);
+  if (!run.events.length) {
+    for (const [at, node, code] of run.changes) if (code === run.down) add(at, `node ${node} down`, "sa-mark-crash");
+  }
+}
+function bindControls(v, page, player) {
+  const { root, playButton, speedSelect, range, canvas, caption, describeButton } = page;
+  const togglePlay = () => {
+    if (!v.run) return;
+    if (!v.playing && v.t >= v.run.duration) v.t = 0;
+    player.lastNow = null;
+    player.setPlaying(!v.playing, true);
+    player.wake();
+  };
+  playButton.addEventListener("click", togglePlay);
+  describeButton.addEventListener("click", () => {
+    player.describe(describeButton.getAttribute("aria-expanded") !== "true");
+  });
+  root.addEventListener("keydown", (event) => {
+    const target = (
+      /** @type {HTMLElement} */
+      event.target
+    );
+    const action = keyAction(event, target.tagName);
+    if (!action) return;
+    event.stopPropagation();
+    if (action.kind === "native" || !v.run) return;
+    event.preventDefault();
+    const run = v.run;
+    if (action.kind === "play") togglePlay();
+    else if (action.kind === "seek") player.seek(action.to ?? v.t + (action.by || 0));
+    else if (action.kind === "unfollow") player.follow(-1, "stopped following");
+    else if (action.kind === "follow") {
+      const k = nextShopper(run, v.t, v.followed, action.by);
+      player.follow(k, k < 0 ? "nobody is shopping now" : "");
+    } else if (action.kind === "follow-loser") {
+      const next = nextLoser(run, v.t);
+      if (!next) player.follow(-1, "nobody loses a cart in this run");
+      else player.follow(next.session, `loses their cart at ${Number(next.at.toFixed(1))} s`);
+    }
+  });
+  speedSelect.addEventListener("change", () => player.setSpeed(Number(speedSelect.value)));
+  range.addEventListener("pointerdown", () => {
+    player.dragging = true;
+  });
+  range.addEventListener("input", () => {
+    v.t = Number(range.value);
+    player.wake();
+  });
+  range.addEventListener("change", () => {
+    player.dragging = false;
+    v.t = Number(range.value);
+    player.lastNow = null;
+    player.wake();
+    player.syncTime(true);
+  });
+  const canvasPoint = (event) => {
+    const box = canvas.getBoundingClientRect();
+    return [event.clientX - box.left, event.clientY - box.top];
+  };
+  canvas.addEventListener("pointerdown", (event) => {
+    const [x, y] = canvasPoint(event);
+    const C = v.run ? chartAt(v.layout, x, y) : null;
+    if (!C || !v.run) return;
+    player.chartDrag = C;
+    player.dragging = true;
+    if (canvas.setPointerCapture) canvas.setPointerCapture(event.pointerId);
+    v.t = timeAtX(v.run, C, x);
+    player.wake();
+    event.preventDefault();
+  });
+  canvas.addEventListener("pointermove", (event) => {
+    const [x, y] = canvasPoint(event);
+    if (player.chartDrag && v.run) {
+      v.t = timeAtX(v.run, player.chartDrag, x);
+      player.wake();
+      return;
+    }
+    canvas.style.cursor = chartAt(v.layout, x, y) ? "ew-resize" : "pointer";
+  });
+  const endChartDrag = () => {
+    if (!player.chartDrag) return;
+    player.chartDrag = null;
+    player.dragging = false;
+    player.lastNow = null;
+    player.wake();
+    player.syncTime(true);
+  };
+  canvas.addEventListener("pointerup", endChartDrag);
+  canvas.addEventListener("pointercancel", endChartDrag);
+  canvas.addEventListener("click", (event) => {
+    const [x, y] = canvasPoint(event);
+    if (chartAt(v.layout, x, y)) return;
+    let best = -1;
+    let bestD = (v.layout ? v.layout.hit : 10) ** 2;
+    const hits = v.hits;
+    for (let i = 0; i < hits.n; i++) {
+      const d = (hits.x[i] - x) ** 2 + (hits.y[i] - y) ** 2;
+      if (d < bestD) {
+        bestD = d;
+        best = hits.session[i];
+      }
+    }
+    player.follow(best);
+  });
+  caption.addEventListener("click", (event) => {
+    const target = (
+      /** @type {HTMLElement} */
+      event.target
+    );
+    if (target.classList.contains("sa-unfollow")) player.follow(-1);
+  });
+}
+
 // statelab/dashboards/static/src/hashing.js
 var RING_SIZE = 4294967296;
 var angle = (pos) => pos / RING_SIZE * 2 * Math.PI - Math.PI / 2;
@@ -805,10 +1080,15 @@ function drawBackground(v) {
   const policy = run.meta.balancer ? `${String(run.meta.balancer).replace(/_/g, " ")} · ` : "";
   const room = L.bottom - L.top - 8;
   c.font = `${L.small}px sans-serif`;
-  const label = [`load balancer · ${policy}affinity ${affinity}`, `balancer · affinity ${affinity}`, `affinity ${affinity}`, "balancer"].find(
-    (text) => c.measureText(text).width <= room
-  ) || "";
-  c.fillText(label, 0, 0);
+  c.fillText(
+    fitting(
+      c,
+      [`load balancer · ${policy}affinity ${affinity}`, `balancer · affinity ${affinity}`, `affinity ${affinity}`, "balancer"],
+      room
+    ),
+    0,
+    0
+  );
   c.restore();
   for (let k = 0; k < L.boxes.length; k++) drawNodeBox(v, c, k);
   if (L.store) {
@@ -866,8 +1146,9 @@ function drawNodeBox(v, c, k) {
   c.textAlign = "left";
   c.font = `bold ${L.font}px sans-serif`;
   c.fillStyle = name === "down" ? "#777777" : k % run.palette.nodes.length === 5 ? DARK_YELLOW : colour;
-  const label = name === "up" ? `node ${k}` : `node ${k} · ${name === "removed" ? "not running" : name}`;
-  c.fillText(label, B.x + 8 * L.f, B.y + L.titleH * 0.55);
+  const status = name === "removed" ? "not running" : name;
+  const titles = name === "up" ? [`node ${k}`, `n${k}`] : [`node ${k} · ${status}`, `n${k} · ${status}`, `n${k} ${name === "removed" ? "off" : name}`];
+  c.fillText(fitting(c, titles, B.w - 16 * L.f), B.x + 8 * L.f, B.y + L.titleH * 0.55);
   c.strokeStyle = name === "down" ? "#BBBBBB" : "#AAAAAA";
   c.lineWidth = 1;
   for (let w = 0; w < run.workers; w++) {
@@ -877,7 +1158,8 @@ function drawNodeBox(v, c, k) {
   }
   c.font = `${L.small}px sans-serif`;
   c.fillStyle = "#888888";
-  if (B.slotsY + B.slotRows * (B.slotSize + 2) < B.y + B.h - L.small * 1.3) {
+  const apart = Math.abs(B.slotsX - B.queueX) >= c.measureText(B.queueX < B.slotsX ? "queue" : "workers").width + 6;
+  if (apart && B.slotsY + B.slotRows * (B.slotSize + 2) < B.y + B.h - L.small * 1.3) {
     c.fillText("queue", B.queueX, B.y + B.h - L.small * 0.7);
     c.fillText("workers", B.slotsX, B.y + B.h - L.small * 0.7);
   }
@@ -885,8 +1167,7 @@ function drawNodeBox(v, c, k) {
     c.fillStyle = "#666666";
     c.textAlign = "center";
     c.font = `bold ${L.small}px sans-serif`;
-    const down = ["DOWN: memory wiped", "DOWN"].find((text) => c.measureText(text).width <= B.cartW) || "";
-    c.fillText(down, B.cartX + B.cartW / 2, B.innerY + B.innerH / 2);
+    c.fillText(fitting(c, ["DOWN: memory wiped", "DOWN"], B.cartW), B.cartX + B.cartW / 2, B.innerY + B.innerH / 2);
   } else if (!run.cartsInMemory) {
     c.fillStyle = "#888888";
     c.textAlign = "center";
@@ -1002,285 +1283,23 @@ function drawHashBackground(v, c) {
   c.font = `${L.small}px sans-serif`;
   c.fillStyle = "#555555";
   if (L.hashWide) {
-    c.fillText("arcs: which node owns the keys; ticks: shoppers' keys", G.textX, L.hashY + L.hashH - L.small * 1.1);
+    const room = 2 * (L.hashX + L.hashW - G.textX) - 12;
+    const keys = fitting(
+      c,
+      ["arcs: which node owns the keys; ticks: shoppers' keys", "arcs: owner node · ticks: keys", "arcs: owners · ticks: keys"],
+      room
+    );
+    c.fillText(keys, G.textX, L.hashY + L.hashH - L.small * 1.1);
   } else if (oneLineKey(L)) {
-    c.fillText("arcs: owner node · ticks: keys", cx, L.hashY + L.font * 1.1 + L.small);
+    c.fillText(
+      fitting(c, ["arcs: owner node · ticks: keys", "arcs: owners · ticks: keys"], L.hashW - 12),
+      cx,
+      L.hashY + L.font * 1.1 + L.small
+    );
   } else {
-    c.fillText("arcs: the node that owns the keys", cx, L.hashY + L.font * 1.1 + L.small);
-    c.fillText("ticks: the shoppers' keys", cx, L.hashY + L.font * 1.1 + L.small * 2.2);
+    c.fillText(fitting(c, ["arcs: the node that owns the keys", "arcs: owner node"], L.hashW - 12), cx, L.hashY + L.font * 1.1 + L.small);
+    c.fillText(fitting(c, ["ticks: the shoppers' keys", "ticks: keys"], L.hashW - 12), cx, L.hashY + L.font * 1.1 + L.small * 2.2);
   }
-}
-
-// statelab/dashboards/static/src/keys.js
-var STEP = 1;
-var BIG_STEP = 10;
-function keyAction(event, tag = "") {
-  if (event.ctrlKey || event.altKey || event.metaKey || event.key === "Tab") return null;
-  const step = event.shiftKey ? BIG_STEP : STEP;
-  const list = tag === "SELECT";
-  switch (event.key) {
-    case " ":
-    case "Spacebar":
-      return tag === "BUTTON" || list ? { kind: "native" } : { kind: "play" };
-    case "Enter":
-      return tag === "BUTTON" || list ? { kind: "native" } : { kind: "play" };
-    case "ArrowRight":
-    case "ArrowUp":
-      return list ? { kind: "native" } : { kind: "seek", by: step };
-    case "ArrowLeft":
-    case "ArrowDown":
-      return list ? { kind: "native" } : { kind: "seek", by: -step };
-    case "PageUp":
-      return { kind: "seek", by: BIG_STEP };
-    case "PageDown":
-      return { kind: "seek", by: -BIG_STEP };
-    case "Home":
-      return { kind: "seek", to: 0 };
-    case "End":
-      return { kind: "seek", to: Number.POSITIVE_INFINITY };
-    case "f":
-    case "F":
-      return { kind: "follow-loser" };
-    case "]":
-      return { kind: "follow", by: 1 };
-    case "[":
-      return { kind: "follow", by: -1 };
-    case "Escape":
-      return { kind: "unfollow" };
-    default:
-      return { kind: "native" };
-  }
-}
-function nextLoser(run, t) {
-  if (!run.lossTimes.length) return null;
-  let j = lower(run.lossTimes, t + 1e-9);
-  if (j >= run.lossTimes.length) j = 0;
-  return { session: run.lossSessions[j], at: run.lossTimes[j] };
-}
-function nextShopper(run, t, current, by) {
-  const shopping = [];
-  for (let k = 0; k < run.nSes; k++) if (run.s.start[k] <= t && t < run.sesEnds[k]) shopping.push(k);
-  if (!shopping.length) return -1;
-  const here = shopping.indexOf(current);
-  if (here < 0) {
-    if (by > 0) return shopping.find((k) => k > current) ?? shopping[0];
-    return [...shopping].reverse().find((k) => k < current) ?? shopping[shopping.length - 1];
-  }
-  return shopping[(here + by + shopping.length) % shopping.length];
-}
-
-// statelab/dashboards/static/src/controls.js
-var SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
-var made = 0;
-function buildPage(el) {
-  const id = `statelab-anim-${++made}`;
-  const root = document.createElement("div");
-  root.className = "statelab-anim";
-  root.dataset.run = "0";
-  root.setAttribute("role", "group");
-  root.setAttribute("aria-label", "animated run");
-  root.innerHTML = `
-    <div class="sa-bar">
-      <button class="sa-play" type="button" aria-keyshortcuts="Space"><span aria-hidden="true">▶</span> Play</button>
-      <label class="sa-speed-label">speed
-        <select class="sa-speed">${SPEEDS.map((s) => `<option value="${s}">${s}×</option>`).join("")}</select>
-      </label>
-      <div class="sa-scrub">
-        <input class="sa-range" type="range" min="0" max="1" step="any" value="0"
-          aria-label="time in the run" aria-describedby="${id}-keys" aria-keyshortcuts="ArrowLeft ArrowRight Shift+ArrowLeft Shift+ArrowRight Home End">
-        <div class="sa-marks"></div>
-      </div>
-      <span class="sa-time statelab-anim-time" aria-hidden="true">t = 0.0 s</span>
-      <button class="sa-describe-button" type="button" aria-expanded="false">Describe this moment</button>
-    </div>
-    <p class="sa-describe" hidden></p>
-    <canvas class="sa-canvas" role="img" tabindex="0" aria-label="animated run" aria-describedby="${id}-keys"></canvas>
-    <p class="sa-sr sa-keys" id="${id}-keys">Keys, with the view focused: Space plays or pauses; Left and Right arrows
-      move 1 second, with Shift 10 seconds; Home and End go to the start and the end; F follows the
-      next shopper who loses a cart; ] and [ follow the next and the previous shopper; Escape stops
-      following.</p>
-    <div class="sa-caption"></div>
-    <div class="sa-sofar"></div>
-    <div class="sa-log sa-sr" role="log" aria-live="polite" aria-label="what happens in the run"></div>`;
-  el.appendChild(root);
-  const find = (selector) => (
-    /** @type {T} */
-    root.querySelector(selector)
-  );
-  return {
-    root,
-    playButton: (
-      /** @type {HTMLButtonElement} */
-      find(".sa-play")
-    ),
-    speedSelect: (
-      /** @type {HTMLSelectElement} */
-      find(".sa-speed")
-    ),
-    range: (
-      /** @type {HTMLInputElement} */
-      find(".sa-range")
-    ),
-    marks: (
-      /** @type {HTMLDivElement} */
-      find(".sa-marks")
-    ),
-    timeLabel: (
-      /** @type {HTMLSpanElement} */
-      find(".sa-time")
-    ),
-    canvas: (
-      /** @type {HTMLCanvasElement} */
-      find(".sa-canvas")
-    ),
-    describeButton: (
-      /** @type {HTMLButtonElement} */
-      find(".sa-describe-button")
-    ),
-    describe: (
-      /** @type {HTMLParagraphElement} */
-      find(".sa-describe")
-    ),
-    keys: (
-      /** @type {HTMLParagraphElement} */
-      find(".sa-keys")
-    ),
-    log: (
-      /** @type {HTMLDivElement} */
-      find(".sa-log")
-    ),
-    caption: (
-      /** @type {HTMLDivElement} */
-      find(".sa-caption")
-    ),
-    sofar: (
-      /** @type {HTMLDivElement} */
-      find(".sa-sofar")
-    )
-  };
-}
-function drawMarks(marks, run) {
-  marks.textContent = "";
-  if (!run?.duration) return;
-  const add = (at, title, cls) => {
-    const mark = document.createElement("div");
-    mark.className = `sa-mark ${cls}`;
-    mark.style.left = `${100 * at / run.duration}%`;
-    mark.title = title;
-    marks.appendChild(mark);
-  };
-  for (const e of run.events) add(e.at, eventText(e), `sa-mark-${String(e.kind).toLowerCase()}`);
-  if (!run.events.length) {
-    for (const [at, node, code] of run.changes) if (code === run.down) add(at, `node ${node} down`, "sa-mark-crash");
-  }
-}
-function bindControls(v, page, player) {
-  const { root, playButton, speedSelect, range, canvas, caption, describeButton } = page;
-  const togglePlay = () => {
-    if (!v.run) return;
-    if (!v.playing && v.t >= v.run.duration) v.t = 0;
-    player.lastNow = null;
-    player.setPlaying(!v.playing, true);
-    player.wake();
-  };
-  playButton.addEventListener("click", togglePlay);
-  describeButton.addEventListener("click", () => {
-    player.describe(describeButton.getAttribute("aria-expanded") !== "true");
-  });
-  root.addEventListener("keydown", (event) => {
-    const target = (
-      /** @type {HTMLElement} */
-      event.target
-    );
-    const action = keyAction(event, target.tagName);
-    if (!action) return;
-    event.stopPropagation();
-    if (action.kind === "native" || !v.run) return;
-    event.preventDefault();
-    const run = v.run;
-    if (action.kind === "play") togglePlay();
-    else if (action.kind === "seek") player.seek(action.to ?? v.t + (action.by || 0));
-    else if (action.kind === "unfollow") player.follow(-1, "stopped following");
-    else if (action.kind === "follow") {
-      const k = nextShopper(run, v.t, v.followed, action.by);
-      player.follow(k, k < 0 ? "nobody is shopping now" : "");
-    } else if (action.kind === "follow-loser") {
-      const next = nextLoser(run, v.t);
-      if (!next) player.follow(-1, "nobody loses a cart in this run");
-      else player.follow(next.session, `loses their cart at ${Number(next.at.toFixed(1))} s`);
-    }
-  });
-  speedSelect.addEventListener("change", () => player.setSpeed(Number(speedSelect.value)));
-  range.addEventListener("pointerdown", () => {
-    player.dragging = true;
-  });
-  range.addEventListener("input", () => {
-    v.t = Number(range.value);
-    player.wake();
-  });
-  range.addEventListener("change", () => {
-    player.dragging = false;
-    v.t = Number(range.value);
-    player.lastNow = null;
-    player.wake();
-    player.syncTime(true);
-  });
-  const canvasPoint = (event) => {
-    const box = canvas.getBoundingClientRect();
-    return [event.clientX - box.left, event.clientY - box.top];
-  };
-  canvas.addEventListener("pointerdown", (event) => {
-    const [x, y] = canvasPoint(event);
-    const C = v.run ? chartAt(v.layout, x, y) : null;
-    if (!C || !v.run) return;
-    player.chartDrag = C;
-    player.dragging = true;
-    if (canvas.setPointerCapture) canvas.setPointerCapture(event.pointerId);
-    v.t = timeAtX(v.run, C, x);
-    player.wake();
-    event.preventDefault();
-  });
-  canvas.addEventListener("pointermove", (event) => {
-    const [x, y] = canvasPoint(event);
-    if (player.chartDrag && v.run) {
-      v.t = timeAtX(v.run, player.chartDrag, x);
-      player.wake();
-      return;
-    }
-    canvas.style.cursor = chartAt(v.layout, x, y) ? "ew-resize" : "pointer";
-  });
-  const endChartDrag = () => {
-    if (!player.chartDrag) return;
-    player.chartDrag = null;
-    player.dragging = false;
-    player.lastNow = null;
-    player.wake();
-    player.syncTime(true);
-  };
-  canvas.addEventListener("pointerup", endChartDrag);
-  canvas.addEventListener("pointercancel", endChartDrag);
-  canvas.addEventListener("click", (event) => {
-    const [x, y] = canvasPoint(event);
-    if (chartAt(v.layout, x, y)) return;
-    let best = -1;
-    let bestD = (v.layout ? v.layout.hit : 10) ** 2;
-    const hits = v.hits;
-    for (let i = 0; i < hits.n; i++) {
-      const d = (hits.x[i] - x) ** 2 + (hits.y[i] - y) ** 2;
-      if (d < bestD) {
-        bestD = d;
-        best = hits.session[i];
-      }
-    }
-    player.follow(best);
-  });
-  caption.addEventListener("click", (event) => {
-    const target = (
-      /** @type {HTMLElement} */
-      event.target
-    );
-    if (target.classList.contains("sa-unfollow")) player.follow(-1);
-  });
 }
 
 // statelab/dashboards/static/src/hashpanel.js
@@ -1360,7 +1379,7 @@ function drawHashing(v) {
   } else {
     const nodes = moduloNodes(run, head.status, !!H.configured);
     const count2 = nodes.length;
-    const top = L.hashY + L.font * 2.2;
+    const top = L.hashY + L.font * 1.5 + L.small * 1.3;
     const colW = (G.bodyW - 16) / Math.max(count2, 1);
     const bodyTop = top + L.font * 2.6;
     const bodyH = Math.max(8, G.bodyBottom - bodyTop);
@@ -1447,249 +1466,10 @@ function drawHashing(v) {
     ctx.fillText(`moved ${event.moved} of ${event.keys} (${pct.toFixed(0)}%)`, tx, y0 + L.font * 2.3);
     ctx.font = `${L.font}px sans-serif`;
     const theory = event.theory != null ? `theory ${(100 * event.theory).toFixed(0)}%` : "no theory for this change";
-    ctx.fillText(theory + (recent && highlighted.length ? ` · ${highlighted.length} red here` : ""), tx, y0 + L.font * 3.3);
+    const room = 2 * Math.min(tx - L.hashX, L.hashX + L.hashW - tx) - 12;
+    const marked = recent && highlighted.length ? [`${theory} · ${highlighted.length} in vermillion`, `${theory} · ${highlighted.length} moved`] : [];
+    ctx.fillText(fitting(ctx, [...marked, theory], room), tx, y0 + L.font * 3.3);
   }
-}
-
-// statelab/dashboards/static/src/state.js
-function statusAt(run, time, inclusive = true) {
-  const status = new Int8Array(run.nodes).fill(run.removed);
-  for (const [at, node, code] of run.changes) {
-    if (inclusive ? at > time : at >= time) break;
-    if (node >= 0 && node < status.length) status[node] = code;
-  }
-  return status;
-}
-function soFar(run, t) {
-  const outcomes = {};
-  run.outcomes.forEach((name, o) => {
-    outcomes[name] = upper(run.outcomeEnds[o], t);
-  });
-  const lostByCause = {};
-  let sessionsLost = 0;
-  run.causes.forEach((cause, c) => {
-    lostByCause[cause] = upper(run.lostByCause[c], t);
-    sessionsLost += lostByCause[cause];
-  });
-  return { outcomes, duplicates: upper(run.duplicateEnds, t), lostByCause, sessionsLost };
-}
-function stateAt(run, t) {
-  const n = run.nodes;
-  const { r, s } = run;
-  const busy = new Array(n).fill(0);
-  const queued = new Array(n).fill(0);
-  let calls = 0;
-  for (let i = 0; i < run.nReq; i++) {
-    const left = orInf(r.left[i]);
-    const start = r.start[i];
-    const k = r.node[i];
-    if (k < 0) continue;
-    if (start <= t && t < left) busy[k]++;
-    const servedFrom = Number.isNaN(start) ? left : start;
-    const q = r.queuedFrom[i];
-    if (q <= t && t < Math.min(servedFrom, left)) queued[k]++;
-    if (run.meta.store) {
-      const storeEnd = Number.isNaN(q) ? left : Math.min(q, left);
-      if (r.arrival[i] <= t && t < storeEnd) calls++;
-    }
-  }
-  const carts = new Array(n).fill(0);
-  for (const node of cartsAt(run, t)) if (node >= 0) carts[node]++;
-  const lost = new Array(n).fill(0);
-  const found = upper(run.lossTimes, t);
-  for (let j = 0; j < found; j++) {
-    const from = s.lost_node[run.lossSessions[j]];
-    if (from >= 0) lost[from]++;
-  }
-  let active = 0;
-  for (let k = 0; k < run.nSes; k++) if (s.start[k] <= t && t < run.sesEnds[k]) active++;
-  const so = soFar(run, t);
-  const storeBusy = run.meta.store ? Math.min(calls, run.meta.store_workers) : 0;
-  return {
-    busy,
-    queued,
-    carts,
-    status: Array.from(statusAt(run, t)),
-    lost,
-    sessions_lost: so.sessionsLost,
-    lost_by_cause: so.lostByCause,
-    active_sessions: active,
-    store_busy: storeBusy,
-    store_queued: run.meta.store ? calls - storeBusy : 0,
-    so_far: { ...so.outcomes, duplicates: so.duplicates, sessions_lost: so.sessionsLost }
-  };
-}
-function cartsAt(run, t) {
-  const where2 = new Int16Array(run.nSes).fill(-1);
-  const m = run.m;
-  for (let j = 0; j < m.count && m.time[j] <= t; j++) {
-    const node = m.node[j];
-    const k = m.session[j];
-    if (node >= 0) where2[k] = node;
-    else if (where2[k] === -2 - node) where2[k] = -1;
-  }
-  return where2;
-}
-
-// statelab/dashboards/static/src/narration.js
-var CLOSE_AFTER = 10;
-var CLOSE_WINDOW = 1;
-var FAR_WINDOW = 10;
-var LOG_LINES = 5;
-var seconds = (t) => `${Number(t.toFixed(1))} s`;
-var count = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-function nodeList(nodes) {
-  if (nodes.length === 1) return `node ${nodes[0]}`;
-  return `nodes ${nodes.slice(0, -1).join(", ")} and ${nodes[nodes.length - 1]}`;
-}
-function cartHome(run) {
-  if (run.state === "store") return "in the session store";
-  if (run.state === "cookie") return "in the shoppers' cookies";
-  if (run.state === "replicated") return "in node memory, each copied to the next node";
-  return "in node memory";
-}
-function crashConsequence(run, node, at) {
-  if (!run.cartsInMemory) return `its carts live ${cartHome(run)}, not in its memory`;
-  const before = cartsAt(run, at - 1e-9);
-  let held = 0;
-  for (let k = 0; k < before.length; k++) if (before[k] === node) held++;
-  if (!held) return "it held no cart";
-  const carts = held === 1 ? "the 1 cart in its memory" : `the ${held} carts in its memory`;
-  if (run.state === "replicated") return `${carts} ${held === 1 ? "lives" : "live"} on as copies on the next node`;
-  return `${carts} ${held === 1 ? "is" : "are"} gone`;
-}
-function eventLines(run) {
-  const lines = [];
-  for (const e of run.events) {
-    const at = e.at;
-    let text = "";
-    if (e.kind === "Crash") text = `node ${e.node} crashed; ${crashConsequence(run, Number(e.node), at)}`;
-    else if (e.kind === "Restart") text = `node ${e.node} is back, with an empty memory`;
-    else if (e.kind === "ScaleTo") text = `scale to ${count(Number(e.nodes), "node")}`;
-    else if (e.kind === "Autoscale") text = `the autoscaler sets ${count(Number(e.size ?? e.nodes), "node")}`;
-    else if (e.kind === "StoreOutage") {
-      text = `the session store goes down for ${seconds(e.duration || 0)}; requests that need it fail`;
-      lines.push({ at: at + (e.duration || 0), text: `${seconds(at + (e.duration || 0))}: the session store is back`, kind: "event" });
-    } else text = `${e.kind}`;
-    lines.push({ at, text: `${seconds(at)}: ${text}`, kind: "event" });
-  }
-  return lines;
-}
-function changeLines(run) {
-  const lines = [];
-  const told = (at, kind) => run.events.some((e) => Math.abs(e.at - at) < 1e-9 && e.kind === kind);
-  const groups = /* @__PURE__ */ new Map();
-  let previous = statusAt(run, -1);
-  for (const [at, node, code] of run.changes) {
-    if (at <= 0) {
-      previous[node] = code;
-      continue;
-    }
-    let words = "";
-    if (code === run.down && !told(at, "Crash")) words = "went down";
-    else if (code === run.draining) words = "drain: no new shoppers, the sticky ones still come";
-    else if (code === run.removed && previous[node] !== run.removed) words = "left the cluster";
-    else if (code === run.up && previous[node] === run.down && !told(at, "Restart")) words = "came back up, with an empty memory";
-    previous = previous.slice();
-    previous[node] = code;
-    if (!words) continue;
-    const key = `${at}|${words}`;
-    if (!groups.has(key)) groups.set(key, []);
-    groups.get(key).push(node);
-  }
-  for (const [key, nodes] of groups) {
-    const [at, words] = [Number(key.slice(0, key.indexOf("|"))), key.slice(key.indexOf("|") + 1)];
-    const verb = nodes.length === 1 ? words.replace(/^drain:/, "drains:") : words;
-    lines.push({ at, text: `${seconds(at)}: ${nodeList(nodes)} ${verb}`, kind: "change" });
-  }
-  return lines;
-}
-function hashingLines(run) {
-  return run.hashEvents.map((c) => ({
-    at: c.at,
-    text: `${seconds(c.at)}: the hash now spreads over ${count(c.after, "node")} (was ${c.before}): ${c.moved} of ${count(c.keys, "shopper")}' keys moved, ${c.keys ? Math.round(100 * c.moved / c.keys) : 0}% (${causeWord("rehash")})`,
-    kind: "hashing"
-  }));
-}
-function lossLines(run) {
-  const moments = [...run.events.map((e) => e.at), ...run.changes.filter((c) => c[0] > 0).map((c) => c[0])];
-  const close = (t) => moments.some((m) => m <= t && t < m + CLOSE_AFTER);
-  const lines = [];
-  run.causes.forEach((cause, c) => {
-    const times = run.lostByCause[c];
-    let i = 0;
-    while (i < times.length) {
-      const first = times[i];
-      const width = close(first) ? CLOSE_WINDOW : FAR_WINDOW;
-      const j = upper(times, first + width - 1e-9, i);
-      const last = times[j - 1];
-      const n = j - i;
-      const who = `${n}${i ? " more" : ""} ${n === 1 ? "shopper" : "shoppers"}`;
-      lines.push({
-        at: last,
-        text: `${seconds(last)}: ${who} found ${n === 1 ? "its" : "their"} cart gone (${causeWord(cause)}); ${count(j, "cart")} lost to ${causeWord(cause)} so far`,
-        kind: "loss"
-      });
-      i = j;
-    }
-  });
-  return lines;
-}
-function narration(run) {
-  const order = ["event", "change", "hashing", "loss"];
-  const lines = [...eventLines(run), ...changeLines(run), ...hashingLines(run), ...lossLines(run)];
-  return lines.sort((a, b) => a.at - b.at || order.indexOf(a.kind) - order.indexOf(b.kind));
-}
-function linesBetween(lines, from, to) {
-  return lines.filter((line) => from < line.at && line.at <= to);
-}
-function linesAfterJump(lines, from, to, most = 3) {
-  const passed = linesBetween(lines, from, to);
-  const rank = ["event", "hashing", "change", "loss"];
-  const kept = passed.map((line, i) => ({ line, i })).sort((a, b) => rank.indexOf(a.line.kind) - rank.indexOf(b.line.kind) || b.i - a.i).slice(0, most);
-  return kept.sort((a, b) => a.i - b.i).map((k) => k.line);
-}
-function nodesText(run, t) {
-  const status = statusAt(run, t);
-  const by = {};
-  status.forEach((code, k) => {
-    const name = run.statuses[code];
-    if (name === "removed") return;
-    by[name] = by[name] || [];
-    by[name].push(k);
-  });
-  const up = (by.up || []).length + (by.draining || []).length;
-  const inCluster = Object.values(by).reduce((total, nodes) => total + nodes.length, 0);
-  const others = ["down", "draining", "booting"].filter((name) => by[name]).map((name) => `${nodeList(by[name])} ${name === "down" ? "down" : name}`);
-  return `${up} of ${count(inCluster, "node")} up${others.length ? ` (${others.join(", ")})` : ""}`;
-}
-function canvasLabel(run, t) {
-  const state = stateAt(run, t);
-  const held = run.cartsInMemory ? `; ${count(
-    state.carts.reduce((a, b) => a + b, 0),
-    "cart"
-  )} held in node memory` : "";
-  return `Animated run at ${seconds(t)} of ${seconds(run.duration)}: ${nodesText(run, t)}${held}; ${count(state.sessions_lost, "cart")} lost so far`;
-}
-function describeMoment(run, t, lines = narration(run)) {
-  const state = stateAt(run, t);
-  const parts = [`At ${seconds(t)} of ${seconds(run.duration)}: ${nodesText(run, t)}.`];
-  const serving = state.busy.reduce((a, b) => a + b, 0);
-  const waiting = state.queued.reduce((a, b) => a + b, 0);
-  parts.push(
-    `${count(state.active_sessions, "shopper")} shopping; ${count(serving, "request")} being served, ${waiting} waiting for a worker.`
-  );
-  if (run.cartsInMemory) {
-    const held = state.carts.map((n, k) => [n, k]).filter(([n]) => n > 0).map(([n, k]) => `node ${k} ${n}`);
-    parts.push(`Carts held in node memory: ${held.length ? held.join(", ") : "none"}.`);
-  } else {
-    parts.push(`Carts live ${cartHome(run)}.`);
-  }
-  const causes = Object.entries(state.lost_by_cause).filter(([, n]) => n > 0).map(([cause, n]) => `${causeWord(cause)} ${n}`);
-  parts.push(`Carts lost so far: ${state.sessions_lost}${causes.length ? ` (${causes.join(", ")})` : ""}.`);
-  const recent = lines.filter((line) => line.kind !== "loss" && line.at <= t);
-  if (recent.length) parts.push(`Last event: ${recent[recent.length - 1].text}.`);
-  return parts.join(" ");
 }
 
 // statelab/dashboards/static/src/overlay.js
@@ -1720,11 +1500,21 @@ function drawNodeCounts(v) {
     const own = v.cartCount[k];
     const copies = v.copyCount[k] ? ` + ${v.copyCount[k]} copies` : "";
     const carts = run.cartsInMemory && head.status[k] !== run.down ? `${own} cart${own === 1 ? "" : "s"}${copies} in memory · ` : "";
-    const room = B.w - 16 * L.f - ctx.measureText(`node ${k} · draining `).width;
-    let text = `${carts}${v.busyCount[k]}/${run.workers} busy · ${waiting} waiting${more}`;
-    if (ctx.measureText(text).width > room) {
-      text = `${carts ? `${own} carts · ` : ""}${v.busyCount[k]}/${run.workers} busy · ${waiting} wait`;
-    }
+    ctx.font = `bold ${L.font}px sans-serif`;
+    const title = ctx.measureText(head.status[k] === run.up ? `node ${k}` : `node ${k} · not running`).width;
+    ctx.font = `${L.small}px sans-serif`;
+    const room = B.w - 16 * L.f - Math.min(title, B.w - 16 * L.f) - 10;
+    const busy = `${v.busyCount[k]}/${run.workers} busy`;
+    const text = fitting(
+      ctx,
+      [
+        `${carts}${busy} · ${waiting} waiting${more}`,
+        `${carts ? `${own} cart${own === 1 ? "" : "s"} · ` : ""}${busy} · ${waiting} wait`,
+        `${busy} · ${waiting} wait`,
+        busy
+      ],
+      room
+    );
     ctx.fillText(text, B.x + B.w - 8 * L.f, B.y + L.titleH * 0.55);
   }
 }
@@ -1746,11 +1536,13 @@ function drawStore(v) {
   ctx.textAlign = "center";
   ctx.textBaseline = "middle";
   const kept = head.sessionsN;
-  ctx.fillText(
-    down ? "session store · DOWN (outage)" : `session store · ${kept} cart${kept === 1 ? "" : "s"} (one a shopper) · every request reads and writes here`,
-    S.x + S.w / 2,
-    S.y + S.h / 2
-  );
+  const carts = `${kept} cart${kept === 1 ? "" : "s"}`;
+  const texts = down ? ["session store · DOWN (outage)", "store DOWN (outage)", "store DOWN"] : [
+    `session store · ${carts} (one a shopper) · every request reads and writes here`,
+    `session store · ${carts} (one a shopper)`,
+    `store · ${carts}`
+  ];
+  ctx.fillText(fitting(ctx, texts, S.w - 16), S.x + S.w / 2, S.y + S.h / 2);
 }
 function drawLosses(v) {
   const run = (
@@ -1781,14 +1573,8 @@ function drawLosses(v) {
     ctx.stroke();
     const cause = run.causes[run.s.cause[k] - 1];
     perCause[cause] = (perCause[cause] || 0) + 1;
-    if (hi - lo <= 4) {
-      ctx.fillStyle = lost;
-      ctx.font = `bold ${L.font}px sans-serif`;
-      ctx.textAlign = "left";
-      ctx.fillText(`cart lost: ${causeWord(cause)}`, x + L.dot * 3, y - L.dot * 2);
-    }
-    const from = run.s.lost_node[k];
-    if (from >= 0 && from < run.nodes) v.lostFlash[from]++;
+    const from2 = run.s.lost_node[k];
+    if (from2 >= 0 && from2 < run.nodes) v.lostFlash[from2]++;
   }
   ctx.globalAlpha = 1;
   for (let k = 0; k < run.nodes; k++) {
@@ -1799,13 +1585,57 @@ function drawLosses(v) {
     roundRect(ctx, B.x - 2, B.y - 2, B.w + 4, B.h + 4, 9);
     ctx.stroke();
   }
-  if (hi - lo > 4) {
-    const parts = Object.entries(perCause).map(([c, n]) => `${n} ${causeWord(c)}`);
-    ctx.fillStyle = lost;
-    ctx.font = `bold ${L.font * 1.05}px sans-serif`;
-    ctx.textAlign = "left";
-    ctx.fillText(`✕ carts lost in the last ${Number(window2.toFixed(1))} s: ${parts.join(", ")}`, L.balX, L.top - L.font * 0.95);
+  const parts = Object.entries(perCause).map(([c, n2]) => `${n2} ${causeWord(c)}`);
+  const n = hi - lo;
+  const span = `in the last ${Number(window2.toFixed(1))} s`;
+  ctx.font = `bold ${L.font}px sans-serif`;
+  const from = Math.max(L.balX, L.shopX + ctx.measureText(shoppersTitle(v)).width + 10);
+  const banner = bannerBox(v);
+  const to = banner ? banner.x - 8 : L.nodesR;
+  ctx.fillStyle = lost;
+  ctx.textAlign = "left";
+  ctx.textBaseline = "middle";
+  const texts = [
+    `✕ carts lost ${span}: ${parts.join(", ")}`,
+    `✕ ${n} lost ${span}: ${parts.join(", ")}`,
+    `✕ ${n} lost ${span}`,
+    `✕ ${n} lost`
+  ];
+  ctx.fillText(fitting(ctx, texts, to - from), from, L.top - L.font * 0.95);
+}
+function shoppersTitle(v) {
+  const n = (
+    /** @type {Playhead} */
+    v.head.sessionsN
+  );
+  return `${n} shopper${n === 1 ? "" : "s"}`;
+}
+function bannerText(v) {
+  const run = (
+    /** @type {Run} */
+    v.run
+  );
+  const window2 = Math.max(4, 2 * v.speed);
+  let text = "";
+  for (const e of run.events) {
+    if (e.at <= v.t && v.t < e.at + window2) text = eventText(e).replace(/ at [\d.]+ s/, "");
   }
+  return text ? `⚡ ${text}` : "";
+}
+function bannerBox(v) {
+  const text = bannerText(v);
+  if (!text) return null;
+  const L = (
+    /** @type {Layout} */
+    v.layout
+  );
+  const { ctx } = v;
+  const font = ctx.font;
+  ctx.font = `bold ${Math.round(L.font * 1.15)}px sans-serif`;
+  const w = ctx.measureText(text).width + 20;
+  ctx.font = font;
+  const x = (L.nodesX + L.nodesR) / 2;
+  return { text, x: x - w / 2, w, cx: x, y: L.top - L.font * 0.95 };
 }
 function drawBanner(v) {
   const run = (
@@ -1816,27 +1646,20 @@ function drawBanner(v) {
     /** @type {Layout} */
     v.layout
   );
-  const { ctx, t } = v;
-  const window2 = Math.max(4, 2 * v.speed);
-  let text = "";
-  for (const e of run.events) {
-    if (e.at <= t && t < e.at + window2) text = eventText(e).replace(/ at [\d.]+ s/, "");
-  }
-  if (!text) return;
+  const { ctx } = v;
+  const B = bannerBox(v);
+  if (!B) return;
   ctx.font = `bold ${Math.round(L.font * 1.15)}px sans-serif`;
   ctx.textAlign = "center";
   ctx.textBaseline = "middle";
-  const x = (L.nodesX + L.nodesR) / 2;
-  const y = L.top - L.font * 0.95;
-  const w = ctx.measureText(text).width + 20;
   ctx.fillStyle = "#FFF4E5";
-  roundRect(ctx, x - w / 2, y - L.font * 0.8, w, L.font * 1.6, 6);
+  roundRect(ctx, B.x, B.y - L.font * 0.8, B.w, L.font * 1.6, 6);
   ctx.fill();
   ctx.strokeStyle = run.palette.lost;
   ctx.lineWidth = 1.5;
   ctx.stroke();
   ctx.fillStyle = INK;
-  ctx.fillText(`⚡ ${text}`, x, y);
+  ctx.fillText(B.text, B.cx, B.y);
 }
 function drawFollowed(v) {
   const run = (
@@ -2155,8 +1978,7 @@ function drawShoppers(v) {
   ctx.font = `bold ${L.font}px sans-serif`;
   ctx.textAlign = "center";
   ctx.textBaseline = "middle";
-  const n = head.sessionsN;
-  const title = `${n} shopper${n === 1 ? "" : "s"}`;
+  const title = shoppersTitle(v);
   if (ctx.measureText(title).width > L.shopW) {
     ctx.textAlign = "left";
     ctx.fillText(title, L.shopX, L.top - L.font * 0.8);
@@ -2167,7 +1989,7 @@ function drawShoppers(v) {
   if (lostN) {
     ctx.fillStyle = run.palette.lost;
     ctx.font = `bold ${L.small}px sans-serif`;
-    ctx.fillText(`${lostN} ✕ cart lost`, L.shopX + L.shopW / 2, L.legendY + lineH * 0.5 + 2, L.shopW + 16);
+    ctx.fillText(fitting(ctx, ["✕ = cart lost", "✕ lost"], L.shopW + 2 * L.shopX - 4), L.shopX + L.shopW / 2, L.legendY + lineH * 0.5 + 2);
   }
 }
 function placeRequests(v) {
@@ -2497,6 +2319,289 @@ function drawPoints(v) {
   for (let i = 0; i < P.n; i++) {
     if (P.kind[i] < K_STORE) v.hits.add(P.x[i], P.y[i], 0, P.session[i]);
   }
+}
+
+// statelab/dashboards/static/src/frame.js
+function paintFrame(v) {
+  const L = (
+    /** @type {import("./layout.js").Layout} */
+    v.layout
+  );
+  const run = (
+    /** @type {import("./run.js").Run} */
+    v.run
+  );
+  const head = (
+    /** @type {import("./playhead.js").Playhead} */
+    v.head
+  );
+  const { ctx, t } = v;
+  const statusChanged = head.advance(t);
+  const key = `${L.w}x${L.h}:${head.status.join(",")}:${storeDown(v)}`;
+  if (statusChanged || key !== v.backgroundKey) {
+    drawBackground(v);
+    v.backgroundKey = key;
+  }
+  ctx.drawImage(v.background, 0, 0, L.w, L.h);
+  v.points.n = 0;
+  v.hits.n = 0;
+  v.queueRank.fill(0);
+  v.busyCount.fill(0);
+  v.cartCount.fill(0);
+  v.lostFlash.fill(0);
+  v.copyCount.fill(0);
+  drawShoppers(v);
+  placeRequests(v);
+  if (run.cartsInMemory) drawCarts(v);
+  drawPoints(v);
+  drawNodeCounts(v);
+  drawStore(v);
+  drawLosses(v);
+  drawBanner(v);
+  if (run.hashing) drawHashing(v);
+  drawFollowed(v);
+  drawChartCursor(v);
+}
+
+// statelab/dashboards/static/src/state.js
+function statusAt(run, time, inclusive = true) {
+  const status = new Int8Array(run.nodes).fill(run.removed);
+  for (const [at, node, code] of run.changes) {
+    if (inclusive ? at > time : at >= time) break;
+    if (node >= 0 && node < status.length) status[node] = code;
+  }
+  return status;
+}
+function soFar(run, t) {
+  const outcomes = {};
+  run.outcomes.forEach((name, o) => {
+    outcomes[name] = upper(run.outcomeEnds[o], t);
+  });
+  const lostByCause = {};
+  let sessionsLost = 0;
+  run.causes.forEach((cause, c) => {
+    lostByCause[cause] = upper(run.lostByCause[c], t);
+    sessionsLost += lostByCause[cause];
+  });
+  return { outcomes, duplicates: upper(run.duplicateEnds, t), lostByCause, sessionsLost };
+}
+function stateAt(run, t) {
+  const n = run.nodes;
+  const { r, s } = run;
+  const busy = new Array(n).fill(0);
+  const queued = new Array(n).fill(0);
+  let calls = 0;
+  for (let i = 0; i < run.nReq; i++) {
+    const left = orInf(r.left[i]);
+    const start = r.start[i];
+    const k = r.node[i];
+    if (k < 0) continue;
+    if (start <= t && t < left) busy[k]++;
+    const servedFrom = Number.isNaN(start) ? left : start;
+    const q = r.queuedFrom[i];
+    if (q <= t && t < Math.min(servedFrom, left)) queued[k]++;
+    if (run.meta.store) {
+      const storeEnd = Number.isNaN(q) ? left : Math.min(q, left);
+      if (r.arrival[i] <= t && t < storeEnd) calls++;
+    }
+  }
+  const carts = new Array(n).fill(0);
+  for (const node of cartsAt(run, t)) if (node >= 0) carts[node]++;
+  const lost = new Array(n).fill(0);
+  const found = upper(run.lossTimes, t);
+  for (let j = 0; j < found; j++) {
+    const from = s.lost_node[run.lossSessions[j]];
+    if (from >= 0) lost[from]++;
+  }
+  let active = 0;
+  for (let k = 0; k < run.nSes; k++) if (s.start[k] <= t && t < run.sesEnds[k]) active++;
+  const so = soFar(run, t);
+  const storeBusy = run.meta.store ? Math.min(calls, run.meta.store_workers) : 0;
+  return {
+    busy,
+    queued,
+    carts,
+    status: Array.from(statusAt(run, t)),
+    lost,
+    sessions_lost: so.sessionsLost,
+    lost_by_cause: so.lostByCause,
+    active_sessions: active,
+    store_busy: storeBusy,
+    store_queued: run.meta.store ? calls - storeBusy : 0,
+    so_far: { ...so.outcomes, duplicates: so.duplicates, sessions_lost: so.sessionsLost }
+  };
+}
+function cartsAt(run, t) {
+  const where2 = new Int16Array(run.nSes).fill(-1);
+  const m = run.m;
+  for (let j = 0; j < m.count && m.time[j] <= t; j++) {
+    const node = m.node[j];
+    const k = m.session[j];
+    if (node >= 0) where2[k] = node;
+    else if (where2[k] === -2 - node) where2[k] = -1;
+  }
+  return where2;
+}
+
+// statelab/dashboards/static/src/narration.js
+var CLOSE_AFTER = 10;
+var CLOSE_WINDOW = 1;
+var FAR_WINDOW = 10;
+var LOG_LINES = 5;
+var seconds = (t) => `${Number(t.toFixed(1))} s`;
+var count = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+function nodeList(nodes) {
+  if (nodes.length === 1) return `node ${nodes[0]}`;
+  return `nodes ${nodes.slice(0, -1).join(", ")} and ${nodes[nodes.length - 1]}`;
+}
+function cartHome(run) {
+  if (run.state === "store") return "in the session store";
+  if (run.state === "cookie") return "in the shoppers' cookies";
+  if (run.state === "replicated") return "in node memory, each copied to the next node";
+  return "in node memory";
+}
+function crashConsequence(run, node, at) {
+  if (!run.cartsInMemory) return `its carts live ${cartHome(run)}, not in its memory`;
+  const before = cartsAt(run, at - 1e-9);
+  let held = 0;
+  for (let k = 0; k < before.length; k++) if (before[k] === node) held++;
+  if (!held) return "it held no cart";
+  const carts = held === 1 ? "the 1 cart in its memory" : `the ${held} carts in its memory`;
+  if (run.state === "replicated") return `${carts} ${held === 1 ? "lives" : "live"} on as copies on the next node`;
+  return `${carts} ${held === 1 ? "is" : "are"} gone`;
+}
+function eventLines(run) {
+  const lines = [];
+  for (const e of run.events) {
+    const at = e.at;
+    let text = "";
+    if (e.kind === "Crash") text = `node ${e.node} crashed; ${crashConsequence(run, Number(e.node), at)}`;
+    else if (e.kind === "Restart") text = `node ${e.node} is back, with an empty memory`;
+    else if (e.kind === "ScaleTo") text = `scale to ${count(Number(e.nodes), "node")}`;
+    else if (e.kind === "Autoscale") text = `the autoscaler sets ${count(Number(e.size ?? e.nodes), "node")}`;
+    else if (e.kind === "StoreOutage") {
+      text = `the session store goes down for ${seconds(e.duration || 0)}; requests that need it fail`;
+      lines.push({ at: at + (e.duration || 0), text: `${seconds(at + (e.duration || 0))}: the session store is back`, kind: "event" });
+    } else text = `${e.kind}`;
+    lines.push({ at, text: `${seconds(at)}: ${text}`, kind: "event" });
+  }
+  return lines;
+}
+function changeLines(run) {
+  const lines = [];
+  const told = (at, kind) => run.events.some((e) => Math.abs(e.at - at) < 1e-9 && e.kind === kind);
+  const groups = /* @__PURE__ */ new Map();
+  let previous = statusAt(run, -1);
+  for (const [at, node, code] of run.changes) {
+    if (at <= 0) {
+      previous[node] = code;
+      continue;
+    }
+    let words = "";
+    if (code === run.down && !told(at, "Crash")) words = "went down";
+    else if (code === run.draining) words = "drain: no new shoppers, the sticky ones still come";
+    else if (code === run.removed && previous[node] !== run.removed) words = "left the cluster";
+    else if (code === run.up && previous[node] === run.down && !told(at, "Restart")) words = "came back up, with an empty memory";
+    previous = previous.slice();
+    previous[node] = code;
+    if (!words) continue;
+    const key = `${at}|${words}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(node);
+  }
+  for (const [key, nodes] of groups) {
+    const [at, words] = [Number(key.slice(0, key.indexOf("|"))), key.slice(key.indexOf("|") + 1)];
+    const verb = nodes.length === 1 ? words.replace(/^drain:/, "drains:") : words;
+    lines.push({ at, text: `${seconds(at)}: ${nodeList(nodes)} ${verb}`, kind: "change" });
+  }
+  return lines;
+}
+function hashingLines(run) {
+  return run.hashEvents.map((c) => ({
+    at: c.at,
+    text: `${seconds(c.at)}: the hash now spreads over ${count(c.after, "node")} (was ${c.before}): ${c.moved} of ${count(c.keys, "shopper")}' keys moved, ${c.keys ? Math.round(100 * c.moved / c.keys) : 0}% (${causeWord("rehash")})`,
+    kind: "hashing"
+  }));
+}
+function lossLines(run) {
+  const moments = [...run.events.map((e) => e.at), ...run.changes.filter((c) => c[0] > 0).map((c) => c[0])];
+  const close = (t) => moments.some((m) => m <= t && t < m + CLOSE_AFTER);
+  const lines = [];
+  run.causes.forEach((cause, c) => {
+    const times = run.lostByCause[c];
+    let i = 0;
+    while (i < times.length) {
+      const first = times[i];
+      const width = close(first) ? CLOSE_WINDOW : FAR_WINDOW;
+      const j = upper(times, first + width - 1e-9, i);
+      const last = times[j - 1];
+      const n = j - i;
+      const who = `${n}${i ? " more" : ""} ${n === 1 ? "shopper" : "shoppers"}`;
+      lines.push({
+        at: last,
+        text: `${seconds(last)}: ${who} found ${n === 1 ? "its" : "their"} cart gone (${causeWord(cause)}); ${count(j, "cart")} lost to ${causeWord(cause)} so far`,
+        kind: "loss"
+      });
+      i = j;
+    }
+  });
+  return lines;
+}
+function narration(run) {
+  const order = ["event", "change", "hashing", "loss"];
+  const lines = [...eventLines(run), ...changeLines(run), ...hashingLines(run), ...lossLines(run)];
+  return lines.sort((a, b) => a.at - b.at || order.indexOf(a.kind) - order.indexOf(b.kind));
+}
+function linesBetween(lines, from, to) {
+  return lines.filter((line) => from < line.at && line.at <= to);
+}
+function linesAfterJump(lines, from, to, most = 3) {
+  const passed = linesBetween(lines, from, to);
+  const rank = ["event", "hashing", "change", "loss"];
+  const kept = passed.map((line, i) => ({ line, i })).sort((a, b) => rank.indexOf(a.line.kind) - rank.indexOf(b.line.kind) || b.i - a.i).slice(0, most);
+  return kept.sort((a, b) => a.i - b.i).map((k) => k.line);
+}
+function nodesText(run, t) {
+  const status = statusAt(run, t);
+  const by = {};
+  status.forEach((code, k) => {
+    const name = run.statuses[code];
+    if (name === "removed") return;
+    by[name] = by[name] || [];
+    by[name].push(k);
+  });
+  const up = (by.up || []).length + (by.draining || []).length;
+  const inCluster = Object.values(by).reduce((total, nodes) => total + nodes.length, 0);
+  const others = ["down", "draining", "booting"].filter((name) => by[name]).map((name) => `${nodeList(by[name])} ${name === "down" ? "down" : name}`);
+  return `${up} of ${count(inCluster, "node")} up${others.length ? ` (${others.join(", ")})` : ""}`;
+}
+function canvasLabel(run, t) {
+  const state = stateAt(run, t);
+  const held = run.cartsInMemory ? `; ${count(
+    state.carts.reduce((a, b) => a + b, 0),
+    "cart"
+  )} held in node memory` : "";
+  return `Animated run at ${seconds(t)} of ${seconds(run.duration)}: ${nodesText(run, t)}${held}; ${count(state.sessions_lost, "cart")} lost so far`;
+}
+function describeMoment(run, t, lines = narration(run)) {
+  const state = stateAt(run, t);
+  const parts = [`At ${seconds(t)} of ${seconds(run.duration)}: ${nodesText(run, t)}.`];
+  const serving = state.busy.reduce((a, b) => a + b, 0);
+  const waiting = state.queued.reduce((a, b) => a + b, 0);
+  parts.push(
+    `${count(state.active_sessions, "shopper")} shopping; ${count(serving, "request")} being served, ${waiting} waiting for a worker.`
+  );
+  if (run.cartsInMemory) {
+    const held = state.carts.map((n, k) => [n, k]).filter(([n]) => n > 0).map(([n, k]) => `node ${k} ${n}`);
+    parts.push(`Carts held in node memory: ${held.length ? held.join(", ") : "none"}.`);
+  } else {
+    parts.push(`Carts live ${cartHome(run)}.`);
+  }
+  const causes = Object.entries(state.lost_by_cause).filter(([, n]) => n > 0).map(([cause, n]) => `${causeWord(cause)} ${n}`);
+  parts.push(`Carts lost so far: ${state.sessions_lost}${causes.length ? ` (${causes.join(", ")})` : ""}.`);
+  const recent = lines.filter((line) => line.kind !== "loss" && line.at <= t);
+  if (recent.length) parts.push(`Last event: ${recent[recent.length - 1].text}.`);
+  return parts.join(" ");
 }
 
 // statelab/dashboards/static/src/contract.js
@@ -3266,31 +3371,7 @@ function render({ model, el }) {
       root.dataset.error = last.error;
       return;
     }
-    const statusChanged = head.advance(t);
-    const key = `${L.w}x${L.h}:${head.status.join(",")}:${storeDown(v)}`;
-    if (statusChanged || key !== v.backgroundKey) {
-      drawBackground(v);
-      v.backgroundKey = key;
-    }
-    ctx.drawImage(v.background, 0, 0, L.w, L.h);
-    v.points.n = 0;
-    v.hits.n = 0;
-    v.queueRank.fill(0);
-    v.busyCount.fill(0);
-    v.cartCount.fill(0);
-    v.lostFlash.fill(0);
-    v.copyCount.fill(0);
-    drawShoppers(v);
-    placeRequests(v);
-    if (run.cartsInMemory) drawCarts(v);
-    drawPoints(v);
-    drawNodeCounts(v);
-    drawStore(v);
-    drawLosses(v);
-    drawBanner(v);
-    if (run.hashing) drawHashing(v);
-    drawFollowed(v);
-    drawChartCursor(v);
+    paintFrame(v);
     updateText();
     let nodes = "";
     for (let k = 0; k < run.nodes; k++) nodes += `${k ? ";" : ""}${statusName(v, k)}:${v.cartCount[k]}:${v.busyCount[k]}`;

@@ -7,7 +7,7 @@
 import { drawCharts } from "./charts.js";
 import { angle, liveMask } from "./hashing.js";
 import { hashGeometry, oneLineKey, ringCentre, ringRadius } from "./layout.js";
-import { cross, DARK_YELLOW, dotAt, INK, nodeColour, OK_COLOUR, ring, roundRect } from "./paint.js";
+import { cross, DARK_YELLOW, dotAt, fitting, INK, nodeColour, OK_COLOUR, ring, roundRect } from "./paint.js";
 import { statusName, storeDown } from "./view.js";
 
 /**
@@ -46,11 +46,15 @@ export function drawBackground(v) {
   const policy = run.meta.balancer ? `${String(run.meta.balancer).replace(/_/g, " ")} · ` : "";
   const room = L.bottom - L.top - 8;
   c.font = `${L.small}px sans-serif`;
-  const label =
-    [`load balancer · ${policy}affinity ${affinity}`, `balancer · affinity ${affinity}`, `affinity ${affinity}`, "balancer"].find(
-      (text) => c.measureText(text).width <= room,
-    ) || "";
-  c.fillText(label, 0, 0);
+  c.fillText(
+    fitting(
+      c,
+      [`load balancer · ${policy}affinity ${affinity}`, `balancer · affinity ${affinity}`, `affinity ${affinity}`, "balancer"],
+      room,
+    ),
+    0,
+    0,
+  );
   c.restore();
   for (let k = 0; k < L.boxes.length; k++) drawNodeBox(v, c, k);
   if (L.store) {
@@ -106,8 +110,10 @@ function drawNodeBox(v, c, k) {
   c.textAlign = "left";
   c.font = `bold ${L.font}px sans-serif`;
   c.fillStyle = name === "down" ? "#777777" : k % run.palette.nodes.length === 5 ? DARK_YELLOW : colour;
-  const label = name === "up" ? `node ${k}` : `node ${k} · ${name === "removed" ? "not running" : name}`;
-  c.fillText(label, B.x + 8 * L.f, B.y + L.titleH * 0.55);
+  const status = name === "removed" ? "not running" : name;
+  const titles =
+    name === "up" ? [`node ${k}`, `n${k}`] : [`node ${k} · ${status}`, `n${k} · ${status}`, `n${k} ${name === "removed" ? "off" : name}`];
+  c.fillText(fitting(c, titles, B.w - 16 * L.f), B.x + 8 * L.f, B.y + L.titleH * 0.55);
   // empty worker slots
   c.strokeStyle = name === "down" ? "#BBBBBB" : "#AAAAAA";
   c.lineWidth = 1;
@@ -118,7 +124,8 @@ function drawNodeBox(v, c, k) {
   }
   c.font = `${L.small}px sans-serif`;
   c.fillStyle = "#888888";
-  if (B.slotsY + B.slotRows * (B.slotSize + 2) < B.y + B.h - L.small * 1.3) {
+  const apart = Math.abs(B.slotsX - B.queueX) >= c.measureText(B.queueX < B.slotsX ? "queue" : "workers").width + 6;
+  if (apart && B.slotsY + B.slotRows * (B.slotSize + 2) < B.y + B.h - L.small * 1.3) {
     c.fillText("queue", B.queueX, B.y + B.h - L.small * 0.7);
     c.fillText("workers", B.slotsX, B.y + B.h - L.small * 0.7);
   }
@@ -126,8 +133,7 @@ function drawNodeBox(v, c, k) {
     c.fillStyle = "#666666";
     c.textAlign = "center";
     c.font = `bold ${L.small}px sans-serif`;
-    const down = ["DOWN: memory wiped", "DOWN"].find((text) => c.measureText(text).width <= B.cartW) || "";
-    c.fillText(down, B.cartX + B.cartW / 2, B.innerY + B.innerH / 2);
+    c.fillText(fitting(c, ["DOWN: memory wiped", "DOWN"], B.cartW), B.cartX + B.cartW / 2, B.innerY + B.innerH / 2);
   } else if (!run.cartsInMemory) {
     c.fillStyle = "#888888";
     c.textAlign = "center";
@@ -230,11 +236,21 @@ function drawHashBackground(v, c) {
   c.font = `${L.small}px sans-serif`;
   c.fillStyle = "#555555";
   if (L.hashWide) {
-    c.fillText("arcs: which node owns the keys; ticks: shoppers' keys", G.textX, L.hashY + L.hashH - L.small * 1.1);
+    const room = 2 * (L.hashX + L.hashW - G.textX) - 12;
+    const keys = fitting(
+      c,
+      ["arcs: which node owns the keys; ticks: shoppers' keys", "arcs: owner node · ticks: keys", "arcs: owners · ticks: keys"],
+      room,
+    );
+    c.fillText(keys, G.textX, L.hashY + L.hashH - L.small * 1.1);
   } else if (oneLineKey(L)) {
-    c.fillText("arcs: owner node · ticks: keys", cx, L.hashY + L.font * 1.1 + L.small);
+    c.fillText(
+      fitting(c, ["arcs: owner node · ticks: keys", "arcs: owners · ticks: keys"], L.hashW - 12),
+      cx,
+      L.hashY + L.font * 1.1 + L.small,
+    );
   } else {
-    c.fillText("arcs: the node that owns the keys", cx, L.hashY + L.font * 1.1 + L.small);
-    c.fillText("ticks: the shoppers' keys", cx, L.hashY + L.font * 1.1 + L.small * 2.2);
+    c.fillText(fitting(c, ["arcs: the node that owns the keys", "arcs: owner node"], L.hashW - 12), cx, L.hashY + L.font * 1.1 + L.small);
+    c.fillText(fitting(c, ["ticks: the shoppers' keys", "ticks: keys"], L.hashW - 12), cx, L.hashY + L.font * 1.1 + L.small * 2.2);
   }
 }

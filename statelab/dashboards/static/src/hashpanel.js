@@ -1,12 +1,12 @@
 // @ts-check
 // The hashing panel, each frame: the active shoppers' keys on the ring (ticks in their
 // owner's colour) or in the modulo table (dots in their node's column), the keys the last
-// change moved in red for a few seconds, and the change's numbers beside theory's.
+// change moved in vermillion for a few seconds, and the change's numbers beside theory's.
 
 import { frac } from "./arrays.js";
 import { angle, lastChange, liveMask, moduloNodes, ownerOnRing, RING_SIZE } from "./hashing.js";
 import { hashGeometry, ringCentre, ringRadius } from "./layout.js";
-import { INK, nodeColour } from "./paint.js";
+import { fitting, INK, nodeColour } from "./paint.js";
 
 /**
  * @typedef {import("./view.js").View} View
@@ -84,7 +84,7 @@ export function drawHashing(v) {
     // the modulo table: one column a slot, the node it maps to, the keys in it
     const nodes = moduloNodes(run, head.status, !!H.configured);
     const count = nodes.length;
-    const top = L.hashY + L.font * 2.2;
+    const top = L.hashY + L.font * 1.5 + L.small * 1.3; // under the title, with room for "slot"
     const colW = (G.bodyW - 16) / Math.max(count, 1);
     const bodyTop = top + L.font * 2.6;
     const bodyH = Math.max(8, G.bodyBottom - bodyTop);
@@ -174,6 +174,9 @@ export function drawHashing(v) {
     ctx.fillText(`moved ${event.moved} of ${event.keys} (${pct.toFixed(0)}%)`, tx, y0 + L.font * 2.3);
     ctx.font = `${L.font}px sans-serif`;
     const theory = event.theory != null ? `theory ${(100 * event.theory).toFixed(0)}%` : "no theory for this change";
-    ctx.fillText(theory + (recent && highlighted.length ? ` · ${highlighted.length} red here` : ""), tx, y0 + L.font * 3.3);
+    const room = 2 * Math.min(tx - L.hashX, L.hashX + L.hashW - tx) - 12;
+    const marked =
+      recent && highlighted.length ? [`${theory} · ${highlighted.length} in vermillion`, `${theory} · ${highlighted.length} moved`] : [];
+    ctx.fillText(fitting(ctx, [...marked, theory], room), tx, y0 + L.font * 3.3);
   }
 }

@@ -5,7 +5,7 @@
 
 import { lower, upper } from "./arrays.js";
 import { shopperX, shopperY } from "./layout.js";
-import { INK, roundRect } from "./paint.js";
+import { fitting, INK, roundRect } from "./paint.js";
 import { storeDown } from "./view.js";
 import { causeWord, eventText } from "./words.js";
 
@@ -35,11 +35,22 @@ export function drawNodeCounts(v) {
     const own = v.cartCount[k];
     const copies = v.copyCount[k] ? ` + ${v.copyCount[k]} copies` : "";
     const carts = run.cartsInMemory && head.status[k] !== run.down ? `${own} cart${own === 1 ? "" : "s"}${copies} in memory · ` : "";
-    const room = B.w - 16 * L.f - ctx.measureText(`node ${k} · draining `).width;
-    let text = `${carts}${v.busyCount[k]}/${run.workers} busy · ${waiting} waiting${more}`;
-    if (ctx.measureText(text).width > room) {
-      text = `${carts ? `${own} carts · ` : ""}${v.busyCount[k]}/${run.workers} busy · ${waiting} wait`;
-    }
+    // the room the node's title leaves (the longest title its status can have)
+    ctx.font = `bold ${L.font}px sans-serif`;
+    const title = ctx.measureText(head.status[k] === run.up ? `node ${k}` : `node ${k} · not running`).width;
+    ctx.font = `${L.small}px sans-serif`;
+    const room = B.w - 16 * L.f - Math.min(title, B.w - 16 * L.f) - 10;
+    const busy = `${v.busyCount[k]}/${run.workers} busy`;
+    const text = fitting(
+      ctx,
+      [
+        `${carts}${busy} · ${waiting} waiting${more}`,
+        `${carts ? `${own} cart${own === 1 ? "" : "s"} · ` : ""}${busy} · ${waiting} wait`,
+        `${busy} · ${waiting} wait`,
+        busy,
+      ],
+      room,
+    );
     ctx.fillText(text, B.x + B.w - 8 * L.f, B.y + L.titleH * 0.55);
   }
 }
@@ -57,13 +68,15 @@ export function drawStore(v) {
   ctx.textAlign = "center";
   ctx.textBaseline = "middle";
   const kept = head.sessionsN;
-  ctx.fillText(
-    down
-      ? "session store · DOWN (outage)"
-      : `session store · ${kept} cart${kept === 1 ? "" : "s"} (one a shopper) · every request reads and writes here`,
-    S.x + S.w / 2,
-    S.y + S.h / 2,
-  );
+  const carts = `${kept} cart${kept === 1 ? "" : "s"}`;
+  const texts = down
+    ? ["session store · DOWN (outage)", "store DOWN (outage)", "store DOWN"]
+    : [
+        `session store · ${carts} (one a shopper) · every request reads and writes here`,
+        `session store · ${carts} (one a shopper)`,
+        `store · ${carts}`,
+      ];
+  ctx.fillText(fitting(ctx, texts, S.w - 16), S.x + S.w / 2, S.y + S.h / 2);
 }
 
 /** The carts lost in the last moments: a growing ring on each shopper, the node outlined. @param {View} v */
@@ -92,12 +105,6 @@ export function drawLosses(v) {
     ctx.stroke();
     const cause = run.causes[run.s.cause[k] - 1];
     perCause[cause] = (perCause[cause] || 0) + 1;
-    if (hi - lo <= 4) {
-      ctx.fillStyle = lost;
-      ctx.font = `bold ${L.font}px sans-serif`;
-      ctx.textAlign = "left";
-      ctx.fillText(`cart lost: ${causeWord(cause)}`, x + L.dot * 3, y - L.dot * 2);
-    }
     const from = run.s.lost_node[k];
     if (from >= 0 && from < run.nodes) v.lostFlash[from]++;
   }
@@ -110,40 +117,75 @@ export function drawLosses(v) {
     roundRect(ctx, B.x - 2, B.y - 2, B.w + 4, B.h + 4, 9);
     ctx.stroke();
   }
-  if (hi - lo > 4) {
-    const parts = Object.entries(perCause).map(([c, n]) => `${n} ${causeWord(c)}`);
-    ctx.fillStyle = lost;
-    ctx.font = `bold ${L.font * 1.05}px sans-serif`;
-    ctx.textAlign = "left";
-    ctx.fillText(`✕ carts lost in the last ${Number(window.toFixed(1))} s: ${parts.join(", ")}`, L.balX, L.top - L.font * 0.95);
+  // one line in the top row, from the shoppers' title to the event's banner: how many, why
+  const parts = Object.entries(perCause).map(([c, n]) => `${n} ${causeWord(c)}`);
+  const n = hi - lo;
+  const span = `in the last ${Number(window.toFixed(1))} s`;
+  ctx.font = `bold ${L.font}px sans-serif`;
+  const from = Math.max(L.balX, L.shopX + ctx.measureText(shoppersTitle(v)).width + 10);
+  const banner = bannerBox(v);
+  const to = banner ? banner.x - 8 : L.nodesR;
+  ctx.fillStyle = lost;
+  ctx.textAlign = "left";
+  ctx.textBaseline = "middle";
+  const texts = [
+    `✕ carts lost ${span}: ${parts.join(", ")}`,
+    `✕ ${n} lost ${span}: ${parts.join(", ")}`,
+    `✕ ${n} lost ${span}`,
+    `✕ ${n} lost`,
+  ];
+  ctx.fillText(fitting(ctx, texts, to - from), from, L.top - L.font * 0.95);
+}
+
+/** The shoppers' column's title: how many shop now. @param {View} v */
+export function shoppersTitle(v) {
+  const n = /** @type {Playhead} */ (v.head).sessionsN;
+  return `${n} shopper${n === 1 ? "" : "s"}`;
+}
+
+/** The event banner's words at the view's time ("" when none shows). @param {View} v */
+function bannerText(v) {
+  const run = /** @type {Run} */ (v.run);
+  const window = Math.max(4, 2 * v.speed);
+  let text = "";
+  for (const e of run.events) {
+    if (e.at <= v.t && v.t < e.at + window) text = eventText(e).replace(/ at [\d.]+ s/, "");
   }
+  return text ? `⚡ ${text}` : "";
+}
+
+/** The event banner's box at the view's time (in its font), or null. @param {View} v */
+function bannerBox(v) {
+  const text = bannerText(v);
+  if (!text) return null;
+  const L = /** @type {Layout} */ (v.layout);
+  const { ctx } = v;
+  const font = ctx.font;
+  ctx.font = `bold ${Math.round(L.font * 1.15)}px sans-serif`;
+  const w = ctx.measureText(text).width + 20;
+  ctx.font = font;
+  const x = (L.nodesX + L.nodesR) / 2;
+  return { text, x: x - w / 2, w, cx: x, y: L.top - L.font * 0.95 };
 }
 
 /** A banner over the nodes for a few seconds after each event. @param {View} v */
 export function drawBanner(v) {
   const run = /** @type {Run} */ (v.run);
   const L = /** @type {Layout} */ (v.layout);
-  const { ctx, t } = v;
-  const window = Math.max(4, 2 * v.speed);
-  let text = "";
-  for (const e of run.events) {
-    if (e.at <= t && t < e.at + window) text = eventText(e).replace(/ at [\d.]+ s/, "");
-  }
-  if (!text) return;
+  const { ctx } = v;
+  const B = bannerBox(v);
+  if (!B) return;
   ctx.font = `bold ${Math.round(L.font * 1.15)}px sans-serif`;
   ctx.textAlign = "center";
   ctx.textBaseline = "middle";
-  const x = (L.nodesX + L.nodesR) / 2;
-  const y = L.top - L.font * 0.95;
-  const w = ctx.measureText(text).width + 20;
   ctx.fillStyle = "#FFF4E5";
-  roundRect(ctx, x - w / 2, y - L.font * 0.8, w, L.font * 1.6, 6);
+  roundRect(ctx, B.x, B.y - L.font * 0.8, B.w, L.font * 1.6, 6);
   ctx.fill();
   ctx.strokeStyle = run.palette.lost;
   ctx.lineWidth = 1.5;
   ctx.stroke();
   ctx.fillStyle = INK;
-  ctx.fillText(`⚡ ${text}`, x, y);
+  ctx.fillText(B.text, B.cx, B.y);
 }
 
 /** A ring round everything of the followed shopper, and its number. @param {View} v */

@@ -19,6 +19,15 @@ export const DARK_YELLOW = "#8A7F00"; // text and outlines in the yellow node's 
  */
 export const nodeColour = (palette, k) => (k < 0 ? palette.dead : palette.nodes[k % palette.nodes.length]);
 
+/**
+ * The first of `texts` that fits in `room` CSS pixels in the context's font now ("" if none
+ * does): the view shortens a label rather than squash or cut it.
+ * @param {Ctx} c @param {string[]} texts @param {number} room
+ */
+export function fitting(c, texts, room) {
+  return texts.find((text) => c.measureText(text).width <= room) ?? "";
+}
+
 /** @param {Ctx} c @param {number} x @param {number} y @param {number} w @param {number} h @param {number} r */
 export function roundRect(c, x, y, w, h, r) {
   c.beginPath();

@@ -7,7 +7,8 @@
 import { frac, orInf } from "./arrays.js";
 import { storeColour } from "./background.js";
 import { shopperX, shopperY } from "./layout.js";
-import { DARK_YELLOW, INK, nodeColour, OK_COLOUR } from "./paint.js";
+import { shoppersTitle } from "./overlay.js";
+import { DARK_YELLOW, fitting, INK, nodeColour, OK_COLOUR } from "./paint.js";
 import { AT_STORE, AWAY, QUEUED, SERVING } from "./playhead.js";
 import { storeDown } from "./view.js";
 
@@ -100,8 +101,7 @@ export function drawShoppers(v) {
   ctx.font = `bold ${L.font}px sans-serif`;
   ctx.textAlign = "center";
   ctx.textBaseline = "middle";
-  const n = head.sessionsN;
-  const title = `${n} shopper${n === 1 ? "" : "s"}`;
+  const title = shoppersTitle(v);
   if (ctx.measureText(title).width > L.shopW) {
     ctx.textAlign = "left";
     ctx.fillText(title, L.shopX, L.top - L.font * 0.8);
@@ -110,10 +110,10 @@ export function drawShoppers(v) {
     ctx.fillText(title, L.shopX + L.shopW / 2, L.top - L.font * 0.8);
   }
   if (lostN) {
-    // of the shoppers shopping now, those who lost their cart (not the run's count so far)
+    // what the crosses among the shoppers mean (their count is not another "lost" number)
     ctx.fillStyle = run.palette.lost;
     ctx.font = `bold ${L.small}px sans-serif`;
-    ctx.fillText(`${lostN} ✕ cart lost`, L.shopX + L.shopW / 2, L.legendY + lineH * 0.5 + 2, L.shopW + 16);
+    ctx.fillText(fitting(ctx, ["✕ = cart lost", "✕ lost"], L.shopW + 2 * L.shopX - 4), L.shopX + L.shopW / 2, L.legendY + lineH * 0.5 + 2);
   }
 }
 

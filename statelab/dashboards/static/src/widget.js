@@ -7,19 +7,16 @@
 // from it. This module is the widget's wiring: the model's traits, the frame loop, and the
 // hooks browser tests read (statelabState and the like).
 
-import { drawBackground } from "./background.js";
-import { drawChartCursor, xOf } from "./charts.js";
+import { xOf } from "./charts.js";
 import { bindControls, buildPage, drawMarks } from "./controls.js";
-import { drawHashing } from "./hashpanel.js";
+import { paintFrame } from "./frame.js";
 import { makeLayout } from "./layout.js";
 import { canvasLabel, describeMoment, LOG_LINES, linesAfterJump, linesBetween, narration } from "./narration.js";
-import { drawBanner, drawFollowed, drawLosses, drawNodeCounts, drawStore } from "./overlay.js";
 import { legFor, Playhead } from "./playhead.js";
-import { drawCarts, drawPoints, drawShoppers, placeRequests } from "./requests.js";
 import { prepare } from "./run.js";
 import { soFar } from "./state.js";
 import { followCaption, requestsOf, soFarHtml } from "./text.js";
-import { createView, statusName, storeDown } from "./view.js";
+import { createView, statusName } from "./view.js";
 
 /**
  * @typedef {import("@anywidget/types").AnyModel<{
@@ -416,31 +413,7 @@ function render({ model, el }) {
       root.dataset.error = last.error;
       return;
     }
-    const statusChanged = head.advance(t);
-    const key = `${L.w}x${L.h}:${head.status.join(",")}:${storeDown(v)}`;
-    if (statusChanged || key !== v.backgroundKey) {
-      drawBackground(v);
-      v.backgroundKey = key;
-    }
-    ctx.drawImage(v.background, 0, 0, L.w, L.h);
-    v.points.n = 0;
-    v.hits.n = 0;
-    v.queueRank.fill(0);
-    v.busyCount.fill(0);
-    v.cartCount.fill(0);
-    v.lostFlash.fill(0);
-    v.copyCount.fill(0);
-    drawShoppers(v);
-    placeRequests(v);
-    if (run.cartsInMemory) drawCarts(v);
-    drawPoints(v);
-    drawNodeCounts(v);
-    drawStore(v);
-    drawLosses(v);
-    drawBanner(v);
-    if (run.hashing) drawHashing(v);
-    drawFollowed(v);
-    drawChartCursor(v);
+    paintFrame(v);
     updateText();
     // what the picture shows, for people reading the page and for browser tests
     let nodes = "";
