@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -322,6 +323,9 @@ def test_make_present_serves_the_lab_in_voila_behind_a_token(tmp_path):
             urllib.request.urlopen(foreign, timeout=10)
         assert refused.value.code == 403
         refused.value.close()
+        outside, refused = open_and_reload(f"{page_url}?token={token}")
+        assert outside == [], f"the room's page asked outside the machine for {outside}"
+        assert refused == [], refused  # the old kernel's shutdown included (its _xsrf)
         # the visit's kernel, with no page connected to it, is shut down once idle
         deadline = time.monotonic() + 30
         while get_json(f"{base}/api/kernels?token={token}") and time.monotonic() < deadline:
@@ -332,6 +336,41 @@ def test_make_present_serves_the_lab_in_voila_behind_a_token(tmp_path):
         output = stop(server)
     where = f"statelab: the Lab in Voila is at {page_url}?token={token}"
     assert where in (early + output).splitlines(), early + output
+
+
+def open_and_reload(url: str) -> tuple[list[str], list[str]]:
+    """Open the room's page in Chromium, wait for the Lab's view, reload it (the old page
+    shuts its kernel down as it goes) and wait again: the requests that would have left the
+    machine (refused) and the answers of 400 or more."""
+    from browser.conftest import CHROMIUM, FLAGS
+    from playwright.sync_api import sync_playwright
+
+    outside, refused = [], []
+
+    def loopback_only(route):
+        if urllib.parse.urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    def answered(response):
+        if response.status >= 400:
+            refused.append(f"{response.status} {response.request.method} {response.url}")
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = chromium.new_page()
+            page.route("**/*", loopback_only)
+            page.on("response", answered)
+            for load in (page.goto, lambda _: page.reload()):
+                load(url)
+                page.wait_for_selector(".statelab-anim[data-frame]", timeout=120_000)
+            page.wait_for_timeout(500)  # the old kernel's shutdown answered
+        finally:
+            chromium.close()
+    return outside, refused
 
 
 def read_until(server: subprocess.Popen, text: str, timeout: float) -> str:
