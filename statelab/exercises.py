@@ -1,6 +1,7 @@
 """Exercises and predictions: check an answer, see a solution, predict before a run and
 read the guess back after it (they live in :mod:`statelab.course.exercises` and
-:mod:`statelab.course.predictions`)."""
+:mod:`statelab.course.predictions`); and the judge of the policies a learner writes
+(:mod:`statelab.course.judge`), which shows its run in the animated view."""
 
 from statelab.course.exercises import (
     CORRECT,
@@ -18,6 +19,8 @@ from statelab.course.exercises import (
     solution,
     solution_answer,
 )
+from statelab.course.judge import TASKS, Verdict, apply_once
+from statelab.dashboards.verdicts import RUNS, judge
 
 __all__ = [
     "CORRECT",
@@ -25,10 +28,15 @@ __all__ = [
     "NOT_ANSWERED",
     "PREDICTIONS",
     "RECORDED",
+    "RUNS",
+    "TASKS",
     "TRY_AGAIN",
     "Feedback",
     "Reveal",
+    "Verdict",
+    "apply_once",
     "check",
+    "judge",
     "predict",
     "reveal",
     "review",
