@@ -214,3 +214,68 @@ def test_a_displayed_verdict_shows_its_words_then_its_run(monkeypatch):
     words, view = shown
     assert "**Not yet**" in words.data and "Counter-example: key = " in words.data
     assert isinstance(view, AnimatedCluster)
+
+
+# -- the drain rule -----------------------------------------------------------------------
+
+
+def stop_now(node, waited):
+    return True  # the notebooks' stub: stop at once
+
+
+def when_empty(node, waited):
+    return node["carts"] == 0 and node["in_flight"] == 0
+
+
+def when_nothing_in_flight(node, waited):
+    return node["in_flight"] == 0
+
+
+def after_twenty_seconds(node, waited):
+    return waited >= 20
+
+
+def test_a_drain_that_waits_for_its_carts_passes():
+    verdict = judge(when_empty, "drain-loses-nothing")
+    assert verdict.passed, verdict.message
+    assert verdict.result.summary()["sessions_lost_scale_in"] == 0
+
+
+@pytest.mark.parametrize("wrong", [stop_now, when_nothing_in_flight, after_twenty_seconds])
+def test_a_drain_that_stops_too_soon_is_caught_with_the_shopper_it_cost(wrong):
+    verdict = judge(wrong, "drain-loses-nothing")
+    assert not verdict.passed
+    case = verdict.counterexample
+    losses = verdict.result.losses
+    lost = losses[(losses["cause"] == "scale_in") & (losses["session"] == case["shopper"])]
+    assert len(lost) == 1 and f"shopper #{case['shopper']}" in verdict.message
+    assert "still in its memory" in verdict.message
+
+
+def test_a_drain_that_never_stops_is_told_it_must_end():
+    verdict = judge(lambda node, waited: False, "drain-loses-nothing")
+    assert not verdict.passed and "still there after 600 s" in verdict.message
+
+
+def test_a_drain_rule_that_answers_a_number_is_told_what_it_answers():
+    verdict = judge(lambda node, waited: node["carts"], "drain-loses-nothing")
+    assert not verdict.passed
+    assert "answers True (stop now) or False (not yet)" in verdict.message
+
+
+def test_the_leaving_node_a_rule_sees_is_the_models():
+    from statelab.dashboards.moments import carts_held
+    from statelab.sim.simulation import simulate
+
+    seen = []
+
+    def record(node, waited):
+        seen.append((waited, dict(node)))
+        return when_empty(node, waited)
+
+    result = simulate(judging.drain_scenario(1), drain=record)
+    first = seen[0][1]
+    assert seen[0][0] == 0 and first["node"] == 3
+    assert first["carts"] == carts_held(result, 3, judging.DRAIN_AT + 1e-9) > 0
+    assert [w for w, _ in seen] == [float(i) for i in range(len(seen))]  # once a second
+    assert seen[-1][1]["carts"] == 0 and all(s["carts"] > 0 or s["in_flight"] for _, s in seen[:-1])

@@ -7,6 +7,10 @@ Policies (../shared/api.md, "Policies a learner writes, and the judge"):
 - a **router** ``route(key, up, configured) -> node | None`` (:mod:`statelab.sim.routing`),
   judged by the tasks ``"router-keeps-carts"``, ``"router-survives-crash"`` and
   ``"router-scales-out"`` on :data:`KEYS` keys for 3 to 6 nodes;
+- a **drain rule** ``may_stop(node, waited) -> bool`` (``"drain-loses-nothing"``,
+  :mod:`statelab.sim.draining`), asked every second for the node a scale-in removes: judged
+  on seeded runs of a sticky, stateful shop scaled from 4 nodes to 3: no cart lost, and the
+  node gone within :data:`DRAIN_LIMIT` seconds;
 - an **idempotency check** ``apply(request, seen) -> answer`` (``"idempotent-add"``): the
   request has ``key`` (its idempotency key), ``item`` and ``cart`` (the cart as the server
   holds it now); ``seen`` is the server's memory, a dict the policy reads and writes (the
@@ -34,8 +38,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from statelab.sim.events import ScaleTo
 from statelab.sim.result import Result
 from statelab.sim.routing import stable_hash
+from statelab.sim.scenario import Scenario
+from statelab.sim.simulation import simulate
 
 #: Keys a router is tried on, for each cluster size.
 KEYS = 10_000
@@ -47,8 +54,19 @@ SPREAD = (0.5, 1.5)
 TIME_LIMIT = 10.0
 #: Histories of adds, timeouts and retries the idempotency check is tried on.
 HISTORIES = 200
+#: Seeds of the drain task's runs, and the seconds a leaving node may take.
+DRAIN_SEEDS = (1, 2, 3)
+DRAIN_LIMIT = 600.0
+#: When the drain task's scale-in (4 nodes to 3) comes, in seconds.
+DRAIN_AT = 60.0
 
-TASKS = ("router-keeps-carts", "router-survives-crash", "router-scales-out", "idempotent-add")
+TASKS = (
+    "router-keeps-carts",
+    "router-survives-crash",
+    "router-scales-out",
+    "idempotent-add",
+    "drain-loses-nothing",
+)
 
 _PACKAGE = str(Path(__file__).resolve().parents[1])
 
@@ -340,6 +358,64 @@ def _idempotent_add(policy, check) -> tuple[str, dict | None]:
     return "", None
 
 
+# -- the drain rule -----------------------------------------------------------------------
+
+
+def drain_scenario(seed: int) -> Scenario:
+    """The drain task's shop: 4 sticky, stateful nodes, long sessions (10 requests, 6 s of
+    thinking between them), scaled to 3 at :data:`DRAIN_AT` s; node 3 leaves."""
+    return Scenario(
+        nodes=4,
+        workers=4,
+        arrival_rate=4.0,
+        requests_per_session=10,
+        think_time=6.0,
+        affinity="sticky",
+        state="server",
+        duration=DRAIN_AT + DRAIN_LIMIT + 60.0,
+        events=(ScaleTo(3, at=DRAIN_AT),),
+        seed=seed,
+    )
+
+
+def _drain(policy, check) -> tuple[str, dict | None, Result | None]:
+    result = None
+    for seed in DRAIN_SEEDS:
+        check()
+        try:
+            result = simulate(drain_scenario(seed), drain=policy)
+        except ValueError as error:  # the rule answered something else than True or False
+            raise _Broke(str(error).removeprefix("statelab: ")) from None
+        changes = result.node_changes
+        gone = changes[(changes["node"] == 3) & (changes["status"] == "removed")]
+        if gone.empty:
+            return (
+                f"in the run with seed {seed}, node 3 began to leave at {DRAIN_AT:g} s and was "
+                f"still there after {DRAIN_LIMIT:g} s: a drain must end (a node that never "
+                "stops costs money and blocks the next deploy)",
+                {"seed": seed, "node": 3},
+                result,
+            )
+        stopped = float(gone["time"].iloc[0]) - DRAIN_AT
+        losses = result.losses[result.losses["cause"] == "scale_in"]
+        if not losses.empty:
+            first = losses.iloc[0]
+            return (
+                f"in the run with seed {seed}, node 3 stopped {stopped:g} s into its drain "
+                f"with {len(losses)} cart{'s' if len(losses) != 1 else ''} still in its memory: "
+                f"shopper #{int(first['session'])} found its cart gone at "
+                f"{float(first['time']):.1f} s (scale-in)",
+                {
+                    "seed": seed,
+                    "node": 3,
+                    "stopped_after_s": stopped,
+                    "shopper": int(first["session"]),
+                },
+                result,
+            )
+    return "", None, result
+
+
 # -- the judge ----------------------------------------------------------------------------
 
 _CHECKS = {
@@ -347,6 +423,7 @@ _CHECKS = {
     "router-survives-crash": _survives_crash,
     "router-scales-out": _scales_out,
     "idempotent-add": _idempotent_add,
+    "drain-loses-nothing": _drain,
 }
 
 _TRIED = {
@@ -364,6 +441,10 @@ _TRIED = {
     "idempotent-add": (
         f"{HISTORIES} shoppers' adds with timeouts and retries, some reusing a key with "
         "another item"
+    ),
+    "drain-loses-nothing": (
+        f"{len(DRAIN_SEEDS)} seeded runs of a sticky, stateful shop scaled from 4 nodes to 3: "
+        f"no cart lost, node 3 gone within {DRAIN_LIMIT:g} s"
     ),
 }
 
@@ -388,10 +469,12 @@ def judge(
     counterexample = None
     try:
         with _time_limit(TIME_LIMIT) as check:
-            message, counterexample = _CHECKS[task](policy, check)
+            message, counterexample, *made = _CHECKS[task](policy, check)
             passed = not message
             message = message or f"tried {_TRIED[task]}; nothing broke"
-            if passed or (task.startswith("router") and counterexample):
+            if made:  # the task's own run, the one that broke (or the last)
+                result = made[0]
+            elif passed or (task.startswith("router") and counterexample):
                 result = run(policy, task) if run is not None else None
             else:
                 result = None

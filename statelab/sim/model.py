@@ -55,9 +55,10 @@ import simpy
 from simpy.core import EmptySchedule, StopSimulation
 from simpy.events import NORMAL, URGENT, Event, Timeout
 
-from statelab.sim import autoscaling, cookie
+from statelab.sim import autoscaling, cookie, draining
 from statelab.sim.balancer import make_balancer
 from statelab.sim.budget import Budget, Overspent
+from statelab.sim.draining import DrainRule
 from statelab.sim.events import Crash, Restart, ScaleTo, StoreOutage
 from statelab.sim.node import Node
 from statelab.sim.records import (
@@ -165,12 +166,14 @@ class ShopModel:
         scenario: Scenario,
         environment: type[simpy.Environment] | None = None,
         router: Router | None = None,
+        drain: DrainRule | None = None,
     ) -> None:
         """``environment``: the SimPy environment class to run on (default: the quicker
         ``_Environment``; ``simpy.Environment`` runs the same events without SimPy's
         internals, and tests/test_simpy_plain.py checks every preset gives the same tables).
         ``router``: a learner's router (:mod:`statelab.sim.routing`) in place of the
-        scenario's affinity."""
+        scenario's affinity. ``drain``: a learner's drain rule (:mod:`statelab.sim.draining`)
+        in place of the scale-ins' drain and mode."""
         self.scenario = scenario
         self.env = (environment or _Environment)()
         self.workload = Workload(scenario)
@@ -180,6 +183,7 @@ class ShopModel:
         # place of the affinity (a learner's router replaces sticky sessions too)
         self.router = router or router_for(scenario.affinity, scenario.seed, scenario.vnodes)
         self.learners_router = router is not None
+        self.drain_rule = drain
         self.affinity = "router" if router is not None else scenario.affinity
         self.hashed = self.router is not None  # every session gets a key
         self.up: tuple[int, ...] = ()  # the live nodes' numbers, as a router gets them
@@ -732,7 +736,12 @@ class ShopModel:
                 node.member = True
                 self._bring_up(node)
         for node in self.nodes[target:size]:
-            if drain > 0 and mode != "abrupt":
+            if self.drain_rule is not None:  # a learner's rule: asked every second
+                node.draining = True
+                node.closed = False
+                self._nodes_changed(node)
+                self.env.process(self._leave_when(node))
+            elif drain > 0 and mode != "abrupt":
                 node.draining = True
                 node.closed = mode == "in_flight"
                 self._nodes_changed(node)
@@ -749,6 +758,21 @@ class ShopModel:
         yield self.env.timeout(drain)
         if node.member and node.draining:
             self._remove(node)
+
+    def _leave_when(self, node: Node):
+        """A leaving node asks the learner's drain rule every second whether it may stop."""
+        waited = idle = 0.0
+        while node.member and node.draining:
+            pinned = sum(1 for s in self.alive.values() if s.pinned is node)
+            leaving = draining.LeavingNode(
+                node.index, len(node.memory), len(node.in_flight), pinned, idle
+            )
+            if draining.may_stop(self.drain_rule, leaving, waited):
+                self._remove(node)
+                return
+            yield self.env.timeout(1.0)
+            waited += 1.0
+            idle = idle + 1.0 if not node.in_flight else 0.0
 
     def _remove(self, node: Node) -> None:
         """Scale-in: the node leaves the cluster; what it still held is lost."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 from statelab.sim.budget import DEFAULT_LIMIT, Budget, ScenarioTooLarge
+from statelab.sim.draining import DrainRule
 from statelab.sim.errors import ScenarioError, ScenarioTypeError
 from statelab.sim.model import ShopModel
 from statelab.sim.result import Result
@@ -26,6 +27,7 @@ def simulate(
     scenario: Scenario | None = None,
     limit: int | None = DEFAULT_LIMIT,
     router: Router | None = None,
+    drain: DrainRule | None = None,
 ) -> Result:
     """Run ``scenario`` (``Scenario()`` if none is given) and return what happened.
 
@@ -42,12 +44,17 @@ def simulate(
         (:mod:`statelab.sim.routing`), in place of the scenario's affinity: every session
         gets a key, and each request goes where the router says (None: the balancer picks).
         A router that returns anything but a node up or None stops the run with a message.
+    drain : callable, optional
+        A learner's drain rule, ``may_stop(node, waited) -> bool``
+        (:mod:`statelab.sim.draining`), in place of the scale-in's ``drain`` and ``mode``: a
+        node leaving the cluster takes no new sessions, the ones pinned to it keep coming,
+        and it is asked every second whether it may stop now.
 
     Raises
     ------
     ScenarioTypeError
         If ``scenario`` is not a Scenario, ``limit`` not a number or None, or ``router``
-        not a function.
+        or ``drain`` not a function.
     ScenarioError
         If ``limit`` is not above 0.
     ScenarioTooLarge
@@ -61,10 +68,11 @@ def simulate(
     try:
         scenario = _checked(scenario, limit)
         _check_router(router)
+        _check_drain(drain)
     except ScenarioError as error:
         raise error.with_traceback(None) from None
     try:
-        return _run(scenario, limit, router)
+        return _run(scenario, limit, router, drain)
     except ScenarioTooLarge as error:
         raise error.with_traceback(None) from None
 
@@ -101,10 +109,24 @@ def _check_router(router: Router | None) -> None:
         )
 
 
-def _run(scenario: Scenario, limit: int | None, router: Router | None = None) -> Result:
+def _check_drain(drain: DrainRule | None) -> None:
+    """Refuse a ``drain`` rule that is not a function (or None)."""
+    if drain is not None and not callable(drain):
+        raise ScenarioTypeError(
+            f"drain must be a function may_stop(node, waited) -> bool, got {drain!r} "
+            f"({type(drain).__name__})"
+        )
+
+
+def _run(
+    scenario: Scenario,
+    limit: int | None,
+    router: Router | None = None,
+    drain: DrainRule | None = None,
+) -> Result:
     check_size(scenario, limit)
     if limit is None:
-        return ShopModel(scenario, router=router).run()
+        return ShopModel(scenario, router=router, drain=drain).run()
     samples = math.ceil(scenario.duration / scenario.sample_interval)
     policy = scenario.autoscale
     decisions = math.ceil(scenario.duration / policy.interval) if policy else 0
@@ -121,7 +143,7 @@ def _run(scenario: Scenario, limit: int | None, router: Router | None = None) ->
                 f"may make ({budget.events:,}). Shorten duration, lower the trace's peak, or "
                 f"call simulate(scenario, limit=None) to run it anyway."
             )
-    return ShopModel(scenario, router=router).run(budget, limit)
+    return ShopModel(scenario, router=router, drain=drain).run(budget, limit)
 
 
 def check_size(scenario: Scenario, limit: int | None = DEFAULT_LIMIT) -> None:
