@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from statelab import theory
+from statelab.course.builds import BUILDS, Build
 from statelab.course.cart import StatelessCartHandler
 from statelab.course.feedback import CORRECT, NOT_ANSWERED, RECORDED, TRY_AGAIN, Feedback
 from statelab.course.predictions import PREDICTIONS, Prediction, Reveal, predict, reveal
@@ -1028,8 +1029,11 @@ def check(exercise_id: str, answer: object) -> Feedback:
     return Feedback(TRY_AGAIN, f"Hint: {hint}")
 
 
-def solution(exercise_id: str) -> Solution:
-    """The worked solution of ``exercise_id`` (it changes none of your variables)."""
+def solution(exercise_id: str) -> Solution | Build:
+    """The worked solution of ``exercise_id`` (it changes none of your variables); for a
+    build-it exercise (:mod:`statelab.course.builds`), the worked code (it defines nothing)."""
+    if exercise_id in BUILDS:
+        return BUILDS[exercise_id]
     exercise = _find(exercise_id)
     return Solution(exercise.id, exercise.answer, exercise.explanation)
 
@@ -1044,5 +1048,5 @@ def solution_answer(exercise_id: str) -> object:
 
 def _find(exercise_id: str) -> Exercise:
     if exercise_id not in EXERCISES:
-        raise ValueError(unknown_name("exercise", str(exercise_id), list(EXERCISES)))
+        raise ValueError(unknown_name("exercise", str(exercise_id), [*EXERCISES, *BUILDS]))
     return EXERCISES[exercise_id]
