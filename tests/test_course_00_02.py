@@ -149,9 +149,13 @@ def lab_scenario(number: str) -> Scenario:
     """The scenario the notebook's Lab cell builds, evaluated from its own source."""
     (index,) = code_index(number, r"\bLab\(")
     _, source = cells(number)[index]
-    expression = source.split("Lab(", 1)[1].rsplit(")", 1)[0]
+    call = next(
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Lab"
+    )
     names = {"Scenario": Scenario, "Restart": Restart, "Crash": Crash}
-    return eval(expression, names)
+    return eval(compile(ast.Expression(call.args[0]), "<lab>", "eval"), names)
 
 
 def test_the_labs_of_the_notebooks_are_the_scenarios_the_checks_run():

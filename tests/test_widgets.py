@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 
 import ipywidgets as widgets
@@ -12,6 +13,7 @@ from conftest import CountingSimulate
 from matplotlib.figure import Figure
 
 from statelab import Crash, ScaleTo, Scenario, StoreOutage, plots, simulate
+from statelab.sim.errors import ScenarioError
 from statelab.view.panels import nice_ceiling
 from statelab.widgets import Compare, Lab
 
@@ -402,3 +404,91 @@ def test_compares_two_views_share_their_charts_scales():
     assert [view.chart_tops for view in compare.views] == [shared, shared]
     lab = Lab()
     assert lab.view.chart_tops == {}
+
+
+# -- progressive controls: a notebook's Lab shows what its idea needs --------------------
+
+
+def shown(lab) -> list[str]:
+    return [name for name, control in lab.controls.items() if control.layout.display != "none"]
+
+
+def test_a_lab_with_named_controls_shows_only_those_and_no_moments():
+    from statelab.dashboards.lab import CONTROLS
+
+    full = Lab()
+    assert shown(full) == list(CONTROLS)
+    assert any(
+        isinstance(w, widgets.HBox) and w.children and isinstance(w.children[0], widgets.Button)
+        for w in full.widget.children
+    )
+    lab = Lab(Scenario.load("crash"), controls=["nodes", "crash_node"], moments=False)
+    assert shown(lab) == ["nodes", "crash_node"]
+    buttons = [
+        w
+        for w in lab.widget.children
+        if isinstance(w, widgets.HBox) and any(isinstance(b, widgets.Button) for b in w.children)
+    ]
+    assert buttons == []
+    assert (
+        lab.scenario.events == Scenario.load("crash").events
+    )  # hidden controls keep the scenario's
+
+
+def test_a_lab_offers_only_the_choices_given_and_no_move_ahead_of_a_hidden_control():
+    lab = Lab(controls=["state"], options={"state": ["server", "store"]})
+    assert lab.controls["state"].options == ("server", "store")
+    names = [f.name for f in dataclasses.fields(Scenario)]
+    moves = {
+        frozenset(k for k in names if getattr(s, k) != getattr(lab.scenario, k))
+        for s in lab._nearby()
+    }
+    assert moves == {frozenset({"state"})}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "says"),
+    [
+        ({"controls": ["webservers"]}, "names 'webservers'; allowed: preset, nodes"),
+        ({"controls": "nodes"}, "a list of names"),
+        ({"options": {"nodes": [3]}}, "names 'nodes'; allowed: balancer, affinity, state"),
+        ({"options": {"state": ["server", "disk"]}}, "offers 'disk'; allowed: server"),
+        ({"options": {"affinity": ["none"]}}, "leaves out the scenario's own affinity='sticky'"),
+    ],
+)
+def test_a_lab_refuses_controls_and_options_it_cannot_show(kwargs, says):
+    with pytest.raises(ScenarioError, match=re.escape(says)):
+        Lab(**kwargs)
+
+
+def notebook_labs():
+    """Each numbered notebook's Lab(...) calls: (notebook, its keyword arguments)."""
+    import ast
+    import json
+
+    from conftest import ROOT
+
+    found = []
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for cell in cells:
+            if cell["cell_type"] != "code" or "Lab(" not in "".join(cell["source"]):
+                continue
+            for node in ast.walk(ast.parse("".join(cell["source"]))):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Lab":
+                    found.append(
+                        (path.name[:2], {k.arg: ast.literal_eval(k.value) for k in node.keywords})
+                    )
+    return found
+
+
+@pytest.mark.parametrize(("number", "kwargs"), notebook_labs())
+def test_each_notebooks_lab_shows_two_or_three_controls_of_the_ideas_so_far(number, kwargs):
+    assert kwargs.get("moments") is False  # no notebook uses the one-click moments
+    controls = kwargs.get("controls")
+    assert controls is not None and 2 <= len(controls) <= 3, controls
+    options = kwargs.get("options", {})
+    if "affinity" in controls and number < "04":  # the hash affinities come in 04
+        assert set(options["affinity"]) <= {"none", "sticky"}
+    if "state" in controls and number < "06":  # replicated carts come in 06
+        assert "replicated" not in options["state"]

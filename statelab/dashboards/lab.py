@@ -14,7 +14,7 @@ current time; playing and scrubbing never reach the kernel.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 import ipywidgets as widgets
 from matplotlib.figure import Figure
@@ -40,6 +40,22 @@ from statelab.sim.simulation import DEFAULT_LIMIT, simulate
 from statelab.view.over_time import latency_over_time, lost_over_time
 
 YOUR_OWN = "(your own)"
+#: The Lab's controls, by name, in the order they are laid out.
+CONTROLS = (
+    "preset",
+    "nodes",
+    "workers",
+    "arrival_rate",
+    "balancer",
+    "affinity",
+    "state",
+    "crash_node",
+    "crash_at",
+    "failures",
+    "autoscale",
+)
+#: The controls whose options a notebook may narrow (its ideas so far).
+NARROWED = ("balancer", "affinity", "state")
 
 #: Presenter mode's controls: larger type, tighter rows, so that the controls, the readout
 #: and the animated view fit one 1280x720 screen (the view sizes its own type).
@@ -69,6 +85,14 @@ class Lab(Dashboard):
         The simulation to run (tests pass a slow or counting fake).
     limit : int or None
         The size limit of each run, as in :func:`statelab.simulate`.
+    controls : sequence of str, optional
+        The controls shown, by name (see :data:`CONTROLS`); the others keep the scenario's
+        values, out of sight. None (the default): every control.
+    options : mapping, optional
+        For ``"balancer"``, ``"affinity"`` or ``"state"``: the choices offered (a notebook's
+        ideas so far; the scenario's own value must be among them). None: every choice.
+    moments : bool
+        Whether the one-click moments (crash now, scale now, store outage now) are shown.
 
     Attributes
     ----------
@@ -100,9 +124,15 @@ class Lab(Dashboard):
         presenter: bool | None = None,
         simulate: Callable[..., Result] = simulate,
         limit: int | None = DEFAULT_LIMIT,
+        controls: Sequence[str] | None = None,
+        options: Mapping[str, Sequence[str]] | None = None,
+        moments: bool = True,
     ) -> None:
         super().__init__(presenter=presenter, simulate=simulate, limit=limit)
         self._base = scenario if scenario is not None else Scenario()
+        self._visible = _checked_controls(controls)
+        self._offered = _checked_options(options, self._base)
+        self._with_moments = bool(moments)
         self._moments: list = []
         self._restore: dict = {}  # control -> the value it had before a moment changed it
         self._held = None  # the crash list's sync to the page, held until the run is shown
@@ -111,6 +141,8 @@ class Lab(Dashboard):
         self.trace_label = widgets.HTML()
         self.trace_label.add_class("statelab-trace")
         self.controls = self._make_controls()
+        for name, allowed in self._offered.items():
+            self.controls[name].options = list(allowed)
         self._show_in_controls(self._base)
         self.controls["nodes"].observe(self._nodes_changed, names="value")  # before _changed
         for name, control in self.controls.items():
@@ -228,8 +260,9 @@ class Lab(Dashboard):
                 c[name].value = values[name]
             trace = scenario.trace()
             # a trace sets the arrival rate over time: the slider gives way to its name
-            c["arrival_rate"].layout.display = "none" if trace else None
-            self.trace_label.layout.display = None if trace else "none"
+            shown = "arrival_rate" in self._visible
+            c["arrival_rate"].layout.display = None if shown and not trace else "none"
+            self.trace_label.layout.display = None if shown and trace else "none"
             self.trace_label.value = (
                 f"<b>shoppers / s</b>: the <i>{trace.name}</i> trace, up to "
                 f"{trace.peak:.3g} a second"
@@ -287,6 +320,11 @@ class Lab(Dashboard):
         choices["crash_node"] = self.controls["crash_node"].options
         found = []
         for moved in nearby_values(values, choices):
+            changed = {name for name in moved if moved[name] != values[name]}
+            if len(changed) > 1:  # a move of nodes that also reset the crash: the nodes'
+                changed.discard("crash_node")
+            if not changed <= set(self._visible):  # a control out of sight: no move to make
+                continue
             try:
                 found.append(scenario_from_controls(self._base, moved, self._moments))
             except ScenarioError:  # a move the Lab would refuse: nothing to make
@@ -394,6 +432,9 @@ class Lab(Dashboard):
         right = widgets.VBox(
             [c["crash_node"], c["crash_at"], widgets.HBox([c["failures"], c["autoscale"]])]
         )
+        for name, control in c.items():  # a notebook's Lab shows the controls its idea needs
+            if name not in self._visible:
+                control.layout.display = "none"
         for column in (left, middle, right):  # columns keep their width; a narrow page wraps
             column.layout = widgets.Layout(flex="0 0 auto")
         controls = widgets.HBox(
@@ -406,6 +447,8 @@ class Lab(Dashboard):
             parts = [controls, widgets.HBox([*moments, self.message]), self.readout, self.view]
         else:
             parts = [controls, widgets.HBox(moments), self.message, self.readout, self.view]
+        if not self._with_moments:
+            parts = [controls, self.message, self.readout, self.view]
         if self.presenter:
             parts.insert(0, widgets.HTML(PRESENTER_STYLE))
         box = widgets.VBox(parts)
@@ -413,3 +456,45 @@ class Lab(Dashboard):
         if self.presenter:
             box.add_class("statelab-presenter")
         return box
+
+
+def _checked_controls(controls: Sequence[str] | None) -> tuple[str, ...]:
+    """The controls a Lab shows: every one for None; else the names given, each known."""
+    if controls is None:
+        return CONTROLS
+    if isinstance(controls, str) or not all(isinstance(name, str) for name in controls):
+        raise ScenarioError(
+            f"Lab(controls=...) is {controls!r}; allowed: a list of names from "
+            f"{', '.join(CONTROLS)}"
+        )
+    for name in controls:
+        if name not in CONTROLS:
+            raise ScenarioError(f"Lab(controls=...) names {name!r}; allowed: {', '.join(CONTROLS)}")
+    return tuple(controls)
+
+
+def _checked_options(
+    options: Mapping[str, Sequence[str]] | None, scenario: Scenario
+) -> dict[str, tuple[str, ...]]:
+    """The choices a Lab offers in ``balancer``, ``affinity`` and ``state`` (none narrowed
+    for None): each a subset of the scenario's, and holding the scenario's own value."""
+    every = {"balancer": BALANCERS, "affinity": AFFINITIES, "state": STATE_LOCATIONS}
+    offered = {}
+    for name, allowed in (options or {}).items():
+        if name not in NARROWED:
+            raise ScenarioError(f"Lab(options=...) names {name!r}; allowed: {', '.join(NARROWED)}")
+        allowed = (allowed,) if isinstance(allowed, str) else tuple(allowed)
+        for value in allowed:
+            if value not in every[name]:
+                raise ScenarioError(
+                    f"Lab(options={{{name!r}: ...}}) offers {value!r}; allowed: "
+                    f"{', '.join(every[name])}"
+                )
+        own = getattr(scenario, name)
+        if own not in allowed:
+            raise ScenarioError(
+                f"Lab(options={{{name!r}: ...}}) leaves out the scenario's own {name}={own!r}; "
+                f"offer it too, or start from a scenario with one of {', '.join(allowed)}"
+            )
+        offered[name] = allowed
+    return offered

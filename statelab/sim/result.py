@@ -368,16 +368,25 @@ class Result:
         """
         return dict(self._summary)
 
-    def describe(self) -> pd.DataFrame:
+    def describe(self, *names: str) -> pd.DataFrame:
         """The summary as a table for people: each number, rounded, with what it means.
 
-        ``event_lost_share`` is left out of a run with no event (no Crash, Restart,
-        ScaleTo or StoreOutage: there is no moment to measure it at); when there is
-        an event but no shopper was active at it, its NaN is explained in the table.
+        ``names``: only these numbers, in this order (``describe("sessions_lost",
+        "latency_p95")``); none: every one. ``event_lost_share`` is left out of a run with
+        no event (no Crash, Restart, ScaleTo or StoreOutage: there is no moment to measure
+        it at); when there is an event but no shopper was active at it, its NaN is
+        explained in the table.
         """
         summary = dict(self.summary())
         if self.scenario.first_event() is None:
             del summary["event_lost_share"]
+        unknown = [name for name in names if name not in summary]
+        if unknown:
+            raise ValueError(
+                f"statelab: describe() has no number {unknown[0]!r}; allowed: {', '.join(summary)}"
+            )
+        if names:
+            summary = {name: summary[name] for name in names}
         values = [round(v, 3) if isinstance(v, float) else v for v in summary.values()]
         meanings = [SUMMARY_MEANINGS.get(key, _cause_meaning(key)) for key in summary]
         if "event_lost_share" in summary and math.isnan(summary["event_lost_share"]):
