@@ -15,6 +15,7 @@ import pytest
 from statelab.course import judge as judging
 from statelab.exercises import apply_once, judge
 from statelab.sim.routing import stable_hash
+from statelab.sim.simulation import simulate as simulate_
 
 # -- routers: stubs, solutions, wrong solutions -------------------------------------------
 
@@ -279,3 +280,30 @@ def test_the_leaving_node_a_rule_sees_is_the_models():
     assert first["carts"] == carts_held(result, 3, judging.DRAIN_AT + 1e-9) > 0
     assert [w for w, _ in seen] == [float(i) for i in range(len(seen))]  # once a second
     assert seen[-1][1]["carts"] == 0 and all(s["carts"] > 0 or s["in_flight"] for _, s in seen[:-1])
+
+
+# -- the plug-in points run the course's own rules with the same records -----------------
+
+
+@pytest.mark.parametrize("state", ["store", "server"])
+def test_the_courses_idempotency_rules_through_the_plug_in_give_the_same_run(state):
+    shop = judging.IDEMPOTENT_RUN.replace(state=state, affinity="sticky")
+    for keyed, rule in ((True, apply_once), (False, always_append)):
+        ours = simulate_(shop.replace(idempotency_keys=keyed))
+        theirs = simulate_(shop, idempotency=rule)
+        assert ours.requests.equals(theirs.requests)
+        assert ours.sessions.equals(theirs.sessions)
+        assert (ours.summary()["duplicate_items"] > 0) == (not keyed)
+
+
+def test_an_idempotency_verdict_shows_a_run_with_the_duplicates_it_makes():
+    wrong = judge(always_append, "idempotent-add").result.summary()["duplicate_items"]
+    right = judge(apply_once, "idempotent-add").result.summary()["duplicate_items"]
+    assert wrong > 0 == right
+
+
+def test_a_check_that_answers_nothing_stops_the_run_with_what_it_answers():
+    with pytest.raises(ValueError, match=r"answered None for .* it answers a dict with 'status'"):
+        simulate_(judging.IDEMPOTENT_RUN, idempotency=apply_stub)
+    with pytest.raises(TypeError, match="idempotency must be a function apply"):
+        simulate_(judging.IDEMPOTENT_RUN, idempotency="apply_once")

@@ -77,7 +77,14 @@ from statelab.sim.result import Result
 from statelab.sim.routing import Router, client_key, router_for
 from statelab.sim.scenario import Scenario
 from statelab.sim.session import Job, Session
-from statelab.sim.state import CookieState, Ledger, ReplicatedState, ServerState, StoreState
+from statelab.sim.state import (
+    CookieState,
+    IdempotencyCheck,
+    Ledger,
+    ReplicatedState,
+    ServerState,
+    StoreState,
+)
 from statelab.sim.store import SessionStore
 from statelab.sim.workload import Workload, stream
 
@@ -167,13 +174,15 @@ class ShopModel:
         environment: type[simpy.Environment] | None = None,
         router: Router | None = None,
         drain: DrainRule | None = None,
+        idempotency: IdempotencyCheck | None = None,
     ) -> None:
         """``environment``: the SimPy environment class to run on (default: the quicker
         ``_Environment``; ``simpy.Environment`` runs the same events without SimPy's
         internals, and tests/test_simpy_plain.py checks every preset gives the same tables).
         ``router``: a learner's router (:mod:`statelab.sim.routing`) in place of the
         scenario's affinity. ``drain``: a learner's drain rule (:mod:`statelab.sim.draining`)
-        in place of the scale-ins' drain and mode."""
+        in place of the scale-ins' drain and mode. ``idempotency``: a learner's idempotency
+        check (:func:`statelab.sim.state.checked_add`) in place of ``idempotency_keys``."""
         self.scenario = scenario
         self.env = (environment or _Environment)()
         self.workload = Workload(scenario)
@@ -184,6 +193,7 @@ class ShopModel:
         self.router = router or router_for(scenario.affinity, scenario.seed, scenario.vnodes)
         self.learners_router = router is not None
         self.drain_rule = drain
+        self.idempotency_check = idempotency
         self.affinity = "router" if router is not None else scenario.affinity
         self.hashed = self.router is not None  # every session gets a key
         self.up: tuple[int, ...] = ()  # the live nodes' numbers, as a router gets them
@@ -248,6 +258,8 @@ class ShopModel:
         scenario, ledger = self.scenario, self.ledger
         # None: clients wait for every answer, so no attempt can be applied twice
         keyed = None if scenario.client_timeout is None else scenario.idempotency_keys
+        if keyed is not None and self.idempotency_check is not None:
+            keyed = self.idempotency_check  # a learner's check decides each add
         if scenario.state == "server":
             return ServerState(ledger, self.hashed, keyed, self.moves)
         if scenario.state == "replicated":

@@ -22,6 +22,7 @@ class Session:
 
     __slots__ = (
         "applied",
+        "cart",
         "dropped",
         "duplicate_items",
         "ended",
@@ -37,6 +38,7 @@ class Session:
         "peer",
         "pinned",
         "process",
+        "seen",
         "sent",
         "start",
         "wiped",
@@ -63,6 +65,8 @@ class Session:
         self.lost_cause = ""  # why it lost its state first ("" while it has not)
         self.applied: set[int] | None = None  # its requests whose item is in its cart now
         # (kept only where an attempt can be applied twice: with client timeouts)
+        self.cart: list[str] | None = None  # with a learner's idempotency check: its items
+        self.seen: dict | None = None  # and the check's memory (its ``seen``)
         self.jobs = 0  # its attempts still at a node (one a timed-out client left behind, too)
         self.ended = NAN  # when its shopper left (NaN: still shopping)
 

@@ -19,6 +19,7 @@ from statelab.sim.model import ShopModel
 from statelab.sim.result import Result
 from statelab.sim.routing import Router
 from statelab.sim.scenario import Scenario
+from statelab.sim.state import IdempotencyCheck
 
 __all__ = ["DEFAULT_LIMIT", "ScenarioTooLarge", "check_size", "simulate"]
 
@@ -28,6 +29,7 @@ def simulate(
     limit: int | None = DEFAULT_LIMIT,
     router: Router | None = None,
     drain: DrainRule | None = None,
+    idempotency: IdempotencyCheck | None = None,
 ) -> Result:
     """Run ``scenario`` (``Scenario()`` if none is given) and return what happened.
 
@@ -49,6 +51,10 @@ def simulate(
         (:mod:`statelab.sim.draining`), in place of the scale-in's ``drain`` and ``mode``: a
         node leaving the cluster takes no new sessions, the ones pinned to it keep coming,
         and it is asked every second whether it may stop now.
+    idempotency : callable, optional
+        A learner's idempotency check, ``apply(request, seen) -> answer``
+        (:func:`statelab.sim.state.checked_add`), in place of ``idempotency_keys``: it decides
+        each add of a run whose clients time out and retry (``client_timeout``).
 
     Raises
     ------
@@ -69,10 +75,11 @@ def simulate(
         scenario = _checked(scenario, limit)
         _check_router(router)
         _check_drain(drain)
+        _check_function("idempotency", idempotency, "apply(request, seen) -> answer")
     except ScenarioError as error:
         raise error.with_traceback(None) from None
     try:
-        return _run(scenario, limit, router, drain)
+        return _run(scenario, limit, router, drain, idempotency)
     except ScenarioTooLarge as error:
         raise error.with_traceback(None) from None
 
@@ -109,6 +116,14 @@ def _check_router(router: Router | None) -> None:
         )
 
 
+def _check_function(name: str, value: object, signature: str) -> None:
+    """Refuse ``value`` unless it is a function (or None)."""
+    if value is not None and not callable(value):
+        raise ScenarioTypeError(
+            f"{name} must be a function {signature}, got {value!r} ({type(value).__name__})"
+        )
+
+
 def _check_drain(drain: DrainRule | None) -> None:
     """Refuse a ``drain`` rule that is not a function (or None)."""
     if drain is not None and not callable(drain):
@@ -123,10 +138,15 @@ def _run(
     limit: int | None,
     router: Router | None = None,
     drain: DrainRule | None = None,
+    idempotency: IdempotencyCheck | None = None,
 ) -> Result:
     check_size(scenario, limit)
+
+    def model() -> ShopModel:
+        return ShopModel(scenario, router=router, drain=drain, idempotency=idempotency)
+
     if limit is None:
-        return ShopModel(scenario, router=router, drain=drain).run()
+        return model().run()
     samples = math.ceil(scenario.duration / scenario.sample_interval)
     policy = scenario.autoscale
     decisions = math.ceil(scenario.duration / policy.interval) if policy else 0
@@ -143,7 +163,7 @@ def _run(
                 f"may make ({budget.events:,}). Shorten duration, lower the trace's peak, or "
                 f"call simulate(scenario, limit=None) to run it anyway."
             )
-    return ShopModel(scenario, router=router, drain=drain).run(budget, limit)
+    return model().run(budget, limit)
 
 
 def check_size(scenario: Scenario, limit: int | None = DEFAULT_LIMIT) -> None:

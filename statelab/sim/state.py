@@ -33,6 +33,9 @@ from collections.abc import Callable
 from statelab.sim.records import LOST_CAUSES, NO_NODE, OK, STATE_LOST, LossRecord
 from statelab.sim.session import Session
 
+#: A learner's idempotency check: (request, seen) -> answer (see :func:`checked_add`).
+IdempotencyCheck = Callable[[dict, dict], dict]
+
 
 class Ledger:
     """The book of lost sessions: how many, why, from which node, and when each found out.
@@ -70,14 +73,19 @@ class Ledger:
         return STATE_LOST
 
 
-def add_item(session: Session, request: int, keyed: bool | None) -> tuple[bool, bool]:
+def add_item(
+    session: Session, request: int, keyed: bool | IdempotencyCheck | None
+) -> tuple[bool, bool]:
     """Add the item of the session's ``request``-th request to its cart where it lives.
 
     Returns (applied, duplicate): with idempotency keys a request whose item is already
     in the cart is not applied again; without them it is, and the item is there twice.
     ``keyed=None``: no request can be applied twice (clients wait for every answer, and a
-    failed attempt applied nothing), so nothing is remembered.
+    failed attempt applied nothing), so nothing is remembered. ``keyed`` a function: a
+    learner's idempotency check decides (:func:`checked_add`).
     """
+    if callable(keyed):
+        return checked_add(session, request, keyed)
     if keyed is None:
         session.items += 1
         return True, False
@@ -94,11 +102,40 @@ def add_item(session: Session, request: int, keyed: bool | None) -> tuple[bool, 
     return True, False
 
 
+def checked_add(session: Session, request: int, check: IdempotencyCheck) -> tuple[bool, bool]:
+    """The add of the session's ``request``-th request, as a learner's idempotency check
+    ``apply(request, seen) -> answer`` decides it (``statelab.course.judge``): the request
+    has ``key`` (the session and the request's number), ``item`` and ``cart`` (the items
+    now); ``seen`` is the session's memory of keys. Returns (applied, duplicate): applied
+    when the answer's cart differs from the cart; a duplicate when its item was in already.
+    """
+    if session.cart is None:
+        session.cart, session.seen = [], {}
+    item = f"item-{request}"
+    cart = session.cart
+    asked = {"key": f"{session.id}:{request}", "item": item, "cart": list(cart)}
+    answer = check(asked, session.seen)
+    kept = answer.get("cart") if isinstance(answer, dict) else None
+    if not isinstance(kept, list) or answer.get("status") not in (200, 422):
+        raise ValueError(
+            f"the idempotency check {getattr(check, '__name__', check)!r} answered {answer!r} "
+            f"for {asked}: it answers a dict with 'status' (200 or 422) and 'cart' (a list)"
+        )
+    applied = kept != cart
+    duplicate = applied and item in cart
+    session.cart = list(kept)
+    session.items = len(kept)
+    session.duplicate_items += duplicate
+    return applied, duplicate
+
+
 def new_cart(session: Session) -> None:
     """The session's cart is gone (lost or replaced): no item and no key remembered."""
     session.items = 0
     if session.applied:
         session.applied.clear()
+    if session.cart is not None:
+        session.cart, session.seen = [], {}
 
 
 def moved_cause(hashed: bool) -> str:

@@ -51,7 +51,7 @@ def test_every_notebook_runs_in_jupyterlab_with_no_error_shown(page, jupyterlab,
     assert len(prompts) == own + len(typed)
     assert all(re.fullmatch(r"\[\d+\]:", prompt.strip()) for prompt in prompts), prompts
     # every notebook has a moment the learner drives: a slider, a choice or the view's Play
-    controls = ".widget-slider, .widget-dropdown, .statelab-anim .sa-play"
+    controls = ".widget-slider:visible, .widget-dropdown:visible, .statelab-anim .sa-play:visible"
     page.wait_for_selector(controls, timeout=30_000)
     assert page.locator(controls).count() > 0
     # no text of our widgets is cut, at 1400x1000 (the page's size)
