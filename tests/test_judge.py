@@ -307,3 +307,19 @@ def test_a_check_that_answers_nothing_stops_the_run_with_what_it_answers():
         simulate_(judging.IDEMPOTENT_RUN, idempotency=apply_stub)
     with pytest.raises(TypeError, match="idempotency must be a function apply"):
         simulate_(judging.IDEMPOTENT_RUN, idempotency="apply_once")
+
+
+def test_the_cart_service_runs_a_learners_check_as_the_judge_and_the_model_do():
+    from statelab.cart import StatefulCartServer
+
+    for check, carts in (
+        (apply_once, [["pen"], ["pen"]]),
+        (always_append, [["pen"], ["pen", "pen"]]),
+    ):
+        server = StatefulCartServer(check=check)
+        add = {"session": "1", "action": "add", "item": "pen", "idempotency_key": "k"}
+        assert [server.handle(add)["cart"] for _ in range(2)] == carts
+    server = StatefulCartServer(check=apply_once)
+    server.handle({"session": "1", "action": "add", "item": "pen", "idempotency_key": "k"})
+    other = server.handle({"session": "1", "action": "add", "item": "mug", "idempotency_key": "k"})
+    assert other["status"] == 422 and server.carts["1"] == ["pen"]

@@ -369,11 +369,22 @@ class StatefulCartServer:
     idempotency : IdempotencyStore, optional
         Where the keys are remembered; by default a new store in this
         process's memory (24 hours, at most 10,000 keys).
+    check : callable, optional
+        A learner's idempotency check, ``apply(request, seen) -> answer``, in place of the
+        store for keyed adds (``statelab.course.judge``; the simulation calls the same
+        function, :func:`statelab.sim.state.checked_add`): the request has ``key`` (the
+        session and its key), ``item`` and ``cart``; ``seen`` is this server's memory.
     """
 
-    def __init__(self, idempotency: IdempotencyStore | None = None) -> None:
+    def __init__(
+        self,
+        idempotency: IdempotencyStore | None = None,
+        check: Callable[[dict, dict], dict] | None = None,
+    ) -> None:
         self.carts: dict[str, list[str]] = {}
         self.idempotency = IdempotencyStore() if idempotency is None else idempotency
+        self.check = check
+        self.seen: dict = {}  # the check's memory (with ``check``)
         self._lock = threading.Lock()
 
     def handle(self, request: dict) -> dict:
@@ -391,6 +402,8 @@ class StatefulCartServer:
             return error.response()
         if action not in CHANGES or key is None:
             return self._apply(session, action, item, quantity)
+        if self.check is not None and action == "add":
+            return self._checked(session, item, key)
         return self.idempotency.run(
             (session, key),
             _fingerprint(action, item, str(quantity)),
@@ -402,7 +415,29 @@ class StatefulCartServer:
 
         The carts and the idempotency keys were in memory: both are gone.
         """
-        return StatefulCartServer(self.idempotency.restart())
+        return StatefulCartServer(self.idempotency.restart(), self.check)
+
+    def _checked(self, session: str, item: str, key: str) -> dict:
+        """A keyed add, as the learner's check decides it (one at a time)."""
+        with self._lock:
+            cart = self.carts.get(session, [])
+            asked = {"key": f"{session}:{key}", "item": item, "cart": list(cart)}
+            answer = self.check(asked, self.seen)
+            kept = answer.get("cart") if isinstance(answer, dict) else None
+            if not isinstance(kept, list) or answer.get("status") not in (200, 422):
+                raise ValueError(
+                    f"the idempotency check {getattr(self.check, '__name__', self.check)!r} "
+                    f"answered {answer!r} for {asked}: it answers a dict with 'status' (200 or "
+                    "422) and 'cart' (a list)"
+                )
+            if answer["status"] == 200:
+                self.carts[session] = list(kept)
+                return {"status": 200, "cart": list(kept)}
+            return CartError(
+                f"idempotency key {_show(key)} was first used with another request; a key "
+                "names one request: send a new key with a new request",
+                status=422,
+            ).response()
 
     def _apply(self, session: str, action: str, item: str, quantity: int = 0) -> dict:
         with self._lock:
