@@ -134,6 +134,25 @@ def test_08_1_only_the_cart_resource_keeps_no_session_on_the_server():
     assert "shared session store" in question and "/carts/42" in question
 
 
+# -- exercise 08-3: "add one more", tried on the real service -----------------------------
+
+
+def test_08_3_only_a_key_per_click_keeps_two_clicks_two_items_under_retries():
+    from statelab.course.exercises import clicks_under_retries
+
+    carts = {design: clicks_under_retries(design) for design in ("put", "post", "post-key")}
+    assert carts == {"put": ["mug"], "post": ["mug"] * 4, "post-key": ["mug"] * 2}
+    assert (
+        check("08-3", "post-key").status == CORRECT == check("08-3", solution_answer("08-3")).status
+    )
+    for wrong, count in (("put", 1), ("post", 4)):
+        feedback = check("08-3", wrong)
+        assert (
+            feedback.status == TRY_AGAIN and f"ends with {count} of them, not 2" in feedback.message
+        )
+    assert "one of 'put', 'post', 'post-key'" in check("08-3", "patch").message
+
+
 # -- the capstone, 08-2 ------------------------------------------------------------------
 
 

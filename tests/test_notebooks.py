@@ -226,6 +226,7 @@ WORDS_A_MINUTE = 200
 MINUTES_A_CODE_CELL = 0.5
 MINUTES_A_PREDICTION = 1.0
 MINUTES_AN_EXERCISE = 3.0
+MINUTES_A_BUILD = 8.0  # a build-it exercise: write the function, read the judge, fix it
 
 
 def estimated_minutes(notebook) -> float:
@@ -234,11 +235,13 @@ def estimated_minutes(notebook) -> float:
     code = [c.source for c in notebook.cells if c.cell_type == "code"]
     predictions = sum(source.count("predict(") for source in code)
     exercises = len(set(re.findall(r'check\("(\d\d-\d)"', "\n".join(code))))
+    builds = sum(source.count("judge(") for source in code)
     return (
         len(re.findall(r"\w+", prose)) / WORDS_A_MINUTE
         + MINUTES_A_CODE_CELL * len(code)
         + MINUTES_A_PREDICTION * predictions
         + MINUTES_AN_EXERCISE * exercises
+        + MINUTES_A_BUILD * builds
     )
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from statelab import theory
 from statelab.course.builds import BUILDS, Build
 from statelab.course.cart import StatelessCartHandler
+from statelab.course.cart_web import serve
 from statelab.course.feedback import CORRECT, NOT_ANSWERED, RECORDED, TRY_AGAIN, Feedback
 from statelab.course.predictions import PREDICTIONS, Prediction, Reveal, predict, reveal
 from statelab.sim.checks import unknown_name
@@ -127,6 +128,57 @@ def _choice(value: str, options: tuple[str, ...], hints: dict[str, str]):
         return False, hints.get(picked, "think again about where the cart lives")
 
     return judge
+
+
+# -- 08-3: a design for "add one more", tried on the real service -------------------------
+
+#: The designs of the "add one more" button exercise 08-3 offers.
+CLICK_DESIGNS = ("put", "post", "post-key")
+
+
+def clicks_under_retries(design: str) -> list[str]:
+    """Two tabs click "add one more mug" once each, on the real cart service over HTTP; each
+    click's first request is answered but the answer is lost (a timeout), so it is sent
+    again. Returns the cart at the end (two clicks: two mugs is right).
+
+    ``"put"``: each tab sends ``PUT /carts/42/items/mug`` with the quantity it shows plus one
+    (both show 0); ``"post"``: ``POST /carts/42/items``; ``"post-key"``: the same POST with an
+    ``Idempotency-Key`` made once per click (its retry sends the same key).
+    """
+    with serve() as site:
+        shown = len(site.get("/carts/42")[1]["cart"])  # what both tabs show before the clicks
+        for tab in ("a", "b"):
+            for _attempt in range(2):  # the first answer is lost: the client sends it again
+                if design == "put":
+                    site.put("/carts/42/items/mug", {"quantity": shown + 1})
+                elif design == "post":
+                    site.post("/carts/42/items", {"item": "mug"})
+                else:
+                    site.post("/carts/42/items", {"item": "mug"}, key=f"click-{tab}")
+        return site.get("/carts/42")[1]["cart"]
+
+
+def _judge_design(answer):
+    if not isinstance(answer, str) or answer.strip().lower() not in CLICK_DESIGNS:
+        return False, (
+            f"answer with one of {', '.join(map(repr, CLICK_DESIGNS))}; you gave {answer!r}"
+        )
+    picked = answer.strip().lower()
+    cart = clicks_under_retries(picked)
+    if cart.count("mug") == 2:
+        return True, ""
+    tried = (
+        f"tried on the real service: two tabs click 'one more mug' once each, every click sent "
+        f"twice (its "
+        f"first answer lost); the cart ends with {cart.count('mug')} of them, not 2"
+    )
+    why = {
+        "put": "both tabs set the quantity they saw plus one, so the second click overwrote "
+        "the first (a lost update): PUT is idempotent, but 'one more' is not a quantity the "
+        "client knows",
+        "post": "each retry added again: POST is not idempotent",
+    }
+    return False, f"{tried}; {why[picked]}"
 
 
 # -- the capstone --------------------------------------------------------------
@@ -958,6 +1010,21 @@ EXERCISES = {
                     "c": "the server must remember where you were: that is session state",
                 },
             ),
+        ),
+        Exercise(
+            "08-3",
+            "The shop's 'add one more' button. Clients retry after a timeout, and a shopper "
+            "may click in two tabs at once. Which request keeps one click one item? 'put': "
+            "PUT /carts/42/items/mug with the quantity the page shows plus one; 'post': POST "
+            "/carts/42/items with the item; 'post-key': that POST with an Idempotency-Key "
+            "made once per click (its retries send the same key)",
+            "post-key",
+            "post-key: each click is its own request with its own key, so two clicks add two "
+            "items, and a retry of a click carries the same key, so the server applies it "
+            "once. A PUT of 'the quantity I see plus one' is idempotent, but two tabs that "
+            "saw the same quantity overwrite each other; a POST without a key is applied "
+            "again on every retry. check() tries the design on the real cart service.",
+            _judge_design,
         ),
         Exercise(
             "08-2",
