@@ -323,3 +323,19 @@ def test_the_cart_service_runs_a_learners_check_as_the_judge_and_the_model_do():
     server.handle({"session": "1", "action": "add", "item": "pen", "idempotency_key": "k"})
     other = server.handle({"session": "1", "action": "add", "item": "mug", "idempotency_key": "k"})
     assert other["status"] == 422 and server.carts["1"] == ["pen"]
+
+
+def test_the_courses_drain_modes_are_rules_a_learner_could_pass():
+    from statelab import ScaleTo
+    from statelab.sim import draining
+
+    assert draining.rule_for("abrupt", 0.0) is draining.abrupt is draining.rule_for("sticky", 0)
+    rule = draining.rule_for("sticky", 30.0)
+    node = draining.LeavingNode(3, carts=5, in_flight=1, pinned=4, idle_s=0.0)
+    assert (rule(node, 0.0), rule(node, 30.0), draining.next_ask(rule, 0.0)) == (False, True, 30.0)
+    assert dict(node) == {"node": 3, "carts": 5, "in_flight": 1, "pinned": 4, "idle_s": 0.0}
+    base = judging.drain_scenario(1)
+    ours = simulate_(base.replace(events=(ScaleTo(3, at=60.0, drain=30.0, mode="sticky"),)))
+    theirs = simulate_(base, drain=draining.after(30.0))
+    assert ours.requests.equals(theirs.requests) and ours.losses.equals(theirs.losses)
+    assert ours.summary()["sessions_lost_scale_in"] > 0  # 30 s is shorter than some visits

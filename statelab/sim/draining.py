@@ -13,8 +13,9 @@ answers True, the node leaves, and what its memory still holds is lost (cause
 ``"scale_in"``). ``node`` is a :class:`LeavingNode`, which reads as a dict too
 (``node["carts"]``); ``waited`` is the seconds since it began to leave.
 
-The course's modes as rules (what the scenario's fields do, asked a second at a time):
-:func:`abrupt` and :func:`after`.
+The course's modes are rules too, and the model runs them as it runs a learner's
+(:func:`rule_for`): :func:`abrupt` (asked once, at once) and :func:`after` (asked at the
+start and when its drain is over: :func:`next_ask`).
 """
 
 from __future__ import annotations
@@ -72,13 +73,28 @@ def abrupt(node: LeavingNode, waited: float) -> bool:
 
 
 def after(drain: float) -> DrainRule:
-    """``mode="sticky"`` with ``drain`` seconds: stop once ``drain`` seconds have passed."""
+    """``mode="sticky"`` or ``"in_flight"`` with ``drain`` seconds: stop once ``drain``
+    seconds have passed (asked at the start, then at ``drain``: see :func:`next_ask`)."""
 
     def may_stop(node: LeavingNode, waited: float) -> bool:
         return waited >= drain
 
     may_stop.__name__ = f"after_{drain:g}_s"
+    may_stop.wait = drain  # type: ignore[attr-defined]
     return may_stop
+
+
+def rule_for(mode: str, drain: float) -> DrainRule:
+    """The course's rule for a scale-in's ``mode`` and ``drain``: :func:`abrupt` for
+    ``"abrupt"`` (or no drain), else :func:`after` ``drain`` seconds."""
+    return abrupt if mode == "abrupt" or drain <= 0 else after(drain)
+
+
+def next_ask(rule: DrainRule, waited: float) -> float:
+    """Seconds until ``rule`` is asked again: a second, or at once its own wait is over for
+    a rule that knows when it will answer True (:func:`after`)."""
+    wait = getattr(rule, "wait", None)
+    return max(wait - waited, 1e-9) if wait is not None else 1.0
 
 
 def may_stop(rule: DrainRule, node: LeavingNode, waited: float) -> bool:

@@ -747,44 +747,41 @@ class ShopModel:
             else:
                 node.member = True
                 self._bring_up(node)
+        learners = self.drain_rule is not None
+        rule = self.drain_rule if learners else draining.rule_for(mode, drain)
         for node in self.nodes[target:size]:
-            if self.drain_rule is not None:  # a learner's rule: asked every second
-                node.draining = True
-                node.closed = False
-                self._nodes_changed(node)
-                self.env.process(self._leave_when(node))
-            elif drain > 0 and mode != "abrupt":
-                node.draining = True
-                node.closed = mode == "in_flight"
-                self._nodes_changed(node)
-                self.env.process(self._leave_after(node, drain))
-            else:
+            # the course's modes are drain rules too (one home each: statelab.sim.draining);
+            # "abrupt" stops at the first ask, here and now
+            if not learners and draining.may_stop(rule, self._leaving(node, 0.0), 0.0):
                 self._remove(node)
+                continue
+            node.draining = True
+            node.closed = not learners and mode == "in_flight"
+            self._nodes_changed(node)
+            self.env.process(self._leave_when(node, rule))
 
     def _boot(self, node: Node, boot_time: float):
         yield self.env.timeout(boot_time)
         if node.member and node.booting:
             self._bring_up(node)
 
-    def _leave_after(self, node: Node, drain: float):
-        yield self.env.timeout(drain)
-        if node.member and node.draining:
-            self._remove(node)
+    def _leaving(self, node: Node, idle: float) -> draining.LeavingNode:
+        """What a drain rule sees of ``node`` now."""
+        pinned = sum(1 for s in self.alive.values() if s.pinned is node)
+        return draining.LeavingNode(node.index, len(node.memory), len(node.in_flight), pinned, idle)
 
-    def _leave_when(self, node: Node):
-        """A leaving node asks the learner's drain rule every second whether it may stop."""
+    def _leave_when(self, node: Node, rule: DrainRule):
+        """A leaving node asks its drain rule whether it may stop: every second, or when the
+        rule says it will answer otherwise (:func:`statelab.sim.draining.next_ask`)."""
         waited = idle = 0.0
         while node.member and node.draining:
-            pinned = sum(1 for s in self.alive.values() if s.pinned is node)
-            leaving = draining.LeavingNode(
-                node.index, len(node.memory), len(node.in_flight), pinned, idle
-            )
-            if draining.may_stop(self.drain_rule, leaving, waited):
+            if draining.may_stop(rule, self._leaving(node, idle), waited):
                 self._remove(node)
                 return
-            yield self.env.timeout(1.0)
-            waited += 1.0
-            idle = idle + 1.0 if not node.in_flight else 0.0
+            step = draining.next_ask(rule, waited)
+            yield self.env.timeout(step)
+            waited += step
+            idle = idle + step if not node.in_flight else 0.0
 
     def _remove(self, node: Node) -> None:
         """Scale-in: the node leaves the cluster; what it still held is lost."""
