@@ -339,3 +339,16 @@ def test_the_courses_drain_modes_are_rules_a_learner_could_pass():
     theirs = simulate_(base, drain=draining.after(30.0))
     assert ours.requests.equals(theirs.requests) and ours.losses.equals(theirs.losses)
     assert ours.summary()["sessions_lost_scale_in"] > 0  # 30 s is shorter than some visits
+
+
+def test_a_run_with_a_learners_policies_names_them_and_the_view_shows_the_router():
+    from statelab.view.playback import payload
+
+    result = judge(modulo_live, "router-survives-crash").result
+    assert result.policies == {"router": "modulo_live"}
+    assert payload(result)["meta"]["affinity"] == "router modulo_live()"
+    lambdas = judge(lambda key, up, configured: up[key % len(up)], "router-keeps-carts")
+    assert payload(lambdas.result)["meta"]["affinity"] == "your router"
+    drained = judge(when_empty, "drain-loses-nothing").result
+    assert drained.policies == {"drain": "when_empty"}
+    assert simulate_(judging.drain_scenario(1)).policies == {}

@@ -313,7 +313,17 @@ class ShopModel:
             self.gave_up,
             self.moves,
             self.node_times,
+            policies=self._policies(),
         )
+
+    def _policies(self) -> dict[str, str]:
+        """The learner's functions that ran in place of the scenario's rules, by kind."""
+        used = {
+            "router": self.router if self.learners_router else None,
+            "drain": self.drain_rule,
+            "idempotency": self.idempotency_check,
+        }
+        return {kind: getattr(f, "__name__", "policy") for kind, f in used.items() if f}
 
     def _run_within(self, budget: Budget, limit: int) -> None:
         """``env.run(until=duration)``, checking the budget every 1,000 events.

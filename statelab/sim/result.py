@@ -126,8 +126,12 @@ class Result:
         gave_up: list[float] = (),
         moves: list[tuple] = (),
         node_times: list[tuple] = (),
+        policies: dict[str, str] | None = None,
     ) -> None:
         self.scenario = scenario
+        #: The learner's functions that ran in place of the scenario's rules: kind
+        #: (``"router"``, ``"drain"``, ``"idempotency"``) -> the function's name.
+        self.policies = dict(policies or {})
         self._request_records = requests
         self._session_records = sessions
         self._timeline_records = timeline

@@ -231,7 +231,7 @@ def payload(result: Result) -> dict:
         "max_nodes": scenario.max_nodes(),
         "workers": scenario.workers,
         "state": scenario.state,
-        "affinity": scenario.affinity,
+        "affinity": _affinity_shown(result),
         "balancer": scenario.balancer,
         "store": scenario.state == "store",
         "store_latency": scenario.store_latency,
@@ -336,6 +336,15 @@ def _ring_points(scenario) -> list[tuple[int, int]]:
     """Every (64-bit position, node) of the model's ring, for every node there can be."""
     ring = HashRing(scenario.seed, scenario.vnodes)
     return sorted((p, k) for k in range(scenario.max_nodes()) for p in ring.node_points(k))
+
+
+def _affinity_shown(result: Result) -> str:
+    """The affinity the view's balancer names: the scenario's, or the learner's router that
+    ran in its place ("router route()", "your router" for a lambda)."""
+    name = result.policies.get("router")
+    if name is None:
+        return result.scenario.affinity
+    return f"router {name}()" if name.isidentifier() else "your router"
 
 
 def _events(result: Result) -> list[dict]:
