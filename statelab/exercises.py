@@ -19,8 +19,9 @@ from statelab.course.exercises import (
     solution,
     solution_answer,
 )
-from statelab.course.judge import TASKS, Verdict, apply_once
+from statelab.course.judge import TASKS, Verdict
 from statelab.dashboards.verdicts import RUNS, judge
+from statelab.sim.idempotency import apply_once
 
 __all__ = [
     "CORRECT",

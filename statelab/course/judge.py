@@ -514,18 +514,3 @@ def judge(
     if not passed:
         message = f"tried {_TRIED[task]}; {message}"
     return Verdict(task, passed, message, counterexample, result, time.monotonic() - began)
-
-
-def apply_once(request: dict, seen: dict) -> dict:
-    """The course's idempotency check: a key's first request is applied and its answer
-    kept; the same key again gets that answer's cart untouched (nothing applied twice), and
-    with another item is refused (422), as Stripe's API and the IETF's Idempotency-Key
-    draft do."""
-    key, item, cart = request["key"], request["item"], request["cart"]
-    if key in seen:
-        if seen[key]["item"] != item:
-            return {"status": 422, "cart": cart, "item": item}
-        return {"status": 200, "cart": cart, "item": item}
-    answer = {"status": 200, "cart": [*cart, item], "item": item}
-    seen[key] = answer
-    return answer

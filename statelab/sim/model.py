@@ -60,6 +60,7 @@ from statelab.sim.balancer import make_balancer
 from statelab.sim.budget import Budget, Overspent
 from statelab.sim.draining import DrainRule
 from statelab.sim.events import Crash, Restart, ScaleTo, StoreOutage
+from statelab.sim.idempotency import IdempotencyCheck, apply_every, apply_once
 from statelab.sim.node import Node
 from statelab.sim.records import (
     DONE_AT,
@@ -79,7 +80,6 @@ from statelab.sim.scenario import Scenario
 from statelab.sim.session import Job, Session
 from statelab.sim.state import (
     CookieState,
-    IdempotencyCheck,
     Ledger,
     ReplicatedState,
     ServerState,
@@ -257,9 +257,10 @@ class ShopModel:
         """The where-state-lives policy of the scenario (see :mod:`statelab.sim.state`)."""
         scenario, ledger = self.scenario, self.ledger
         # None: clients wait for every answer, so no attempt can be applied twice
-        keyed = None if scenario.client_timeout is None else scenario.idempotency_keys
-        if keyed is not None and self.idempotency_check is not None:
-            keyed = self.idempotency_check  # a learner's check decides each add
+        keyed = None
+        if scenario.client_timeout is not None:  # an add may be a retry: a check decides
+            builtin = apply_once if scenario.idempotency_keys else apply_every
+            keyed = self.idempotency_check or builtin
         if scenario.state == "server":
             return ServerState(ledger, self.hashed, keyed, self.moves)
         if scenario.state == "replicated":

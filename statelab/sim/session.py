@@ -21,7 +21,6 @@ class Session:
     """One shopper's visit: what the model needs to know about it while it runs."""
 
     __slots__ = (
-        "applied",
         "cart",
         "dropped",
         "duplicate_items",
@@ -63,10 +62,10 @@ class Session:
         self.wiped_from = NO_NODE  # the node whose memory it was destroyed in
         self.pinned = None  # the node its sticky cookie points to
         self.lost_cause = ""  # why it lost its state first ("" while it has not)
-        self.applied: set[int] | None = None  # its requests whose item is in its cart now
-        # (kept only where an attempt can be applied twice: with client timeouts)
-        self.cart: list[str] | None = None  # with a learner's idempotency check: its items
-        self.seen: dict | None = None  # and the check's memory (its ``seen``)
+        # where an attempt can be applied twice (client timeouts): the cart's items, and the
+        # idempotency check's memory of keys (its ``seen``)
+        self.cart: list[str] | None = None
+        self.seen: dict | None = None
         self.jobs = 0  # its attempts still at a node (one a timed-out client left behind, too)
         self.ended = NAN  # when its shopper left (NaN: still shopping)
 

@@ -15,11 +15,11 @@ import math
 from statelab.sim.budget import DEFAULT_LIMIT, Budget, ScenarioTooLarge
 from statelab.sim.draining import DrainRule
 from statelab.sim.errors import ScenarioError, ScenarioTypeError
+from statelab.sim.idempotency import IdempotencyCheck
 from statelab.sim.model import ShopModel
 from statelab.sim.result import Result
 from statelab.sim.routing import Router
 from statelab.sim.scenario import Scenario
-from statelab.sim.state import IdempotencyCheck
 
 __all__ = ["DEFAULT_LIMIT", "ScenarioTooLarge", "check_size", "simulate"]
 

@@ -30,11 +30,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from statelab.sim.idempotency import IdempotencyCheck
 from statelab.sim.records import LOST_CAUSES, NO_NODE, OK, STATE_LOST, LossRecord
 from statelab.sim.session import Session
-
-#: A learner's idempotency check: (request, seen) -> answer (see :func:`checked_add`).
-IdempotencyCheck = Callable[[dict, dict], dict]
 
 
 class Ledger:
@@ -73,38 +71,24 @@ class Ledger:
         return STATE_LOST
 
 
-def add_item(
-    session: Session, request: int, keyed: bool | IdempotencyCheck | None
-) -> tuple[bool, bool]:
+def add_item(session: Session, request: int, keyed: IdempotencyCheck | None) -> tuple[bool, bool]:
     """Add the item of the session's ``request``-th request to its cart where it lives.
 
-    Returns (applied, duplicate): with idempotency keys a request whose item is already
-    in the cart is not applied again; without them it is, and the item is there twice.
-    ``keyed=None``: no request can be applied twice (clients wait for every answer, and a
-    failed attempt applied nothing), so nothing is remembered. ``keyed`` a function: a
-    learner's idempotency check decides (:func:`checked_add`).
+    Returns (applied, duplicate). ``keyed``: the idempotency check that decides an add that
+    may be a retry (:mod:`statelab.sim.idempotency`: with keys, ``apply_once``; without,
+    ``apply_every``; or a learner's), see :func:`checked_add`. ``None``: no request can be
+    applied twice (clients wait for every answer, and a failed attempt applied nothing), so
+    nothing is remembered.
     """
-    if callable(keyed):
-        return checked_add(session, request, keyed)
     if keyed is None:
         session.items += 1
         return True, False
-    if session.applied is None:
-        session.applied = set()
-    if request in session.applied:
-        if keyed:
-            return False, False
-        session.items += 1
-        session.duplicate_items += 1
-        return True, True
-    session.applied.add(request)
-    session.items += 1
-    return True, False
+    return checked_add(session, request, keyed)
 
 
 def checked_add(session: Session, request: int, check: IdempotencyCheck) -> tuple[bool, bool]:
-    """The add of the session's ``request``-th request, as a learner's idempotency check
-    ``apply(request, seen) -> answer`` decides it (``statelab.course.judge``): the request
+    """The add of the session's ``request``-th request, as the idempotency check
+    ``apply(request, seen) -> answer`` decides it (:mod:`statelab.sim.idempotency`): the request
     has ``key`` (the session and the request's number), ``item`` and ``cart`` (the items
     now); ``seen`` is the session's memory of keys. Returns (applied, duplicate): applied
     when the answer's cart differs from the cart; a duplicate when its item was in already.
@@ -132,8 +116,6 @@ def checked_add(session: Session, request: int, check: IdempotencyCheck) -> tupl
 def new_cart(session: Session) -> None:
     """The session's cart is gone (lost or replaced): no item and no key remembered."""
     session.items = 0
-    if session.applied:
-        session.applied.clear()
     if session.cart is not None:
         session.cart, session.seen = [], {}
 
@@ -183,11 +165,15 @@ class ServerState:
     """
 
     def __init__(
-        self, ledger: Ledger, hashed: bool, keyed: bool | None = None, moves: list | None = None
+        self,
+        ledger: Ledger,
+        hashed: bool,
+        keyed: IdempotencyCheck | None = None,
+        moves: list | None = None,
     ) -> None:
         self.ledger = ledger
         self.moved_cause = moved_cause(hashed)
-        self.keyed = keyed  # idempotency keys (None: no attempt can be applied twice)
+        self.keyed = keyed  # the idempotency check (None: no attempt can be applied twice)
         # (time, session, node) each time a cart enters a node's memory (records.CartMove)
         self.moves: list[tuple] = [] if moves is None else moves
 
@@ -240,7 +226,7 @@ class ReplicatedState(ServerState):
         ledger: Ledger,
         hashed: bool,
         live: Callable[[], list],
-        keyed: bool | None = None,
+        keyed: IdempotencyCheck | None = None,
         moves: list | None = None,
     ) -> None:
         super().__init__(ledger, hashed, keyed, moves)
@@ -322,7 +308,7 @@ class StoreState:
     written before it is gone, ``"store_outage"``.
     """
 
-    def __init__(self, ledger: Ledger, store, keyed: bool | None = None) -> None:
+    def __init__(self, ledger: Ledger, store, keyed: IdempotencyCheck | None = None) -> None:
         self.ledger = ledger
         self.store = store
         self.keyed = keyed
