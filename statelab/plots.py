@@ -16,6 +16,7 @@ from statelab.view.comparisons import (
     metric_against,
 )
 from statelab.view.over_time import (
+    attempts_over_time,
     latency_over_time,
     lost_over_time,
     mark_moments,
@@ -32,6 +33,7 @@ __all__ = [
     "PALETTE",
     "THEORY_STYLE",
     "ClusterView",
+    "attempts_over_time",
     "cluster_view",
     "compare",
     "difference",

@@ -119,7 +119,10 @@ def scenarios(draw):
         autoscale=autoscale,
         health_check_delay=draw(st.sampled_from([0.0, 1.0])),
         retries=draw(st.integers(0, 3)),
-        retry_backoff=draw(st.sampled_from([0.0, 0.3])),
+        retry_backoff=(backoff := draw(st.sampled_from([0.0, 0.3]))),
+        retry_jitter=draw(st.sampled_from([None, "full"])) if backoff else None,
+        retry_backoff_cap=draw(st.sampled_from([30.0, 0.5])),
+        retry_budget=draw(st.sampled_from([None, None, 0.0, 0.2])),
         client_timeout=draw(st.sampled_from([None, None, 0.3, 1.5])),
         idempotency_keys=draw(st.booleans()),
         cookie_limit=draw(st.sampled_from([300, 4096])),
@@ -269,9 +272,14 @@ def assert_conserved(result) -> None:
         after != ordered["attempt"] + 1
     )
     last_try = ordered["attempt"] == scenario.retries + 1
-    assert int((unanswered & last_try).sum()) == result.gave_up()
+    refused = result.retries_refused()  # a retry budget gives a request up before its last try
+    assert int((unanswered & last_try).sum()) + refused == result.gave_up()
     pending = ordered.loc[unanswered & ~last_try, "session"]
-    assert set(pending) <= set(sessions.loc[sessions["end"].isna(), "session"])
+    if scenario.retry_budget is None:
+        assert refused == 0
+        assert set(pending) <= set(sessions.loc[sessions["end"].isna(), "session"])
+    else:
+        assert len(pending) >= refused
     # at most one request in flight per session, and only for unfinished sessions
     open_sessions = set(sessions.loc[sessions["end"].isna(), "session"])
     flying = requests.loc[in_flight, "session"]

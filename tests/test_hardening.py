@@ -48,6 +48,11 @@ def bad_scenario_inputs():
         ("autoscale", True),
         ("events", None),
         ("events", Crash(0, 1.0)),
+        ("retry_budget", -0.1),
+        ("retry_budget", 1.5),
+        ("retry_budget", "0.2"),
+        ("retry_jitter", "jitter"),
+        ("retry_jitter", True),
     ]:
         yield field, value
 
@@ -91,6 +96,7 @@ def test_the_bad_input_tables_hold_every_case_they_state():
         "health_check_delay",
         "retries",
         "retry_backoff",
+        "retry_backoff_cap",
         "vnodes",
         "cookie_limit",
         "cookie_bytes_per_item",
@@ -102,8 +108,8 @@ def test_the_bad_input_tables_hold_every_case_they_state():
         "sample_interval",
         "seed",
     ]
-    # 19 fields x 12 nasty values, less the big seed (227); 4 choices x 6 values (24); 6 more
-    assert len(BAD_SCENARIOS) == 227 + 24 + 6
+    # 20 fields x 12 nasty values, less the big seed (239); 4 choices x 6 values (24); 11 more
+    assert len(BAD_SCENARIOS) == 239 + 24 + 11
     assert len(BAD_EVENTS) == 21
 
 

@@ -61,6 +61,13 @@ def check(scenario, time_scale: float, balancer: str, store: str) -> None:
             f"store must be one of {', '.join(map(repr, STORES))} (where state='store' keeps "
             f"its carts: a SQLite file, or a Redis server), got {store!r}"
         )
+    for name in ("retry_jitter", "retry_budget"):
+        if getattr(scenario, name) is not None:
+            raise ValueError(
+                f"{name}={getattr(scenario, name)!r} is not played by real runs yet (the load "
+                f"generator retries with an exponential backoff and no budget); set "
+                f"{name}=None, or compare the designs in the simulation"
+            )
     if scenario.autoscale is not None:
         raise ValueError(
             "autoscale is not played by real runs yet; set autoscale=None and use ScaleTo "

@@ -75,6 +75,7 @@ from statelab.sim.records import (
     timeline_row,
 )
 from statelab.sim.result import Result
+from statelab.sim.retrying import REFUSED, Retrying
 from statelab.sim.routing import Router, client_key, router_for
 from statelab.sim.scenario import Scenario
 from statelab.sim.session import Job, Session
@@ -187,7 +188,7 @@ class ShopModel:
         self.env = (environment or _Environment)()
         self.workload = Workload(scenario)
         self.balancer = make_balancer(scenario.balancer, stream(scenario.seed, "balancer"))
-        self.retry_draw = stream(scenario.seed, "retries")
+        self.retrying = Retrying(scenario, stream(scenario.seed, "retries"))
         # where a hash of the shopper sends it: the affinity's router, or a learner's in
         # place of the affinity (a learner's router replaces sticky sessions too)
         self.router = router or router_for(scenario.affinity, scenario.seed, scenario.vnodes)
@@ -238,6 +239,7 @@ class ShopModel:
         self._jobs = 0  # request attempts sent to a node so far (numbers the jobs)
         self.attempts = 0  # request attempts sent so far, to a node or failed at once
         self.gave_up: list[float] = []  # start time of the session of each request given up
+        self.refused: list[float] = []  # and of each whose retry the retry budget refused
         # Request and session records are plain tuples with the fields of RequestRecord and
         # SessionRecord, in order (tests/test_records.py checks each field). Not the named
         # tuples themselves: CPython's collector stops tracking a plain tuple of numbers and
@@ -315,6 +317,7 @@ class ShopModel:
             self.moves,
             self.node_times,
             policies=self._policies(),
+            refused=self.refused,
         )
 
     def _policies(self) -> dict[str, str]:
@@ -384,14 +387,16 @@ class ShopModel:
     def _visit(self, session: Session, services: list[float], thinks: list[float]):
         """The process of one session: its requests, one after another, each retried as needed."""
         env = self.env
-        retries = self.scenario.retries
-        backoff = self.scenario.retry_backoff
+        retrying = self.retrying
+        budget = retrying.budget is not None  # first attempts are counted for the budget
         waits = self.client_timeout is None  # the client waits for every answer
         for k, service in enumerate(services):
             if k and thinks[k - 1]:
                 yield env.timeout(thinks[k - 1])
             attempt = 1
             while True:
+                if budget and attempt == 1:
+                    retrying.sent(env.now)
                 if waits:  # the session's own process serves the attempt (one process less)
                     job = self._send(session, attempt, k)
                     if job is None:
@@ -403,12 +408,13 @@ class ShopModel:
                     outcome = yield from self._attempt_or_give_up(session, service, attempt, k)
                 if outcome not in RETRIED:
                     break
-                if attempt > retries:  # no retry left: the shopper sees an error
-                    self.gave_up.append(session.start)
+                wait = retrying.wait(attempt, env.now)
+                if wait is None or wait == REFUSED:  # no retry left, or the budget's refusal
+                    self._give_up(session, wait)
                     break
                 attempt += 1
-                if backoff:
-                    yield env.timeout(self.retry_draw.expovariate(1.0 / backoff))
+                if wait:
+                    yield env.timeout(wait)
         self._end(session, env.now)
 
     def _visit_direct(self, session: Session, services: list[float], thinks: list[float]):
@@ -418,8 +424,8 @@ class ShopModel:
         generator and two calls fewer a request: a tenth off a run). The results are the
         same, bit for bit (``tests/test_model_paths.py`` runs both ways)."""
         env = self.env
-        retries = self.scenario.retries
-        backoff = self.scenario.retry_backoff
+        retrying = self.retrying
+        budget = retrying.budget is not None  # first attempts are counted for the budget
         cost = self.cookie_cost
         records = self.requests
         route = self._route
@@ -432,6 +438,8 @@ class ShopModel:
                 yield timeout(thinks[k - 1])
             attempt = 1
             while True:
+                if budget and attempt == 1:
+                    retrying.sent(env.now)
                 # as _send
                 arrival = env.now
                 session.sent += 1
@@ -477,13 +485,20 @@ class ShopModel:
                     session.jobs -= 1
                 if outcome not in RETRIED:
                     break
-                if attempt > retries:  # no retry left: the shopper sees an error
-                    self.gave_up.append(session.start)
+                wait = retrying.wait(attempt, env.now)
+                if wait is None or wait == REFUSED:  # no retry left, or the budget's refusal
+                    self._give_up(session, wait)
                     break
                 attempt += 1
-                if backoff:
-                    yield timeout(self.retry_draw.expovariate(1.0 / backoff))
+                if wait:
+                    yield timeout(wait)
         self._end(session, env.now)
+
+    def _give_up(self, session: Session, wait: float | None) -> None:
+        """The shopper sees an error: no retry left, or the retry budget refused one."""
+        self.gave_up.append(session.start)
+        if wait == REFUSED:
+            self.refused.append(session.start)
 
     def _send(self, session: Session, attempt: int, request: int) -> Job | None:
         """Send an attempt: the job at the node the balancer picks, or None if it fails at once

@@ -127,6 +127,7 @@ class Result:
         moves: list[tuple] = (),
         node_times: list[tuple] = (),
         policies: dict[str, str] | None = None,
+        refused: list[float] = (),
     ) -> None:
         self.scenario = scenario
         #: The learner's functions that ran in place of the scenario's rules: kind
@@ -139,6 +140,7 @@ class Result:
         self._autoscaler = list(autoscaler)
         self._losses = list(losses)
         self._gave_up = list(gave_up)
+        self._refused = list(refused)  # the session starts of the retries a budget refused
         self._moves = moves  # plain tuples with the fields of CartMove
         self._node_times = node_times  # plain tuples with the fields of NodeTime
 
@@ -332,6 +334,11 @@ class Result:
         """
         return len(self._gave_up)
 
+    def retries_refused(self) -> int:
+        """Retries the retry budget refused over the whole run, warm-up included (each gave
+        its request up). Like ``summary()["retries_refused"]``, but over the whole run."""
+        return len(self._refused)
+
     def active_at(self, time: float) -> pd.DataFrame:
         """The sessions active at ``time`` seconds: started at or before it, not yet ended.
 
@@ -361,7 +368,8 @@ class Result:
             ``sessions``, ``sessions_lost``, ``sessions_lost_<cause>`` for each
             cause, ``requests`` (attempts), ``ok``, ``state_lost``,
             ``failed``, ``timed_out``, ``in_flight``, ``gave_up`` (requests whose last
-            attempt failed, retries used up), ``wait_mean``, ``latency_mean``,
+            attempt failed, retries used up or refused), ``retries_refused`` (retries a
+            ``retry_budget`` did not let go), ``wait_mean``, ``latency_mean``,
             ``latency_p50``, ``latency_p95``, ``latency_p99``,
             ``utilisation``, ``throughput``, and ``event_lost_share``: the
             share of the sessions active at the scenario's first event that
@@ -426,6 +434,7 @@ class Result:
             "requests": int(np.count_nonzero(counted)),
             **counts,
             "gave_up": sum(1 for start in self._gave_up if start >= scenario.warmup),
+            "retries_refused": sum(1 for start in self._refused if start >= scenario.warmup),
             "wait_mean": _mean(wait),
             "latency_mean": _mean(latency),
             "latency_p50": _percentile(latency, 50),
@@ -505,6 +514,7 @@ SUMMARY_MEANINGS = {
     "failed": "requests that failed: no node up, or their node crashed",
     "in_flight": "requests still under way when the run stopped",
     "gave_up": "requests that failed with no retry left: shoppers who saw an error",
+    "retries_refused": "retries the retry budget did not let go (their requests gave up)",
     "wait_mean": "mean seconds a request waited for a worker",
     "latency_mean": "mean seconds from sending a request to its answer",
     "latency_p50": "half of the requests were answered within this many seconds",

@@ -42,6 +42,9 @@ BALANCERS = ("round_robin", "random", "least_connections", "two_choices")
 AFFINITIES = ("none", "sticky", "ip_hash", "source_hash", "consistent_hash")
 STATE_LOCATIONS = ("server", "cookie", "store", "replicated")
 SESSION_LENGTHS = ("fixed", "geometric", "heavy_tailed")
+#: How a client spreads its retries: None (an exponential wait of mean ``retry_backoff``) or
+#: ``"full"`` (AWS's full jitter: uniform up to the capped exponential backoff).
+RETRY_JITTERS = (None, "full")
 
 #: The longest run a scenario may ask for, in simulated seconds (one week).
 MAX_DURATION = 7 * 24 * 3600.0
@@ -90,7 +93,21 @@ class Scenario:
     retries : int
         How many times a client retries a failed request, 0 to 10.
     retry_backoff : float
-        Mean seconds (exponential) a client waits before a retry, 0 to 600.
+        Mean seconds (exponential) a client waits before a retry, 0 to 600; with
+        ``retry_jitter="full"``, the base of the backoff.
+    retry_jitter : str or None
+        None (the default): the wait before a retry is exponential with mean
+        ``retry_backoff``. ``"full"`` (AWS's "full jitter"): the wait before retry k (k = 0
+        for the first) is uniform from 0 to ``min(retry_backoff_cap, retry_backoff * 2**k)``;
+        needs ``retry_backoff`` above 0.
+    retry_backoff_cap : float
+        The most seconds a full-jitter wait can be (default 30), above 0 and at most 3,600.
+    retry_budget : float or None
+        None (the default), or the retry budget of Finagle and Linkerd, shared by the
+        cluster's clients, as a share from 0 to 1: a retry is sent only while the retries
+        sent in the last 10 seconds are below this share of the
+        first attempts sent in them; a retry the budget refuses gives the request up
+        (``summary()["retries_refused"]``).
     client_timeout : float or None
         Seconds a client waits for an answer before it gives up on the attempt and
         counts it failed (``"timed_out"``; retried as ``retries`` allows), above 0 and at
@@ -166,6 +183,9 @@ class Scenario:
     health_check_delay: float = 0.0
     retries: int = 0
     retry_backoff: float = 0.0
+    retry_jitter: str | None = None
+    retry_backoff_cap: float = 30.0
+    retry_budget: float | None = None
     client_timeout: float | None = None
     idempotency_keys: bool = False
     balancer: str = "round_robin"
@@ -207,6 +227,26 @@ class Scenario:
             "retries": checks.whole_number("retries", self.retries, 0, 10),
             "retry_backoff": checks.number(
                 "retry_backoff", self.retry_backoff, 0.0, 600.0, unit="seconds"
+            ),
+            "retry_jitter": None
+            if self.retry_jitter is None
+            else checks.choice("retry_jitter", self.retry_jitter, ("full",)),
+            "retry_backoff_cap": checks.number(
+                "retry_backoff_cap",
+                self.retry_backoff_cap,
+                0.0,
+                3_600.0,
+                low_open=True,
+                unit="seconds",
+            ),
+            "retry_budget": None
+            if self.retry_budget is None
+            else checks.number(
+                "retry_budget",
+                self.retry_budget,
+                0.0,
+                1.0,
+                unit="a share of the first attempts (or None: no budget)",
             ),
             "client_timeout": None
             if self.client_timeout is None
@@ -263,6 +303,12 @@ class Scenario:
                 f"sample_interval={interval:g} would record {duration / interval:,.0f} timeline "
                 f"rows over duration={duration:g} s; at most {MAX_SAMPLES:,} are allowed, so use "
                 f"a sample_interval of at least {duration / MAX_SAMPLES:g} seconds"
+            )
+        if self.retry_jitter == "full" and self.retry_backoff == 0:
+            raise ScenarioError(
+                "retry_jitter='full' spreads retries over a backoff of retry_backoff * 2**k "
+                "seconds, so retry_backoff must be above 0 (AWS's examples use 0.1 to 1 s); "
+                "got retry_backoff=0"
             )
         object.__setattr__(self, "warmup", warmup)
         object.__setattr__(self, "sample_interval", interval)

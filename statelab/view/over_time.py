@@ -124,6 +124,36 @@ def throughput_over_time(result: Result, ax: Axes | None = None) -> Axes:
     return _finish_over_time(result, ax, "requests / s")
 
 
+def attempts_over_time(result: Result, ax: Axes | None = None, width: float = 2.0) -> Axes:
+    """Retry amplification: the attempts sent in each ``width``-second window per request
+    first sent in it (1 with no retry), and how busy the workers of the nodes up are (a
+    second scale, 0 to 1), with the events marked."""
+    ax = new_axes(ax)
+    requests = result.requests
+    window = (requests["arrival"] // width).astype(int)
+    attempts = requests.groupby(window).size()
+    firsts = (requests["attempt"] == 1).groupby(window).sum()
+    ratio = (attempts / firsts.where(firsts > 0)).dropna()
+    ax.plot(
+        (ratio.index + 1) * width, ratio.to_numpy(), color=PALETTE[0], label="attempts a request"
+    )
+    timeline = result.timeline
+    up = timeline["nodes_up"] * result.scenario.workers
+    busy = (timeline["busy"] / up.where(up > 0)).fillna(1.0)
+    load = ax.twinx()
+    load.plot(timeline["time"], busy, color=PALETTE[1], linestyle="--", label="busy, nodes up")
+    load.set_ylim(0, 1.3)
+    load.set_ylabel("share of workers busy")
+    peak = float(ratio.max()) if len(ratio) else 1.0
+    ax.set_title(f"up to {peak:.1f} attempts a request in a {width:g} s window", loc="left")
+    handles = ax.get_legend_handles_labels()[0] + load.get_legend_handles_labels()[0]
+    ax.set_ylim(0, max(2.0, peak * 1.3))
+    _finish_over_time(result, ax, "attempts a request")
+    ax.set_ylim(0, max(2.0, peak * 1.3))
+    ax.legend(handles=handles, loc="upper right", fontsize="small", frameon=False, ncols=2)
+    return ax
+
+
 def nodes_over_time(result: Result, ax: Axes | None = None) -> Axes:
     """Nodes up (serving), booting and down over the run, as steps."""
     ax = new_axes(ax)
