@@ -97,6 +97,7 @@ def test_the_bad_input_tables_hold_every_case_they_state():
         "retries",
         "retry_backoff",
         "retry_backoff_cap",
+        "write_at",
         "vnodes",
         "cookie_limit",
         "cookie_bytes_per_item",
@@ -108,8 +109,8 @@ def test_the_bad_input_tables_hold_every_case_they_state():
         "sample_interval",
         "seed",
     ]
-    # 20 fields x 12 nasty values, less the big seed (239); 4 choices x 6 values (24); 11 more
-    assert len(BAD_SCENARIOS) == 239 + 24 + 11
+    # 21 fields x 12 nasty values, less the big seed (251); 4 choices x 6 values (24); 11 more
+    assert len(BAD_SCENARIOS) == 251 + 24 + 11
     assert len(BAD_EVENTS) == 21
 
 

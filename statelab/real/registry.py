@@ -68,6 +68,11 @@ def check(scenario, time_scale: float, balancer: str, store: str) -> None:
                 f"generator retries with an exponential backoff and no budget); set "
                 f"{name}=None, or compare the designs in the simulation"
             )
+    if scenario.write_at != 1.0:
+        raise ValueError(
+            f"write_at={scenario.write_at:g} is not played by real runs yet (a real node writes "
+            "its change at the end of its work); set write_at=1.0, or compare in the simulation"
+        )
     if scenario.autoscale is not None:
         raise ValueError(
             "autoscale is not played by real runs yet; set autoscale=None and use ScaleTo "

@@ -159,6 +159,8 @@ class _Late(Event):
         env.schedule(self, LATE, delay)
 
 
+#: A failed attempt that wrote nothing: (outcome, applied, duplicate).
+NOT_APPLIED = (FAILED, False, False)
 #: The outcomes a client retries: the attempt failed, or it stopped waiting for it.
 RETRIED = (FAILED, TIMED_OUT)
 
@@ -233,6 +235,9 @@ class ShopModel:
         self._store_waited: dict[int, float] = {}  # job id -> when its late store call ended
         self.state = self._state_policy()
         self.client_timeout = scenario.client_timeout
+        # where in an attempt's work its change is written (cookie state: with the answer)
+        self.write_at = scenario.write_at
+        self.write_early = scenario.write_at < 1.0 and scenario.state != "cookie"
         # serve a waiting client's attempts in its session's process (_visit_direct) where
         # that is the same; False: always through _send and _serve (tests compare the two)
         self.direct = True
@@ -260,7 +265,9 @@ class ShopModel:
         scenario, ledger = self.scenario, self.ledger
         # None: clients wait for every answer, so no attempt can be applied twice
         keyed = None
-        if scenario.client_timeout is not None:  # an add may be a retry: a check decides
+        # an attempt can be applied without an answer (a client that stopped waiting, or a
+        # write before the end of the work that a crash cuts short): a check decides each add
+        if scenario.client_timeout is not None or scenario.write_at < 1.0:
             builtin = apply_once if scenario.idempotency_keys else apply_every
             keyed = self.idempotency_check or builtin
         if scenario.state == "server":
@@ -369,7 +376,12 @@ class ShopModel:
         workload = self.workload
         seed = self.scenario.seed
         hashed = self.hashed
-        direct = self.direct and self.client_timeout is None and self.store is None
+        direct = (
+            self.direct
+            and self.client_timeout is None
+            and self.store is None
+            and not self.write_early
+        )
         visit = self._visit_direct if direct else self._visit
         session_id = 0
         while True:
@@ -544,6 +556,7 @@ class ShopModel:
         env = self.env
         session, node, store = job.session, job.node, self.store
         queued_from = job.arrival  # when it joined the node's line (NaN: not yet)
+        written = None  # (outcome, applied, duplicate) once its change is written
         try:
             if store is not None:
                 queued_from = NAN
@@ -556,20 +569,24 @@ class ShopModel:
             job.served_from = env.now
             try:
                 cost = self.cookie_cost
-                yield env.timeout(service + cost[session.items] if cost else service)
+                work = service + cost[session.items] if cost else service
+                if self.write_early:  # the change is written part way through the work
+                    yield env.timeout(work * self.write_at)
+                    written = self._settle(job)
+                    yield env.timeout(work - work * self.write_at)
+                else:
+                    yield env.timeout(work)
             except simpy.Interrupt:
                 slots.give_back()
                 raise
             slots.give_back()
         except simpy.Interrupt:
             node.in_flight.pop(job.id, None)
-            outcome, applied, duplicate = FAILED, False, False
+            # cut short: applied without an answer if its change was written already
+            outcome, applied, duplicate = (FAILED, *written[1:]) if written else NOT_APPLIED
         else:
             del node.in_flight[job.id]
-            answered = job.gave_up != job.gave_up  # NaN: the client still waits
-            outcome, applied, duplicate = self.state.settle(
-                session, node, job.attempt, job.request, env.now, answered=answered
-            )
+            outcome, applied, duplicate = written or self._settle(job)
         now = env.now
         gave_up = job.gave_up
         timed_out = gave_up == gave_up
@@ -593,6 +610,14 @@ class ShopModel:
                 del self.finishing[session.id]
                 self.sessions.append(self._session_record(session, session.ended))
         return TIMED_OUT if timed_out else outcome
+
+    def _settle(self, job: Job) -> tuple[int, bool, bool]:
+        """Write the attempt's change where the state lives, now: its outcome, whether it
+        was applied and whether that made a duplicate."""
+        answered = job.gave_up != job.gave_up  # NaN: the client still waits
+        return self.state.settle(
+            job.session, job.node, job.attempt, job.request, self.env.now, answered=answered
+        )
 
     def _route(self, session: Session) -> Node | None:
         """The node this session's next request goes to (None: no node takes it)."""

@@ -51,7 +51,7 @@ class RequestRecord(NamedTuple):
     end: float  # when it ended for the client (NaN: in flight at the end)
     done: float  # when the node stopped working on it (NaN: never started, or still at it)
     outcome: int  # an index into OUTCOMES
-    applied: bool  # the server completed it and applied its change (its cart item)
+    applied: bool  # its change was written where the state lives (answered or not: write_at)
     duplicate: bool  # its change had already been applied by another attempt of its request
 
 

@@ -86,8 +86,10 @@ class Result:
         failed, or given up after ``client_timeout``; NaN while in flight),
         ``done`` (when the node stopped working on it; later than ``end`` for an
         attempt the client gave up on), ``outcome`` (``"ok"``, ``"state_lost"``, ``"failed"``,
-        ``"timed_out"`` or ``"in_flight"``), ``applied`` (the server completed it and
-        added its item) and ``duplicate`` (its item had already been added by another
+        ``"timed_out"`` or ``"in_flight"``), ``applied`` (its item was written where the
+        cart lives: at the end of its work, or at ``write_at`` of it, so a crash after the
+        write leaves a ``"failed"`` attempt applied) and ``duplicate`` (its item had
+        already been added by another
         attempt of the same request). Latency is ``end - arrival``; waiting ``start - arrival``.
     sessions : pandas.DataFrame
         One row a session: ``session``, ``start``, ``end`` (its last

@@ -113,6 +113,13 @@ class Scenario:
         counts it failed (``"timed_out"``; retried as ``retries`` allows), above 0 and at
         most 3,600; None (the default): it waits for ever. The node does not know and
         finishes the attempt, and a finished add is applied.
+    write_at : float
+        Where in an attempt's work its change is written to where the state lives, as a
+        share of the work: 1.0 (the default) at its end, 0.0 at its start, 0.5 half way.
+        Server, store and replicated state are written at that moment (cookie state only
+        travels in the answer, so it ignores it). An attempt cut short after its write (a
+        crash) has applied its change without answering: its retry applies it again
+        unless ``idempotency_keys`` is on.
     idempotency_keys : bool
         Whether every add carries an idempotency key (the session and the request's
         number) that the place holding the cart applies once. Without keys, an add that
@@ -187,6 +194,7 @@ class Scenario:
     retry_backoff_cap: float = 30.0
     retry_budget: float | None = None
     client_timeout: float | None = None
+    write_at: float = 1.0
     idempotency_keys: bool = False
     balancer: str = "round_robin"
     affinity: str = "sticky"
@@ -257,6 +265,9 @@ class Scenario:
                 3_600.0,
                 low_open=True,
                 unit="seconds (or None: the client waits for ever)",
+            ),
+            "write_at": checks.number(
+                "write_at", self.write_at, 0.0, 1.0, unit="a share of the attempt's work"
             ),
             "idempotency_keys": checks.boolean("idempotency_keys", self.idempotency_keys),
             "balancer": checks.choice("balancer", self.balancer, BALANCERS),
