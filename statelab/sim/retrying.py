@@ -4,7 +4,10 @@ the cluster's retry budget lets it go at all (Finagle's and Linkerd's ``RetryBud
 
 The model asks :meth:`Retrying.wait` after an attempt failed or timed out, and tells
 :meth:`Retrying.sent` of every first attempt, so the budget can compare the retries of the
-last :data:`BUDGET_WINDOW` seconds with the first attempts of the same seconds.
+last :data:`BUDGET_WINDOW` seconds with the first attempts of the same seconds. Finagle's
+budget also lets a minimum of retries a second through (10 by default), so that a client
+with little traffic can still retry; this one has no minimum: a budget of 0 refuses every
+retry, and a share of the window's first attempts is all a budget allows.
 """
 
 from __future__ import annotations
