@@ -215,6 +215,7 @@ def test_a_displayed_verdict_shows_its_words_then_its_run(monkeypatch):
     words, view = shown
     assert "**Not yet**" in words.data and "Counter-example: key = " in words.data
     assert isinstance(view, AnimatedCluster)
+    assert view.time == 57.0  # 3 s before the crash preset's crash at 60 s, ready to play
 
 
 # -- the drain rule -----------------------------------------------------------------------

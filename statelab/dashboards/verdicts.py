@@ -29,7 +29,21 @@ class ShownVerdict(Verdict):
     def _ipython_display_(self) -> None:
         display(Markdown(self._repr_markdown_()))
         if self.result is not None:
-            display(AnimatedCluster(self.result))
+            display(view_of(self.result))
+
+
+def view_of(result: Result) -> AnimatedCluster:
+    """The run in the animated view, a few seconds before its first event (the crash, the
+    scale-out, the scale-in the policy was judged on), ready to play through it."""
+    view = AnimatedCluster(result)
+    first = result.scenario.first_event()
+    if first is not None:
+        view.time = max(first.at - LEAD, 0.0)
+    return view
+
+
+#: Seconds of the run the view shows before the event a verdict is about.
+LEAD = 3.0
 
 
 def run_with(policy: Callable, task: str) -> Result | None:
