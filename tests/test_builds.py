@@ -1,5 +1,5 @@
-"""The build-it exercises (statelab.course.builds) through the judge, as the notebooks run
-them: each stub fails with a message that says what broke, each worked solution passes, and
+"""The build-it exercises (statelab.course.builds) through the judge (the course's, with
+no run to show: tests/test_judge.py checks the runs), as the notebooks run them: each stub fails with a message that says what broke, each worked solution passes, and
 each plausible wrong solution is caught with the counter-example its message names; every
 exercise is in its notebook (the stub as the cell's code, the judge's call, hints, and the
 pointer to its solution)."""
@@ -12,7 +12,8 @@ import pytest
 from conftest import ROOT
 
 from statelab.course.builds import BUILDS, define
-from statelab.exercises import judge, solution
+from statelab.course.judge import judge
+from statelab.exercises import solution
 
 NOTEBOOKS = {p.name[:2]: p for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
 
