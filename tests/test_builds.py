@@ -1,8 +1,9 @@
 """The build-it exercises (statelab.course.builds) through the judge (the course's, with
-no run to show: tests/test_judge.py checks the runs), as the notebooks run them: each stub fails with a message that says what broke, each worked solution passes, and
-each plausible wrong solution is caught with the counter-example its message names; every
-exercise is in its notebook (the stub as the cell's code, the judge's call, hints, and the
-pointer to its solution)."""
+no run to show: tests/test_judge.py checks the runs), as the notebooks run them: each stub
+fails with a message that says what broke, each worked solution passes, and each plausible
+wrong solution is caught with the counter-example its message names; every exercise is in
+its notebook (the stub as the cell's code, the judge's call, hints, and the pointer to its
+solution)."""
 
 from __future__ import annotations
 
