@@ -130,8 +130,15 @@ BUILDS = {
             "another node. nginx's `ip_hash` does this.",
             (
                 (
-                    MODULO,
-                    "modulo the nodes *up*: a crash renumbers them and moves (N-1)/N of the keys",
+                    _code(
+                        """
+                        def route(key, up, configured):
+                            if len(up) < configured:  # a node is down: use the live ones
+                                return up[key % len(up)]
+                            return key % configured
+                        """
+                    ),
+                    "falls back to modulo the live nodes while one is down: every key moves",
                 ),
                 (
                     "def route(key, up, configured):\n    return up[key % configured % len(up)]",
@@ -214,9 +221,17 @@ BUILDS = {
             "(422), as Stripe's API and the IETF's Idempotency-Key draft do.",
             (
                 (
-                    "def apply(request, seen):\n"
-                    '    return {"status": 200, "cart": [*request["cart"], request["item"]]}',
-                    "no key check: a retry after a timeout adds the item twice",
+                    _code(
+                        """
+                        def apply(request, seen):
+                            cart = [*request["cart"], request["item"]]  # applied first...
+                            if request["key"] in seen:  # ...then the key is looked at
+                                return {"status": 200, "cart": cart}
+                            seen[request["key"]] = request["item"]
+                            return {"status": 200, "cart": cart}
+                        """
+                    ),
+                    "looks at the key after applying the add: the retry adds it again",
                 ),
                 (
                     "def apply(request, seen):\n"
