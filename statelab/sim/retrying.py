@@ -50,7 +50,8 @@ class Retrying:
     def wait(self, attempt: int, now: float) -> float | None:
         """After attempt ``attempt`` (1 for the first) failed at ``now``: seconds to wait
         before the retry, None when no retry is left, or :data:`REFUSED` when the budget
-        refuses it (the request is given up)."""
+        refuses it (the request is given up). A retry the budget lets go is counted against
+        it at once, when it is decided, not after its wait."""
         if attempt > self.retries:
             return None
         if self.budget is not None:
