@@ -18,10 +18,10 @@ const SIZES = {
   compact: { width: 560, compact: true },
 };
 
-/** The moments to paint: every 4 s, and just after each event. */
+/** The moments to paint: every 5 s, and just after each event. */
 function moments(run) {
   const times = [];
-  for (let t = 0; t <= run.duration; t += 4) times.push(t);
+  for (let t = 0; t <= run.duration; t += 5) times.push(t);
   for (const e of run.events) times.push(e.at + 0.5, e.at + 1.5);
   return times.filter((t) => t <= run.duration);
 }
