@@ -25,6 +25,20 @@ from collections.abc import Callable
 IdempotencyCheck = Callable[[dict, dict], dict]
 
 
+def ask(check: IdempotencyCheck, request: dict, seen: dict) -> dict:
+    """``check(request, seen)``, its answer checked: a dict with ``status`` 200 or 422 and
+    ``cart`` a list, or a ValueError that names the check, its answer and the request. The
+    simulation and the cart service ask a learner's check through here alike."""
+    answer = check(request, seen)
+    cart = answer.get("cart") if isinstance(answer, dict) else None
+    if not isinstance(cart, list) or answer.get("status") not in (200, 422):
+        raise ValueError(
+            f"the idempotency check {getattr(check, '__name__', check)!r} answered {answer!r} "
+            f"for {request}: it answers a dict with 'status' (200 or 422) and 'cart' (a list)"
+        )
+    return answer
+
+
 def apply_once(request: dict, seen: dict) -> dict:
     """Apply each key once: a retry finds its key and applies nothing; the same key with
     another item is refused (422)."""

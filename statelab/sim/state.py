@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from statelab.sim import idempotency
 from statelab.sim.idempotency import IdempotencyCheck
 from statelab.sim.records import LOST_CAUSES, NO_NODE, OK, STATE_LOST, LossRecord
 from statelab.sim.session import Session
@@ -98,13 +99,7 @@ def checked_add(session: Session, request: int, check: IdempotencyCheck) -> tupl
     item = f"item-{request}"
     cart = session.cart
     asked = {"key": f"{session.id}:{request}", "item": item, "cart": list(cart)}
-    answer = check(asked, session.seen)
-    kept = answer.get("cart") if isinstance(answer, dict) else None
-    if not isinstance(kept, list) or answer.get("status") not in (200, 422):
-        raise ValueError(
-            f"the idempotency check {getattr(check, '__name__', check)!r} answered {answer!r} "
-            f"for {asked}: it answers a dict with 'status' (200 or 422) and 'cart' (a list)"
-        )
+    kept = idempotency.ask(check, asked, session.seen)["cart"]
     applied = kept != cart
     duplicate = applied and item in cart
     session.cart = list(kept)
