@@ -41,6 +41,7 @@ from statelab.sim.scenario import (
     BALANCERS,
     SESSION_LENGTHS,
     STATE_LOCATIONS,
+    STORE_UPDATES,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,7 +113,13 @@ def scenarios(draw):
     ):
         size = autoscale.max_nodes if autoscale else base.nodes_at(when)[0]
         events.append(kind(node % size, when))
-    events += draw(st.lists(st.builds(StoreOutage, at, st.floats(0.5, 10.0)), max_size=2))
+    events += draw(
+        st.lists(
+            st.builds(StoreOutage, at, st.floats(0.5, 10.0), st.sampled_from(["down", "hang"])),
+            max_size=2,
+        )
+    )
+    state = draw(st.sampled_from(STATE_LOCATIONS))
     return Scenario(
         failures=draw(
             st.none() | st.builds(RandomFailures, st.floats(2.0, 50.0), st.floats(1.0, 10.0))
@@ -139,7 +146,9 @@ def scenarios(draw):
         balancer=draw(st.sampled_from(BALANCERS)),
         affinity=draw(st.sampled_from(AFFINITIES)),
         vnodes=draw(st.integers(1, 50)),
-        state=draw(st.sampled_from(STATE_LOCATIONS)),
+        state=state,
+        tabs=draw(st.sampled_from([1, 1, 2, 3])),
+        store_update=draw(st.sampled_from(STORE_UPDATES)) if state == "store" else "atomic",
         store_workers=draw(st.integers(1, 4)),
         store_latency=draw(st.sampled_from([0.0, 0.01, 0.5])),
         events=tuple(events),
@@ -262,14 +271,16 @@ def assert_conserved(result) -> None:
     assert (requests.loc[served, "node"] >= 0).all()
     # attempts are numbered 1, 2, ... and a retry follows only a failed attempt
     assert ((requests["attempt"] >= 1) & (requests["attempt"] <= scenario.retries + 1)).all()
-    ordered = requests.sort_values("session", kind="stable")  # keeps time order in a session
-    before = ordered.groupby("session")[["attempt", "outcome"]].shift(1)
+    # (a request's attempts in the order they were sent; a session's tabs interleave)
+    ordered = requests.sort_values(["session", "request", "attempt"], kind="stable")
+    by_request = ordered.groupby(["session", "request"])
+    before = by_request[["attempt", "outcome"]].shift(1)
     retry = ordered["attempt"] > 1
     assert (before.loc[retry, "attempt"] == ordered.loc[retry, "attempt"] - 1).all()
     assert before.loc[retry, "outcome"].isin(["failed", "timed_out"]).all()
     # a failed (or timed-out) attempt is retried, or the shopper gives up (retries used
     # up), or the run ended while the retry was due (the session is then unfinished)
-    after = ordered.groupby("session")["attempt"].shift(-1)
+    after = by_request["attempt"].shift(-1)
     unanswered = ordered["outcome"].isin(["failed", "timed_out"]) & (
         after != ordered["attempt"] + 1
     )
@@ -282,17 +293,19 @@ def assert_conserved(result) -> None:
         assert set(pending) <= set(sessions.loc[sessions["end"].isna(), "session"])
     else:
         assert len(pending) >= refused
-    # at most one request in flight per session, and only for unfinished sessions
+    # at most one request in flight per tab of a session, and only for unfinished sessions
     open_sessions = set(sessions.loc[sessions["end"].isna(), "session"])
     flying = requests.loc[in_flight, "session"]
-    assert flying.is_unique and set(flying) <= open_sessions
+    assert flying.value_counts().le(scenario.tabs).all() and set(flying) <= open_sessions
     # the node's side: served attempts end when the node is done; one the client gave up
-    # on ends for it first; only completed attempts are applied; a duplicate is applied
+    # on ends for it first; an applied attempt wrote its change (when its work ended, unless
+    # write_at is earlier); a duplicate is applied
     assert (requests.loc[served, "done"] == requests.loc[served, "end"]).all()
     timed_out = requests["outcome"] == "timed_out"
     assert not (requests.loc[timed_out, "done"] < requests.loc[timed_out, "end"]).any()
     assert scenario.client_timeout is not None or not timed_out.any()
-    assert requests.loc[requests["applied"], "done"].notna().all()
+    if scenario.write_at == 1.0 or scenario.state == "cookie":  # written when the work ends
+        assert requests.loc[requests["applied"], "done"].notna().all()
     assert (requests["duplicate"] <= requests["applied"]).all()
     # duplicates: none with keys or in a cookie; else every extra application of a request
     # to a cart that was not lost in between
@@ -304,7 +317,11 @@ def assert_conserved(result) -> None:
     else:
         applied = requests[requests["applied"]].groupby(["session", "request"]).size() - 1
         extra = applied.groupby(level="session").sum()
-        kept = sessions.loc[~sessions["lost_state"], "session"]
+        # (a lost update overwrote an item: its re-add is not a second copy in the cart)
+        overwritten = set(result.lost_updates()["session"])
+        kept = sessions.loc[
+            ~sessions["lost_state"] & ~sessions["session"].isin(overwritten), "session"
+        ]
         assert (extra.reindex(kept, fill_value=0) == by_session.reindex(kept)).all()
     # the summary counts what the tables hold, from the warm-up on
     summary = result.summary()
@@ -317,6 +334,16 @@ def assert_conserved(result) -> None:
     assert summary["sessions_lost"] == int(started_later["lost_state"].sum())
     assert summary["duplicate_items"] == int(started_later["duplicate_items"].sum())
     assert summary["items_not_kept"] == int(started_later["items_not_kept"].sum())
+    # lost updates: only where two writes of one cart can overlap, each overwriting some
+    lost_updates = result.lost_updates()
+    assert (lost_updates["items"] != 0).all()
+    assert (lost_updates.groupby("session")["items"].sum() >= 0).all()  # net: lost for good
+    assert set(lost_updates["session"]) <= set(sessions["session"])
+    counted_lost = lost_updates[lost_updates["session"].isin(started_later["session"])]
+    assert summary["lost_updates"] == int(counted_lost["items"].sum())
+    can_overlap = scenario.tabs > 1 or scenario.client_timeout is not None
+    if not (can_overlap and (scenario.state == "cookie" or scenario.store_update != "atomic")):
+        assert lost_updates.empty
     for cause in LOST_CAUSES:
         by_table = int((started_later["lost_cause"] == cause).sum())
         assert summary[f"sessions_lost_{cause}"] == by_table, cause

@@ -38,7 +38,7 @@ def bad_scenario_inputs():
         if field == "seed" and value == 10**12:
             continue  # a big seed is a fine seed
         yield field, value
-    for field in ("balancer", "affinity", "state", "session_length"):
+    for field in ("balancer", "affinity", "state", "session_length", "store_update"):
         for value in ("", "STICKY", "sticky ", 3, None, ["none"]):
             yield field, value
     for field, value in [
@@ -69,6 +69,7 @@ BAD_EVENTS = [
     (lambda: ScaleTo(3, 1, drain=math.nan), "ScaleTo.drain"),
     (lambda: StoreOutage(5, 0), "StoreOutage.duration"),
     (lambda: StoreOutage(-1, 5), "StoreOutage.at"),
+    (lambda: StoreOutage(5, 5, mode="DOWN"), "StoreOutage.mode"),
     (lambda: RandomFailures(0, 5), "RandomFailures.mtbf"),
     (lambda: RandomFailures(5, math.inf), "RandomFailures.mttr"),
     (lambda: Autoscale(target=0), "Autoscale.target"),
@@ -98,6 +99,7 @@ def test_the_bad_input_tables_hold_every_case_they_state():
         "retry_backoff",
         "retry_backoff_cap",
         "write_at",
+        "tabs",
         "vnodes",
         "cookie_limit",
         "cookie_bytes_per_item",
@@ -109,9 +111,9 @@ def test_the_bad_input_tables_hold_every_case_they_state():
         "sample_interval",
         "seed",
     ]
-    # 21 fields x 12 nasty values, less the big seed (251); 4 choices x 6 values (24); 11 more
-    assert len(BAD_SCENARIOS) == 251 + 24 + 11
-    assert len(BAD_EVENTS) == 21
+    # 22 fields x 12 nasty values, less the big seed (263); 5 choices x 6 values (30); 11 more
+    assert len(BAD_SCENARIOS) == 263 + 30 + 11
+    assert len(BAD_EVENTS) == 22
 
 
 @pytest.mark.parametrize(("field", "value"), BAD_SCENARIOS)

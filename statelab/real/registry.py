@@ -15,6 +15,7 @@ from statelab.real.embedded import EmbeddedBalancer
 from statelab.real.haproxy import HAProxyBalancer
 from statelab.real.procs import ProcessGroup
 from statelab.sim.errors import ScenarioTypeError
+from statelab.sim.events import StoreOutage
 from statelab.sim.scenario import Scenario
 
 __all__ = ["BALANCERS", "STORES", "check", "make_balancer"]
@@ -73,6 +74,24 @@ def check(scenario, time_scale: float, balancer: str, store: str) -> None:
             f"write_at={scenario.write_at:g} is not played by real runs yet (a real node writes "
             "its change at the end of its work); set write_at=1.0, or compare in the simulation"
         )
+    if scenario.tabs != 1:
+        raise ValueError(
+            f"tabs={scenario.tabs} is not played by real runs yet (the load generator sends a "
+            "shopper's requests one after another); set tabs=1, or compare in the simulation"
+        )
+    if scenario.store_update != "atomic":
+        raise ValueError(
+            f"store_update={scenario.store_update!r} is not played by real runs yet (their "
+            "stores apply an add in one step: SQLite in a transaction, Redis with WATCH); set "
+            "store_update='atomic', or compare in the simulation"
+        )
+    for event in scenario.events:
+        if isinstance(event, StoreOutage) and event.mode == "hang":
+            raise ValueError(
+                f"StoreOutage(mode='hang') at {event.at:g} s is not played by real runs yet (a "
+                "real run stops its store, which refuses calls); use mode='down', or compare "
+                "in the simulation"
+            )
     if scenario.autoscale is not None:
         raise ValueError(
             "autoscale is not played by real runs yet; set autoscale=None and use ScaleTo "

@@ -35,6 +35,8 @@ from statelab.sim.errors import ScenarioError
 
 #: What happens to a node that leaves the cluster (see :class:`ScaleTo`).
 SCALE_IN_MODES = ("abrupt", "in_flight", "sticky")
+#: What a store outage does: refuse every call, or answer none until it ends.
+STORE_OUTAGE_MODES = ("down", "hang")
 
 #: The largest node number an event may name (a scenario has at most 64 nodes).
 MAX_NODE = 63
@@ -147,10 +149,18 @@ class ScaleTo:
 class StoreOutage:
     """The shared session store is down from ``at`` for ``duration`` seconds.
 
-    Requests that need the store meanwhile fail, and so do the calls it is
-    serving or holding when it goes down. If the scenario's
-    ``store_persistent`` is false, the carts it held are gone (cause
-    ``"store_outage"``). It has no effect unless ``state="store"``.
+    ``mode="down"`` (the default): the store refuses every call, so requests that
+    need it meanwhile fail at once, and so do the calls it is serving or holding when
+    it goes down. If the scenario's ``store_persistent`` is false, the carts it held
+    are gone (cause ``"store_outage"``).
+
+    ``mode="hang"``: the store accepts calls and answers none until the outage ends
+    (a process stopped, a full disk, a lock held). A request whose store call hangs
+    holds one of its node's worker slots while it waits, so the nodes fill up, new
+    requests queue behind the hung ones and clients time out; when the outage ends
+    every waiting call is answered and its request goes on. Nothing is wiped.
+
+    It has no effect unless ``state="store"``.
 
     Parameters
     ----------
@@ -158,18 +168,23 @@ class StoreOutage:
         When the store goes down, in seconds from the start of the run.
     duration : float
         How long it stays down, in seconds (above 0).
+    mode : str
+        ``"down"`` (refuses calls) or ``"hang"`` (answers none until it ends).
     """
 
     at: float
     duration: float
+    mode: str = "down"
 
     def __post_init__(self) -> None:
         at = checks.number("StoreOutage.at", self.at, 0.0, MAX_TIME, unit="seconds")
         duration = checks.number(
             "StoreOutage.duration", self.duration, 0.0, MAX_TIME, low_open=True, unit="seconds"
         )
+        mode = checks.choice("StoreOutage.mode", self.mode, STORE_OUTAGE_MODES)
         object.__setattr__(self, "at", at)
         object.__setattr__(self, "duration", duration)
+        object.__setattr__(self, "mode", mode)
 
 
 @checks.errors_at_the_call

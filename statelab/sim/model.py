@@ -241,6 +241,10 @@ class ShopModel:
         # serve a waiting client's attempts in its session's process (_visit_direct) where
         # that is the same; False: always through _send and _serve (tests compare the two)
         self.direct = True
+        # the cart a request carries or reads, kept with it where a later write can
+        # overwrite another's: a cookie when tabs send at once; a store's read-modify-write
+        self.reads_cookie = scenario.state == "cookie" and scenario.tabs > 1
+        self.reads_store = scenario.store_update == "read_modify_write"
         self._jobs = 0  # request attempts sent to a node so far (numbers the jobs)
         self.attempts = 0  # request attempts sent so far, to a node or failed at once
         self.gave_up: list[float] = []  # start time of the session of each request given up
@@ -277,7 +281,7 @@ class ShopModel:
         if scenario.state == "cookie":
             fit = cookie.items_that_fit(scenario.cookie_limit, scenario.cookie_bytes_per_item)
             return CookieState(ledger, fit)
-        return StoreState(ledger, self.store, keyed)
+        return StoreState(ledger, self.store, keyed, scenario.store_update == "read_modify_write")
 
     def run(self, budget: Budget | None = None, limit: int | None = None) -> Result:
         """Act the scenario out until ``duration`` and return its Result.
@@ -325,6 +329,7 @@ class ShopModel:
             self.node_times,
             policies=self._policies(),
             refused=self.refused,
+            lost_updates=self.ledger.lost_updates,
         )
 
     def _policies(self) -> dict[str, str]:
@@ -376,13 +381,15 @@ class ShopModel:
         workload = self.workload
         seed = self.scenario.seed
         hashed = self.hashed
+        tabs = self.scenario.tabs
         direct = (
             self.direct
             and self.client_timeout is None
             and self.store is None
             and not self.write_early
+            and tabs == 1
         )
-        visit = self._visit_direct if direct else self._visit
+        visit = self._visit_direct if direct else self._visit if tabs == 1 else self._visit_tabs
         session_id = 0
         while True:
             gap = workload.next_gap(env.now)
@@ -398,12 +405,33 @@ class ShopModel:
 
     def _visit(self, session: Session, services: list[float], thinks: list[float]):
         """The process of one session: its requests, one after another, each retried as needed."""
+        yield from self._requests(session, services, thinks, range(len(services)))
+        self._end(session, self.env.now)
+
+    def _visit_tabs(self, session: Session, services: list[float], thinks: list[float]):
+        """The process of a session in ``tabs`` browser tabs: its requests dealt in turn to
+        one process a tab (request k to tab k mod tabs), each tab waiting its own think
+        times; the session ends when its last tab is done."""
+        env = self.env
+        tabs = self.scenario.tabs
+        opened = [
+            env.process(self._requests(session, services, thinks, range(t, len(services), tabs)))
+            for t in range(min(tabs, len(services)))
+        ]
+        yield env.all_of(opened)
+        self._end(session, env.now)
+
+    def _requests(self, session: Session, services: list[float], thinks: list[float], ks):
+        """Send the session's requests numbered ``ks``, one after another in this process,
+        each retried as needed (the think time before request k is ``thinks[k - 1]``)."""
         env = self.env
         retrying = self.retrying
         budget = retrying.budget is not None  # first attempts are counted for the budget
         waits = self.client_timeout is None  # the client waits for every answer
-        for k, service in enumerate(services):
-            if k and thinks[k - 1]:
+        first = ks[0] if ks else 0
+        for k in ks:
+            service = services[k]
+            if k != first and thinks[k - 1]:
                 yield env.timeout(thinks[k - 1])
             attempt = 1
             while True:
@@ -414,7 +442,7 @@ class ShopModel:
                     if job is None:
                         outcome = FAILED
                     else:
-                        job.process = session.process
+                        job.process = env.active_process
                         outcome = yield from self._serve(job, service)
                 else:
                     outcome = yield from self._attempt_or_give_up(session, service, attempt, k)
@@ -427,7 +455,6 @@ class ShopModel:
                 attempt += 1
                 if wait:
                     yield env.timeout(wait)
-        self._end(session, env.now)
 
     def _visit_direct(self, session: Session, services: list[float], thinks: list[float]):
         """:meth:`_visit` where every client waits for its answers and there is no session
@@ -529,6 +556,8 @@ class ShopModel:
             return None
         self._jobs += 1
         job = Job(self._jobs, session, node, attempt, request, arrival)
+        if self.reads_cookie:  # the cookie it carries, which another tab's answer may outdate
+            job.read = session.items
         node.in_flight[job.id] = job
         session.jobs += 1
         return job
@@ -557,6 +586,8 @@ class ShopModel:
         session, node, store = job.session, job.node, self.store
         queued_from = job.arrival  # when it joined the node's line (NaN: not yet)
         written = None  # (outcome, applied, duplicate) once its change is written
+        slots = node.workers
+        held = False  # it holds one of the node's worker slots
         try:
             if store is not None:
                 queued_from = NAN
@@ -564,23 +595,36 @@ class ShopModel:
                 queued_from = env.now
                 if queued_from != job.arrival + store.latency:  # it waited for the store
                     self._store_waited[job.id] = queued_from
-            slots = node.workers
-            yield from slots.take()
-            job.served_from = env.now
-            try:
-                cost = self.cookie_cost
-                work = service + cost[session.items] if cost else service
-                if self.write_early:  # the change is written part way through the work
-                    yield env.timeout(work * self.write_at)
-                    written = self._settle(job)
-                    yield env.timeout(work - work * self.write_at)
-                else:
-                    yield env.timeout(work)
-            except simpy.Interrupt:
-                slots.give_back()
-                raise
+                if store.hung:  # no answer: a worker of the node waits on the call
+                    self._store_waited[job.id] = queued_from  # (out of the store's line)
+                    store.callers[job.id] = job  # (a store going down fails the call)
+                    try:
+                        yield from slots.take()
+                        held = True
+                        job.served_from = env.now
+                        yield store.resumed
+                    finally:
+                        store.callers.pop(job.id, None)
+                if self.reads_store:
+                    job.read = self.state.read(session)
+            if not held:
+                yield from slots.take()
+                held = True
+                job.served_from = env.now
+            cost = self.cookie_cost
+            work = service + cost[session.items] if cost else service
+            if self.write_early:  # the change is written part way through the work
+                yield env.timeout(work * self.write_at)
+                written = self._settle(job)
+                job.written = written[1:]
+                yield env.timeout(work - work * self.write_at)
+            else:
+                yield env.timeout(work)
+            held = False
             slots.give_back()
         except simpy.Interrupt:
+            if held:
+                slots.give_back()
             node.in_flight.pop(job.id, None)
             # cut short: applied without an answer if its change was written already
             outcome, applied, duplicate = (FAILED, *written[1:]) if written else NOT_APPLIED
@@ -616,7 +660,13 @@ class ShopModel:
         was applied and whether that made a duplicate."""
         answered = job.gave_up != job.gave_up  # NaN: the client still waits
         return self.state.settle(
-            job.session, job.node, job.attempt, job.request, self.env.now, answered=answered
+            job.session,
+            job.node,
+            job.attempt,
+            job.request,
+            self.env.now,
+            answered=answered,
+            read=job.read,
         )
 
     def _route(self, session: Session) -> Node | None:
@@ -698,7 +748,7 @@ class ShopModel:
             return
         if isinstance(event, StoreOutage):
             if self.store is not None:
-                yield from self._store_outage(event.duration)
+                yield from self._store_outage(event.duration, event.mode)
             return
         node = self.nodes[event.node]
         if not node.member or node.booting:
@@ -751,10 +801,16 @@ class ShopModel:
         node.booting = node.closed = False
         self._nodes_changed(node)
 
-    def _store_outage(self, duration: float):
+    def _store_outage(self, duration: float, mode: str):
         """The store is down for ``duration`` seconds; outages that overlap add up (it is up
-        again when the last one ends)."""
+        again when the last one ends). ``mode="hang"``: it takes calls and answers none
+        until the hang ends (a worker waits on each call: ``_serve``)."""
         store = self.store
+        if mode == "hang":
+            store.start_hang()
+            yield self.env.timeout(duration)
+            store.end_hang()
+            return
         store.outages += 1
         store.down = True
         for job in list(store.callers.values()):
@@ -938,11 +994,10 @@ class ShopModel:
                 timed_out = gave_up == gave_up  # the client had given up: timed out for it
                 queued_from = job.arrival
                 if store is not None:
-                    queued_from = (
-                        NAN  # still at its store call
-                        if job.id in store.callers
-                        else self._store_waited.get(job.id, job.arrival + store.latency)
-                    )
+                    queued_from = self._store_waited.get(
+                        job.id,
+                        NAN if job.id in store.callers else job.arrival + store.latency,
+                    )  # NaN: still at its store call
                 if timed_out or (store is not None and queued_from != job.arrival + store.latency):
                     self.node_times.append(
                         (job.session.id, job.request, job.attempt, queued_from, NAN)
@@ -952,7 +1007,7 @@ class ShopModel:
                         job.session.id, job.request, job.attempt, node.index, job.arrival,
                         job.served_from,
                         gave_up if timed_out else NAN, NAN,
-                        TIMED_OUT if timed_out else IN_FLIGHT, False, False,
+                        TIMED_OUT if timed_out else IN_FLIGHT, *(job.written or (False, False)),
                     )
                 )  # fmt: skip
         for session in list(self.alive.values()):

@@ -130,6 +130,7 @@ class Result:
         node_times: list[tuple] = (),
         policies: dict[str, str] | None = None,
         refused: list[float] = (),
+        lost_updates: list[tuple] = (),
     ) -> None:
         self.scenario = scenario
         #: The learner's functions that ran in place of the scenario's rules: kind
@@ -143,6 +144,8 @@ class Result:
         self._losses = list(losses)
         self._gave_up = list(gave_up)
         self._refused = list(refused)  # the session starts of the retries a budget refused
+        # (time, session, items, session start) of each lost update (state.Ledger)
+        self._lost_updates = list(lost_updates)
         self._moves = moves  # plain tuples with the fields of CartMove
         self._node_times = node_times  # plain tuples with the fields of NodeTime
 
@@ -341,6 +344,21 @@ class Result:
         its request up). Like ``summary()["retries_refused"]``, but over the whole run."""
         return len(self._refused)
 
+    def lost_updates(self) -> pd.DataFrame:
+        """The lost updates of the whole run, warm-up included: one row each time a write
+        of a shopper's whole cart (a cookie from another tab's answer, or a store's
+        unprotected read-modify-write) replaced a cart of another size than the one it was
+        built on: ``time`` (seconds), ``session``, and ``items``: how many items it
+        overwrote that another attempt of the shopper had written; negative when it was
+        built on an older cart that still held items an earlier lost update had
+        overwritten, and so brought them back. A session's sum is the items it lost for
+        good; ``summary()["lost_updates"]`` sums them over the sessions that started after
+        the warm-up."""
+        rows = [(time, session, items) for time, session, items, _ in self._lost_updates]
+        return pd.DataFrame(rows, columns=["time", "session", "items"]).astype(
+            {"time": float, "session": "int64", "items": "int64"}
+        )
+
     def active_at(self, time: float) -> pd.DataFrame:
         """The sessions active at ``time`` seconds: started at or before it, not yet ended.
 
@@ -378,7 +396,9 @@ class Result:
             lost their state (NaN without events; compare it with
             :func:`statelab.theory.expected_lost_share`), ``duplicate_items``
             (cart items added twice) and ``items_not_kept`` (cart items the
-            browser silently refused), over the sessions that started after the warm-up.
+            browser silently refused) and ``lost_updates`` (cart items a later write of the
+            same shopper's cart overwrote: two tabs, or the store's read-modify-write), over
+            the sessions that started after the warm-up.
         """
         return dict(self._summary)
 
@@ -447,6 +467,9 @@ class Result:
             "event_lost_share": self._event_lost_share(),
             "duplicate_items": sum(r[SESSION_DUPLICATES] for r in counted_sessions),
             "items_not_kept": sum(r[SESSION_NOT_KEPT] for r in counted_sessions),
+            "lost_updates": sum(
+                items for _, _, items, start in self._lost_updates if start >= scenario.warmup
+            ),
         }
         return summary
 
@@ -527,6 +550,7 @@ SUMMARY_MEANINGS = {
     "event_lost_share": "share of the shoppers active at the first event who lost their cart",
     "duplicate_items": "cart items added twice: a retried add that had already been applied",
     "items_not_kept": "cart items the browser silently refused: the cookie was over its limit",
+    "lost_updates": "cart items a later write of the same cart overwrote (tabs, read-modify-write)",
     "timed_out": "request attempts the client gave up on (client_timeout)",
 }
 

@@ -42,6 +42,8 @@ BALANCERS = ("round_robin", "random", "least_connections", "two_choices")
 AFFINITIES = ("none", "sticky", "ip_hash", "source_hash", "consistent_hash")
 STATE_LOCATIONS = ("server", "cookie", "store", "replicated")
 SESSION_LENGTHS = ("fixed", "geometric", "heavy_tailed")
+#: How the session store applies an add: in one step, or as a node's read and write back.
+STORE_UPDATES = ("atomic", "read_modify_write")
 #: How a client spreads its retries: None (an exponential wait of mean ``retry_backoff``) or
 #: ``"full"`` (AWS's full jitter: uniform up to the capped exponential backoff).
 RETRY_JITTERS = (None, "full")
@@ -120,6 +122,20 @@ class Scenario:
         travels in the answer, so it ignores it). An attempt cut short after its write (a
         crash) has applied its change without answering: its retry applies it again
         unless ``idempotency_keys`` is on.
+    tabs : int
+        Browser tabs a shopper uses at once, 1 (the default) to 8: the session's requests
+        are dealt in turn to that many tabs, each waiting its own think time between its
+        requests, so up to ``tabs`` requests of one shopper are in flight together. The
+        tabs share the sticky pin and the cookie as last received, so with
+        ``state="cookie"`` one tab's answer can overwrite another's cart
+        (``summary()["lost_updates"]``).
+    store_update : str
+        How the session store applies an add (``state="store"`` only): ``"atomic"`` (the
+        default: in one step, as Redis's HINCRBY or a SQL UPDATE ... SET n = n + 1) or
+        ``"read_modify_write"`` (the node reads the cart when its store call returns and
+        writes the whole cart back at ``write_at`` of its work, unprotected: of two
+        overlapping attempts of one shopper, the later write loses the earlier one's item,
+        counted in ``summary()["lost_updates"]``). Idempotency keys are kept atomically.
     idempotency_keys : bool
         Whether every add carries an idempotency key (the session and the request's
         number) that the place holding the cart applies once. Without keys, an add that
@@ -195,6 +211,8 @@ class Scenario:
     retry_budget: float | None = None
     client_timeout: float | None = None
     write_at: float = 1.0
+    tabs: int = 1
+    store_update: str = "atomic"
     idempotency_keys: bool = False
     balancer: str = "round_robin"
     affinity: str = "sticky"
@@ -269,6 +287,8 @@ class Scenario:
             "write_at": checks.number(
                 "write_at", self.write_at, 0.0, 1.0, unit="a share of the attempt's work"
             ),
+            "tabs": checks.whole_number("tabs", self.tabs, 1, 8),
+            "store_update": checks.choice("store_update", self.store_update, STORE_UPDATES),
             "idempotency_keys": checks.boolean("idempotency_keys", self.idempotency_keys),
             "balancer": checks.choice("balancer", self.balancer, BALANCERS),
             "affinity": checks.choice("affinity", self.affinity, AFFINITIES),
@@ -320,6 +340,12 @@ class Scenario:
                 "retry_jitter='full' spreads retries over a backoff of retry_backoff * 2**k "
                 "seconds, so retry_backoff must be above 0 (AWS's examples use 0.1 to 1 s); "
                 "got retry_backoff=0"
+            )
+        if self.store_update != "atomic" and self.state != "store":
+            raise ScenarioError(
+                f"store_update={self.store_update!r} says how the session store applies an "
+                f"add, so it needs state='store', got state={self.state!r}; set "
+                f"store_update='atomic' or state='store'"
             )
         object.__setattr__(self, "warmup", warmup)
         object.__setattr__(self, "sample_interval", interval)

@@ -86,9 +86,11 @@ class Job:
         "id",
         "node",
         "process",
+        "read",
         "request",
         "served_from",
         "session",
+        "written",
     )
 
     def __init__(
@@ -104,3 +106,8 @@ class Job:
         self.process: simpy.Process | None = None  # the process to interrupt to cut it short
         self.doomed = False  # an interrupt is on its way to its process
         self.gave_up = NAN  # when the client stopped waiting for it (NaN: it waits)
+        # the cart as this attempt read it, where a later write can overwrite another's
+        # (a cookie sent with it, or a store's read-modify-write; None: not read)
+        self.read = None
+        # (applied, duplicate) once its change is written before its work ends (write_at)
+        self.written: tuple[bool, bool] | None = None

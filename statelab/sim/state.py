@@ -49,6 +49,12 @@ class Ledger:
         Lost carts that each node held.
     losses : list of LossRecord
         One record a lost session, when it found out.
+    lost_updates : list of tuple
+        ``(time, session, items, session start)`` each time a write of a whole cart
+        replaced a cart of another size than the one it was built on: ``items`` is the
+        difference (positive: it overwrote items another attempt of the same shopper had
+        written, a lost update; negative: it was built on an older cart that still held
+        items an earlier lost update had overwritten, and brought them back).
     """
 
     def __init__(self, nodes: int) -> None:
@@ -56,6 +62,13 @@ class Ledger:
         self.by_cause = dict.fromkeys(LOST_CAUSES, 0)
         self.from_node = [0] * nodes
         self.losses: list[LossRecord] = []
+        self.lost_updates: list[tuple] = []
+
+    def overwrite(self, session: Session, items: int, now: float) -> None:
+        """A write of the session's whole cart, built on a cart of ``items`` fewer items than
+        the one it replaced, overwrote them (negative: brought back as many): book it."""
+        if items:
+            self.lost_updates.append((now, session.id, items, session.start))
 
     def lose(self, session: Session, cause: str, node: int, now: float) -> int:
         """The session's state was not there: book it (once a session) and return the outcome.
@@ -87,23 +100,28 @@ def add_item(session: Session, request: int, keyed: IdempotencyCheck | None) -> 
     return checked_add(session, request, keyed)
 
 
-def checked_add(session: Session, request: int, check: IdempotencyCheck) -> tuple[bool, bool]:
+def checked_add(
+    session: Session, request: int, check: IdempotencyCheck, base: list[str] | None = None
+) -> tuple[bool, bool]:
     """The add of the session's ``request``-th request, as the idempotency check
     ``apply(request, seen) -> answer`` decides it (:mod:`statelab.sim.idempotency`): the request
     has ``key`` (the session and the request's number), ``item`` and ``cart`` (the items
-    now); ``seen`` is the session's memory of keys. Returns (applied, duplicate): applied
-    when the answer's cart differs from the cart; a duplicate when its item was in already.
+    now, or ``base``: the cart as a read-modify-write read it); ``seen`` is the session's
+    memory of keys, always up to date (keys are kept atomically). Returns (applied,
+    duplicate): applied when the answer's cart differs from the cart it was given, which is
+    then written whole; a duplicate when its item was in that cart already.
     """
     if session.cart is None:
         session.cart, session.seen = [], {}
     item = f"item-{request}"
-    cart = session.cart
+    cart = session.cart if base is None else base
     asked = {"key": f"{session.id}:{request}", "item": item, "cart": list(cart)}
     kept = idempotency.ask(check, asked, session.seen)["cart"]
     applied = kept != cart
     duplicate = applied and item in cart
-    session.cart = list(kept)
-    session.items = len(kept)
+    if applied or base is None:
+        session.cart = list(kept)
+        session.items = len(kept)
     session.duplicate_items += duplicate
     return applied, duplicate
 
@@ -173,9 +191,17 @@ class ServerState:
         self.moves: list[tuple] = [] if moves is None else moves
 
     def settle(
-        self, session: Session, node, attempt: int, request: int, now: float, answered=True
+        self,
+        session: Session,
+        node,
+        attempt: int,
+        request: int,
+        now: float,
+        answered=True,
+        read=None,
     ) -> tuple[int, bool, bool]:
-        """Serve the completed request from ``node``'s memory, or book the loss."""
+        """Serve the completed request from ``node``'s memory, or book the loss. (A node's
+        memory is updated in place: ``read`` is not used.)"""
         outcome = OK
         if session.home is not node:
             outcome = self._arrive(session, node, now)
@@ -228,7 +254,14 @@ class ReplicatedState(ServerState):
         self.live = live
 
     def settle(
-        self, session: Session, node, attempt: int, request: int, now: float, answered=True
+        self,
+        session: Session,
+        node,
+        attempt: int,
+        request: int,
+        now: float,
+        answered=True,
+        read=None,
     ) -> tuple[int, bool, bool]:
         outcome = OK
         if session.home is not node:
@@ -279,17 +312,30 @@ class CookieState:
         self.items_limit = items_limit  # the most items a cookie holds within the limit
 
     def settle(
-        self, session: Session, node, attempt: int, request: int, now: float, answered=True
+        self,
+        session: Session,
+        node,
+        attempt: int,
+        request: int,
+        now: float,
+        answered=True,
+        read=None,
     ) -> tuple[int, bool, bool]:
         """The cart came with the request; its new item sticks only if the client gets the
-        new cookie (it waits for the answer) and the cookie still fits."""
+        new cookie (it waits for the answer) and the cookie still fits. ``read``: the items
+        of the cookie the request carried (None: the cookie now); where another tab's
+        answer came in between, this answer's cookie overwrites that tab's items."""
         outcome = OK
         if session.dropped:  # the browser sent its old cookie: an item the shopper added is gone
             outcome = self.ledger.lose(session, "cookie_too_large", NO_NODE, now)
         if not answered:  # the new cookie goes to a client that stopped waiting: nothing kept
             return outcome, True, False
-        if session.items < self.items_limit:
-            session.items += 1
+        carried = session.items if read is None else read
+        if carried < self.items_limit:
+            # the new cookie replaces the browser's: built on the one the request carried,
+            # it overwrites what another tab's answer set meanwhile (a lost update)
+            self.ledger.overwrite(session, session.items - carried, now)
+            session.items = carried + 1
         else:  # the Set-Cookie is over the limit: the browser ignores it and keeps the old one
             session.items_not_kept += 1
             session.dropped = True
@@ -303,15 +349,39 @@ class StoreState:
     written before it is gone, ``"store_outage"``.
     """
 
-    def __init__(self, ledger: Ledger, store, keyed: IdempotencyCheck | None = None) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        store,
+        keyed: IdempotencyCheck | None = None,
+        read_modify_write: bool = False,
+    ) -> None:
         self.ledger = ledger
         self.store = store
         self.keyed = keyed
+        # True: a node reads the cart when its store call returns (:meth:`read`) and
+        # writes the whole cart back (``store_update="read_modify_write"``)
+        self.read_modify_write = read_modify_write
+
+    def read(self, session: Session) -> tuple:
+        """The cart as a node reads it from the store now: (the store's epoch, its items,
+        its list of items or None where no list is kept)."""
+        cart = session.cart
+        return self.store.epoch, session.items, None if cart is None else list(cart)
 
     def settle(
-        self, session: Session, node, attempt: int, request: int, now: float, answered=True
+        self,
+        session: Session,
+        node,
+        attempt: int,
+        request: int,
+        now: float,
+        answered=True,
+        read=None,
     ) -> tuple[int, bool, bool]:
-        """The cart is in the store, unless an outage wiped the store since it was written."""
+        """The cart is in the store, unless an outage wiped the store since it was written.
+        ``read``: the cart as this attempt read it (:meth:`read`), written back with the
+        attempt's change (read-modify-write); None: the add is applied in one step."""
         epoch = self.store.epoch
         outcome = OK
         if session.has_state and session.epoch != epoch:
@@ -319,4 +389,20 @@ class StoreState:
             new_cart(session)
         session.has_state = True
         session.epoch = epoch
-        return (outcome, *add_item(session, request, self.keyed))
+        if read is None or read[0] != epoch:  # atomic (or read from a store since wiped)
+            return (outcome, *add_item(session, request, self.keyed))
+        return (outcome, *self._write_back(session, request, read, now))
+
+    def _write_back(self, session: Session, request: int, read: tuple, now: float):
+        """Write the cart as read, with this attempt's add: whatever another attempt wrote
+        since the read is overwritten (booked as a lost update). Returns (applied, duplicate)."""
+        _, items, cart = read
+        before = session.items
+        if self.keyed is None:  # no attempt can be applied twice: only the count matters
+            applied, duplicate = True, False
+            session.items = items + 1
+        else:
+            applied, duplicate = checked_add(session, request, self.keyed, base=cart or [])
+        if applied:  # the cart written replaced one of `before` items, built on `items`
+            self.ledger.overwrite(session, before - items, now)
+        return applied, duplicate

@@ -20,6 +20,11 @@ During a :class:`~statelab.sim.events.StoreOutage` every call fails, including
 those it was serving or holding when it went down. A store that is not
 persistent (``store_persistent=False``) comes back empty: every session's
 cart is gone, and each shopper finds out on the next request.
+
+A store that hangs (``StoreOutage(mode="hang")``) refuses nothing and answers nothing:
+a call that would be answered while it hangs waits until the hang ends, and the
+node's worker that made it waits with it (the model's ``_serve``); the call is in
+:attr:`SessionStore.callers` meanwhile, so a store going down fails it.
 """
 
 from __future__ import annotations
@@ -42,7 +47,18 @@ class SessionStore:
         Seconds each call takes once it is served.
     """
 
-    __slots__ = ("callers", "clerks", "down", "env", "epoch", "latency", "outages")
+    __slots__ = (
+        "callers",
+        "clerks",
+        "down",
+        "env",
+        "epoch",
+        "hangs",
+        "hung",
+        "latency",
+        "outages",
+        "resumed",
+    )
 
     def __init__(self, env: simpy.Environment, workers: int, latency: float) -> None:
         self.env = env
@@ -52,6 +68,9 @@ class SessionStore:
         self.down = False  # in an outage
         self.outages = 0  # outages under way (they may overlap)
         self.epoch = 0  # how many times it lost its sessions (non-persistent outages)
+        self.hung = False  # in a hang: it takes calls and answers none
+        self.hangs = 0  # hangs under way (they may overlap)
+        self.resumed: simpy.Event | None = None  # succeeds when the hang under way ends
 
     def call(self, session):
         """A SimPy process step: load ``session`` from the store (``yield from store.call(s)``).
@@ -72,6 +91,20 @@ class SessionStore:
             clerks.give_back()
         finally:
             self.callers.pop(session.id, None)
+
+    def start_hang(self) -> None:
+        """The store stops answering (overlapping hangs add up)."""
+        self.hangs += 1
+        if not self.hung:
+            self.hung = True
+            self.resumed = self.env.event()
+
+    def end_hang(self) -> None:
+        """One hang ends; when the last one does, every waiting call is answered."""
+        self.hangs -= 1
+        if not self.hangs:
+            self.hung = False
+            self.resumed.succeed()
 
     def busy(self) -> int:
         """Calls being served now."""

@@ -24,7 +24,7 @@ def mark_moments(result: Result, ax: Axes, *, labels: bool = True) -> Axes:
             text, colour = f"scale to {event.nodes}", "#555555"
         elif isinstance(event, StoreOutage):
             ax.axvspan(event.at, event.at + event.duration, color=LOST, alpha=0.08)
-            text, colour = "store down", LOST
+            text, colour = ("store hangs" if event.mode == "hang" else "store down"), LOST
         else:  # pragma: no cover - every event kind is listed above
             continue
         ax.axvline(event.at, color=colour, linewidth=1, linestyle=":")

@@ -13,7 +13,8 @@ import {
   seconds,
 } from "../../statelab/dashboards/static/src/narration.js";
 import { cartsAt, soFar, stateAt } from "../../statelab/dashboards/static/src/state.js";
-import { causeWord } from "../../statelab/dashboards/static/src/words.js";
+import { storeDown } from "../../statelab/dashboards/static/src/view.js";
+import { causeWord, shortEvent } from "../../statelab/dashboards/static/src/words.js";
 import { fixture, PRESETS } from "./fixtures.mjs";
 
 test("every preset's lines come in the order of their moments, each naming its moment", () => {
@@ -94,6 +95,23 @@ test("a store outage is told when it begins and when it ends", () => {
     [outage.at, `${seconds(outage.at)}: the session store goes down for ${seconds(outage.duration)}; requests that need it fail`],
     [outage.at + outage.duration, `${seconds(outage.at + outage.duration)}: the session store is back`],
   ]);
+});
+
+test("a hung store is told as a hang, on the canvas's store as in the lines", () => {
+  const { run } = fixture("store_outage");
+  const outage = run.events.find((e) => e.kind === "StoreOutage");
+  const hung = { ...run, events: run.events.map((e) => (e === outage ? { ...e, mode: "hang" } : e)) };
+  const told = narration(hung)
+    .filter((l) => l.kind === "event")
+    .map((l) => l.text);
+  assert.deepEqual(told, [
+    `${seconds(outage.at)}: the session store hangs for ${seconds(outage.duration)}; requests wait on it, holding workers`,
+    `${seconds(outage.at + outage.duration)}: the session store answers again`,
+  ]);
+  const at = (t) => storeDown({ run: hung, t });
+  assert.deepEqual([at(outage.at - 1), at(outage.at), at(outage.at + outage.duration)], ["", "hang", ""]);
+  assert.equal(storeDown({ run, t: outage.at }), "down");
+  assert.equal(shortEvent({ ...outage, mode: "hang" }), "store hangs");
 });
 
 test("the lines told while playing are those passed, each once, however the frames fall", () => {

@@ -157,9 +157,30 @@ def test_bad_arguments_are_refused_with_what_is_allowed(changes, words):
         real.run(Scenario(duration=10.0), **changes)
 
 
-def test_what_real_runs_do_not_play_is_refused():
-    with pytest.raises(ValueError, match="autoscale is not played by real runs"):
-        real.run(Scenario(duration=10.0, autoscale=Autoscale()))
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"autoscale": Autoscale()}, "autoscale is not played by real runs"),
+        ({"write_at": 0.5}, "write_at=0.5 is not played by real runs"),
+        ({"retry_jitter": "full", "retry_backoff": 0.5}, "retry_jitter='full' is not played"),
+        ({"retry_budget": 0.2}, "retry_budget=0.2 is not played"),
+        ({"tabs": 2}, "tabs=2 is not played by real runs"),
+        (
+            {"state": "store", "store_update": "read_modify_write"},
+            "store_update='read_modify_write' is not played",
+        ),
+        (
+            {"state": "store", "events": (StoreOutage(5.0, 2.0, mode="hang"),)},
+            r"StoreOutage\(mode='hang'\) at 5 s is not played",
+        ),
+    ],
+)
+def test_what_real_runs_do_not_play_is_refused(changes, words):
+    with pytest.raises(ValueError, match=words):
+        real.run(Scenario(duration=10.0).replace(**changes))
+
+
+def test_a_real_run_needs_a_scenario():
     with pytest.raises(TypeError, match="needs a Scenario"):
         real.run({"nodes": 3})
 

@@ -104,7 +104,7 @@ function eventText(e) {
     case "ScaleTo":
       return `scale to ${e.nodes} nodes at ${e.at} s`;
     case "StoreOutage":
-      return `session store down from ${e.at} s for ${e.duration} s`;
+      return e.mode === "hang" ? `session store hangs from ${e.at} s for ${e.duration} s` : `session store down from ${e.at} s for ${e.duration} s`;
     case "Autoscale":
       return `the autoscaler sets ${e.size ?? e.nodes} nodes at ${e.at} s`;
     default:
@@ -120,7 +120,7 @@ function shortEvent(e) {
     case "ScaleTo":
       return `→ ${e.nodes} nodes`;
     case "StoreOutage":
-      return "store down";
+      return e.mode === "hang" ? "store hangs" : "store down";
     case "Autoscale":
       return `→ ${e.size ?? e.nodes}`;
     default:
@@ -1039,11 +1039,15 @@ function statusName(v, k) {
 }
 function storeDown(v) {
   const run = v.run;
-  if (run?.state !== "store") return false;
+  if (run?.state !== "store") return "";
+  let found = "";
   for (const e of run.events) {
-    if (e.kind === "StoreOutage" && e.at <= v.t && v.t < e.at + (e.duration || 0)) return true;
+    if (e.kind === "StoreOutage" && e.at <= v.t && v.t < e.at + (e.duration || 0)) {
+      if (e.mode === "hang") found = "hang";
+      else return "down";
+    }
   }
-  return false;
+  return found;
 }
 
 // statelab/dashboards/static/src/background.js
@@ -1537,7 +1541,7 @@ function drawStore(v) {
   ctx.textBaseline = "middle";
   const kept = head.sessionsN;
   const carts = `${kept} cart${kept === 1 ? "" : "s"}`;
-  const texts = down ? ["session store · DOWN (outage)", "store DOWN (outage)", "store DOWN"] : [
+  const texts = down === "hang" ? ["session store · HUNG (takes calls, answers none)", "store HUNG (no answers)", "store HUNG"] : down ? ["session store · DOWN (outage)", "store DOWN (outage)", "store DOWN"] : [
     `session store · ${carts} (one a shopper) · every request reads and writes here`,
     `session store · ${carts} (one a shopper)`,
     `store · ${carts}`
@@ -2011,7 +2015,7 @@ function placeRequests(v) {
   const boxes = L.boxes;
   const dot = L.dot;
   const store = L.store;
-  const gone = storeDown(v);
+  const gone = storeDown(v) === "down";
   v.storeCalls = 0;
   const queueSpot = (B, k) => {
     const q = v.queueRank[k]++;
@@ -2479,7 +2483,14 @@ function eventLines(run) {
     else if (e.kind === "Restart") text = `node ${e.node} is back, with an empty memory`;
     else if (e.kind === "ScaleTo") text = `scale to ${count(Number(e.nodes), "node")}`;
     else if (e.kind === "Autoscale") text = `the autoscaler sets ${count(Number(e.size ?? e.nodes), "node")}`;
-    else if (e.kind === "StoreOutage") {
+    else if (e.kind === "StoreOutage" && e.mode === "hang") {
+      text = `the session store hangs for ${seconds(e.duration || 0)}; requests wait on it, holding workers`;
+      lines.push({
+        at: at + (e.duration || 0),
+        text: `${seconds(at + (e.duration || 0))}: the session store answers again`,
+        kind: "event"
+      });
+    } else if (e.kind === "StoreOutage") {
       text = `the session store goes down for ${seconds(e.duration || 0)}; requests that need it fail`;
       lines.push({ at: at + (e.duration || 0), text: `${seconds(at + (e.duration || 0))}: the session store is back`, kind: "event" });
     } else text = `${e.kind}`;

@@ -15,7 +15,7 @@ export const VERSION = 2;
  * @typedef {{ nodes: string[], lost: string, dead: string, duplicate: string, causes: Record<string, string> }} Palette
  *   the course's colours (statelab/view/style.py): node k is `nodes[k % nodes.length]`; lost
  *   carts; a dead node; an item added twice; each cause of a lost cart
- * @typedef {{ kind: string, at: number, node?: number, nodes?: number, size?: number, duration?: number }} Event
+ * @typedef {{ kind: string, at: number, node?: number, nodes?: number, size?: number, duration?: number, mode?: string }} Event
  *   a scenario event (Crash, Restart, ScaleTo, StoreOutage) or an autoscaler resize (Autoscale)
  * @typedef {{ at: number, kind: string, before: number, after: number, moved: number, keys: number,
  *   theory: number | null, sessions: number[] }} HashChange

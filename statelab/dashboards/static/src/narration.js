@@ -76,7 +76,14 @@ function eventLines(run) {
     else if (e.kind === "Restart") text = `node ${e.node} is back, with an empty memory`;
     else if (e.kind === "ScaleTo") text = `scale to ${count(Number(e.nodes), "node")}`;
     else if (e.kind === "Autoscale") text = `the autoscaler sets ${count(Number(e.size ?? e.nodes), "node")}`;
-    else if (e.kind === "StoreOutage") {
+    else if (e.kind === "StoreOutage" && e.mode === "hang") {
+      text = `the session store hangs for ${seconds(e.duration || 0)}; requests wait on it, holding workers`;
+      lines.push({
+        at: at + (e.duration || 0),
+        text: `${seconds(at + (e.duration || 0))}: the session store answers again`,
+        kind: "event",
+      });
+    } else if (e.kind === "StoreOutage") {
       text = `the session store goes down for ${seconds(e.duration || 0)}; requests that need it fail`;
       lines.push({ at: at + (e.duration || 0), text: `${seconds(at + (e.duration || 0))}: the session store is back`, kind: "event" });
     } else text = `${e.kind}`;

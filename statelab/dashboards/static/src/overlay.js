@@ -69,13 +69,16 @@ export function drawStore(v) {
   ctx.textBaseline = "middle";
   const kept = head.sessionsN;
   const carts = `${kept} cart${kept === 1 ? "" : "s"}`;
-  const texts = down
-    ? ["session store · DOWN (outage)", "store DOWN (outage)", "store DOWN"]
-    : [
-        `session store · ${carts} (one a shopper) · every request reads and writes here`,
-        `session store · ${carts} (one a shopper)`,
-        `store · ${carts}`,
-      ];
+  const texts =
+    down === "hang"
+      ? ["session store · HUNG (takes calls, answers none)", "store HUNG (no answers)", "store HUNG"]
+      : down
+        ? ["session store · DOWN (outage)", "store DOWN (outage)", "store DOWN"]
+        : [
+            `session store · ${carts} (one a shopper) · every request reads and writes here`,
+            `session store · ${carts} (one a shopper)`,
+            `store · ${carts}`,
+          ];
   ctx.fillText(fitting(ctx, texts, S.w - 16), S.x + S.w / 2, S.y + S.h / 2);
 }
 

@@ -128,7 +128,7 @@ export function placeRequests(v) {
   const boxes = L.boxes;
   const dot = L.dot;
   const store = L.store;
-  const gone = storeDown(v);
+  const gone = storeDown(v) === "down";
   v.storeCalls = 0;
   // the place of the next request in node B's queue (and queueRank[k] counts it)
   /** @param {Box} B @param {number} k @returns {[number, number, boolean]} */

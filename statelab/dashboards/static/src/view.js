@@ -81,14 +81,21 @@ export function statusName(v, k) {
 }
 
 /**
- * Whether the session store is in an outage at the view's time.
+ * The session store's outage at the view's time: "down" (it refuses calls), "hang" (it
+ * takes calls and answers none), or "" (none). A store down and hung at once is down.
  * @param {View} v
+ * @returns {"" | "down" | "hang"}
  */
 export function storeDown(v) {
   const run = v.run;
-  if (run?.state !== "store") return false;
+  if (run?.state !== "store") return "";
+  /** @type {"" | "down" | "hang"} */
+  let found = "";
   for (const e of run.events) {
-    if (e.kind === "StoreOutage" && e.at <= v.t && v.t < e.at + (e.duration || 0)) return true;
+    if (e.kind === "StoreOutage" && e.at <= v.t && v.t < e.at + (e.duration || 0)) {
+      if (e.mode === "hang") found = "hang";
+      else return "down";
+    }
   }
-  return false;
+  return found;
 }

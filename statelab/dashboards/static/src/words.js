@@ -40,7 +40,9 @@ export function eventText(e) {
     case "ScaleTo":
       return `scale to ${e.nodes} nodes at ${e.at} s`;
     case "StoreOutage":
-      return `session store down from ${e.at} s for ${e.duration} s`;
+      return e.mode === "hang"
+        ? `session store hangs from ${e.at} s for ${e.duration} s`
+        : `session store down from ${e.at} s for ${e.duration} s`;
     case "Autoscale":
       return `the autoscaler sets ${e.size ?? e.nodes} nodes at ${e.at} s`;
     default:
@@ -61,7 +63,7 @@ export function shortEvent(e) {
     case "ScaleTo":
       return `→ ${e.nodes} nodes`;
     case "StoreOutage":
-      return "store down";
+      return e.mode === "hang" ? "store hangs" : "store down";
     case "Autoscale":
       return `→ ${e.size ?? e.nodes}`;
     default:
