@@ -12,12 +12,14 @@ from statelab.course.exercises import (
     TRY_AGAIN,
     Feedback,
     Reveal,
+    carts_lost_by_one_change,
     check,
     predict,
     reveal,
     review,
     solution,
     solution_answer,
+    your_guesses,
 )
 from statelab.course.judge import TASKS, Verdict
 from statelab.dashboards.verdicts import RUNS, judge
@@ -36,6 +38,7 @@ __all__ = [
     "Reveal",
     "Verdict",
     "apply_once",
+    "carts_lost_by_one_change",
     "check",
     "judge",
     "predict",
@@ -43,4 +46,5 @@ __all__ = [
     "review",
     "solution",
     "solution_answer",
+    "your_guesses",
 ]

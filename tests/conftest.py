@@ -412,3 +412,19 @@ def assert_statuses_follow_the_node_changes(result) -> None:
 def pytest_collection_modifyitems(config, items):
     """Each browser test and real run in its group, the long tests first: see xdist_groups."""
     group_and_order(items)
+
+
+def assert_holds_over_seeds(holds, answer, step, *, highest: bool) -> None:
+    """A threshold exercise's solution, checked on its own runs over the course's seeds:
+    ``holds(value, seed)`` is the exercise's property for one seed's run. The answer holds
+    in at least 9 of the 10 seeds, and one step less safe (``answer + step`` when the
+    exercise asks for the highest value that holds, else ``answer - step``) holds in at
+    most 8: it is the tightest value that 9 seeds bear out."""
+    from statelab.course.exercises import HOLDS_IN, THRESHOLD_SEEDS
+
+    assert len(THRESHOLD_SEEDS) == 10 and HOLDS_IN == 9
+    beyond = answer + step if highest else answer - step
+    kept = sum(bool(holds(answer, seed)) for seed in THRESHOLD_SEEDS)
+    assert kept >= 9, f"{answer} holds in {kept} of 10 seeds"
+    kept_beyond = sum(bool(holds(beyond, seed)) for seed in THRESHOLD_SEEDS)
+    assert kept_beyond <= 8, f"{beyond}, one step further, holds in {kept_beyond} of 10 seeds"

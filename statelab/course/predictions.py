@@ -21,8 +21,11 @@ import math
 import numbers
 from dataclasses import dataclass
 
+import pandas as pd
+
 from statelab.course.feedback import NOT_ANSWERED, RECORDED, TRY_AGAIN, Feedback
 from statelab.sim.checks import unknown_name
+from statelab.sim.result import Described
 
 #: The unit of a prediction that is a share, shown in percent.
 SHARE = "share"
@@ -315,6 +318,18 @@ PREDICTIONS = {
             "A client gives up when the wait for a worker plus the service takes longer than "
             "its timeout: P(W + S > t), which at 80% busy is far from rare.",
         ),
+        _count(
+            "05-ambiguous-crash",
+            "Ten minutes of random crashes, stateless servers (carts in the store), retries, "
+            "no client timeout, and each add written half way through its request's work: "
+            "how many items end up in a cart twice?",
+            "the run added twice",
+            "A node that dies after writing the add and before answering leaves the client "
+            "unable to tell: it sees a failed attempt, exactly as after a timeout, and "
+            "retries, and the retry adds the item again. 'A failed attempt changed nothing' "
+            "is true only of attempts that never reached a node.",
+            "items",
+        ),
         _choice(
             "05-duplicates",
             "Stateless servers, carts in the store, a 1 s client timeout with retries: does "
@@ -379,6 +394,55 @@ PREDICTIONS = {
             "store that keeps its sessions in memory only comes back empty: every cart that was "
             "in it is gone at once, whichever node its shopper uses.",
             "carts",
+        ),
+        Prediction(
+            "06-retry-storm",
+            "During the 15 s outage, how many times as many attempts fail with 2 retries as "
+            "without retries?",
+            "the run failed",
+            "Every failed request comes back, and its retry fails too while the store is "
+            "down: retries multiply the load on whatever is failing, just when it can least "
+            "take it. The same requests fail for good either way; their shoppers only wait "
+            "longer to see the error.",
+            unit="times as many",
+            high=20.0,
+        ),
+        _choice(
+            "06-storm-cure",
+            "Which sends fewer attempts into the outage: retries spread by full jitter, or "
+            "a retry budget of 10%?",
+            "the run answered",
+            "Jitter spreads retries out so that they do not arrive in waves, but it sends "
+            "just as many (more here: its mean wait is shorter). A budget caps them: while "
+            "most attempts fail, retries beyond 10% of the first attempts are not sent at "
+            "all, and those requests give up at once.",
+            ("full jitter", "a retry budget"),
+        ),
+        _choice(
+            "06-hang",
+            "The store hangs for 15 s (it takes calls and answers none); clients give up "
+            "after 2 s and retry twice. 85 s after the store answers again, is the shop "
+            "serving its shoppers?",
+            "the run answered",
+            "No: the hang filled every worker and left a queue that takes longer to serve "
+            "than a client waits. Each answer comes too late, so each attempt is retried "
+            "into the same queue, and the nodes keep serving requests nobody waits for: a "
+            "metastable failure, which outlives its trigger. Without retries, or with a "
+            "retry budget, the queue drains and the shop recovers.",
+            YES_NO,
+        ),
+        _count(
+            "06-two-tabs",
+            "Shoppers with two tabs open, carts in the store, and each node reads the cart, "
+            "adds the item and writes the whole cart back: in two minutes, how many items "
+            "are lost?",
+            "the run lost",
+            "Two requests of one shopper overlap: both read the same cart, and the later "
+            "write puts back a cart without the earlier one's item (a lost update). An "
+            "atomic add (Redis's HINCRBY, an UPDATE ... SET n = n + 1) or an optimistic "
+            "check (Redis's WATCH, a version number) keeps both; idempotency keys do not "
+            "help, as these are two different adds.",
+            "items",
         ),
         _count(
             "06-replicated-one-crash",
@@ -567,6 +631,8 @@ PREDICTIONS = {
 
 #: The guesses of this kernel: prediction id -> the value given to ``predict``.
 _GUESSES: dict[str, object] = {}
+#: What the runs showed in this kernel: prediction id -> (measured, theory) given to ``reveal``.
+_REVEALED: dict[str, tuple[object, object]] = {}
 
 
 @dataclass(frozen=True)
@@ -635,6 +701,7 @@ def reveal(
     shown = f"{prediction.outcome} {prediction.say(measured)}"
     if theory is not None:
         shown += f" (theory {prediction.say(theory)})"
+    _REVEALED[prediction.id] = (measured, theory)
     guess = _GUESSES.get(prediction.id)
     if guess is None:
         message = f"You did not predict: {shown}."
@@ -653,6 +720,28 @@ def reveal(
 def guesses() -> dict[str, object]:
     """The guesses recorded in this kernel, by prediction id (a copy)."""
     return dict(_GUESSES)
+
+
+def your_guesses(notebook: str) -> pd.DataFrame:
+    """A notebook's predictions beside what its runs showed, in this kernel: one row a
+    prediction of ``notebook`` (``"05"``), in the course's order, with ``question``, ``you
+    predicted`` ("" where you did not), ``the run showed`` ("" where it has not run yet)
+    and ``theory`` ("" where there is no closed form), each said in its unit."""
+    if not isinstance(notebook, str) or not any(p.startswith(f"{notebook}-") for p in PREDICTIONS):
+        numbers_ = sorted({p.split("-")[0] for p in PREDICTIONS})
+        raise ValueError(
+            f"notebook must be one of {', '.join(map(repr, numbers_))}, got {notebook!r}"
+        )
+    rows = []
+    for prediction in PREDICTIONS.values():
+        if not prediction.id.startswith(f"{notebook}-"):
+            continue
+        guess = _GUESSES.get(prediction.id)
+        measured, theory = _REVEALED.get(prediction.id, (None, None))
+        said = [prediction.say(v) if v is not None else "" for v in (guess, measured, theory)]
+        rows.append((prediction.question, *said))
+    # shown whole (pandas would cut each question at 50 characters)
+    return Described(rows, columns=["question", "you predicted", "the run showed", "theory"])
 
 
 def _measured(prediction: Prediction, value: object, what: str) -> object:
