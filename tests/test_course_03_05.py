@@ -113,7 +113,6 @@ def test_03_the_hot_node_did_the_most_service_and_its_p95_has_five_percent_above
         session_length="heavy_tailed",
         affinity="sticky",
         duration=300.0,
-        seed=2,
     )
     assert hot == course.HOT_SPOT  # the notebook's run is the exercise's
     requests = simulate(hot).requests
@@ -126,6 +125,11 @@ def test_03_the_hot_node_did_the_most_service_and_its_p95_has_five_percent_above
     mine = latency[ok["node"] == node]
     assert 0.04 <= (mine > p95).mean() <= 0.06
     assert p95 > latency.quantile(0.95)  # hotter than the cluster as a whole
+    # the hot spot is no accident of this seed: in each of 10 seeds a node did more than
+    # its even share (which node, the seed decides)
+    for seed in range(1, 11):
+        work = simulate(hot.replace(seed=seed)).work_by_node()
+        assert work.max() * 4 > 1.03, seed
     assert check("03-2", p95 + 0.04).status == CORRECT
     assert check("03-2", p95 + 0.1).status != CORRECT
 

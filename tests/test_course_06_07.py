@@ -11,16 +11,17 @@ import math
 import re
 
 import pytest
-from conftest import ROOT, notebook_cells
+from conftest import ROOT, assert_holds_over_seeds, notebook_cells
 
-from statelab import ScaleTo, Scenario, simulate
+from statelab import ScaleTo, Scenario, StoreOutage, simulate
+from statelab.course import exercises as course
 from statelab.exercises import CORRECT, NOT_ANSWERED, PREDICTIONS, check, solution_answer
 
 NOTEBOOKS = {
     "06": ROOT / "notebooks" / "06_where_state_lives.ipynb",
     "07": ROOT / "notebooks" / "07_scaling_up_and_down.ipynb",
 }
-EXERCISES = {"06": ["06-1", "06-2"], "07": ["07-1", "07-2"]}
+EXERCISES = {"06": ["06-1", "06-2", "06-3", "06-4"], "07": ["07-1", "07-2"]}
 #: A Predict prompt, as tests/test_predictions.py finds them.
 PROMPT = re.compile(r"#+ Predict\b|\*\*Predict:\*\*|\*\*Predict\*\* first|Predict first")
 #: Numbers a later prediction or exercise asks for: no opening question may state them.
@@ -144,14 +145,81 @@ def store_shop_p95(latency: float) -> float:
     return simulate(shop.replace(store_latency=latency)).summary()["latency_p95"]
 
 
-def test_06_2_the_slowest_store_meets_the_target_and_one_step_slower_misses_it():
+def test_06_2_the_slowest_store_meets_the_target_in_9_seeds_of_10():
     answer = solution_answer("06-2")
     steps = [round(0.040 + 0.005 * k, 3) for k in range(13)]
     assert answer in steps
-    assert all(store_shop_p95(latency) <= 1.0 for latency in steps if latency <= answer)
-    slower = round(answer + 0.005, 3)
-    assert store_shop_p95(slower) > 1.0
-    assert 2 / slower > 30.0, "the slower store still keeps up on average: not arithmetic"
+
+    def holds(latency, seed):  # this store and every faster step keep the target
+        faster = [step for step in steps if step <= latency + 1e-9]
+        shop = Scenario(nodes=3, affinity="none", state="store", store_workers=2, seed=seed)
+        return all(
+            simulate(shop.replace(store_latency=step)).summary()["latency_p95"] <= 1.0
+            for step in faster
+        )
+
+    assert_holds_over_seeds(holds, answer, 0.005, highest=True)
+    assert 2 / (answer + 0.005) > 30.0, "the slower store still keeps up on average"
+
+
+def code_of(number: str) -> str:
+    return "\n".join(text for kind, text in cells(number) if kind == "code")
+
+
+def ok_share_after_200(result) -> float:
+    late = result.requests[result.requests["arrival"] >= 200.0]
+    return float((late["outcome"] == "ok").mean())
+
+
+def test_06_3_only_the_retry_budget_lets_the_hung_shop_recover():
+    hung = Scenario(
+        state="store",
+        requests_per_session=8,
+        think_time=1.0,
+        arrival_rate=5.0,
+        duration=300.0,
+        events=(StoreOutage(100.0, 15.0, mode="hang"),),
+        client_timeout=2.0,
+        retries=2,
+        retry_backoff=0.5,
+    )
+    assert hung == course.HANG_06  # the notebook's run is the exercise's
+    assert 'StoreOutage(100.0, 15.0, mode="hang")' in code_of("06")
+    shares = {
+        option: ok_share_after_200(simulate(hung.replace(**change)))
+        for option, change in {
+            "a": {"retry_jitter": "full"},
+            "b": {"retry_budget": 0.1},
+            "c": {"retries": 5},
+        }.items()
+    }
+    assert shares["b"] > 0.8 > 0.2 > max(shares["a"], shares["c"])
+    assert solution_answer("06-3") == "b"
+    assert check("06-3", "a").status != CORRECT
+
+
+def test_06_4_only_an_atomic_add_keeps_both_tabs_items():
+    tabs = Scenario(
+        state="store",
+        tabs=2,
+        store_update="read_modify_write",
+        requests_per_session=8,
+        think_time=0.5,
+        arrival_rate=3.0,
+    )
+    assert tabs == course.TABS_06
+    assert 'store_update="read_modify_write"' in code_of("06")
+    lost = {
+        option: simulate(tabs.replace(**change)).summary()["lost_updates"]
+        for option, change in {
+            "a": {"idempotency_keys": True},
+            "b": {"store_update": "atomic"},
+            "c": {"state": "cookie", "store_update": "atomic"},
+        }.items()
+    }
+    assert lost["b"] == 0 < min(lost["a"], lost["c"])
+    assert solution_answer("06-4") == "b"
+    assert "lost" in check("06-4", "c").message
 
 
 def test_07_1_taking_a_server_out_of_nginx_moves_the_share_counted_over_keys_and_run():
@@ -171,19 +239,22 @@ def test_07_1_taking_a_server_out_of_nginx_moves_the_share_counted_over_keys_and
     assert simulate(shop).summary()["event_lost_share"] == pytest.approx(answer, abs=0.1)
 
 
-def carts_lost(drain: float) -> int:
-    shop = Scenario(nodes=4, workers=8, arrival_rate=10.0, think_time=5.0, service_time=0.1)
+def carts_lost(drain: float, seed: int = 1) -> int:
+    shop = Scenario(
+        nodes=4, workers=8, arrival_rate=10.0, think_time=5.0, service_time=0.1, seed=seed
+    )
     scenario = shop.replace(
         duration=60.0 + drain + 30.0, events=(ScaleTo(3, 60.0, drain=drain, mode="sticky"),)
     )
     return simulate(scenario).summary()["sessions_lost_scale_in"]
 
 
-def test_07_2_the_shortest_drain_loses_no_cart_and_ten_seconds_less_loses_some():
+def test_07_2_the_shortest_drain_loses_no_cart_in_9_seeds_of_10():
     answer = solution_answer("07-2")
     assert answer % 10 == 0
-    assert carts_lost(answer) == 0
-    assert carts_lost(answer - 10.0) > 0
+    assert_holds_over_seeds(
+        lambda drain, seed: carts_lost(drain, seed) == 0, answer, 10.0, highest=False
+    )
 
 
 def test_07_2_the_notebook_runs_the_scale_in_the_check_measures():

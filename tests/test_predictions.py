@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 
@@ -9,15 +10,25 @@ import pytest
 from conftest import ROOT
 
 from statelab.course import predictions
-from statelab.exercises import NOT_ANSWERED, PREDICTIONS, RECORDED, TRY_AGAIN, predict, reveal
+from statelab.exercises import (
+    NOT_ANSWERED,
+    PREDICTIONS,
+    RECORDED,
+    TRY_AGAIN,
+    predict,
+    reveal,
+    your_guesses,
+)
 
 
 @pytest.fixture(autouse=True)
 def a_fresh_kernel():
-    """Each test starts as a new kernel does: no guess recorded."""
+    """Each test starts as a new kernel does: no guess recorded, nothing revealed."""
     predictions._GUESSES.clear()
+    predictions._REVEALED.clear()
     yield
     predictions._GUESSES.clear()
+    predictions._REVEALED.clear()
 
 
 def test_a_guess_is_read_back_against_the_run_and_theory():
@@ -156,3 +167,55 @@ def test_the_notebooks_import_predict_and_reveal_with_check_and_solution():
         assert imported, path.name
         names = {name.strip() for name in imported.group(1).split(",")}
         assert {"check", "solution", "predict", "reveal"} <= names, path.name
+
+
+def test_your_guesses_sets_each_prediction_of_a_notebook_beside_its_run():
+    predict("04-sticky-crash", 0.1)
+    reveal("04-sticky-crash", 0.26, theory=0.25)
+    reveal("04-availability", 0.86)
+    table = your_guesses("04")
+    ids = [p for p in PREDICTIONS if p.startswith("04-")]
+    assert list(table["question"]) == [PREDICTIONS[p].question for p in ids]
+    row = table.iloc[ids.index("04-sticky-crash")]
+    assert list(row)[1:] == ["10%", "26%", "25%"]
+    weather = table.iloc[ids.index("04-availability")]
+    assert list(weather)[1:] == ["", "86%", ""]
+    assert "..." not in table._repr_html_()  # each question shown whole
+    with pytest.raises(ValueError, match="notebook must be one of '00', "):
+        your_guesses("4")
+
+
+NOTEBOOK_PATHS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def calls_in(path, function):
+    """Every call of ``function`` in the notebook's code cells, as ast.Call nodes."""
+    found = []
+    for cell in json.loads(path.read_text())["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        lines = [line for line in source.splitlines() if not line.lstrip().startswith("%")]
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == function:
+                found.append(node)
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name[:2])
+def test_no_reveal_is_hard_coded_every_one_reads_a_run(path):
+    for call in calls_in(path, "reveal"):
+        measured = call.args[1]
+        assert not isinstance(measured, ast.Constant), (
+            f"{path.name}: reveal({ast.unparse(call.args[0])}, {ast.unparse(measured)}) "
+            "shows a value written in the notebook, not one read from a run"
+        )
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name[:2])
+def test_each_notebook_ends_with_its_guesses_against_its_runs(path):
+    cells = json.loads(path.read_text())["cells"]
+    sources = ["".join(c["source"]) for c in cells]
+    takeaways = next(i for i, s in enumerate(sources) if s.startswith("## Key takeaways"))
+    assert sources[takeaways - 1] == f'your_guesses("{path.name[:2]}")'
+    assert calls_in(path, "predict"), path.name

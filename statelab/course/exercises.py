@@ -565,7 +565,6 @@ HOT_SPOT = Scenario(
     session_length="heavy_tailed",
     affinity="sticky",
     duration=300.0,
-    seed=2,
 )
 #: The crash of notebook 05 with a balancer that notices it after 3 s.
 FLAKY = Scenario(
@@ -1047,7 +1046,7 @@ EXERCISES = {
         ),
         _FromRun(
             "03-1",
-            "In the sticky hot-spot run `hot` (seed 2), which node is the hot spot, the one "
+            "In the sticky hot-spot run `hot` (seed 1), which node is the hot spot, the one "
             "that did the most work?",
             hot_spot_node,
             "Node {answer}: plots.load_by_node(hot_run) shows its bar above the even share. "
