@@ -487,6 +487,17 @@ class Threshold:
         }
 
 
+def last_holding(steps, holds: Callable[[float], bool]):
+    """The last of ``steps``, taken in order, before the first one that ``holds`` refuses
+    (None if it refuses the first): a threshold that every earlier step meets too."""
+    found = None
+    for step in steps:
+        if not holds(step):
+            break
+        found = step
+    return found
+
+
 def over_seeds(search: Callable[[int], float], highest: bool) -> Threshold:
     """``search(seed)``, the threshold of one seed's run, for each of :data:`THRESHOLD_SEEDS`."""
     return Threshold(tuple(search(seed) for seed in THRESHOLD_SEEDS), highest)
@@ -641,12 +652,9 @@ def shortest_safe_timeout(seed: int = 1) -> float:
     """The shortest timeout of TIMEOUT_STEPS from which on every longer step has fewer than
     1 duplicate per 100 served (searched from the longest down: the short timeouts, with
     their storms of retries, are the slow runs)."""
-    shortest = None
-    for timeout in reversed(TIMEOUT_STEPS):
-        if duplicate_share(timeout, seed) >= DUPLICATE_BOUND:
-            break
-        shortest = timeout
-    return shortest
+    return last_holding(
+        reversed(TIMEOUT_STEPS), lambda timeout: duplicate_share(timeout, seed) < DUPLICATE_BOUND
+    )
 
 
 @functools.cache
@@ -818,12 +826,9 @@ def store_p95(latency: float, seed: int = 1) -> float:
 def slowest_store_within_target(seed: int = 1) -> float:
     """The slowest of STORE_LATENCY_STEPS_06 whose p95 meets the target, as every faster
     step does."""
-    slowest = None
-    for latency in STORE_LATENCY_STEPS_06:
-        if store_p95(latency, seed) > P95_TARGET_06:
-            break
-        slowest = latency
-    return slowest
+    return last_holding(
+        STORE_LATENCY_STEPS_06, lambda latency: store_p95(latency, seed) <= P95_TARGET_06
+    )
 
 
 @functools.cache
