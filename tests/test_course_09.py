@@ -1,7 +1,10 @@
 """Notebook 09 (the real thing): its predict-run-reveal loops, its questions, the switch for
 longer runs, and its exercises, each answer checked by a property of its own, not against the
 solution. The notebook's real runs are run by tests/test_notebooks.py; here only the
-simulations of its scenarios, and one short real run (marked slow)."""
+simulations of its scenarios. Its scale-out is played for real, at its short length and
+scale, with both balancers, by tests/real/test_agreement.py, which checks there what the
+notebook's reveals say (map-based hashing loses most of the shoppers, a ring few) beside the
+hashing theory."""
 
 from __future__ import annotations
 
@@ -22,7 +25,6 @@ from statelab.exercises import (
     solution_answer,
 )
 from statelab.real.haproxy import haproxy_config
-from statelab.real.procs import ProgramMissing, require_program
 
 NOTEBOOK = ROOT / "notebooks" / "09_the_real_thing.ipynb"
 IDS = sorted(p for p in PREDICTIONS if p.startswith("09-"))
@@ -249,29 +251,3 @@ def test_09_2_only_the_hash_type_differs_and_the_ring_moves_only_the_dead_nodes_
     for wrong, words in (("a", "no affinity"), ("c", "does not bring the cart")):
         feedback = check("09-2", wrong)
         assert feedback.status == TRY_AGAIN and words in feedback.message
-
-
-# -- one short real run: the scale-out the notebook shows --------------------------------
-
-
-def balancer() -> str:
-    try:
-        require_program("haproxy")
-    except ProgramMissing:
-        return "embedded"
-    return "haproxy"
-
-
-@pytest.mark.slow
-@pytest.mark.xdist_group("real")  # one real run at a time (tests/xdist_groups.py)
-def test_a_short_real_scale_out_moves_most_shoppers_map_based_and_few_on_a_ring():
-    """The notebook's scale-out at its short length and scale (two real runs, about 10 s)."""
-    grow = Scenario(
-        nodes=4, affinity="source_hash", duration=SHORT, events=(ScaleTo(5, at=SHORT / 2),)
-    )
-    shares = {}
-    for affinity in ("source_hash", "consistent_hash"):
-        result = real.run(grow.replace(affinity=affinity), time_scale=0.1, balancer=balancer())
-        shares[affinity] = result.summary()["event_lost_share"]
-        assert set(result.losses["cause"]) <= {"rehash"}
-    assert shares["source_hash"] > 0.5 > 0.4 > shares["consistent_hash"]

@@ -4,7 +4,9 @@ Where every client waits for its answers and there is no session store, a sessio
 attempts are served in its own process step by step (``ShopModel._visit_direct``, the
 Lab's usual run, a tenth quicker); everywhere else they go through ``_send`` and
 ``_serve``. ``ShopModel.direct = False`` forces the second way, so each run here is made
-both ways and every table compared exactly.
+both ways and every table compared exactly: for every preset, and for scenarios that meet
+each affinity, state, set of events and balancer with any two of the others in every
+combination (``cover``).
 """
 
 from __future__ import annotations
@@ -46,19 +48,40 @@ def assert_same_run(scenario: Scenario) -> int:
     return direct.request_count
 
 
-@pytest.mark.parametrize(
-    ("affinity", "state"),
-    list(
-        itertools.product(
-            ("none", "sticky", "ip_hash", "source_hash", "consistent_hash"),
-            ("server", "cookie", "replicated"),
+AFFINITIES = ("none", "sticky", "ip_hash", "source_hash", "consistent_hash")
+STATES = ("server", "cookie", "replicated")
+BALANCERS = ("round_robin", "least_connections")
+
+
+def cover() -> list[tuple[str, str, str, str]]:
+    """(affinity, state, events, balancer): every affinity with every state and every set of
+    events, each with one of the two balancers, which alternate by the parity of the sum of
+    the three indices. Any three of the four factors then meet in every combination (the two
+    balancers take turns along every one of the other factors): 75 scenarios, where all four
+    factors in every combination would make 150, each run both ways."""
+    return [
+        (affinity, state, events, BALANCERS[(a + s + e) % 2])
+        for (a, affinity), (s, state), (e, events) in itertools.product(
+            enumerate(AFFINITIES), enumerate(STATES), enumerate(EVENTS)
         )
-    ),
-)
+    ]
+
+
+def test_the_scenarios_meet_any_three_factors_in_every_combination():
+    scenarios = cover()
+    factors = (AFFINITIES, STATES, tuple(EVENTS), BALANCERS)
+    assert len(set(scenarios)) == len(scenarios) == 75
+    for three in itertools.combinations(range(4), 3):
+        met = {tuple(scenario[i] for i in three) for scenario in scenarios}
+        assert met == set(itertools.product(*(factors[i] for i in three))), three
+
+
+@pytest.mark.parametrize(("affinity", "state"), list(itertools.product(AFFINITIES, STATES)))
 def test_both_ways_give_the_same_run(affinity, state):
-    for (_, events), balancer in itertools.product(
-        EVENTS.items(), ("round_robin", "least_connections")
-    ):
+    runs = [(e, b) for a, s, e, b in cover() if (a, s) == (affinity, state)]
+    assert len(runs) == len(EVENTS)
+    for name, balancer in runs:
+        events = EVENTS[name]
         scenario = Scenario(
             affinity=affinity,
             state=state,

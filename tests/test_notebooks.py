@@ -6,11 +6,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import shutil
 import subprocess
-import sys
-import time
 
 import nbformat
 import pytest
@@ -147,73 +144,10 @@ def test_notebook_runs_top_to_bottom_without_error_or_warning(path):
 
 
 # -- nbstripout keeps what git holds clean -----------------------------------------------
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(sys.version_info < (3, 11), reason="nbstripout is pinned for 3.11 and newer")
-def test_make_install_in_a_clone_keeps_a_learners_outputs_out_of_git(tmp_path):
-    """A fresh clone, installed as a learner installs it (the working tree's install script
-    and pins), then a notebook run and saved: git sees no change, and what it would commit
-    is clean, while the file keeps its output."""
-    if not shutil.which("git") or not (ROOT / ".git").exists():
-        pytest.skip("needs git and a git checkout")
-    clone = tmp_path / "clone"
-    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
-    # git trusts a file's time only if the index was written a second or more after it:
-    # right after a clone it was not, and the first `git diff` would pass every notebook
-    # through the filter (17 s). A second later, refreshed before the filter exists, the
-    # index is as a learner's clone's is by the time they run a notebook.
-    time.sleep(1.1)
-    subprocess.run(["git", "update-index", "-q", "--really-refresh"], cwd=clone, check=True)
-    for name in ("scripts/install.sh", "pyproject.toml", "constraints.txt"):
-        shutil.copy(ROOT / name, clone / name)
-    installed = subprocess.run(
-        ["scripts/install.sh", ".venv", sys.executable, "dev"],
-        cwd=clone,
-        capture_output=True,
-        text=True,
-    )
-    assert installed.returncode == 0, installed.stdout + installed.stderr
-    assert "nbstripout is installed as a git filter" in installed.stdout
-
-    def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", *args], cwd=clone, capture_output=True, text=True, check=True
-        ).stdout
-
-    name = "notebooks/00_start_here.ipynb"
-    path = clone / name
-    notebook = json.loads(path.read_text(encoding="utf-8"))
-    cell = next(cell for cell in notebook["cells"] if cell["cell_type"] == "code")
-    cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["a learner ran it\n"]}]
-    cell["execution_count"] = 1
-    path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-
-    assert git("diff", "--", name) == "", "git sees the output as a change"
-    git("add", name)
-    assert git("diff", "--cached", "--", name) == ""
-    staged = json.loads(git("show", f":{name}"))
-    assert all(not c["outputs"] for c in staged["cells"] if c["cell_type"] == "code")
-    assert "a learner ran it" in path.read_text(encoding="utf-8"), "the learner's file is kept"
-    # the filter leaves every clean notebook as it is, to the byte: the filter's own command
-    # (from git's config), run once over all of them, writes each as git would store it
-    # (a `git diff` a notebook would start it once a notebook, about 1.4 s each)
-    clean = shlex.split(git("config", "filter.nbstripout.clean"))
-    names = [f"notebooks/{n.name}" for n in NOTEBOOKS if n.name != path.name]
-    shown = subprocess.run(
-        [*clean, "--textconv", *names], cwd=clone, capture_output=True, text=True, check=True
-    ).stdout
-    originals = [(clone / name).read_text(encoding="utf-8") for name in names]
-    if shown != "".join(originals):
-        changed = [
-            name
-            for name in names
-            if subprocess.run(
-                [*clean, "--textconv", name], cwd=clone, capture_output=True, text=True
-            ).stdout
-            != (clone / name).read_text(encoding="utf-8")
-        ]
-        pytest.fail(f"the filter changes clean notebooks: {changed}")
+#
+# `make install` in a fresh clone sets nbstripout up as the notebooks' git filter, and then a
+# learner's outputs stay out of what git holds: tests/test_project.py checks it, on the
+# install it checks the pins of (one environment made from nothing, not two).
 
 
 # -- how long a notebook takes --------------------------------------------------------

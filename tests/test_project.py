@@ -7,6 +7,8 @@ import os
 import re
 import secrets
 import select
+import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,6 +17,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import yaml
@@ -28,6 +32,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 #: conda-forge's names of Python packages whose PyPI name differs.
 CONDA_TO_PYPI = {"redis-py": "redis"}
 #: Programs environment.yml installs that are not Python packages (real runs' Redis server).
@@ -119,10 +124,14 @@ def test_the_constraints_pin_every_dependency_for_the_course():
 
 
 def make_install(
-    venv, env: dict | None = None, installer: str = "auto", extras: str | None = None
+    venv,
+    env: dict | None = None,
+    installer: str = "auto",
+    extras: str | None = None,
+    where: Path = ROOT,
 ) -> str:
-    """Run the Makefile's install target into ``venv`` (with ``extras`` instead of the
-    Makefile's, if given); return what it printed."""
+    """Run the Makefile's install target (the one in ``where``) into ``venv`` (with
+    ``extras`` instead of the Makefile's, if given); return what it printed."""
     chosen = [] if extras is None else [f"EXTRAS={extras}"]
     done = subprocess.run(
         [
@@ -133,7 +142,7 @@ def make_install(
             f"INSTALLER={installer}",
             *chosen,
         ],
-        cwd=ROOT,
+        cwd=where,
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},
@@ -173,16 +182,100 @@ def assert_installs_the_pins(venv, every: bool = True) -> None:
     assert not unpinned, f"installed but not pinned in constraints.txt: {unpinned}"
 
 
+def in_a_git_checkout() -> bool:
+    return bool(shutil.which("git")) and (ROOT / ".git").exists()
+
+
+def git(where: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=where, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def learners_clone(clone: Path) -> Path:
+    """A fresh clone of this checkout, with the working tree's Makefile, install script and
+    pins (what is tested is the work in progress, not the last commit)."""
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+    # git trusts a file's time only if the index was written a second or more after it:
+    # right after a clone it was not, and the first `git diff` would pass every notebook
+    # through the filter (17 s). With every file's time set ten seconds back, and the index
+    # refreshed before the filter exists, the index is as a learner's clone's is by the
+    # time they run a notebook (a second's wait after the clone does the same, slower).
+    back = time.time() - 10
+    for name in git(clone, "ls-files", "-z").split("\0"):
+        if name:
+            os.utime(clone / name, (back, back), follow_symlinks=False)
+    git(clone, "update-index", "-q", "--really-refresh")
+    for name in ("Makefile", "scripts/install.sh", "pyproject.toml", "constraints.txt"):
+        shutil.copy(ROOT / name, clone / name)
+    return clone
+
+
 @PINS_APPLY
-def test_make_install_uses_uv_and_installs_exactly_the_pins(tmp_path):
-    venv = tmp_path / "venv"
-    output = make_install(venv)
+@pytest.mark.slow
+def test_make_install_uses_uv_installs_exactly_the_pins_and_keeps_outputs_out_of_git(tmp_path):
+    """`make install` as a learner runs it, in a fresh clone: uv installs exactly the pins,
+    and nbstripout becomes the notebooks' git filter; then a notebook run and saved: git
+    sees no change, and what it would commit is clean, while the file keeps its output.
+    (One install for both checks: making an environment from nothing is most of the time.)
+    Without git or outside a git checkout, the install goes to a folder of its own, and the
+    git part is left out."""
+    clone = learners_clone(tmp_path / "clone") if in_a_git_checkout() else None
+    venv = clone / ".venv" if clone else tmp_path / "venv"
+    output = make_install(venv, where=clone or ROOT)
     steps = [line for line in output.splitlines() if line.strip()]
     assert steps[0].startswith("statelab: creating the environment in")
     assert "with uv" in steps[1], output
-    assert steps[-1].startswith("statelab: installed") and len(steps) == 3, output
+    assert steps[2].startswith("statelab: installed"), output
+    filtered = (
+        "statelab: notebooks' outputs stay out of git: nbstripout is installed as a git filter"
+    )
+    assert steps[3:] == ([filtered] if clone else []), output
     assert_installs_the_pins(venv)
     assert installed_versions(venv)["uv"] == pinned_versions()["uv"]
+    if clone:
+        assert_outputs_stay_out_of_git(clone)
+
+
+def assert_outputs_stay_out_of_git(clone: Path) -> None:
+    """A notebook run and saved in ``clone``, whose install set nbstripout up: git sees no
+    change, and what it would commit is clean, while the file keeps its output; and the
+    filter leaves every clean notebook as it is, to the byte."""
+    name = "notebooks/00_start_here.ipynb"
+    path = clone / name
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    cell = next(cell for cell in notebook["cells"] if cell["cell_type"] == "code")
+    cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["a learner ran it\n"]}]
+    cell["execution_count"] = 1
+    path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    # `git add` passes the file through the filter, as `git diff` and `git status` do (once
+    # is enough: the filter's output is what they all compare with what git holds)
+    git(clone, "add", name)
+    assert git(clone, "diff", "--cached", "--", name) == "", "git sees the output as a change"
+    assert git(clone, "status", "--porcelain", "--", name) == ""
+    staged = json.loads(git(clone, "show", f":{name}"))
+    assert all(not c["outputs"] for c in staged["cells"] if c["cell_type"] == "code")
+    assert "a learner ran it" in path.read_text(encoding="utf-8"), "the learner's file is kept"
+    # the filter leaves every clean notebook as it is, to the byte: the filter's own command
+    # (from git's config), run once over all of them, writes each as git would store it
+    # (a `git diff` a notebook would start it once a notebook, about 1.4 s each)
+    clean = shlex.split(git(clone, "config", "filter.nbstripout.clean"))
+    names = [f"notebooks/{n.name}" for n in NOTEBOOKS if n.name != path.name]
+    shown = subprocess.run(
+        [*clean, "--textconv", *names], cwd=clone, capture_output=True, text=True, check=True
+    ).stdout
+    originals = [(clone / name).read_text(encoding="utf-8") for name in names]
+    if shown != "".join(originals):
+        changed = [
+            name
+            for name in names
+            if subprocess.run(
+                [*clean, "--textconv", name], cwd=clone, capture_output=True, text=True
+            ).stdout
+            != (clone / name).read_text(encoding="utf-8")
+        ]
+        pytest.fail(f"the filter changes clean notebooks: {changed}")
 
 
 @PINS_APPLY
@@ -298,32 +391,36 @@ def test_make_present_serves_the_lab_in_voila_behind_a_token(tmp_path):
     page_url = f"{base}/voila/render/lab.ipynb"
     try:
         wait_for_json(f"{base}/api/status?token={token}", server, timeout=90)
+        # two visits with the token, side by side (each kernel runs the notebook meanwhile):
+        # one reads the page and leaves no page connected to its kernel; Chromium's below
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            fetched = pool.submit(fetch, f"{page_url}?token={token}")
+            # without the token: the login page, no Lab (and so no kernel started)
+            with urllib.request.urlopen(page_url, timeout=30) as answer:
+                assert "/login" in answer.url
+                assert b"widget-view+json" not in answer.read()
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(f"{base}/api/kernels", timeout=10)
+            assert refused.value.code == 403
+            refused.value.close()
+            # a page on another site that points its name at 127.0.0.1 (DNS rebinding) is
+            # refused
+            foreign = urllib.request.Request(
+                f"{page_url}?token={token}", headers={"Host": f"evil.example.com:{port}"}
+            )
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(foreign, timeout=10)
+            assert refused.value.code == 403
+            refused.value.close()
+            outside, refused = open_and_leave(f"{page_url}?token={token}")
+            status, page = fetched.result()
         # the page holds the rendered notebook: the Lab and Compare widgets, no code
-        with urllib.request.urlopen(f"{page_url}?token={token}", timeout=90) as answer:
-            assert answer.status == 200
-            page = answer.read()
+        assert status == 200
         assert page.count(b"application/vnd.jupyter.widget-view+json") == 2
         assert b"from statelab.widgets import" not in page
         # every stylesheet and script is served here: an offline room gets the whole page
         remote = re.findall(rb'<(?:link|script)[^>]*(?:href|src)="(?:https?:)?//[^"]*"', page)
         assert remote == [], remote
-        # without the token: the login page, no Lab (and so no kernel started)
-        with urllib.request.urlopen(page_url, timeout=30) as answer:
-            assert "/login" in answer.url
-            assert b"widget-view+json" not in answer.read()
-        with pytest.raises(urllib.error.HTTPError) as refused:
-            urllib.request.urlopen(f"{base}/api/kernels", timeout=10)
-        assert refused.value.code == 403
-        refused.value.close()
-        # a page on another site that points its name at 127.0.0.1 (DNS rebinding) is refused
-        foreign = urllib.request.Request(
-            f"{page_url}?token={token}", headers={"Host": f"evil.example.com:{port}"}
-        )
-        with pytest.raises(urllib.error.HTTPError) as refused:
-            urllib.request.urlopen(foreign, timeout=10)
-        assert refused.value.code == 403
-        refused.value.close()
-        outside, refused = open_and_leave(f"{page_url}?token={token}")
         assert outside == [], f"the room's page asked outside the machine for {outside}"
         assert refused == [], refused
         # the visit's kernel, with no page connected to it, is shut down once idle
@@ -339,6 +436,12 @@ def test_make_present_serves_the_lab_in_voila_behind_a_token(tmp_path):
     # leaving the page shut its kernel down with no error in the server's log (its _xsrf)
     refusals = [line for line in (early + output).splitlines() if "/voila/api/shutdown" in line]
     assert refusals == [], refusals
+
+
+def fetch(url: str) -> tuple[int, bytes]:
+    """The status and the body of the answer to a GET of ``url``."""
+    with urllib.request.urlopen(url, timeout=90) as answer:
+        return answer.status, answer.read()
 
 
 def open_and_leave(url: str) -> tuple[list[str], list[str]]:

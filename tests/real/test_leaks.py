@@ -23,8 +23,15 @@ The child runs under a small "reaper" process that stands in for ``init``: this 
 process 1 does not reap orphans, and an orphan that has exited stays a zombie (still a member
 of its process group) until someone reaps it.
 
-Two set-ups: the embedded proxy with SQLite (always), and HAProxy with Redis (skipped when
-either is missing, unless ``STATELAB_REQUIRE_REAL=1``).
+Which balancer and store a run has matters to how it is stopped (HAProxy and redis-server
+are programs of their own, the embedded proxy a Python child like the nodes; SQLite is a
+file, Redis a process). Four runs (``CASES``) play each ending once and each balancer with
+each store once, rather than every set-up with every ending (eight runs, twice the time):
+each balancer is ended once mid-run and once where the run itself ends, and the ``sigkill``
+case, where no Python code of the run is left to clean up, has both programs that are not
+ours, HAProxy and Redis, which only the operating system's ``PR_SET_PDEATHSIG`` stops. The
+nodes and the load generator are in every case. A test checks the cover; a case with HAProxy
+or Redis is skipped when it is missing, unless ``STATELAB_REQUIRE_REAL=1``.
 """
 
 from __future__ import annotations
@@ -265,18 +272,36 @@ def driver(tmp_path_factory) -> Path:
     return path
 
 
-SETUPS = {
-    "embedded-sqlite": ("embedded", "sqlite", ()),
-    "haproxy-redis": ("haproxy", "redis", ("haproxy", "redis-server")),
-}
+ENDINGS = ("normal", "exception", "interrupt", "sigkill")
+#: (ending, balancer, store). Every ending is played, every balancer with every store; each
+#: balancer ends once mid-run (the interrupt or the SIGKILL, at STRIKE_AT) and once where the
+#: run itself ends (its return, or its error at the first event); Redis, the store that is a
+#: process, is in the two mid-run endings.
+CASES = (
+    ("normal", "embedded", "sqlite"),  # the set-up of a machine without HAProxy and Redis
+    ("exception", "haproxy", "sqlite"),
+    ("interrupt", "embedded", "redis"),
+    ("sigkill", "haproxy", "redis"),  # both programs that are not ours: only PDEATHSIG is left
+)
+PROGRAMS = {"haproxy": "haproxy", "redis": "redis-server"}
 
 
-@pytest.mark.parametrize("case", ["normal", "exception", "interrupt", "sigkill"])
-@pytest.mark.parametrize("setup", list(SETUPS))
-def test_no_process_of_a_run_is_left_however_the_run_ends(setup, case, driver):
-    balancer, store, programs = SETUPS[setup]
-    for program in programs:
-        need_program(program)
+def test_the_cases_cover_every_ending_and_every_set_up():
+    assert sorted(case for case, _, _ in CASES) == sorted(ENDINGS)
+    pairs = {(balancer, store) for _, balancer, store in CASES}
+    assert pairs == {(b, s) for b in ("embedded", "haproxy") for s in ("sqlite", "redis")}
+    mid_run = {"interrupt", "sigkill"}
+    for balancer in ("embedded", "haproxy"):
+        endings = {case for case, b, _ in CASES if b == balancer}
+        assert len(endings & mid_run) == 1 and len(endings - mid_run) == 1, (balancer, endings)
+    assert {case for case, _, store in CASES if store == "redis"} == mid_run
+
+
+@pytest.mark.parametrize(("case", "balancer", "store"), CASES, ids=["-".join(c) for c in CASES])
+def test_no_process_of_a_run_is_left_however_the_run_ends(case, balancer, store, driver):
+    for program in (PROGRAMS.get(balancer), PROGRAMS.get(store)):
+        if program:
+            need_program(program)
     # a short folder: Redis's unix socket path must fit in 107 bytes
     workdir = tempfile.mkdtemp(prefix="sl-leak-")
     child = Child(driver, case, balancer, store, workdir)
