@@ -17,7 +17,7 @@ LAB_ARGS ?=
 # Jupyter refuses to run as root unless told: told only in CI or a container (PID 1 not init).
 AS_ROOT := $(if $(and $(filter 0,$(shell id -u)),$(or $(CI),$(container),$(wildcard /.dockerenv /run/.containerenv),$(filter-out systemd init,$(shell cat /proc/1/comm 2>/dev/null)))),--allow-root,)
 
-.PHONY: help install node-tools lab present test test-busy test-js js js-fixtures lint bench expected lock clean
+.PHONY: help install node-tools lab present test test-busy test-js js js-fixtures lint bench expected thresholds lock clean
 
 help:
 	@echo "make lab       set up .venv and open the course in JupyterLab"
@@ -98,6 +98,10 @@ bench: $(STAMP)
 # Record the back-tests' numbers again (tests/expected/), when a change of behaviour is meant.
 expected: $(STAMP)
 	$(BIN)/python tests/record_expected.py
+
+# the threshold exercises' answers over their seeds, kept for check() (tests/test_thresholds.py)
+thresholds: $(STAMP)
+	$(BIN)/python scripts/thresholds.py
 
 lock:
 	rm -rf .lock-venv

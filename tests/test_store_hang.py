@@ -98,7 +98,8 @@ def test_retries_keep_the_cluster_down_after_the_hang_and_a_retry_budget_lets_it
     # Metastable failure: the hang ends at 115 s, yet with retries the queue the hang left
     # keeps every answer late, so every attempt times out and is retried into the queue.
     # Without retries, or with a retry budget, the cluster is back long before 200 s.
-    for seed in SEEDS:
+    # (Three seeds: a collapsed run sends three times the attempts, and is slow to run.)
+    for seed in SEEDS[:3]:
         shop = STORM.replace(seed=seed)
         assert ok_share_late(shop) > 0.95
         storm = shop.replace(retries=2, retry_backoff=0.5)

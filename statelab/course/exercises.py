@@ -20,10 +20,13 @@ runs it through the flash sale and reviews it against its targets.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import math
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from statelab import theory
 from statelab.course.builds import BUILDS, Build
@@ -503,6 +506,61 @@ def over_seeds(search: Callable[[int], float], highest: bool) -> Threshold:
     return Threshold(tuple(search(seed) for seed in THRESHOLD_SEEDS), highest)
 
 
+# The thresholds take 10 searches each (up to 10 s for 05-2), so they are measured once and
+# kept in thresholds.json beside this module, each with the key of what it was measured from
+# (the scenario, the steps, the bound and the seeds). A threshold whose key no longer matches
+# is measured again on the spot; tests/test_thresholds.py measures every one afresh and
+# compares, so a change of the model that moves one fails until the file is written again
+# (``make thresholds``).
+
+#: Where the measured thresholds are kept.
+THRESHOLDS_FILE = Path(__file__).with_name("thresholds.json")
+#: exercise id -> (its search of one seed, whether it asks for the highest value, the inputs
+#: it is measured from: their repr is its key). Filled in below, next to each search.
+THRESHOLD_SEARCHES: dict[str, tuple[Callable[[int], float], bool, tuple]] = {}
+
+
+def threshold_key(exercise_id: str) -> str:
+    """The key of a threshold: a digest of what it is measured from."""
+    _, highest, inputs = THRESHOLD_SEARCHES[exercise_id]
+    made = repr((exercise_id, highest, inputs, THRESHOLD_SEEDS, HOLDS_IN))
+    return hashlib.sha256(made.encode()).hexdigest()[:16]
+
+
+def measure_threshold(exercise_id: str) -> Threshold:
+    """Measure the threshold of ``exercise_id`` over the seeds, now (no stored value)."""
+    search, highest, _ = THRESHOLD_SEARCHES[exercise_id]
+    return over_seeds(search, highest)
+
+
+@functools.cache
+def threshold(exercise_id: str) -> Threshold:
+    """The threshold of ``exercise_id``: as stored in :data:`THRESHOLDS_FILE` when its key
+    matches, else measured now."""
+    try:
+        stored = json.loads(THRESHOLDS_FILE.read_text(encoding="utf-8")).get(exercise_id)
+    except (OSError, ValueError):
+        stored = None
+    _, highest, _ = THRESHOLD_SEARCHES[exercise_id]
+    if stored and stored.get("key") == threshold_key(exercise_id):
+        return Threshold(tuple(stored["answers"]), highest)
+    return measure_threshold(exercise_id)
+
+
+def write_thresholds(path: Path = THRESHOLDS_FILE) -> dict:
+    """Measure every threshold afresh and write them to ``path`` (``make thresholds``)."""
+    found = {
+        exercise_id: {
+            "key": threshold_key(exercise_id),
+            "answers": list(measure_threshold(exercise_id).answers),
+        }
+        for exercise_id in sorted(THRESHOLD_SEARCHES)
+    }
+    lines = [f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in found.items()]  # one a line
+    Path(path).write_text("{\n" + ",\n".join(lines) + "\n}\n", encoding="utf-8")
+    return found
+
+
 def _judge_threshold(threshold, tolerance, low_hint, high_hint, *, unit):
     """Any value within ``tolerance`` of the seeds' range is right: one seed's run gives it."""
 
@@ -541,23 +599,30 @@ def _lost_at_deploy_01() -> int:
     return simulate(DEPLOY_01).summary()["sessions_lost"]
 
 
-@functools.cache
 def highest_load_02() -> Threshold:
     """Exercise 02-1's threshold over the seeds."""
-    return over_seeds(
-        lambda seed: highest_load_within(QUEUE_02.replace(seed=seed), P95_BOUND_02, LOAD_STEP_02),
-        highest=True,
-    )
+    return threshold("02-1")
 
 
-@functools.cache
+THRESHOLD_SEARCHES["02-1"] = (
+    lambda seed: highest_load_within(QUEUE_02.replace(seed=seed), P95_BOUND_02, LOAD_STEP_02),
+    True,
+    (QUEUE_02, P95_BOUND_02, LOAD_STEP_02),
+)
+
+
 def fewest_workers_02() -> Threshold:
     """Exercise 02-2's threshold over the seeds."""
-    busy = QUEUE_02.replace(arrival_rate=BUSY_LOAD_02)
-    return over_seeds(
-        lambda seed: fewest_workers_within(busy.replace(seed=seed), P95_BOUND_02), highest=False
-    )
+    return threshold("02-2")
 
+
+THRESHOLD_SEARCHES["02-2"] = (
+    lambda seed: fewest_workers_within(
+        QUEUE_02.replace(arrival_rate=BUSY_LOAD_02, seed=seed), P95_BOUND_02
+    ),
+    False,
+    (QUEUE_02, BUSY_LOAD_02, P95_BOUND_02),
+)
 
 # -- 03 to 05: answers read from a run ---------------------------------------------
 #
@@ -657,17 +722,18 @@ def shortest_safe_timeout(seed: int = 1) -> float:
     )
 
 
-@functools.cache
 def fewest_retries_05() -> Threshold:
     """Exercise 05-1's threshold over the seeds."""
-    return over_seeds(fewest_retries, highest=False)
+    return threshold("05-1")
 
 
-@functools.cache
 def shortest_safe_timeout_05() -> Threshold:
     """Exercise 05-2's threshold over the seeds."""
-    return over_seeds(shortest_safe_timeout, highest=False)
+    return threshold("05-2")
 
+
+THRESHOLD_SEARCHES["05-1"] = (fewest_retries, False, (FLAKY,))
+THRESHOLD_SEARCHES["05-2"] = (shortest_safe_timeout, False, (SLOW, TIMEOUT_STEPS, DUPLICATE_BOUND))
 
 #: Notebook 05's everyday weather: the random_failures preset made stateless (carts in the
 #: store, no affinity), with retries, each change written half way through its request.
@@ -831,10 +897,16 @@ def slowest_store_within_target(seed: int = 1) -> float:
     )
 
 
-@functools.cache
 def slowest_store_06() -> Threshold:
     """Exercise 06-2's threshold over the seeds."""
-    return over_seeds(slowest_store_within_target, highest=True)
+    return threshold("06-2")
+
+
+THRESHOLD_SEARCHES["06-2"] = (
+    slowest_store_within_target,
+    True,
+    (STORE_SHOP_06, STORE_LATENCY_STEPS_06, P95_TARGET_06),
+)
 
 
 def ip_hash_scale_in_moved() -> float:
@@ -857,10 +929,12 @@ def shortest_drain_without_loss(seed: int = 1) -> float:
     return next(drain for drain in DRAIN_STEPS_07 if carts_lost_with_drain(drain, seed) == 0)
 
 
-@functools.cache
 def shortest_drain_07() -> Threshold:
     """Exercise 07-2's threshold over the seeds."""
-    return over_seeds(shortest_drain_without_loss, highest=False)
+    return threshold("07-2")
+
+
+THRESHOLD_SEARCHES["07-2"] = (shortest_drain_without_loss, False, (SHRINK_07, DRAIN_STEPS_07))
 
 
 def _cookie_sizes(items: int) -> dict:
@@ -880,8 +954,10 @@ def _store_over(latency: float) -> dict:
 
 
 def _drain_shorter(drain: float) -> dict:
+    """The seeds that lose carts with 10 s less drain: those whose shortest drain without
+    loss is longer (each seed's threshold is the first drain of the steps that loses none)."""
     shorter = drain - 10.0
-    losing = sum(carts_lost_with_drain(shorter, seed) > 0 for seed in THRESHOLD_SEEDS)
+    losing = sum(answer > shorter for answer in shortest_drain_07().answers)
     return {"shorter": f"{shorter:g}", "lost_shorter": losing}
 
 
