@@ -7,10 +7,7 @@
 #   1. `make -j2 install node-tools` (the pinned environment in VENV and the view's Node
 #      tools, side by side), then `make lint test-js` (ruff, Biome and tsc, then the view's
 #      JavaScript tests in Node);
-#   2. pytest on every core with pytest-xdist (`-n WORKERS`, default one a logical core and
-#      one more: the browser and real-run groups mostly wait on other processes, a kernel,
-#      Chromium, servers sleeping out scaled time, so a third worker on 2 cores uses what they
-#      leave idle: 453 s -> 427 s measured;
+#   2. pytest on every core with pytest-xdist (`-n WORKERS`, default one a logical core;
 #      `--dist loadgroup` keeps the browser tests on one worker, with one JupyterLab, one
 #      Voila and one Chromium, and the real runs on one worker, one at a time);
 #   3. the time it all took, against the budget of 8 minutes (README, Contributing).
@@ -21,7 +18,7 @@ make=$1 venv=$2
 shift 2
 cd "$(dirname "$0")/.."
 budget=480 # seconds: the suite's budget on the project's 2-core machine, installs included
-workers=${TEST_WORKERS:-$(($(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1) + 1))}
+workers=${TEST_WORKERS:-logical}
 artifacts=test-artifacts
 mkdir -p "$artifacts"
 log=$artifacts/make-test.log
