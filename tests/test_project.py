@@ -280,7 +280,11 @@ def assert_outputs_stay_out_of_git(clone: Path) -> None:
 
 @PINS_APPLY
 @pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("CI"), reason="the pip route is slow: CI checks it")
+@pytest.mark.skipif(
+    not os.environ.get("STATELAB_CHECK_PIP_ROUTE"),
+    reason="the pip route takes half a minute or more: .ci/run checks it after make test "
+    "(STATELAB_CHECK_PIP_ROUTE=1)",
+)
 def test_make_install_falls_back_to_pip_where_uv_cannot_be_had(tmp_path):
     """The package alone (no extras): the route and the pins are what is checked, and pip
     takes about a minute for the whole set (uv's test installs that, and checks every pin)."""
