@@ -7,13 +7,17 @@
 scenario             haproxy.cfg
 ==================== =====================================================================
 round_robin          ``balance roundrobin``
-random               ``balance random``
+random               ``balance random(1)``: one draw (``balance random`` alone draws 2)
 least_connections    ``balance leastconn``
 two_choices          ``balance random(2)`` (the less busy of two servers drawn at random)
 sticky               ``cookie SERVERID insert indirect nocache`` and ``cookie sK`` a server
 source_hash          ``balance source`` + ``hash-type map-based`` (modulo the live servers)
 consistent_hash      ``balance source`` + ``hash-type consistent`` (a ring)
 ==================== =====================================================================
+
+HAProxy's ``random`` draws its servers on its consistent-hash ring, 16 points per unit of
+weight, so with the default weight of 1 the shares are visibly uneven; the random balancers
+give every server a weight of :data:`RANDOM_WEIGHT` (1,024 points each).
 
 nginx's ``ip_hash`` is not HAProxy's, and HAProxy does not fail a sticky session over to the
 node holding its replica; both need the embedded proxy (``balancer="embedded"``).
@@ -42,13 +46,13 @@ from statelab.sim.scenario import Scenario
 #: HAProxy's ``balance`` algorithm for each of the scenario's balancers.
 BALANCE = {
     "round_robin": "roundrobin",
-    "random": "random",
+    "random": "random(1)",
     "least_connections": "leastconn",
     "two_choices": "random(2)",
 }
 _BALANCE_SAYS = {
     "round_robin": "each server in turn",
-    "random": "any server, at random",
+    "random": "any server, at random: one draw (plain 'random' draws 2)",
     "least_connections": "the server with the fewest connections",
     "two_choices": "the less busy of two servers drawn at random",
 }
@@ -58,6 +62,9 @@ PLACEHOLDER = "127.0.0.1:1"
 POINTS_PER_WEIGHT = 16
 #: The largest weight HAProxy accepts.
 MAX_WEIGHT = 256
+#: The servers' weight under the random balancers: HAProxy's ``random`` draws on its ring, so
+#: 64 x 16 = 1,024 points a server make the draws even (weight 1's 16 points do not).
+RANDOM_WEIGHT = 64
 
 
 def check_scenario(scenario: Scenario) -> None:
@@ -78,10 +85,13 @@ def check_scenario(scenario: Scenario) -> None:
 
 def weight(scenario: Scenario) -> int:
     """The servers' weight: with a consistent-hash ring HAProxy places 16 points per unit of
-    weight, so ``vnodes`` points are about ``vnodes / 16`` (1 to 256); otherwise 1."""
-    if scenario.affinity != "consistent_hash":
-        return 1
-    return max(1, min(MAX_WEIGHT, round(scenario.vnodes / POINTS_PER_WEIGHT)))
+    weight, so ``vnodes`` points are about ``vnodes / 16`` (1 to 256); under the random
+    balancers, whose draws land on that ring too, :data:`RANDOM_WEIGHT`; otherwise 1."""
+    if scenario.affinity == "consistent_hash":
+        return max(1, min(MAX_WEIGHT, round(scenario.vnodes / POINTS_PER_WEIGHT)))
+    if scenario.affinity != "source_hash" and scenario.balancer in ("random", "two_choices"):
+        return RANDOM_WEIGHT
+    return 1
 
 
 def _line(code: str, comment: str) -> str:
@@ -163,6 +173,11 @@ def haproxy_config(
         lines.append(
             f"    # weight {weight(scenario)}: HAProxy puts {POINTS_PER_WEIGHT} ring points per "
             f"unit of weight (vnodes={scenario.vnodes})"
+        )
+    elif weight(scenario) == RANDOM_WEIGHT:
+        lines.append(
+            f"    # weight {RANDOM_WEIGHT}: random draws on a ring of {POINTS_PER_WEIGHT} points "
+            f"per unit of weight; {RANDOM_WEIGHT * POINTS_PER_WEIGHT:,} a server make them even"
         )
     lines += [
         _line("option httpchk GET /health", "health check: ask each server GET /health"),

@@ -173,6 +173,12 @@ def test_haproxy_config_passes_haproxy_check(changes, tmp_path):
         assert "cookie SERVERID insert indirect nocache" in text and "cookie s4" in text
     if scenario.affinity == "consistent_hash":
         assert "hash-type consistent" in text and "weight 10" in text
+    # HAProxy's plain 'balance random' draws 2 (the power of two choices): uniform random is
+    # random(1); both draw on a ring, even only with many points a server (weight >= 64)
+    draws = {"random": "random(1)", "two_choices": "random(2)"}.get(scenario.balancer)
+    if draws and scenario.affinity not in ("source_hash", "consistent_hash"):
+        assert f"balance {draws} " in text and "weight 64" in text
+        assert "balance random " not in text
 
 
 def test_policies_haproxy_lacks_and_unknown_balancers_are_refused(tmp_path):
