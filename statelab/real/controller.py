@@ -38,6 +38,7 @@ import heapq
 import json
 import secrets
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -538,9 +539,26 @@ def run(
         result.real["workdir"] = str(folder) if (keep or not made) else None
         ok = True
         return result
+    except KeyboardInterrupt as stop:
+        # Ctrl-C (or the notebook's stop button): every process is gone with the group; a
+        # folder made for the run goes too, and one given (or kept) is named
+        if made and not keep:
+            shutil.rmtree(folder, ignore_errors=True)
+            _note(stop, "the run was stopped: its processes and its folder are gone")
+        else:
+            _note(stop, f"the run was stopped: its processes are gone, its logs are in {folder}")
+        raise
     except Exception as error:
-        error.add_note(f"the run's processes wrote their logs to {folder}")
+        _note(error, f"the run's processes wrote their logs to {folder}")
         raise
     finally:
         if made and ok and not keep:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _note(error: BaseException, text: str) -> None:
+    """Add ``text`` to ``error``'s message (Python 3.11+), or say it on stderr (3.10)."""
+    if hasattr(error, "add_note"):
+        error.add_note(text)
+    else:  # pragma: no cover - Python 3.10
+        print(f"statelab.real: {text}", file=sys.stderr)

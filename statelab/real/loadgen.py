@@ -15,8 +15,9 @@ arrival time, sends its requests one after another (thinking between two), waits
 ``client_timeout`` for each (``timed_out``), retries a failed or timed-out attempt after a
 pause while it has retries left, and gives up otherwise. A connection error, or any answer
 but 200 (a 503 from a balancer with no server, a 502 from a proxy whose node vanished, a 4xx
-the shop should never send), is ``failed``; the status is kept in the row. No session starts at or after ``duration``, no attempt is sent then,
-and at ``duration`` every attempt still open is ``in_flight``: the loop stops.
+the shop should never send), is ``failed``; the status is kept in the row. No session starts
+at or after ``duration``, no attempt is sent then, and at ``duration`` every attempt still
+open is ``in_flight``: the loop stops.
 
 Each session is a client of its own: its own loopback address (``127.a.b.c``, the third and
 last octets varying between neighbouring sessions, so nginx's ``ip_hash`` over the first three
