@@ -1,5 +1,6 @@
-"""A real run's folder: removed after a run that ends well or is stopped, kept and named after
-one that fails (the run itself is replaced here: no process is started)."""
+"""What a real run does before and after its processes (no process is started here: the
+run itself is replaced): its folder removed after a run that ends well or is stopped, kept
+and named after one that fails; macOS refused with why."""
 
 from __future__ import annotations
 
@@ -48,3 +49,9 @@ def test_a_failed_run_keeps_its_folder_and_names_it(monkeypatch, tmp_path):
         real.run(Scenario(duration=10.0))
     assert made[0].exists() and (made[0] / "node0-1.csv").exists()
     assert f"wrote their logs to {made[0]}" in "\n".join(failed.value.__notes__)
+
+
+def test_macos_is_refused_before_any_process_starts(monkeypatch):
+    monkeypatch.setattr("statelab.real.registry.sys.platform", "darwin")
+    with pytest.raises(RuntimeError, match=r"macOS answers only on 127\.0\.0\.1.*Linux"):
+        real.run(Scenario(duration=10.0))

@@ -19,8 +19,10 @@ HAProxy's ``random`` draws its servers on its consistent-hash ring, 16 points pe
 weight, so with the default weight of 1 the shares are visibly uneven; the random balancers
 give every server a weight of :data:`RANDOM_WEIGHT` (1,024 points each).
 
-nginx's ``ip_hash`` is not HAProxy's, and HAProxy does not fail a sticky session over to the
-node holding its replica; both need the embedded proxy (``balancer="embedded"``).
+nginx's ``ip_hash`` is not HAProxy's, so it needs the embedded proxy (``balancer="embedded"``).
+So does ``state="replicated"``: HAProxy can send a sticky session whose server is down to the
+server holding its copy (a rule per server, ``use-server sJ if { req.cook(SERVERID) sK }
+!{ srv_is_up(be/sK) }``), but statelab does not write those rules yet.
 
 HAProxy's ``balance source`` hashes the whole IPv4 address as a number; with map-based
 hashing that number modulo the live servers picks one. Clients whose addresses differ only in
@@ -78,8 +80,9 @@ def check_scenario(scenario: Scenario) -> None:
     if scenario.state == "replicated":
         raise ValueError(
             "state='replicated' needs a balancer that sends a sticky session whose node died "
-            "to the node holding its copy (the next live node by number); HAProxy does not, "
-            "so use balancer='embedded'"
+            "to the node holding its copy (the next live node by number); HAProxy can, with "
+            "a use-server rule per server, but statelab does not write those yet: use "
+            "balancer='embedded'"
         )
 
 

@@ -8,6 +8,7 @@ and the makes know nothing of each other: the arrows run registry -> makes -> ba
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 
 from statelab.real.balancers import Balancer
@@ -51,6 +52,14 @@ def check(scenario, time_scale: float, balancer: str, store: str) -> None:
         raise ValueError(
             f"time_scale must be a number from {MIN_TIME_SCALE} to {MAX_TIME_SCALE} (real "
             f"seconds per model second: 0.2 runs a 120 s scenario in 24 s), got {time_scale!r}"
+        )
+    if sys.platform == "darwin":
+        raise RuntimeError(
+            "real runs give each shopper a loopback address of its own (127.a.b.c), so that "
+            "the balancer's hashing sees distinct clients; macOS answers only on 127.0.0.1 "
+            "(each other address needs an alias), so every other shopper would fail. Run "
+            "them on Linux (a container or a virtual machine will do), or compare designs "
+            "in the simulation"
         )
     if balancer not in BALANCERS:
         raise ValueError(
