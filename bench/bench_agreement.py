@@ -53,19 +53,22 @@ def moved_share(result) -> tuple[float, int]:
 
 
 def crash_agreement(balancer: str) -> bool:
-    print(f"\nSticky crash, {balancer}: share of sessions that lost their cart")
-    print("  seed   real  simulated  difference  causes")
+    print(f"\nSticky crash, {balancer}, detected by health checks: share of sessions that lost")
+    print("their cart, and failed requests (the simulation given the checks' mean delay)")
+    print("  seed   real  simulated  difference  failed real  simulated  causes")
     differences, good = [], True
     for seed in CRASH_SEEDS:
         scenario = STICKY_CRASH.replace(seed=seed)
         result = real.run(scenario, time_scale=TIME_SCALE, balancer=balancer)
-        real_share, sim_share = lost_share(result), lost_share(simulate(scenario))
+        simulated = simulate(scenario.replace(health_check_delay=result.real["health_check_delay"]))
+        real_share, sim_share = lost_share(result), lost_share(simulated)
+        failed = (result.summary()["failed"], simulated.summary()["failed"])
         causes = dict(result.losses["cause"].value_counts())
         differences.append(real_share - sim_share)
         good &= abs(real_share - sim_share) <= AGREEMENT and set(causes) <= {"crash"}
         print(
             f"  {seed:4d}  {real_share:5.3f}  {sim_share:9.3f}  {real_share - sim_share:+10.3f}"
-            f"  {', '.join(f'{k} {v}' for k, v in causes.items())}"
+            f"  {failed[0]:11d}  {failed[1]:9d}  {', '.join(f'{k} {v}' for k, v in causes.items())}"
         )
     worst = max(abs(d) for d in differences)
     print(

@@ -14,7 +14,12 @@ import pytest
 from conftest import ROOT, index_of, notebook_cells
 
 from statelab import Crash, ScaleTo, Scenario, real, simulate
-from statelab.course.exercises import REAL_DURATIONS_09, sticky_crash_09
+from statelab.course.exercises import (
+    DETECTED_DELAY_09,
+    REAL_DURATIONS_09,
+    compared_crash_09,
+    sticky_crash_09,
+)
 from statelab.exercises import (
     CORRECT,
     NOT_ANSWERED,
@@ -25,6 +30,7 @@ from statelab.exercises import (
     solution_answer,
 )
 from statelab.real.haproxy import haproxy_config
+from statelab.real.registry import notice_delay
 
 NOTEBOOK = ROOT / "notebooks" / "09_the_real_thing.ipynb"
 IDS = sorted(p for p in PREDICTIONS if p.startswith("09-"))
@@ -57,13 +63,13 @@ def test_each_prediction_has_a_predict_cell_then_a_run_then_its_reveal(cells, pr
 
 def test_every_prompt_is_followed_by_its_predict_cells_before_any_run(cells):
     prompts = [i for i, (k, s) in enumerate(cells) if k == "markdown" and re.search(PROMPT, s)]
-    assert len(prompts) == 5  # the scale-out and the timeouts prompts ask two things each
+    assert len(prompts) == 6  # the scale-out and the timeouts prompts ask two things each
     for i in prompts:
         following = next(s for k, s in cells[i + 1 :] if k == "code")
         assert following.startswith("predict(")
     asked = [s for k, s in cells if k == "code" and s.startswith("predict(")]
     assert sorted(re.search(r'"(09-[^"]+)"', s).group(1) for s in asked) == IDS
-    assert len(IDS) == 7
+    assert len(IDS) == 8
 
 
 def test_the_opening_asks_questions_and_gives_no_answer_away(cells):
@@ -107,8 +113,10 @@ def test_it_says_which_balancer_and_store_it_uses_and_shows_the_config(cells, co
 
 def test_every_real_run_is_compared_with_the_simulation_at_the_notebooks_scale(code):
     runs = re.findall(r"real\.compare\(([^\n]+)\)", code)
-    assert len(runs) == 7
+    assert len(runs) == 8
     assert all("seeds=SEEDS, time_scale=SCALE, balancer=BALANCER" in run for run in runs)
+    # the operations lesson: the same crash with the balancer's retries and redispatch
+    assert sum("balancer_retries=2, redispatch=True" in run for run in runs) == 1
     assert "real.run(" not in code  # every real number is shown beside the simulated runs
     assert code.count(".plot()") >= 5
 
@@ -155,9 +163,22 @@ def test_it_teaches_the_facts_it_must_get_right(cells):
 SHOP = sticky_crash_09(SHORT)
 
 
+def test_the_exercise_simulates_the_crash_as_real_compare_does():
+    for duration, scale in ((SHORT, 0.1), (LONG, 0.2)):
+        assert notice_delay(sticky_crash_09(duration), scale) == pytest.approx(DETECTED_DELAY_09)
+
+
 def test_the_simulations_of_its_scenarios_show_what_the_reveals_explain():
     crash = simulate(SHOP).summary()
     assert 0.2 < crash["event_lost_share"] < 0.5
+    # a detected crash: fewer are counted, some of node 1's shoppers met only failures (the
+    # reveal's why says so); over 10 seeds, the mean share falls by more than 0.04
+    told, detected = [], []
+    for seed in range(1, 11):
+        told.append(simulate(SHOP.replace(seed=seed)).summary()["event_lost_share"])
+        late = compared_crash_09(SHORT).replace(seed=seed)
+        detected.append(simulate(late).summary()["event_lost_share"])
+    assert sum(told) / 10 - sum(detected) / 10 > 0.04, (told, detected)
     scattered = simulate(SHOP.replace(affinity="none", events=())).summary()
     assert scattered["sessions_lost"] / scattered["sessions"] > 0.5
     assert simulate(SHOP.replace(state="store", affinity="none")).summary()["sessions_lost"] == 0
@@ -188,7 +209,7 @@ def test_the_simulations_of_its_scenarios_show_what_the_reveals_explain():
 def lost_shoppers(duration: float) -> set[int]:
     """The shoppers of the simulated sticky crash with an attempt served without their cart,
     read from the requests table (the exercise's own count comes from the summary)."""
-    requests = simulate(sticky_crash_09(duration)).requests
+    requests = simulate(compared_crash_09(duration)).requests
     return set(requests.loc[requests["outcome"] == "state_lost", "session"])
 
 

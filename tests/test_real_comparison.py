@@ -12,6 +12,7 @@ import pytest
 from statelab import Crash, Scenario, real, simulate
 from statelab.real.assemble import RealResult
 from statelab.real.comparison import compare
+from statelab.real.registry import notice_delay
 
 SCENARIO = Scenario(duration=60.0, nodes=3, affinity="sticky", events=(Crash(1, at=30.0),))
 
@@ -36,12 +37,17 @@ def as_real_run(result, overhead: float = 0.0) -> RealResult:
 def test_a_real_run_that_is_one_of_the_seeds_lands_inside_their_range():
     calls = []
 
-    def run(scenario, time_scale, balancer, store):
-        calls.append((scenario.seed, time_scale, balancer, store))
-        return as_real_run(simulate(scenario))
+    def run(scenario, time_scale, balancer, store, **crash):
+        calls.append((scenario.seed, time_scale, balancer, store, crash))
+        return as_real_run(simulate(scenario.replace(health_check_delay=0.0)))
 
-    comparison = compare(SCENARIO, seeds=[SCENARIO.seed, 7, 8], time_scale=0.5, run=run)
-    assert calls == [(SCENARIO.seed, 0.5, "embedded", "sqlite")]
+    # an announced crash: the simulation plays it with no delay, as the stand-in run does
+    comparison = compare(
+        SCENARIO, seeds=[SCENARIO.seed, 7, 8], time_scale=0.5, crash="announced", run=run
+    )
+    told = {"crash": "announced", "balancer_retries": 0, "redispatch": False}
+    assert calls == [(SCENARIO.seed, 0.5, "embedded", "sqlite", told)]
+    assert comparison.simulated.health_check_delay == 0.0
     table = comparison.table.set_index("metric")
     assert table["within"].all(), table
     summary = simulate(SCENARIO).summary()
@@ -51,8 +57,32 @@ def test_a_real_run_that_is_one_of_the_seeds_lands_inside_their_range():
     )
 
 
+def test_a_detected_crash_is_simulated_with_the_delay_the_health_checks_take():
+    """HAProxy's defaults where the delay is 0 (inter 2 s, fall 3: noticed 5 s later on
+    average); 5/6 of the delay above 0 (inter = delay / 3, fall 3)."""
+
+    def run(scenario, time_scale, balancer, store, **_):
+        return as_real_run(simulate(scenario))
+
+    failed = {}
+    for delay, crash, expected in (
+        (0.0, "detected", 5.0),
+        (3.0, "detected", 2.5),
+        (0.0, "announced", 0.0),
+    ):
+        scenario = SCENARIO.replace(health_check_delay=delay)
+        comparison = compare(scenario, seeds=3, time_scale=0.5, crash=crash, run=run)
+        assert comparison.simulated.health_check_delay == pytest.approx(expected)
+        assert comparison.simulated.replace(health_check_delay=delay) == scenario
+        failed[expected] = comparison.replications.summaries["failed"].mean()
+    # the longer the balancer takes to notice, the more requests fail meanwhile
+    assert failed[5.0] > failed[2.5] > failed[0.0], failed
+    # ip_hash's node in maint is no longer configured: its checks find even an announced crash
+    assert notice_delay(SCENARIO.replace(affinity="ip_hash"), 0.5, "announced") == 5.0
+
+
 def test_the_overhead_is_taken_off_latency_only():
-    def run(scenario, time_scale, balancer, store):
+    def run(scenario, time_scale, balancer, store, **_):
         return as_real_run(simulate(scenario), overhead=0.25)
 
     table = compare(SCENARIO, seeds=2, run=run).table.set_index("metric")

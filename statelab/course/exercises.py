@@ -977,9 +977,23 @@ def sticky_crash_09(duration: float) -> Scenario:
     return Scenario.load("crash").replace(duration=duration, events=(Crash(1, duration / 2),))
 
 
+#: Model seconds the real balancer takes on average to notice notebook 09's crash: HAProxy's
+#: default checks (inter 2 s, scaled; fall 3) where the scenario's delay is 0, 2.5 intervals
+#: on average. ``real.compare`` simulates the crash with it (``crash.simulated``);
+#: tests/test_course_09.py checks it against ``statelab.real.registry.notice_delay``.
+DETECTED_DELAY_09 = 5.0
+
+
+def compared_crash_09(duration: float) -> Scenario:
+    """The scenario ``real.compare`` simulates beside notebook 09's real sticky crash:
+    ``sticky_crash_09(duration)`` with the balancer noticing the crash as late as the real
+    one's health checks do on average."""
+    return sticky_crash_09(duration).replace(health_check_delay=DETECTED_DELAY_09)
+
+
 def shoppers_lost_09(duration: float = REAL_DURATIONS_09[0]) -> int:
-    """Shoppers who lose their cart in the simulation of ``sticky_crash_09(duration)``."""
-    return int(_run(sticky_crash_09(duration)).summary()["sessions_lost"])
+    """Shoppers who lose their cart in the simulation of ``compared_crash_09(duration)``."""
+    return int(_run(compared_crash_09(duration)).summary()["sessions_lost"])
 
 
 def _judge_shoppers_lost_09(answer):
@@ -1443,9 +1457,10 @@ EXERCISES = {
         ),
         _FromRun(
             "09-1",
-            "The simulation of `sticky`, the scenario the real run played (same seed, "
-            "`sim = simulate(sticky)`): how many shoppers find their cart gone? Count them "
-            "from `sim.requests`.",
+            "The simulation `real.compare` set beside the real run, `sim = "
+            "simulate(crash.simulated)` (the same shop and seed, the balancer noticing the "
+            "crash as late as the real one's health checks do): how many shoppers find their "
+            "cart gone? Count them from `sim.requests`.",
             shoppers_lost_09,
             "{answer} shoppers with the short runs ({long} with LONG = True): "
             "sim.requests.query(\"outcome == 'state_lost'\")['session'].nunique(). Each "

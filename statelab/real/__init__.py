@@ -4,9 +4,12 @@ The simulation is a model; a real run checks it against the real thing. The same
 starts a small shop on loopback: ``nodes`` web servers (aiohttp processes with worker slots and
 a cart in memory, in a cookie, in a SQLite or Redis store, or replicated to a peer), a load
 balancer in front of them (our embedded proxy, or HAProxy itself) and a load generator that
-plays the Scenario's shoppers as real HTTP requests. The events happen for real: a ``Crash``
-is a SIGKILL of a node's process, a ``Restart`` a fresh process, a ``ScaleTo`` nodes joining or
-draining away, a ``StoreOutage`` the store's file or server taken away.
+plays the Scenario's shoppers as real HTTP requests. The events happen for real: a ``Crash`` is
+a SIGKILL of a node's process that the balancer finds by its health checks
+(``crash="detected"``, the default; ``"announced"`` tells it first), with or without its
+retries of a refused connection (``balancer_retries``, ``redispatch``), a ``Restart`` a fresh
+process, a ``ScaleTo`` nodes joining or draining away, a ``StoreOutage`` the store's file or
+server taken away.
 
 How a real run maps to the simulation:
 

@@ -28,11 +28,15 @@ Every node the run may ever have has a *slot* ``sK`` from the start (nodes not s
 wait in ``maint``), so the hashing policies know the cluster's full size.
 
 Health checks: each balancer asks every node ``GET /health`` every ``inter`` seconds,
-``inter = max(20 ms, 2 * health_check_delay * time_scale)``, and takes a node out at the first
-failed check (``fall 1``) and back at the first good one (``rise 1``). A crash is noticed on
-average ``inter / 2`` later, the scenario's ``health_check_delay`` (scaled). Meanwhile a
-request sent to the dead node fails at once; it is not retried elsewhere (``retries 0``, no
-redispatch), as in the simulation.
+``inter = health_check_delay / 3`` model seconds (HAProxy's default 2 s where the delay is 0),
+scaled, at least 20 ms; three failed checks in a row take a node out (``fall 3``), two good
+ones bring it back (``rise 2``), HAProxy's defaults. A crash is noticed within
+``3 * inter``, on average ``2.5 * inter`` later
+(:func:`~statelab.real.timeouts.noticed_after`). Meanwhile a request sent to the dead node
+fails (503: the connection was refused), unless the balancer retries it
+(``balancer_retries``: the same node again after a pause, the last retry on another node
+with ``redispatch``): then it may succeed elsewhere, and a shopper whose cart was on the dead
+node never sees the failure, only the empty cart.
 """
 
 from __future__ import annotations
@@ -86,6 +90,31 @@ def send_command(path: str | Path, line: str, timeout: float = COMMAND_TIMEOUT) 
     return answer.decode(errors="replace")
 
 
+#: The most retries a balancer may be asked for.
+MAX_RETRIES = 10
+
+
+def check_retries(balancer_retries, redispatch) -> None:
+    """Raise ValueError for retries a balancer cannot take, naming the value and the range."""
+    if (
+        isinstance(balancer_retries, bool)
+        or not isinstance(balancer_retries, int)
+        or not 0 <= balancer_retries <= MAX_RETRIES
+    ):
+        raise ValueError(
+            f"balancer_retries must be a whole number 0 to {MAX_RETRIES} (times the balancer "
+            f"tries a refused connection again), got {balancer_retries!r}"
+        )
+    if not isinstance(redispatch, bool):
+        raise ValueError(f"redispatch must be True or False, got {redispatch!r}")
+    if redispatch and balancer_retries == 0:
+        raise ValueError(
+            "redispatch=True sends the last retry to another node, so it needs "
+            "balancer_retries of 1 or more (HAProxy's option redispatch needs retries too); "
+            "got balancer_retries=0"
+        )
+
+
 class Balancer:
     """A load balancer process in front of the nodes, driven through the runtime API.
 
@@ -100,6 +129,11 @@ class Balancer:
         Where the balancer's configuration, socket and log go.
     time_scale : float
         Real seconds per model second.
+    balancer_retries : int
+        Times a request whose connection was refused is tried again (HAProxy's ``retries``),
+        0 to 10: the same node after :func:`~statelab.real.timeouts.retry_turnaround`.
+    redispatch : bool
+        The last retry goes to another node (HAProxy's ``option redispatch``).
 
     Attributes
     ----------
@@ -117,7 +151,14 @@ class Balancer:
     kind = ""
 
     def __init__(
-        self, scenario: Scenario, group: ProcessGroup, workdir: Path, time_scale: float
+        self,
+        scenario: Scenario,
+        group: ProcessGroup,
+        workdir: Path,
+        time_scale: float,
+        *,
+        balancer_retries: int = 0,
+        redispatch: bool = False,
     ) -> None:
         if not isinstance(scenario, Scenario):
             raise TypeError(f"scenario must be a Scenario, got {type(scenario).__name__}")
@@ -127,6 +168,9 @@ class Balancer:
                 f"most 1000, got {time_scale!r}"
             )
         self.check(scenario)
+        check_retries(balancer_retries, redispatch)
+        self.balancer_retries = int(balancer_retries)
+        self.redispatch = bool(redispatch)
         self.scenario = scenario
         self.group = group
         self.workdir = Path(workdir)

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from statelab.real import controller
-from statelab.real.registry import check
+from statelab.real.registry import check, notice_delay
 from statelab.runs.confidence import interval
 from statelab.runs.replications import replicate
 from statelab.view.colours import REAL_RUN
@@ -62,11 +62,17 @@ class Comparison:
         The real run.
     replications : Replications
         The simulated runs.
+    simulated : Scenario
+        The Scenario simulated: the real run's, with the ``health_check_delay`` its
+        balancer took on average to stop sending a crashed node requests (0 for an
+        announced crash). The simulation has no balancer retries: with them, requests the
+        simulation fails may succeed for real (and lose their cart without a failure).
     """
 
     table: object
     real: object
     replications: object
+    simulated: object = None
 
     def plot(self, axes=None):
         """Draw the comparison (see :func:`plot_comparison`); returns the figure."""
@@ -96,6 +102,9 @@ def compare(
     balancer: str = "embedded",
     store: str = "sqlite",
     *,
+    crash: str = "detected",
+    balancer_retries: int = 0,
+    redispatch: bool = False,
     executor=None,
     progress: bool = False,
     run: Callable = controller.run,
@@ -104,18 +113,31 @@ def compare(
     :class:`Comparison` (its ``table``, and ``plot()`` to draw it).
 
     ``seeds`` is a number of seeds or the seeds themselves, as for :func:`statelab.replicate`
-    (at least 2); the real run uses the scenario's own seed. ``time_scale``, ``balancer`` and
-    ``store`` are :func:`statelab.real.run`'s; ``executor`` and ``progress`` are
-    :func:`statelab.replicate`'s. ``run(scenario, time_scale, balancer, store)`` makes the
-    real run and returns its :class:`~statelab.real.assemble.RealResult` (default:
-    :func:`statelab.real.run`).
+    (at least 2); the real run uses the scenario's own seed. ``time_scale``, ``balancer``,
+    ``store``, ``crash``, ``balancer_retries`` and ``redispatch`` are
+    :func:`statelab.real.run`'s; ``executor`` and ``progress`` are
+    :func:`statelab.replicate`'s. ``run(scenario, time_scale, balancer, store, crash=...,
+    balancer_retries=..., redispatch=...)`` makes the real run and returns its
+    :class:`~statelab.real.assemble.RealResult` (default: :func:`statelab.real.run`).
+
+    The simulation plays the scenario with the ``health_check_delay`` the real balancer
+    takes on average to notice a crash (:func:`statelab.real.registry.notice_delay`).
     """
-    check(scenario, time_scale, balancer, store)
-    replications = replicate(scenario, seeds, executor, progress=progress)
+    check(scenario, time_scale, balancer, store, crash, balancer_retries, redispatch)
+    simulated_as = scenario.replace(health_check_delay=notice_delay(scenario, time_scale, crash))
+    replications = replicate(simulated_as, seeds, executor, progress=progress)
     summaries = replications.summaries
     if len(summaries) < 2:
         raise ValueError(f"seeds must give at least 2 simulated runs, got {len(summaries)}")
-    real = run(scenario, time_scale, balancer, store)
+    real = run(
+        scenario,
+        time_scale,
+        balancer,
+        store,
+        crash=crash,
+        balancer_retries=balancer_retries,
+        redispatch=redispatch,
+    )
     measured = _derived(real.summary())
     overhead = real.real.get("http_overhead", math.nan)
     simulated = pd.DataFrame([_derived(row) for row in summaries.to_dict("records")])
@@ -147,7 +169,7 @@ def compare(
                 "within": bool(lowest <= less <= highest) if less == less else False,
             }
         )
-    return Comparison(pd.DataFrame(rows), real, replications)
+    return Comparison(pd.DataFrame(rows), real, replications, simulated_as)
 
 
 def plot_comparison(comparison: Comparison, axes=None):

@@ -16,8 +16,9 @@ While the shoppers shop, the controller applies the Scenario's events at their s
 sleeps (so Ctrl-C or the notebook's stop button stops everything at once):
 
 - ``Crash``: SIGKILL of the node's process (its memory, its carts, its requests in flight are
-  gone); with ``health_check_delay=0`` the balancer is told at once (the simulation's balancer
-  knows at once), otherwise its health checks find out;
+  gone); the balancer's health checks find out (``crash="detected"``, the default: no balancer
+  knows of a crash in advance), or it is told first (``crash="announced"``, the idealised
+  case);
 - ``Restart``: the node is killed and a fresh process (empty memory) takes its slot at a new
   port; ``ScaleTo``: nodes join (fresh processes) or leave as its ``mode`` says (``abrupt``: at
   once; ``sticky``: HAProxy's drain for ``drain`` seconds, then out; ``in_flight``: out of the
@@ -52,14 +53,18 @@ from statelab.real import assemble as assembly
 from statelab.real import loadgen, store
 from statelab.real.assemble import RealResult
 from statelab.real.procs import NotReady, ProcessGroup, python_argv
-from statelab.real.registry import check, make_balancer
+from statelab.real.registry import check, make_balancer, notice_delay
 from statelab.real.server import LOG_HEADER, SECRET_ENV
 from statelab.real.timeouts import (
+    CHECK_FALL,
+    CHECK_RISE,
     FINISH_TIMEOUT,
     LOADGEN_STARTS,
     START_MARGIN,
     START_TIMEOUT,
     TICK,
+    check_interval,
+    retry_turnaround,
 )
 from statelab.sim.events import Crash, Restart, ScaleTo, StoreOutage
 from statelab.sim.scenario import Scenario
@@ -73,9 +78,21 @@ class Controller:
     """One real run of ``scenario``; :meth:`run` returns what :mod:`assemble` needs."""
 
     def __init__(
-        self, scenario, time_scale: float, balancer: str, store: str, workdir: Path
+        self,
+        scenario,
+        time_scale: float,
+        balancer: str,
+        store: str,
+        workdir: Path,
+        *,
+        crash: str = "detected",
+        balancer_retries: int = 0,
+        redispatch: bool = False,
     ) -> None:
         self.scenario = scenario
+        self.crash = crash
+        self.balancer_retries = balancer_retries
+        self.redispatch = redispatch
         self.scale = time_scale
         self.balancer_kind = balancer
         self.store_kind = store
@@ -203,7 +220,15 @@ class Controller:
         with ProcessGroup(self.workdir) as group:
             self.group = group
             self._start_store()
-            self.balancer = make_balancer(self.balancer_kind, s, group, self.workdir, self.scale)
+            self.balancer = make_balancer(
+                self.balancer_kind,
+                s,
+                group,
+                self.workdir,
+                self.scale,
+                balancer_retries=self.balancer_retries,
+                redispatch=self.redispatch,
+            )
             # the balancer starts beside the nodes, all its slots in maint; then each node
             # is pointed at and made ready; spares start meanwhile
             self.pool = ThreadPoolExecutor(max_workers=4)
@@ -227,8 +252,27 @@ class Controller:
                 "store": self.store_kind if s.state == "store" else None,
                 "config_text": config_text,
                 "timings": dict(self.timings),
+                **self.crash_handling(),
             },
         )
+
+    def crash_handling(self) -> dict:
+        """How this run's balancer learns of a crash and retries, for ``result.real``: the
+        mode, the mean delay (model seconds, the simulation's ``health_check_delay`` that
+        plays it), the health checks (interval in model seconds, fall, rise) and retries."""
+        s = self.scenario
+        return {
+            "crash": self.crash,
+            "health_check_delay": notice_delay(s, self.scale, self.crash),
+            "health_checks": {
+                "inter": check_interval(s.health_check_delay, self.scale) / self.scale,
+                "fall": CHECK_FALL,
+                "rise": CHECK_RISE,
+            },
+            "balancer_retries": self.balancer_retries,
+            "redispatch": self.redispatch,
+            "retry_turnaround": retry_turnaround(self.scale) / self.scale,
+        }
 
     def _start_and_play(self, scenario_file: Path, out: Path) -> None:
         s = self.scenario
@@ -357,11 +401,11 @@ class Controller:
 
     def _take_down(self, k: int, status: str) -> None:
         """SIGKILL node ``k``'s process: its memory and its requests in flight are gone."""
-        # the simulation's balancer knows of a crash at once with health_check_delay=0; so
-        # is ours told, except with ip_hash, for which a node in maint is no longer configured
-        # (a crashed one is; its health checks take it out within one interval). It is told
-        # first, so no new request is sent to the node in the moment between the two.
-        told = self.scenario.health_check_delay == 0 and self.scenario.affinity != "ip_hash"
+        # a detected crash: the balancer's health checks find it (fall 3 checks later). An
+        # announced one: the balancer is told first, so no new request is sent to the node in
+        # the moment between the two; except with ip_hash, for which a node in maint is no
+        # longer configured (a crashed one is; its health checks take it out).
+        told = self.crash == "announced" and self.scenario.affinity != "ip_hash"
         if status == "removed" or told:
             # from here on its shoppers go elsewhere: a cart moved before the change's stamp
             # is lost to this (not to "no affinity", as it was on a busy machine)
@@ -490,6 +534,9 @@ def run(
     balancer: str = "embedded",
     store: str = "sqlite",
     *,
+    crash: str = "detected",
+    balancer_retries: int = 0,
+    redispatch: bool = False,
     workdir: str | Path | None = None,
     keep: bool = False,
 ) -> RealResult:
@@ -507,6 +554,17 @@ def run(
     store : str
         With ``state="store"``: ``"sqlite"`` (a file) or ``"redis"`` (redis-server must be
         installed).
+    crash : str
+        ``"detected"`` (the default): a crashed node is killed and the balancer finds out by
+        its health checks, every ``health_check_delay / 3`` model seconds (HAProxy's 2 s where
+        the delay is 0), three failed in a row (``fall 3``; ``rise 2`` to come back), so
+        requests sent to it meanwhile fail. ``"announced"``: the balancer is told first, the
+        idealised case (the simulation's ``health_check_delay=0``).
+    balancer_retries : int
+        Times the balancer tries a refused connection again (HAProxy's ``retries``), 0 to 10.
+    redispatch : bool
+        The balancer's last retry goes to another node (HAProxy's ``option redispatch``):
+        the request succeeds, and a cart left on the dead node is lost without a failure.
     workdir : str or Path, optional
         Where the processes' logs go (default: a new temporary folder, deleted afterwards
         unless ``keep``; a run that fails keeps it, and says where).
@@ -519,10 +577,14 @@ def run(
         The simulation's tables, in model seconds, plus ``result.real``: ``time_scale``,
         ``http_overhead`` (median, model seconds), ``http_overhead_p95``, ``balancer``,
         ``store``, ``config_text`` (the balancer's configuration), ``client`` and ``node_log``
-        (the raw tables, model seconds) and ``timings`` (wall seconds).
+        (the raw tables, model seconds), ``timings`` (wall seconds), and how a crash was
+        handled: ``crash``, ``health_check_delay`` (the mean model seconds before the
+        balancer stopped sending a crashed node requests: the simulation's delay that plays
+        this run), ``health_checks`` (``inter`` in model seconds, ``fall``, ``rise``),
+        ``balancer_retries``, ``redispatch`` and ``retry_turnaround`` (model seconds).
     """
     __tracebackhide__ = True
-    check(scenario, time_scale, balancer, store)
+    check(scenario, time_scale, balancer, store, crash, balancer_retries, redispatch)
     time_scale = float(time_scale)
     began = time.monotonic()
     made = workdir is None
@@ -530,7 +592,16 @@ def run(
     folder.mkdir(parents=True, exist_ok=True)
     ok = False
     try:
-        controller = Controller(scenario, time_scale, balancer, store, folder)
+        controller = Controller(
+            scenario,
+            time_scale,
+            balancer,
+            store,
+            folder,
+            crash=crash,
+            balancer_retries=balancer_retries,
+            redispatch=redispatch,
+        )
         log = controller.run()
         assembled = time.monotonic()
         result = assembly.assemble(log)

@@ -23,7 +23,13 @@ class EmbeddedBalancer(Balancer):
         """Write ``proxy.json``, start the proxy with the nodes already running (``{node:
         port}``; the other slots wait in maint) and return the port it listens on."""
         ports = self._checked_ports(ports)
-        config = proxy.proxy_config(self.scenario, self.time_scale, ports)
+        config = proxy.proxy_config(
+            self.scenario,
+            self.time_scale,
+            ports,
+            retries=self.balancer_retries,
+            redispatch=self.redispatch,
+        )
         path = self.workdir / "proxy.json"
         proxy.write_config(config, path)
         child = self.group.start(

@@ -38,10 +38,13 @@ from statelab.real.balancers import Balancer
 from statelab.real.procs import free_port, require_program, wait_for_port
 from statelab.real.timeouts import (
     BALANCER_START_TIMEOUT,
+    CHECK_FALL,
     CHECK_READ_TIMEOUT,
+    CHECK_RISE,
     CONNECT_TIMEOUT,
     SERVER_TIMEOUT,
     check_interval,
+    retry_turnaround,
 )
 from statelab.sim.scenario import Scenario
 
@@ -108,6 +111,9 @@ def haproxy_config(
     port: int,
     ports: dict[int, int],
     stats_socket: str | Path,
+    *,
+    retries: int = 0,
+    redispatch: bool = False,
 ) -> str:
     """The text of a ``haproxy.cfg`` for ``scenario``.
 
@@ -123,9 +129,16 @@ def haproxy_config(
         ``{node: port}`` of the nodes running at the start; the other slots are disabled.
     stats_socket : str or Path
         The unix socket of the runtime API.
+    retries : int
+        HAProxy's ``retries``: times a refused connection is tried again (0: never).
+    redispatch : bool
+        ``option redispatch``: the last retry goes to another server.
     """
     check_scenario(scenario)
     inter_ms = max(1, round(check_interval(scenario.health_check_delay, time_scale) * 1000))
+    # with retries, 'timeout connect' is also the pause before a retry: scaled
+    connect = round(retry_turnaround(time_scale), 3) if retries else CONNECT_TIMEOUT
+    connect_text = f"{round(connect * 1000)}ms"  # HAProxy's times are whole numbers
     affinity = scenario.affinity
     lines = [
         f"# haproxy.cfg written by statelab for {scenario!r}",
@@ -139,13 +152,28 @@ def haproxy_config(
         "",
         "defaults",
         _line("mode http", "HAProxy reads HTTP (it needs to, for cookies)"),
-        _line(f"timeout connect {CONNECT_TIMEOUT:g}s", "give up connecting to a server after this"),
+        _line(f"timeout connect {connect_text}", "give up connecting to a server after this"),
         _line(f"timeout client {SERVER_TIMEOUT:g}s", "a client silent this long is disconnected"),
         _line(f"timeout server {SERVER_TIMEOUT:g}s", "a server silent this long: 504"),
         _line(f"timeout check {CHECK_READ_TIMEOUT:g}s", "a health check waits this for /health"),
-        _line("retries 0", "a failed connection is not tried again, and there is"),
-        "    # no 'option redispatch': a request sent to a dead server fails (503) instead of",
-        "    # going to another one, as in the simulation",
+    ]
+    if retries == 0:
+        lines += [
+            _line("retries 0", "a refused connection is not tried again, and there is"),
+            "    # no 'option redispatch': a request sent to a dead server fails (503) instead of",
+            "    # going to another one, as in the simulation",
+        ]
+    else:
+        lines += [
+            _line(f"retries {retries}", "a refused connection is tried again on the same"),
+            f"    # server, {connect:g} s later (min(timeout connect, 1s): HAProxy's one second",
+            f"    # read in model seconds, at time_scale {time_scale:g})",
+        ]
+        if redispatch:
+            lines.append(
+                _line("option redispatch", "... except the last retry, sent to another server")
+            )
+    lines += [
         "",
         "frontend shop",
         _line(f"bind 127.0.0.1:{port}", "where the shoppers (the load generator) connect"),
@@ -184,9 +212,11 @@ def haproxy_config(
         )
     lines += [
         _line("option httpchk GET /health", "health check: ask each server GET /health"),
-        f"    # every {inter_ms} ms (inter); one failed check takes a server out (fall 1), one",
-        "    # good check brings it back (rise 1)",
-        f"    default-server check inter {inter_ms} fall 1 rise 1 weight {weight(scenario)}",
+        f"    # every {inter_ms} ms (inter); {CHECK_FALL} failed checks in a row take a server out",
+        f"    # (fall {CHECK_FALL}), {CHECK_RISE} good ones bring it back (rise {CHECK_RISE}):"
+        " HAProxy's defaults",
+        f"    default-server check inter {inter_ms} fall {CHECK_FALL} rise {CHECK_RISE} "
+        f"weight {weight(scenario)}",
         "    # one server line per node the run may have; a node not started yet is 'disabled'",
         "    # (in maint) at a placeholder address until 'set server be/sK addr ...' and",
         "    # 'set server be/sK state ready' bring it in",
@@ -214,7 +244,13 @@ class HAProxyBalancer(Balancer):
         ports = self._checked_ports(ports)
         port = free_port()
         self.config_text = haproxy_config(
-            self.scenario, self.time_scale, port, ports, self.admin_socket
+            self.scenario,
+            self.time_scale,
+            port,
+            ports,
+            self.admin_socket,
+            retries=self.balancer_retries,
+            redispatch=self.redispatch,
         )
         path = self.workdir / "haproxy.cfg"
         path.write_text(self.config_text)

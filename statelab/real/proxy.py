@@ -16,10 +16,13 @@ one web server node, chosen as the simulation's balancer chooses:
 - With ``state="replicated"`` a sticky session whose node is down goes to that node's peer,
   the next live node by number, which holds its copy.
 
-The proxy checks every node's health with ``GET /health`` every ``inter`` seconds (one failed
-check takes it out, one good check brings it back) and never retries: a request whose node
-refuses the connection gets 502 at once, and 503 when no node is up. While it runs it obeys
-the same runtime-API command lines as HAProxy, on the unix socket ``--admin``::
+The proxy checks every node's health with ``GET /health`` every ``inter`` seconds (three
+failed checks in a row take it out, two good ones bring it back: HAProxy's ``fall 3 rise 2``).
+A request whose node refuses the connection is tried again ``retries`` times (0 by default),
+each after a pause on the same node, the last on another node with ``redispatch``; when no
+try connects it gets 503, as from HAProxy (and 503 when no node is up); a node that fails
+after the request was sent gets it 502 (never retried: it may have done the work). While it
+runs it obeys the same runtime-API command lines as HAProxy, on the unix socket ``--admin``::
 
     set server be/sK addr 127.0.0.1 port P
     set server be/sK state ready|drain|maint
@@ -46,10 +49,13 @@ from aiohttp import web
 
 from statelab.real.timeouts import (
     ADMIN_READ_TIMEOUT,
+    CHECK_FALL,
     CHECK_READ_TIMEOUT,
+    CHECK_RISE,
     CONNECT_TIMEOUT,
     SERVER_TIMEOUT,
     check_interval,
+    retry_turnaround,
 )
 from statelab.runs.watch import exit_with_parent
 from statelab.sim import balancer as rules
@@ -92,9 +98,17 @@ _COMMANDS = (
 # -- the configuration --------------------------------------------------------------------
 
 
-def proxy_config(scenario: Scenario, time_scale: float, ports: dict[int, int]) -> dict:
+def proxy_config(
+    scenario: Scenario,
+    time_scale: float,
+    ports: dict[int, int],
+    *,
+    retries: int = 0,
+    redispatch: bool = False,
+) -> dict:
     """The proxy's configuration for ``scenario`` (JSON-able): the policies, the slots, the
-    health-check interval and timeouts in real seconds, and ``ports`` of the nodes running."""
+    health checks (interval and timeouts in real seconds, fall and rise), the retries, and
+    ``ports`` of the nodes running."""
     return {
         "balancer": scenario.balancer,
         "affinity": scenario.affinity,
@@ -104,6 +118,11 @@ def proxy_config(scenario: Scenario, time_scale: float, ports: dict[int, int]) -
         "slots": scenario.max_nodes(),
         "check_interval": check_interval(scenario.health_check_delay, time_scale),
         "check_timeout": CHECK_READ_TIMEOUT,
+        "fall": CHECK_FALL,
+        "rise": CHECK_RISE,
+        "retries": int(retries),
+        "redispatch": bool(redispatch),
+        "turnaround": retry_turnaround(time_scale),
         "connect_timeout": CONNECT_TIMEOUT,
         "server_timeout": SERVER_TIMEOUT,
         "ports": {str(k): int(p) for k, p in ports.items()},
@@ -167,12 +186,23 @@ def describe(config: dict, port: int | None = None) -> str:
             lines.append(
                 "    # a sticky session whose node is down goes to its peer (the next live node)"
             )
+    fall, rise, retries = config["fall"], config["rise"], config["retries"]
     lines += [
-        f"    option httpchk GET /health; default-server check inter {inter_ms} fall 1 rise 1",
+        f"    option httpchk GET /health; default-server check inter {inter_ms} fall {fall} "
+        f"rise {rise}",
         f"    timeout connect {config['connect_timeout']:g}s; timeout server "
         f"{config['server_timeout']:g}s; timeout check {config['check_timeout']:g}s",
-        "    retries 0; no redispatch   # 502 when a node refuses, 503 when none is up",
     ]
+    if retries == 0:
+        lines.append("    retries 0; no redispatch   # 503 when a node refuses or none is up")
+    else:
+        turnaround = round(config["turnaround"] * 1000)
+        lines.append(
+            f"    retries {retries}   # a refused connection: the same node again {turnaround} ms "
+            "later"
+        )
+        if config["redispatch"]:
+            lines.append("    option redispatch   # ... the last retry on another node")
     ports = {int(k): p for k, p in config["ports"].items()}
     for k in range(config["slots"]):
         if k in ports:
@@ -192,7 +222,8 @@ class Slot:
         self.index = index
         self.port: int | None = None
         self.admin = "maint"  # ready | drain | maint (set by the runtime API)
-        self.up = False  # the last health check (or ready: assumed up)
+        self.up = False  # the health checks' verdict (or ready: assumed up)
+        self.streak = 0  # checks in a row that disagree with ``up`` (fall or rise counts them)
         self.in_flight = 0  # requests sent to it through this proxy, not answered yet
         self.generation = 0  # counts address changes (a check of an old address is ignored)
 
@@ -264,6 +295,13 @@ class Router:
             return rules.least_connections(live, self._turn, _in_flight)
         return rules.two_choices(live, self.rng.random, _in_flight)
 
+    def other_than(self, slot: Slot) -> Slot | None:
+        """A redispatch: the balancer's pick among the live slots but ``slot`` (HAProxy
+        "tries to select another server than the last one"), ignoring any affinity; None
+        when there is none."""
+        others = [other for other in self.live() if other is not slot]
+        return self.pick(others) if others else None
+
     def peer(self, slot: Slot) -> Slot | None:
         """The next live node by number after ``slot`` (wrapping), which holds its copies."""
         n = len(self.slots)
@@ -320,13 +358,15 @@ class Router:
             if state != "maint" and slot.port is None:
                 return f"{name} has no address yet; first: set server {name} addr 127.0.0.1 port P"
             if slot.admin == "maint" and state != "maint":
-                slot.up = True  # as HAProxy: leaving maint, a server is up until a check fails
+                # as HAProxy: leaving maint, a server is up until the checks fail
+                slot.up, slot.streak = True, 0
             slot.admin = state
             return ""
         if words[3] == "health" and len(words) == 5:
             if words[4] not in ("up", "down"):
                 return f"'set server be/sK health' expects up or down, got {words[4]!r}"
-            slot.up = words[4] == "up"  # until the next check says otherwise
+            slot.up = words[4] == "up"  # until the checks say otherwise
+            slot.streak = 0
             return ""
         if words[3] == "addr" and len(words) == 7 and words[5] == "port":
             address, port = words[4], words[6]
@@ -410,22 +450,10 @@ class Proxy:
             if rest:
                 headers["Cookie"] = rest
         headers["X-Forwarded-For"] = client
-        url = f"http://127.0.0.1:{slot.port}{request.rel_url}"
-        slot.in_flight += 1
-        try:
-            async with self.session.request(
-                request.method, url, data=body, headers=headers, allow_redirects=False
-            ) as answer:
-                payload = await answer.read()
-                status, answer_headers = answer.status, answer.headers
-        except asyncio.TimeoutError:
-            return web.Response(status=504, text=f"504 Gateway Timeout: node s{slot.index}\n")
-        except (aiohttp.ClientError, OSError) as error:
-            return web.Response(
-                status=502, text=f"502 Bad Gateway: node s{slot.index}: {type(error).__name__}\n"
-            )
-        finally:
-            slot.in_flight -= 1
+        answer = await self._send(request, body, headers, slot)
+        if isinstance(answer, web.Response):
+            return answer
+        slot, status, answer_headers, payload = answer
         response = web.Response(status=status, body=payload)
         for name, value in answer_headers.items():
             if name.lower() not in HOP_BY_HOP and name.lower() not in ("date", "server"):
@@ -435,17 +463,61 @@ class Proxy:
             response.headers["Cache-Control"] = 'private, no-cache="set-cookie"'
         return response
 
+    async def _send(self, request, body: bytes, headers: dict, slot: Slot):
+        """Send the request to ``slot``, trying again while the connection is refused (the
+        same node after the turnaround; the last retry on another node with redispatch).
+        Returns ``(slot, status, headers, payload)`` of the node that answered, or the
+        error response: 503 when no try connected (HAProxy's ``SC``), 502 when the node
+        failed after the request was sent, 504 when it did not answer in time."""
+        config = self.config
+        retries = config["retries"]
+        for attempt in range(retries + 1):
+            if attempt > 0:
+                other = self.router.other_than(slot) if config["redispatch"] else None
+                if other is not None and attempt == retries:
+                    slot = other
+                else:
+                    await asyncio.sleep(config["turnaround"])
+            url = f"http://127.0.0.1:{slot.port}{request.rel_url}"
+            slot.in_flight += 1
+            try:
+                async with self.session.request(
+                    request.method, url, data=body, headers=headers, allow_redirects=False
+                ) as answer:
+                    payload = await answer.read()
+                    return slot, answer.status, answer.headers, payload
+            except aiohttp.ClientConnectorError:
+                continue  # refused: nothing was sent, so it may be tried again
+            except asyncio.TimeoutError:
+                return web.Response(status=504, text=f"504 Gateway Timeout: node s{slot.index}\n")
+            except (aiohttp.ClientError, OSError) as error:
+                return web.Response(
+                    status=502,
+                    text=f"502 Bad Gateway: node s{slot.index}: {type(error).__name__}\n",
+                )
+            finally:
+                slot.in_flight -= 1
+        return web.Response(
+            status=503, text=f"503 Service Unavailable: node s{slot.index} refused\n"
+        )
+
     async def check_forever(self, slot: Slot) -> None:
-        """Check ``slot``'s health every ``inter`` seconds while it is not in maint: one failed
-        check takes it out, one good check brings it back."""
+        """Check ``slot``'s health every ``inter`` seconds while it is not in maint: ``fall``
+        failed checks in a row take it out, ``rise`` good ones bring it back."""
         inter = self.inter
+        fall, rise = self.config["fall"], self.config["rise"]
         while True:  # bounded by the life of the process
             started = time.monotonic()
             if slot.admin != "maint" and slot.port is not None:
                 generation = slot.generation
                 good = await self.check(slot.port)
                 if slot.generation == generation and slot.admin != "maint":
-                    slot.up = good
+                    if good == slot.up:
+                        slot.streak = 0
+                    else:
+                        slot.streak += 1
+                        if slot.streak >= (rise if good else fall):
+                            slot.up, slot.streak = good, 0
             await asyncio.sleep(max(0.0, inter - (time.monotonic() - started)))
 
     async def check(self, port: int) -> bool:

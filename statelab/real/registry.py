@@ -11,21 +11,26 @@ import math
 import sys
 from pathlib import Path
 
-from statelab.real.balancers import Balancer
+from statelab.real.balancers import Balancer, check_retries
 from statelab.real.embedded import EmbeddedBalancer
 from statelab.real.haproxy import HAProxyBalancer
 from statelab.real.procs import ProcessGroup
+from statelab.real.timeouts import noticed_after
 from statelab.sim.errors import ScenarioTypeError
 from statelab.sim.events import StoreOutage
 from statelab.sim.scenario import Scenario
 
-__all__ = ["BALANCERS", "STORES", "check", "make_balancer"]
+__all__ = ["BALANCERS", "CRASHES", "STORES", "check", "make_balancer", "notice_delay"]
 
 #: The balancers a real run can use, by the name ``balancer=`` takes.
 BALANCERS: dict[str, type[Balancer]] = {
     EmbeddedBalancer.kind: EmbeddedBalancer,
     HAProxyBalancer.kind: HAProxyBalancer,
 }
+#: How a crash reaches the balancer: ``"detected"``, by its health checks (as in
+#: production: no balancer knows of a crash in advance), or ``"announced"``, told first (the
+#: idealised case, the simulation's ``health_check_delay=0``).
+CRASHES = ("detected", "announced")
 #: The session stores of ``state="store"``.
 STORES = ("sqlite", "redis")
 #: The time scales a real run accepts (real seconds per model second).
@@ -36,7 +41,26 @@ MAX_REQUESTS = 200_000
 MAX_RATE = 1_500.0
 
 
-def check(scenario, time_scale: float, balancer: str, store: str) -> None:
+def notice_delay(scenario: Scenario, time_scale: float, crash: str = "detected") -> float:
+    """Model seconds from a crash to the moment the balancer stops sending the node requests,
+    on average: 0 for an announced crash (the balancer is told first; not with ``ip_hash``,
+    whose node in maint is no longer configured, so its checks find the crash), else the
+    health checks' :func:`~statelab.real.timeouts.noticed_after`. The simulation's
+    ``health_check_delay`` that plays a real run's crashes."""
+    if crash == "announced" and scenario.affinity != "ip_hash":
+        return 0.0
+    return noticed_after(scenario.health_check_delay, time_scale)
+
+
+def check(
+    scenario,
+    time_scale: float,
+    balancer: str,
+    store: str,
+    crash: str = "detected",
+    balancer_retries: int = 0,
+    redispatch: bool = False,
+) -> None:
     """Raise ValueError (or TypeError) for arguments a real run cannot take, saying why."""
     if not isinstance(scenario, Scenario):
         raise ScenarioTypeError(
@@ -71,6 +95,12 @@ def check(scenario, time_scale: float, balancer: str, store: str) -> None:
             f"store must be one of {', '.join(map(repr, STORES))} (where state='store' keeps "
             f"its carts: a SQLite file, or a Redis server), got {store!r}"
         )
+    if crash not in CRASHES:
+        raise ValueError(
+            f"crash must be one of {', '.join(map(repr, CRASHES))} ('detected': the balancer "
+            f"finds a crash by its health checks; 'announced': it is told first), got {crash!r}"
+        )
+    check_retries(balancer_retries, redispatch)
     for name in ("retry_jitter", "retry_budget"):
         if getattr(scenario, name) is not None:
             raise ValueError(
@@ -122,13 +152,28 @@ def check(scenario, time_scale: float, balancer: str, store: str) -> None:
 
 
 def make_balancer(
-    kind: str, scenario: Scenario, group: ProcessGroup, workdir: Path, time_scale: float
+    kind: str,
+    scenario: Scenario,
+    group: ProcessGroup,
+    workdir: Path,
+    time_scale: float,
+    *,
+    balancer_retries: int = 0,
+    redispatch: bool = False,
 ) -> Balancer:
     """The balancer called ``kind`` (``"embedded"`` or ``"haproxy"``) for ``scenario``, not
-    started yet; raises ValueError for another name or a policy that balancer lacks."""
+    started yet, retrying refused connections as asked; raises ValueError for another name,
+    a policy that balancer lacks or retries out of range."""
     if kind not in BALANCERS:
         raise ValueError(
             f"balancer={kind!r} is not a balancer of real runs; choose 'embedded' (our own "
             f"proxy: every policy) or 'haproxy' (HAProxy, installed with `apt install haproxy`)"
         )
-    return BALANCERS[kind](scenario, group, workdir, time_scale)
+    return BALANCERS[kind](
+        scenario,
+        group,
+        workdir,
+        time_scale,
+        balancer_retries=balancer_retries,
+        redispatch=redispatch,
+    )

@@ -9,6 +9,9 @@ as they belong to any process, not to a run.
 name                     what waits, and for what
 ======================== ======================================================================
 MIN_CHECK_INTERVAL       the shortest time between two health checks of a node
+DEFAULT_CHECK_INTER      HAProxy's default ``inter`` (model seconds here), where the delay is 0
+CHECK_FALL, CHECK_RISE   failed checks that take a node out, good ones that bring it back
+MIN_TURNAROUND           the shortest pause before a balancer retries the same node
 CHECK_READ_TIMEOUT       a health check, for the node's answer once connected (``timeout check``)
 CONNECT_TIMEOUT          a balancer, to connect to a node (``timeout connect``)
 SERVER_TIMEOUT           a balancer, for a node's answer or a client (``timeout server/client``)
@@ -33,6 +36,15 @@ from __future__ import annotations
 
 #: The shortest time between two health checks of a node, in seconds.
 MIN_CHECK_INTERVAL = 0.020
+#: HAProxy's default time between two health checks (``inter 2s``), used in model seconds
+#: where the scenario's ``health_check_delay`` is 0 and a crash must still be detected.
+DEFAULT_CHECK_INTER = 2.0
+#: Consecutive failed checks that take a node out (HAProxy's default ``fall 3``).
+CHECK_FALL = 3
+#: Consecutive good checks that bring a node back (HAProxy's default ``rise 2``).
+CHECK_RISE = 2
+#: The shortest pause (real seconds) before a balancer retries a node that refused.
+MIN_TURNAROUND = 0.02
 #: Seconds a health check may wait for the node's answer once connected (HAProxy's
 #: ``timeout check``): longer than ``inter``, so a node that is only busy is not taken out.
 #: A crashed node refuses the connection at once, which the check sees within ``inter``.
@@ -74,7 +86,23 @@ REDIS_START_TIMEOUT = 10.0
 
 
 def check_interval(health_check_delay: float, time_scale: float) -> float:
-    """Seconds between two health checks of a node: ``2 * health_check_delay`` (model seconds)
-    scaled by ``time_scale`` (a crash is noticed half an interval later on average), at least
+    """Real seconds between two health checks of a node: ``health_check_delay / 3`` model
+    seconds (so :data:`CHECK_FALL` failed checks fit in the delay), or HAProxy's default
+    :data:`DEFAULT_CHECK_INTER` where the delay is 0, scaled by ``time_scale``; at least
     :data:`MIN_CHECK_INTERVAL`."""
-    return max(MIN_CHECK_INTERVAL, 2.0 * health_check_delay * time_scale)
+    inter = health_check_delay / CHECK_FALL if health_check_delay > 0 else DEFAULT_CHECK_INTER
+    return max(MIN_CHECK_INTERVAL, inter * time_scale)
+
+
+def noticed_after(health_check_delay: float, time_scale: float) -> float:
+    """Model seconds from a crash to the balancer's taking the node out, on average: its
+    first failed check comes half an interval later on average, then ``CHECK_FALL - 1``
+    more, one an interval (``(3 - 1/2) * inter``: ``5/6`` of a delay above 0, 5 s at 0)."""
+    return (CHECK_FALL - 0.5) * check_interval(health_check_delay, time_scale) / time_scale
+
+
+def retry_turnaround(time_scale: float) -> float:
+    """Real seconds a balancer waits before it retries a node that refused: HAProxy's
+    ``min(timeout connect, 1 s)``, its one second read in model seconds and scaled, at least
+    :data:`MIN_TURNAROUND` and at most :data:`CONNECT_TIMEOUT`."""
+    return min(CONNECT_TIMEOUT, max(MIN_TURNAROUND, 1.0 * time_scale))

@@ -96,10 +96,12 @@ def balancer(cluster, tmp_path):
     """``balancer(kind, scenario, nodes)``: a started balancer; stopped after the test."""
     made = []
 
-    def start(kind, scenario, nodes=(0, 1, 2), ports=None, time_scale=1.0):
+    def start(kind, scenario, nodes=(0, 1, 2), ports=None, time_scale=1.0, **options):
         if kind == "haproxy":
             haproxy_or_skip()
-        b = make_balancer(kind, scenario, cluster.group, tmp_path, time_scale)
+        workdir = tmp_path / f"b{len(made)}"
+        workdir.mkdir()
+        b = make_balancer(kind, scenario, cluster.group, workdir, time_scale, **options)
         b.start({k: cluster.nodes[k].port for k in nodes} if ports is None else ports)
         made.append(b)
         return b
@@ -167,8 +169,9 @@ def test_haproxy_config_passes_haproxy_check(changes, tmp_path):
     servers = [line.split()[:3] for line in text.splitlines() if line.startswith("    server ")]
     assert [s[1] for s in servers] == ["s0", "s1", "s2", "s3", "s4"]
     assert sum("disabled" in line for line in text.splitlines() if "server s" in line) == 2
-    inter = max(20, round(2 * scenario.health_check_delay * 0.5 * 1000))
-    assert f"check inter {inter} fall 1 rise 1" in text
+    # every delay / 3 model seconds (HAProxy's 2 s where it is 0), scaled: fall 3 in the delay
+    inter = max(20, round((scenario.health_check_delay / 3 or 2.0) * 0.5 * 1000))
+    assert f"check inter {inter} fall 3 rise 2" in text
     if scenario.affinity == "sticky":
         assert "cookie SERVERID insert indirect nocache" in text and "cookie s4" in text
     if scenario.affinity == "consistent_hash":
@@ -189,8 +192,13 @@ def test_policies_haproxy_lacks_and_unknown_balancers_are_refused(tmp_path):
         make_balancer("haproxy", Scenario(state="replicated"), group, tmp_path, 0.2)
     with pytest.raises(ValueError, match=r"'nginx'.*'embedded'.*'haproxy'"):
         make_balancer("nginx", Scenario(), group, tmp_path, 0.2)
-    assert check_interval(0.0, 0.2) == 0.020
-    assert check_interval(1.5, 0.2) == pytest.approx(0.6)
+    assert check_interval(0.0, 0.2) == pytest.approx(0.4)  # HAProxy's inter 2 s, scaled
+    assert check_interval(1.5, 0.2) == pytest.approx(0.1)
+    assert check_interval(0.01, 0.2) == 0.020  # at least 20 ms
+    with pytest.raises(ValueError, match=r"balancer_retries must be a whole number 0 to 10"):
+        make_balancer("embedded", Scenario(), group, tmp_path, 0.2, balancer_retries=11)
+    with pytest.raises(ValueError, match=r"redispatch=True .* needs balancer_retries"):
+        make_balancer("haproxy", Scenario(), group, tmp_path, 0.2, redispatch=True)
 
 
 # -- the router's rules, without processes -----------------------------------------------------
@@ -328,11 +336,11 @@ def test_a_killed_node_fails_its_requests_until_the_health_check_takes_it_out(
     kind, balancer, cluster
 ):
     victim = cluster.node(0)
-    scenario = Scenario(affinity="sticky", health_check_delay=1.0)  # inter: 2 s at scale 1
+    scenario = Scenario(affinity="sticky", health_check_delay=1.0)  # inter: 1/3 s at scale 1
     b = balancer(
         kind, scenario, ports={0: victim.port, 1: cluster.nodes[1].port, 2: cluster.nodes[2].port}
     )
-    assert b.inter == pytest.approx(2.0)
+    assert b.inter == pytest.approx(1 / 3)
     pin = None
     for _ in range(3):
         _, node, cookies = ask(b)
@@ -342,12 +350,40 @@ def test_a_killed_node_fails_its_requests_until_the_health_check_takes_it_out(
     victim.kill()
     killed = time.monotonic()
     status, node, _ = ask(b, cookie=pin)
-    assert time.monotonic() - killed < 0.5 * b.inter
+    # three failed checks in a row take it out, the first within an interval of the kill: a
+    # request answered within two intervals was sent while the balancer still trusted it
+    assert time.monotonic() - killed < 2 * b.inter
     assert status in (502, 503) and node is None  # not retried on another node
-    time.sleep(max(0.0, killed + b.inter + 0.5 - time.monotonic()))
+    time.sleep(max(0.0, killed + 3 * b.inter + 0.5 - time.monotonic()))
     answers = [ask(b) for _ in range(12)] + [ask(b, cookie=pin) for _ in range(3)]
     assert {status for status, _, _ in answers} == {200}
     assert {node for _, node, _ in answers} == {1, 2}
+
+
+@pytest.mark.parametrize("kind", list(BALANCERS))
+def test_retries_with_redispatch_hide_a_crash_the_checks_have_not_seen(kind, balancer, cluster):
+    """A request pinned to a killed node that the checks still trust: with retries and
+    redispatch it succeeds on another node, pinned there now (its cart is not there: lost
+    without a failure); without, it fails with 503, HAProxy's refused connection."""
+    victim = cluster.node(0)
+    ports = {0: victim.port, 1: cluster.nodes[1].port, 2: cluster.nodes[2].port}
+    scenario = Scenario(affinity="sticky", health_check_delay=30.0)  # inter: 1 s at scale 0.1
+    retrying = balancer(
+        kind, scenario, ports=ports, time_scale=0.1, balancer_retries=2, redispatch=True
+    )
+    plain = balancer(kind, scenario, ports=ports, time_scale=0.1)
+    assert "option redispatch" in retrying.config_text and "retries 2" in retrying.config_text
+    pin = "SERVERID=s0"
+    assert ask(retrying, cookie=pin)[:2] == (200, 0) and ask(plain, cookie=pin)[:2] == (200, 0)
+    victim.kill()
+    killed = time.monotonic()
+    status, node, cookies = ask(retrying, cookie=pin)
+    assert status == 200 and node in (1, 2), (status, node)
+    assert server_id(cookies) == f"SERVERID=s{node}"
+    status, node, _ = ask(plain, cookie=pin)
+    assert status == 503 and node is None
+    # both answered while the checks still trusted node 0 (out no sooner than 2 intervals)
+    assert time.monotonic() - killed < 2 * retrying.inter
 
 
 @pytest.mark.parametrize("kind", list(BALANCERS))

@@ -125,18 +125,20 @@ def test_redis_store_keeps_carts_through_a_crash_and_loses_them_to_an_outage():
         events=(Crash(1, at=8.0), StoreOutage(at=18.0, duration=2.0)),
     )
     time_scale = 0.1
-    result = real.run(scenario, time_scale=time_scale, store="redis")
+    # announced: the balancer is told of the crash first, so its failures end at once and
+    # the two windows below stay apart (a detected crash fails requests for about 5 s)
+    result = real.run(scenario, time_scale=time_scale, store="redis", crash="announced")
     assert_conserved(result)
     losses = result.losses
     assert len(losses) >= 3 and set(losses["cause"]) == {"store_outage"}
     assert (losses["time"] >= 18.0).all()
-    # a request fails when the crash takes its node (the kill, until the health check takes
-    # node 1 out) or in the outage (one waiting in a node's line when it begins fails too):
-    # counted by when each failed, most are the outage's. A failure is told up to a moment
-    # after: on cores busy with other work a process can wait BUSY_LAG for one (a busy run
-    # at time scale 0.2 saw two fail after 21 model seconds, 0.2 real seconds after the
-    # outage), 5 model seconds at this scale (with both cores busy, the last failure of a run
-    # at this scale came 0.08 real seconds after the outage). The two windows stay apart.
+    # a request fails when the crash takes its node (in flight at the kill) or in the outage (one
+    # waiting in a node's line when it begins fails too): counted by when each failed, most are
+    # the outage's. A failure is told up to a moment after: on cores busy with other work a
+    # process can wait BUSY_LAG for one (a busy run at time scale 0.2 saw two fail after 21 model
+    # seconds, 0.2 real seconds after the outage), 5 model seconds at this scale (with both cores
+    # busy, the last failure of a run at this scale came 0.08 real seconds after the outage). The
+    # two windows stay apart.
     lag = BUSY_LAG / time_scale
     failed = result.requests.query("outcome == 'failed'")
     in_outage = (failed["end"] >= 18.0) & (failed["end"] < 20.0 + lag)
