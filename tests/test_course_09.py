@@ -109,6 +109,9 @@ def test_it_says_which_balancer_and_store_it_uses_and_shows_the_config(cells, co
     for line in ("cookie SERVERID insert indirect nocache", "retries 0", "stats socket"):
         assert line in text, line
     assert "HTTP overhead" in text and 'real["http_overhead"]' in code
+    # the crash in the balancer's own words: its log, joined by the attempt's id
+    assert 'crash.real.real["balancer_log"]' in code and "X-Request-ID" in text
+    assert "`SC`" in text and "`--DI`" in text
 
 
 def test_every_real_run_is_compared_with_the_simulation_at_the_notebooks_scale(code):

@@ -34,10 +34,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
+from statelab.real import loadgen
 from statelab.sim.records import (
     FAILED,
     IN_FLIGHT,
@@ -71,12 +73,29 @@ class RealResult(Result):
         What the model leaves out, measured: ``time_scale``, ``http_overhead`` (median, model
         seconds) and ``http_overhead_p95``, ``client`` and ``node_log`` (the raw tables, model
         seconds), and what the controller adds: ``balancer``, ``store``, ``config_text``,
-        ``timings`` (wall seconds) and ``workdir``.
+        ``balancer_log`` (the balancer's own log, a row a request, joined to ``requests`` by
+        ``request_id``: HAProxy's ``option httplog`` or the embedded proxy's lines in its
+        words, with the server, status, ``termination_state`` such as ``SC--`` or ``--DI``
+        and retries), ``balancer_messages`` (servers going down or up, as HAProxy said it),
+        how a crash was handled (``crash``, ``health_check_delay``, ``health_checks``,
+        ``balancer_retries``, ``redispatch``), ``timings`` (wall seconds) and ``workdir``.
     """
 
     def __init__(self, *tables, real: dict, **named) -> None:
         super().__init__(*tables, **named)
         self.real = real
+
+    @cached_property
+    def requests(self) -> pd.DataFrame:
+        """The simulation's request table, plus ``request_id``: the ``X-Request-ID`` the load
+        generator sent with the attempt, by which ``real["balancer_log"]`` joins it."""
+        table = super().requests.copy()
+        ids = [
+            loadgen.request_id(s, r, a)
+            for s, r, a in zip(table["session"], table["request"], table["attempt"], strict=True)
+        ]
+        table.insert(3, "request_id", ids)
+        return table
 
     def __repr__(self) -> str:
         return "<Real" + super().__repr__()[1:-1] + f", {self.real.get('balancer')}>"

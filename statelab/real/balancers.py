@@ -185,6 +185,8 @@ class Balancer:
                 f"Linux allows {MAX_SOCKET_PATH}); use a shorter working directory"
             )
         self.port: int | None = None
+        #: where the balancer logs each request (HAProxy's stdout, the proxy's CSV)
+        self.log_path = self.workdir / f"{self.kind}-requests.log"
         self.config_text = ""
         self.child = None
 
@@ -242,6 +244,16 @@ class Balancer:
         self._do(f"set server be/s{k} addr 127.0.0.1 port {port}")
         self._do(f"set server be/s{k} state ready")
         self._do(f"set server be/s{k} health up")
+
+    def read_log(self) -> list[dict]:
+        """The balancer's log of this run, a dict a request: ``request_id``, ``server``,
+        ``status``, ``termination_state`` (HAProxy's four letters), ``retries`` and
+        ``redispatched``; read once its process has stopped."""
+        return []
+
+    def messages(self) -> list[str]:
+        """What the balancer said besides its request lines (servers going down or up)."""
+        return []
 
     def drain(self, k: int) -> None:
         """Node ``k`` takes no new sessions; its sticky sessions still come."""

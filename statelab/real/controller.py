@@ -237,6 +237,7 @@ class Controller:
             finally:
                 self.pool.shutdown(wait=False, cancel_futures=True)
             config_text = self.balancer.config_text
+        balancer_log = self._balancer_log()
         self.timings["run"] = time.monotonic() - began
         return assembly.RunLog(
             scenario=s,
@@ -251,10 +252,25 @@ class Controller:
                 "balancer": self.balancer_kind,
                 "store": self.store_kind if s.state == "store" else None,
                 "config_text": config_text,
+                "balancer_log": balancer_log,
+                "balancer_messages": self.balancer.messages(),
                 "timings": dict(self.timings),
                 **self.crash_handling(),
             },
         )
+
+    def _balancer_log(self) -> pd.DataFrame:
+        """The balancer's own log, a row a request it logged, with the attempt its
+        ``X-Request-ID`` names (``session``, ``request``, ``attempt``; -1 for none)."""
+        columns = ["request_id", "server", "status", "termination_state", "retries"]
+        table = pd.DataFrame(self.balancer.read_log())
+        if table.empty:
+            table = pd.DataFrame(columns=[*columns, "redispatched"])
+        parts = table["request_id"].astype(str).str.split(".", expand=True)
+        for i, name in enumerate(("session", "request", "attempt")):
+            column = parts[i] if i in parts.columns else pd.Series(index=table.index, dtype=object)
+            table[name] = pd.to_numeric(column, errors="coerce").fillna(-1).astype(int)
+        return table
 
     def crash_handling(self) -> dict:
         """How this run's balancer learns of a crash and retries, for ``result.real``: the

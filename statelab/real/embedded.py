@@ -8,6 +8,8 @@ shares with HAProxy.
 
 from __future__ import annotations
 
+import csv
+
 from statelab.real import proxy
 from statelab.real.balancers import Balancer
 from statelab.real.procs import python_argv
@@ -29,6 +31,7 @@ class EmbeddedBalancer(Balancer):
             ports,
             retries=self.balancer_retries,
             redispatch=self.redispatch,
+            log=self.log_path,
         )
         path = self.workdir / "proxy.json"
         proxy.write_config(config, path)
@@ -43,3 +46,26 @@ class EmbeddedBalancer(Balancer):
         self.port = child.port
         self.config_text = proxy.describe(config, self.port)
         return self.port
+
+    def read_log(self) -> list[dict]:
+        """The proxy's log of this run (``proxy.LOG_COLUMNS``), in HAProxy's words."""
+        try:
+            with open(self.log_path, newline="") as file:
+                lines = list(csv.DictReader(file))
+        except FileNotFoundError:
+            return []
+        rows = []
+        for line in lines:
+            if line.get("redispatched") is None:  # a line cut short by the end of the run
+                continue
+            rows.append(
+                {
+                    "request_id": line["request_id"],
+                    "server": line["server"],
+                    "status": int(line["status"]),
+                    "termination_state": line["termination_state"],
+                    "retries": int(line["retries"]),
+                    "redispatched": line["redispatched"] == "1",
+                }
+            )
+        return rows

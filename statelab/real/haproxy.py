@@ -32,9 +32,11 @@ generator should vary the last octet too.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from statelab.real.balancers import Balancer
+from statelab.real.loadgen import REQUEST_ID_HEADER
 from statelab.real.procs import free_port, require_program, wait_for_port
 from statelab.real.timeouts import (
     BALANCER_START_TIMEOUT,
@@ -70,6 +72,41 @@ MAX_WEIGHT = 256
 #: The servers' weight under the random balancers: HAProxy's ``random`` draws on its ring, so
 #: 64 x 16 = 1,024 points a server make the draws even (weight 1's 16 points do not).
 RANDOM_WEIGHT = 64
+
+
+#: One line of ``option httplog`` with one captured request header: the client, the accept
+#: date, the frontend, backend/server, the timers TR/Tw/Tc/Tr/Ta (ms), the status, the bytes,
+#: the cookies, the termination state, the connection counts and retries ("+" when
+#: redispatched), the queues and the captured ``{X-Request-ID}``.
+HTTPLOG = re.compile(
+    r"^\S+ \[[^\]]+\] \S+ [^/\s]+/(?P<server>\S+) "
+    r"(?P<TR>-?\d+)/(?P<Tw>-?\d+)/(?P<Tc>-?\d+)/(?P<Tr>-?\d+)/\+?(?P<Ta>-?\d+) "
+    r"(?P<status>-?\d+) \+?\d+ \S+ \S+ (?P<state>\S{4}) "
+    r"\d+/\d+/\d+/\d+/(?P<retries>\+?\d+) \S+ \{(?P<request_id>[^}]*)\}"
+)
+
+
+def parse_log(text: str) -> list[dict]:
+    """The request lines of HAProxy's ``option httplog`` in ``text``, a dict each."""
+    rows = []
+    for line in text.splitlines():
+        match = HTTPLOG.match(line)
+        if match is None:
+            continue
+        found = match.groupdict()
+        retries = found.pop("retries")
+        rows.append(
+            {
+                "request_id": found.pop("request_id"),
+                "server": found.pop("server"),
+                "status": int(found.pop("status")),
+                "termination_state": found.pop("state"),
+                "retries": int(retries.lstrip("+")),
+                "redispatched": retries.startswith("+"),
+                **{timer: int(value) for timer, value in found.items()},
+            }
+        )
+    return rows
 
 
 def check_scenario(scenario: Scenario) -> None:
@@ -149,9 +186,14 @@ def haproxy_config(
         f"    stats socket {stats_socket} mode 600 level admin",
         _line("nbthread 1", "one thread: requests are handled in one order"),
         _line("maxconn 4096", "at most this many connections at once"),
+        "    # its log on its standard output, which the run keeps (haproxy.log): a line a",
+        "    # request, and a line each time a health check takes a server out or back",
+        "    log stdout format raw local0 info",
         "",
         "defaults",
         _line("mode http", "HAProxy reads HTTP (it needs to, for cookies)"),
+        _line("log global", "log as the global section says ..."),
+        _line("option httplog", "... a line a request: timers, status, termination state"),
         _line(f"timeout connect {connect_text}", "give up connecting to a server after this"),
         _line(f"timeout client {SERVER_TIMEOUT:g}s", "a client silent this long is disconnected"),
         _line(f"timeout server {SERVER_TIMEOUT:g}s", "a server silent this long: 504"),
@@ -178,6 +220,9 @@ def haproxy_config(
         "frontend shop",
         _line(f"bind 127.0.0.1:{port}", "where the shoppers (the load generator) connect"),
         _line("default_backend be", "every request goes to the backend 'be'"),
+        _line(
+            f"capture request header {REQUEST_ID_HEADER} len 40", "the attempt's id, logged {...}"
+        ),
         "",
         "backend be",
     ]
@@ -257,7 +302,27 @@ class HAProxyBalancer(Balancer):
         self.child = self.group.start(
             "haproxy", [str(program), "-db", "-f", str(path)], ready=False
         )
+        self.log_path = self.workdir / "haproxy.log"  # the group's log: its stdout and stderr
         # quotes haproxy's log if it fails
         wait_for_port(port, BALANCER_START_TIMEOUT, child=self.child)
         self.port = port
         return port
+
+    def _text(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def read_log(self) -> list[dict]:
+        """HAProxy's ``option httplog`` lines of this run (its timers in real ms)."""
+        return parse_log(self._text())
+
+    def messages(self) -> list[str]:
+        """HAProxy's own words when a server goes down or comes up (its log's lines; the same
+        said again on its standard error, after ``[WARNING]``, is left out)."""
+        return [
+            line.strip()
+            for line in self._text().splitlines()
+            if line.startswith("Server be/") and HTTPLOG.match(line) is None
+        ]

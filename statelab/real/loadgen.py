@@ -19,6 +19,10 @@ the shop should never send), is ``failed``; the status is kept in the row. No se
 at or after ``duration``, no attempt is sent then, and at ``duration`` every attempt still
 open is ``in_flight``: the loop stops.
 
+Every attempt carries an ``X-Request-ID`` header, ``session.request.attempt``
+(:func:`request_id`), which the balancers log, so their own lines join these rows (refused
+and aborted attempts too).
+
 Each session is a client of its own: its own loopback address (``127.a.b.c``, the third and
 last octets varying between neighbouring sessions, so nginx's ``ip_hash`` over the first three
 octets and HAProxy's ``balance source`` over the whole address see distinct clients), its own
@@ -75,6 +79,16 @@ REQUEST_FIELDS = (
     "duplicate",
 )
 SESSION_FIELDS = ("session", "start", "end", "requests", "items_not_kept")
+
+
+#: The header that names each attempt, logged by the balancers (HAProxy's capture, the
+#: embedded proxy's own log), so their lines join the client's rows.
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+def request_id(session: int, request: int, attempt: int) -> str:
+    """The id the load generator sends with an attempt: ``session.request.attempt``."""
+    return f"{session}.{request}.{attempt}"
 
 
 def client_address(session: int) -> str:
@@ -203,7 +217,7 @@ class Player:
         """Send one attempt and record it; returns (outcome, end stamp)."""
         key = (shopper.id, request, attempt)
         stale = shopper.stale
-        headers = {}
+        headers = {REQUEST_ID_HEADER: request_id(*key)}
         if shopper.cookies:
             headers["Cookie"] = "; ".join(f"{n}={v}" for n, v in shopper.cookies.items())
         arrival = time.monotonic()

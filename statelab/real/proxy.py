@@ -42,6 +42,7 @@ import os
 import random
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -105,10 +106,11 @@ def proxy_config(
     *,
     retries: int = 0,
     redispatch: bool = False,
+    log: str | Path | None = None,
 ) -> dict:
     """The proxy's configuration for ``scenario`` (JSON-able): the policies, the slots, the
-    health checks (interval and timeouts in real seconds, fall and rise), the retries, and
-    ``ports`` of the nodes running."""
+    health checks (interval and timeouts in real seconds, fall and rise), the retries,
+    ``ports`` of the nodes running, and where its log goes (a CSV file, or None)."""
     return {
         "balancer": scenario.balancer,
         "affinity": scenario.affinity,
@@ -126,6 +128,7 @@ def proxy_config(
         "connect_timeout": CONNECT_TIMEOUT,
         "server_timeout": SERVER_TIMEOUT,
         "ports": {str(k): int(p) for k, p in ports.items()},
+        "log": None if log is None else str(log),
     }
 
 
@@ -408,6 +411,28 @@ def without_cookie(header: str, name: str = COOKIE) -> str:
 # -- the process ------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class Sent:
+    """What came of sending a request on: the slot that answered (or was tried last), the
+    status, headers and body to answer with, the retries it took, the first two letters of
+    HAProxy's termination state (``--`` a normal end, ``SC`` refused, ``SH`` the node failed
+    before its answer, ``sH`` the node's timeout), and whether it was redispatched."""
+
+    slot: Slot
+    status: int
+    headers: object
+    payload: bytes
+    retries: int
+    state: str
+    redispatched: bool
+
+
+#: The header that names each attempt (the load generator's ``REQUEST_ID_HEADER``).
+REQUEST_ID = "X-Request-ID"
+#: The columns of the embedded proxy's log (``--log``), HAProxy's words where it has them.
+LOG_COLUMNS = ("request_id", "server", "status", "termination_state", "retries", "redispatched")
+
+
 class Proxy:
     """The running proxy: the router, the pooled connections to the nodes, the checks."""
 
@@ -416,6 +441,46 @@ class Proxy:
         self.router = Router(config)
         self.inter = float(config["check_interval"])
         self.session = None
+        self.log_file = None
+        if config.get("log"):  # one line a request, written at once (line-buffered)
+            self.log_file = open(config["log"], "a", buffering=1)  # noqa: SIM115
+            self.log_file.write(",".join(LOG_COLUMNS) + "\n")
+
+    def log(
+        self,
+        request,
+        server: str,
+        status: int,
+        state: str,
+        retries: int,
+        cookie: str,
+        redispatched: bool = False,
+    ) -> None:
+        """One line of the proxy's log, as HAProxy's httplog says it: the attempt's id,
+        the server, the status, the termination state (4 letters) and the retries."""
+        if self.log_file is None:
+            return
+        rid = request.headers.get(REQUEST_ID, "").replace(",", " ")[:40]
+        self.log_file.write(
+            f"{rid},{server},{status},{state}{cookie},{retries},{int(redispatched)}\n"
+        )
+
+    def _cookie_flags(self, pinned, cookie, redispatched: bool, inserted: bool) -> str:
+        """HAProxy's persistence letters: ``--`` without sticky sessions; else what the
+        client sent (N none, I invalid, V valid, D its server down) and whether a cookie was
+        inserted (I) or not (N); ``VI`` a valid server that could not be reached."""
+        if self.router.affinity != "sticky":
+            return "--"
+        if cookie is None:
+            sent = "N"
+        elif pinned is None or not 0 <= pinned < len(self.router.slots):
+            sent = "I"
+        elif redispatched:
+            sent = "V"
+        else:
+            slot = self.router.slots[pinned]
+            sent = "V" if slot.up and slot.admin != "maint" else "D"
+        return sent + ("I" if inserted else "N")
 
     async def open(self) -> None:
         # one pool of kept-alive connections per node (per host:port), no limit: a node's
@@ -434,6 +499,8 @@ class Proxy:
     async def close(self) -> None:
         if self.session is not None:
             await self.session.close()
+        if self.log_file is not None:
+            self.log_file.close()
 
     async def forward(self, request):
         """Send ``request`` to the node its policy names and answer with the node's answer."""
@@ -443,6 +510,8 @@ class Proxy:
         client = request.remote or ""
         slot = self.router.route(client, pinned)
         if slot is None:
+            flags = self._cookie_flags(pinned, cookie, False, False)
+            self.log(request, "<NOSRV>", 503, "SC", 0, flags)
             return web.Response(status=503, text="503 Service Unavailable: no node is up\n")
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
         if "Cookie" in headers:
@@ -450,32 +519,36 @@ class Proxy:
             if rest:
                 headers["Cookie"] = rest
         headers["X-Forwarded-For"] = client
-        answer = await self._send(request, body, headers, slot)
-        if isinstance(answer, web.Response):
-            return answer
-        slot, status, answer_headers, payload = answer
-        response = web.Response(status=status, body=payload)
-        for name, value in answer_headers.items():
+        sent = await self._send(request, body, headers, slot)
+        slot = sent.slot
+        response = web.Response(status=sent.status, body=sent.payload)
+        for name, value in sent.headers.items():
             if name.lower() not in HOP_BY_HOP and name.lower() not in ("date", "server"):
                 response.headers.add(name, value)
-        if self.router.affinity == "sticky" and pinned != slot.index:
+        inserted = False
+        if self.router.affinity == "sticky" and sent.status < 500 and pinned != slot.index:
             response.headers.add("Set-Cookie", f"{COOKIE}=s{slot.index}; path=/")
             response.headers["Cache-Control"] = 'private, no-cache="set-cookie"'
+            inserted = True
+        flags = self._cookie_flags(pinned, cookie, sent.redispatched, inserted)
+        server = f"s{slot.index}"
+        self.log(request, server, sent.status, sent.state, sent.retries, flags, sent.redispatched)
         return response
 
-    async def _send(self, request, body: bytes, headers: dict, slot: Slot):
+    async def _send(self, request, body: bytes, headers: dict, slot: Slot) -> Sent:
         """Send the request to ``slot``, trying again while the connection is refused (the
         same node after the turnaround; the last retry on another node with redispatch).
-        Returns ``(slot, status, headers, payload)`` of the node that answered, or the
-        error response: 503 when no try connected (HAProxy's ``SC``), 502 when the node
-        failed after the request was sent, 504 when it did not answer in time."""
+        Returns what happened: the node's answer, or an error response (503 when no try
+        connected, HAProxy's ``SC``; 502 when the node failed after the request was sent,
+        ``SH``; 504 when it did not answer in time, ``sH``)."""
         config = self.config
         retries = config["retries"]
+        redispatched = False
         for attempt in range(retries + 1):
             if attempt > 0:
                 other = self.router.other_than(slot) if config["redispatch"] else None
                 if other is not None and attempt == retries:
-                    slot = other
+                    slot, redispatched = other, True
                 else:
                     await asyncio.sleep(config["turnaround"])
             url = f"http://127.0.0.1:{slot.port}{request.rel_url}"
@@ -485,21 +558,20 @@ class Proxy:
                     request.method, url, data=body, headers=headers, allow_redirects=False
                 ) as answer:
                     payload = await answer.read()
-                    return slot, answer.status, answer.headers, payload
+                    return Sent(slot, answer.status, answer.headers, payload, attempt, "--",
+                                redispatched)  # fmt: skip
             except aiohttp.ClientConnectorError:
                 continue  # refused: nothing was sent, so it may be tried again
             except asyncio.TimeoutError:
-                return web.Response(status=504, text=f"504 Gateway Timeout: node s{slot.index}\n")
+                text = f"504 Gateway Timeout: node s{slot.index}\n"
+                return Sent(slot, 504, {}, text.encode(), attempt, "sH", redispatched)
             except (aiohttp.ClientError, OSError) as error:
-                return web.Response(
-                    status=502,
-                    text=f"502 Bad Gateway: node s{slot.index}: {type(error).__name__}\n",
-                )
+                text = f"502 Bad Gateway: node s{slot.index}: {type(error).__name__}\n"
+                return Sent(slot, 502, {}, text.encode(), attempt, "SH", redispatched)
             finally:
                 slot.in_flight -= 1
-        return web.Response(
-            status=503, text=f"503 Service Unavailable: node s{slot.index} refused\n"
-        )
+        text = f"503 Service Unavailable: node s{slot.index} refused\n"
+        return Sent(slot, 503, {}, text.encode(), retries, "SC", redispatched)
 
     async def check_forever(self, slot: Slot) -> None:
         """Check ``slot``'s health every ``inter`` seconds while it is not in maint: ``fall``

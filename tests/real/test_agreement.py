@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 from conftest import STICKY_CRASH, assert_conserved, need_program
 
@@ -251,6 +252,51 @@ def test_haproxy_plays_the_sticky_crash(haproxy_sticky_crash):
     crash = result.losses[result.losses["cause"] == "crash"]
     assert len(crash) >= 3 and (crash["node"] == 1).all()
     assert "balance roundrobin" in result.real["config_text"]
+
+
+@pytest.mark.parametrize("balancer", list(BALANCERS))
+def test_the_balancers_own_log_joins_every_answered_request_by_its_id(balancer, request):
+    """The load generator sends an X-Request-ID with every attempt; the balancer logs it
+    (HAProxy's option httplog with a captured header, the embedded proxy in the same words),
+    so its line for each attempt joins the request table: refused ones too, which no node saw.
+    A crash in the balancer's own words: SC (the server refused) while the checks trusted node
+    1, then DI (its cookie names a server that is down, a new one is inserted)."""
+    result = request.getfixturevalue(CRASH_RUNS[balancer])
+    log = result.real["balancer_log"]
+    assert log["request_id"].is_unique, log[log["request_id"].duplicated(keep=False)]
+    client = result.real["client"]
+    answered = client[client["status"] > 0]
+    ids = [f"{s}.{r}.{a}" for s, r, a in answered[["session", "request", "attempt"]].to_numpy()]
+    joined = pd.DataFrame({"request_id": ids, "status": answered["status"].to_numpy()}).merge(
+        log, on="request_id", how="left", suffixes=("", "_logged"), indicator=True
+    )
+    unlogged = joined[joined["_merge"] != "both"]
+    assert unlogged.empty, unlogged
+    assert (joined["status"] == joined["status_logged"]).all()
+    assert set(result.requests["request_id"]) >= set(log["request_id"])
+    # each served attempt is logged at the node that served it
+    served_rows = served(result).merge(log, on="request_id")
+    assert (served_rows["server"] == "s" + served_rows["node"].astype(str)).all()
+    # the crash: refused at node 1 until the checks took it out, then sent elsewhere
+    refused = log[log["termination_state"].str.startswith("SC")]
+    assert len(refused) >= 8 and (refused["server"] == "s1").all(), refused
+    assert (refused["status"] == 503).all()
+    moved = log[log["termination_state"].str.endswith("DI")]
+    assert len(moved) >= 3 and not (moved["server"] == "s1").any(), moved
+    assert (moved["session"] >= 0).all() and (moved["attempt"] >= 1).all()
+    if balancer == "haproxy":  # and HAProxy said so, in its own words
+        said = " ".join(result.real["balancer_messages"])
+        assert "Server be/s1 is DOWN" in said, said
+
+
+def test_haproxy_logs_the_redispatched_requests(haproxy_redispatched_crash):
+    log = haproxy_redispatched_crash.real["balancer_log"]
+    redispatched = log[log["redispatched"]]
+    assert len(redispatched) >= 5, log["termination_state"].value_counts()
+    # on the last retry (the second), or sooner once the checks have marked node 1 down
+    assert redispatched["retries"].isin([1, 2]).all(), redispatched["retries"].value_counts()
+    assert (redispatched["status"] == 200).all()
+    assert not (redispatched["server"] == "s1").any()
 
 
 # -- the scale-out -----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from collections import Counter
 
 import pytest
 
-from statelab.real.haproxy import haproxy_config
+from statelab.real.haproxy import haproxy_config, parse_log
 from statelab.real.procs import ProcessGroup, ProgramMissing, require_program
 from statelab.real.proxy import Router, nginx_ip_hash, proxy_config
 from statelab.real.registry import BALANCERS, make_balancer
@@ -182,6 +182,27 @@ def test_haproxy_config_passes_haproxy_check(changes, tmp_path):
     if draws and scenario.affinity not in ("source_hash", "consistent_hash"):
         assert f"balance {draws} " in text and "weight 64" in text
         assert "balance random " not in text
+
+
+def test_haproxy_httplog_lines_are_read_with_the_attempts_id():
+    """Two request lines of ``option httplog`` (a refused one, a redispatched one whose retry
+    count HAProxy marks with +) and a health check's message, which is not a request."""
+    text = "\n".join(
+        [
+            "127.0.0.5:40000 [05/Dec/2026:15:00:00.123] shop be/s1 0/0/-1/-1/1002 503 217 - - "
+            'SCVN 3/3/0/0/3 0/0 {12.3.1} "POST /carts/12/items HTTP/1.1"',
+            "127.0.0.6:40001 [05/Dec/2026:15:00:00.200] shop be/s2 0/0/0/4/205 200 180 - - "
+            '--VI 3/3/1/1/+2 0/0 {13.0.1} "POST /carts/13/items HTTP/1.1"',
+            "[WARNING]  (77) : Server be/s1 is DOWN, reason: Layer4 connection problem",
+        ]
+    )
+    refused, redispatched = parse_log(text)
+    assert refused["request_id"] == "12.3.1" and refused["server"] == "s1"
+    assert (refused["status"], refused["termination_state"]) == (503, "SCVN")
+    assert (refused["retries"], refused["redispatched"], refused["Tc"]) == (3, False, -1)
+    assert redispatched["request_id"] == "13.0.1" and redispatched["server"] == "s2"
+    assert (redispatched["retries"], redispatched["redispatched"]) == (2, True)
+    assert (redispatched["Tr"], redispatched["Ta"]) == (4, 205)
 
 
 def test_policies_haproxy_lacks_and_unknown_balancers_are_refused(tmp_path):
