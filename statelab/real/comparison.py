@@ -124,7 +124,8 @@ def compare(
     takes on average to notice a crash (:func:`statelab.real.registry.notice_delay`).
     """
     check(scenario, time_scale, balancer, store, crash, balancer_retries, redispatch)
-    simulated_as = scenario.replace(health_check_delay=notice_delay(scenario, time_scale, crash))
+    delay = notice_delay(scenario, time_scale, crash, balancer)
+    simulated_as = scenario.replace(health_check_delay=delay)
     replications = replicate(simulated_as, seeds, executor, progress=progress)
     summaries = replications.summaries
     if len(summaries) < 2:

@@ -279,7 +279,7 @@ class Controller:
         s = self.scenario
         return {
             "crash": self.crash,
-            "health_check_delay": notice_delay(s, self.scale, self.crash),
+            "health_check_delay": notice_delay(s, self.scale, self.crash, self.balancer_kind),
             "health_checks": {
                 "inter": check_interval(s.health_check_delay, self.scale) / self.scale,
                 "fall": CHECK_FALL,

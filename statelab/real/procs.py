@@ -111,6 +111,10 @@ class ProgramMissing(RuntimeError):
 
 # How to get the programs a real run may need; shown when one is missing.
 HOW_TO_GET = {
+    "nginx": (
+        "install it with `sudo apt install nginx` (Debian, Ubuntu) or `brew install nginx` "
+        '(macOS), or run with balancer="embedded", which needs no program'
+    ),
     "haproxy": (
         "install it with `sudo apt install haproxy` (Debian, Ubuntu) or `brew install haproxy` "
         '(macOS), or run with balancer="embedded", which needs no program'

@@ -14,6 +14,7 @@ from pathlib import Path
 from statelab.real.balancers import Balancer, check_retries
 from statelab.real.embedded import EmbeddedBalancer
 from statelab.real.haproxy import HAProxyBalancer
+from statelab.real.nginx import NginxBalancer
 from statelab.real.procs import ProcessGroup
 from statelab.real.timeouts import noticed_after
 from statelab.sim.errors import ScenarioTypeError
@@ -26,6 +27,7 @@ __all__ = ["BALANCERS", "CRASHES", "STORES", "check", "make_balancer", "notice_d
 BALANCERS: dict[str, type[Balancer]] = {
     EmbeddedBalancer.kind: EmbeddedBalancer,
     HAProxyBalancer.kind: HAProxyBalancer,
+    NginxBalancer.kind: NginxBalancer,
 }
 #: How a crash reaches the balancer: ``"detected"``, by its health checks (as in
 #: production: no balancer knows of a crash in advance), or ``"announced"``, told first (the
@@ -41,13 +43,17 @@ MAX_REQUESTS = 200_000
 MAX_RATE = 1_500.0
 
 
-def notice_delay(scenario: Scenario, time_scale: float, crash: str = "detected") -> float:
+def notice_delay(
+    scenario: Scenario, time_scale: float, crash: str = "detected", balancer: str = "embedded"
+) -> float:
     """Model seconds from a crash to the moment the balancer stops sending the node requests,
     on average: 0 for an announced crash (the balancer is told first; not with ``ip_hash``,
-    whose node in maint is no longer configured, so its checks find the crash), else the
-    health checks' :func:`~statelab.real.timeouts.noticed_after`. The simulation's
-    ``health_check_delay`` that plays a real run's crashes."""
-    if crash == "announced" and scenario.affinity != "ip_hash":
+    whose node in maint is no longer configured, so its checks find the crash), 0 for nginx
+    (no health checks: the first request that fails there takes the node out; one more
+    fails each ``fail_timeout`` while it stays dead, which the simulation does not play),
+    else the health checks' :func:`~statelab.real.timeouts.noticed_after`. The
+    simulation's ``health_check_delay`` that plays a real run's crashes."""
+    if balancer == "nginx" or (crash == "announced" and scenario.affinity != "ip_hash"):
         return 0.0
     return noticed_after(scenario.health_check_delay, time_scale)
 
@@ -88,7 +94,8 @@ def check(
     if balancer not in BALANCERS:
         raise ValueError(
             f"balancer must be one of {', '.join(map(repr, BALANCERS))} ('embedded': our own "
-            f"proxy, every policy; 'haproxy': HAProxy itself), got {balancer!r}"
+            f"proxy, every policy; 'haproxy': HAProxy itself; 'nginx': nginx itself), got "
+            f"{balancer!r}"
         )
     if store not in STORES:
         raise ValueError(
@@ -101,6 +108,13 @@ def check(
             f"finds a crash by its health checks; 'announced': it is told first), got {crash!r}"
         )
     check_retries(balancer_retries, redispatch)
+    if balancer == "nginx" and balancer_retries and not redispatch:
+        raise ValueError(
+            "nginx passes a refused request on to the next server, never to the same one "
+            f"again: with balancer='nginx', balancer_retries={balancer_retries} needs "
+            "redispatch=True"
+        )
+    BALANCERS[balancer].check(scenario)
     for name in ("retry_jitter", "retry_budget"):
         if getattr(scenario, name) is not None:
             raise ValueError(
@@ -167,7 +181,8 @@ def make_balancer(
     if kind not in BALANCERS:
         raise ValueError(
             f"balancer={kind!r} is not a balancer of real runs; choose 'embedded' (our own "
-            f"proxy: every policy) or 'haproxy' (HAProxy, installed with `apt install haproxy`)"
+            f"proxy: every policy), 'haproxy' (HAProxy, installed with `apt install haproxy`) "
+            f"or 'nginx' (nginx, installed with `apt install nginx`)"
         )
     return BALANCERS[kind](
         scenario,
