@@ -98,8 +98,14 @@ def test_bad_arguments_are_refused_before_any_run():
     def run(*_):
         pytest.fail("no run should start")
 
-    with pytest.raises(ValueError, match="balancer must be one of 'embedded', 'haproxy'"):
-        compare(SCENARIO, seeds=2, balancer="nginx", run=run)
+    with pytest.raises(ValueError, match="balancer must be one of 'embedded', 'haproxy', 'nginx'"):
+        compare(SCENARIO, seeds=2, balancer="traefik", run=run)
+    with pytest.raises(ValueError, match="sticky.*open-source nginx"):
+        compare(SCENARIO, seeds=2, balancer="nginx", run=run)  # no cookie stickiness
+    with pytest.raises(ValueError, match="needs redispatch=True"):
+        compare(
+            SCENARIO.replace(affinity="ip_hash"), 2, balancer="nginx", balancer_retries=1, run=run
+        )
     with pytest.raises(TypeError, match="a real run needs a Scenario"):
         compare("crash", seeds=2, run=run)
 
@@ -108,4 +114,4 @@ def test_the_public_names_are_the_same_functions():
     assert real.compare is compare
     assert real.run.__module__ == "statelab.real.controller"
     assert real.RealResult is RealResult
-    assert set(real.BALANCERS) == {"embedded", "haproxy"}
+    assert set(real.BALANCERS) == {"embedded", "haproxy", "nginx"}

@@ -31,10 +31,13 @@ How it differs from HAProxy, as production nginx does:
   pass on a request the failed server may have received). ``balancer_retries=0`` writes
   ``proxy_next_upstream off``: a refused request fails (502), as in the simulation.
 - **no runtime API**: every change of the cluster (a node joins, leaves or restarts at a new
-  port) is a new configuration and ``nginx -s reload`` (SIGHUP to the master): new worker
-  processes take the new configuration, the old ones finish their requests, and the
-  listening socket stays open throughout, so no request is refused during a reload.
-  HAProxy changes a server at run time (``set server``), without new processes.
+  port) is a new configuration and ``nginx -s reload`` (SIGHUP): nginx reads it again and
+  the listening socket stays open throughout, so no request is refused during a reload.
+  HAProxy changes a server at run time (``set server``). nginx's master starts new worker
+  processes with the new configuration and lets the old ones finish their requests.
+
+A worker outlives its master's SIGKILL, so nginx runs under :mod:`statelab.real.guard`,
+which ends the whole tree with the run, however the notebook's kernel ends.
 
 Its access log has a line a request: the load generator's ``X-Request-ID``, the servers
 tried (``$upstream_addr``), the status and each server's status (``$upstream_status``).
@@ -42,6 +45,7 @@ tried (``$upstream_addr``), the status and each server's status (``$upstream_sta
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import signal
@@ -49,7 +53,8 @@ import time
 from pathlib import Path
 
 from statelab.real.balancers import Balancer
-from statelab.real.procs import free_port, require_program, wait_for_port
+from statelab.real.guard import descendants
+from statelab.real.procs import free_port, python_argv, require_program, wait_for_port
 from statelab.real.timeouts import CONNECT_TIMEOUT, SERVER_TIMEOUT
 from statelab.sim.events import ScaleTo
 from statelab.sim.scenario import Scenario
@@ -69,6 +74,8 @@ POINTS_PER_WEIGHT = 160
 RELOAD_TIMEOUT = 5.0
 #: Real seconds a reload waits for the old workers to end.
 OLD_WORKERS_WAIT = 1.0
+#: The path that answers which configuration runs.
+GENERATION_PATH = "/statelab-generation"
 #: The access log's format: the attempt's id, the servers tried, the status, theirs.
 LOG_FORMAT = '$http_x_request_id "$upstream_addr" $status "$upstream_status"'
 _LOG_LINE = re.compile(r'^(?P<request_id>\S*) "(?P<addr>[^"]*)" (?P<status>\d+) "(?P<ups>[^"]*)"')
@@ -124,11 +131,14 @@ def nginx_config(
     workdir: str | Path,
     *,
     retries: int = 0,
+    generation: int = 0,
 ) -> str:
     """The text of an ``nginx.conf`` for ``scenario`` with the nodes ``ports`` ({node:
     port}) in its upstream, listening on ``127.0.0.1:port``; pid, logs and temporary files in
     ``workdir``. ``retries`` above 0 passes a refused request to the next server, up to
-    ``retries`` times (``proxy_next_upstream error timeout``)."""
+    ``retries`` times (``proxy_next_upstream error timeout``). ``generation`` counts the
+    configurations written; ``GET /statelab-generation`` answers it, so a reload can be seen
+    to have taken effect."""
     check_scenario(scenario)
     workdir = Path(workdir)
     fail_timeout = fail_timeout_seconds(time_scale)
@@ -183,6 +193,8 @@ def nginx_config(
         "",
         "    server {",
         f"        listen 127.0.0.1:{port} backlog=1024;",
+        "        # which configuration runs (statelab's reload waits for the new one)",
+        f'        location = {GENERATION_PATH} {{ return 200 "{generation}"; }}',
         "        location / {",
         "            proxy_pass http://be;",
         f"            proxy_connect_timeout {round(CONNECT_TIMEOUT * 1000)}ms;",
@@ -253,16 +265,18 @@ class NginxBalancer(Balancer):
         self.port = free_port()
         self.log_path = self.workdir / "nginx-requests.log"
         self.path = self.workdir / "nginx.conf"
+        self.generation = 0
         self._write()
         self.child = self.group.start(
             "nginx",
-            [
+            python_argv(
+                "statelab.real.guard",
                 program,
                 "-p", str(self.workdir),
                 "-e", str(self.workdir / "nginx-error.log"),
                 "-c", str(self.path),
-                "-g", "daemon off; master_process on;",
-            ],
+                "-g", "daemon off;",
+            ),
             ready=False,
         )  # fmt: skip
         wait_for_port(self.port, 10.0, child=self.child)
@@ -271,38 +285,48 @@ class NginxBalancer(Balancer):
     def _write(self) -> None:
         self.config_text = nginx_config(
             self.scenario, self.time_scale, self.port, self.ports, self.workdir,
-            retries=self.balancer_retries,
+            retries=self.balancer_retries, generation=self.generation,
         )  # fmt: skip
         self.path.write_text(self.config_text)
 
-    def _workers(self) -> set[int]:
+    def _generation(self) -> str:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1.0)
         try:
-            text = Path(f"/proc/{self.child.pid}/task/{self.child.pid}/children").read_text()
+            connection.request("GET", GENERATION_PATH)
+            return connection.getresponse().read().decode()
         except OSError:
-            return set()
-        return {int(pid) for pid in text.split()}
+            return ""
+        finally:
+            connection.close()
+
+    def _master(self) -> int:
+        """nginx's master process (the guard's child), from its pid file."""
+        text = (self.workdir / "nginx.pid").read_text().strip()
+        if not text.isdigit():
+            raise RuntimeError(f"nginx's pid file says {text!r}, not a process id")
+        return int(text)
 
     def reload(self) -> None:
         """Write the configuration again and reload it (``nginx -s reload``: SIGHUP to the
-        master); returns once a new worker runs it (at most :data:`RELOAD_TIMEOUT` s) and the
-        old ones have ended (at most :data:`OLD_WORKERS_WAIT` s more: one still finishing a
-        long request is left to finish it)."""
+        master); returns once nginx answers with the new one and the old workers have
+        ended (at most :data:`RELOAD_TIMEOUT` s; a worker still finishing a long request is
+        left to finish it after :data:`OLD_WORKERS_WAIT` s)."""
         if self.child is None or not self.child.alive():
             raise RuntimeError("nginx is not running; start() it first")
+        master = self._master()
+        old = set(descendants(master))
+        self.generation += 1
         self._write()
-        before = self._workers()
-        os.kill(self.child.pid, signal.SIGHUP)
+        os.kill(master, signal.SIGHUP)
         deadline = time.monotonic() + RELOAD_TIMEOUT
-        while not self._workers() - before:
+        while self._generation() != str(self.generation):
             if time.monotonic() >= deadline:
                 raise RuntimeError(
                     f"nginx did not reload within {RELOAD_TIMEOUT:g} s: {self.child.tail()}"
                 )
             time.sleep(0.005)
-        # the old workers stop taking connections and end once their requests are done;
-        # until then a new connection may still reach one, with the old configuration
         deadline = time.monotonic() + OLD_WORKERS_WAIT
-        while self._workers() & before and time.monotonic() < deadline:
+        while old & set(descendants(master)) and time.monotonic() < deadline:
             time.sleep(0.005)
 
     def command(self, line: str) -> str:

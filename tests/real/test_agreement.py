@@ -31,7 +31,6 @@ from conftest import STICKY_CRASH, assert_conserved, need_program
 
 from statelab import ScaleTo, Scenario, real, simulate
 from statelab.course.exercises import REAL_DURATIONS_09
-from statelab.real.registry import BALANCERS
 from statelab.sim.records import LOST_CAUSES
 from statelab.view.playback import decode, payload, state_at
 
@@ -101,6 +100,17 @@ def haproxy_redispatched_crash():
 
 
 CRASH_RUNS = {"embedded": "sticky_crash", "haproxy": "haproxy_sticky_crash"}
+#: The balancers with health checks and cookie stickiness (open-source nginx has neither).
+WITH_CHECKS = list(CRASH_RUNS)
+
+
+@pytest.fixture(scope="module")
+def nginx_ip_hash_crash():
+    """nginx's real run of the same crash: nginx has no sticky cookie, so its own ip_hash."""
+    need_program("nginx")
+    return real.run(
+        STICKY_CRASH.replace(seed=SEED, affinity="ip_hash"), time_scale=TIME_SCALE, balancer="nginx"
+    )
 
 
 def as_simulated(result):
@@ -109,7 +119,7 @@ def as_simulated(result):
     return simulate(result.scenario.replace(health_check_delay=result.real["health_check_delay"]))
 
 
-@pytest.mark.parametrize("balancer", list(BALANCERS))
+@pytest.mark.parametrize("balancer", WITH_CHECKS)
 def test_sticky_crash_loss_share_agrees_with_the_simulation(balancer, request):
     result = request.getfixturevalue(CRASH_RUNS[balancer])
     assert_conserved(result)
@@ -121,7 +131,7 @@ def test_sticky_crash_loss_share_agrees_with_the_simulation(balancer, request):
     assert abs(real_share - sim_share) <= AGREEMENT, seen
 
 
-@pytest.mark.parametrize("balancer", list(BALANCERS))
+@pytest.mark.parametrize("balancer", WITH_CHECKS)
 def test_a_detected_crash_fails_requests_until_the_checks_take_the_node_out(balancer, request):
     """No balancer knows of a crash in advance: it sends the dead node requests (each fails:
     503, the connection refused) until three health checks in a row have failed, within
@@ -254,7 +264,7 @@ def test_haproxy_plays_the_sticky_crash(haproxy_sticky_crash):
     assert "balance roundrobin" in result.real["config_text"]
 
 
-@pytest.mark.parametrize("balancer", list(BALANCERS))
+@pytest.mark.parametrize("balancer", WITH_CHECKS)
 def test_the_balancers_own_log_joins_every_answered_request_by_its_id(balancer, request):
     """The load generator sends an X-Request-ID with every attempt; the balancer logs it
     (HAProxy's option httplog with a captured header, the embedded proxy in the same words),
@@ -287,6 +297,31 @@ def test_the_balancers_own_log_joins_every_answered_request_by_its_id(balancer, 
     if balancer == "haproxy":  # and HAProxy said so, in its own words
         said = " ".join(result.real["balancer_messages"])
         assert "Server be/s1 is DOWN" in said, said
+
+
+def test_nginx_plays_a_crash_it_finds_by_a_failed_request(nginx_ip_hash_crash):
+    """nginx has no health checks: the request in flight at the kill fails, and nginx counts
+    node 1 unavailable for its fail_timeout, so the crash costs what an announced one costs
+    (the simulation with no delay); its shoppers rehash to the others and lose their carts as
+    the simulation says; every answered request is a line of nginx's access log."""
+    result = nginx_ip_hash_crash
+    assert_conserved(result)
+    assert result.real["balancer"] == "nginx" and result.real["health_check_delay"] == 0.0
+    assert "ip_hash;" in result.real["config_text"]
+    assert set(result.losses["cause"]) <= {"crash"}, result.losses["cause"].value_counts()
+    real_share, sim_share = lost_share(result), lost_share(as_simulated(result))
+    seen = f"nginx: real {real_share:.3f}, simulated {sim_share:.3f}"
+    assert sim_share > 0.05 and abs(real_share - sim_share) <= AGREEMENT, seen
+    # a few failures: in flight at the kill, and one a fail_timeout (10 model s) at most
+    assert result.summary()["failed"] <= 6, result.summary()["failed"]
+    log = result.real["balancer_log"]
+    client = result.real["client"]
+    answered = client[client["status"] > 0]
+    ids = {f"{s}.{r}.{a}" for s, r, a in answered[["session", "request", "attempt"]].to_numpy()}
+    assert ids <= set(log["request_id"]), sorted(ids - set(log["request_id"]))[:10]
+    served_rows = served(result).merge(log, on="request_id")
+    assert (served_rows["server"] == "s" + served_rows["node"].astype(str)).all()
+    assert any("upstream" in line for line in result.real["balancer_messages"])
 
 
 def test_haproxy_logs_the_redispatched_requests(haproxy_redispatched_crash):
@@ -363,7 +398,7 @@ def returning_moved(result, at: float = SCALE_AT):
     return before[both] != after[both], after[both]
 
 
-@pytest.mark.parametrize("balancer", list(BALANCERS))
+@pytest.mark.parametrize("balancer", WITH_CHECKS)
 def test_a_scale_out_rehashes_returning_sessions_map_based_vs_consistent_as_theory_says(
     balancer,
 ):

@@ -116,8 +116,9 @@ DRIVER = textwrap.dedent(
             raise RuntimeError("injected: an event failed in the middle of the run")
         controller.Controller._happen = happen
 
-    scenario = Scenario(
-        nodes=3, arrival_rate=5.0, affinity="sticky", state="store", duration=20.0,
+    scenario = Scenario(  # nginx has no sticky cookie: nginx's own ip_hash
+        nodes=3, arrival_rate=5.0, affinity="ip_hash" if balancer == "nginx" else "sticky",
+        state="store", duration=20.0,
         events=(Crash(1, at=5.0), ScaleTo(nodes=4, at=12.0)),  # a spare starts ahead
     )
     try:
@@ -282,19 +283,22 @@ CASES = (
     ("exception", "haproxy", "sqlite"),
     ("interrupt", "embedded", "redis"),
     ("sigkill", "haproxy", "redis"),  # both programs that are not ours: only PDEATHSIG is left
+    # nginx's workers outlive their master's SIGKILL: its guard ends them with the kernel
+    ("sigkill", "nginx", "sqlite"),
 )
-PROGRAMS = {"haproxy": "haproxy", "redis": "redis-server"}
+PROGRAMS = {"haproxy": "haproxy", "nginx": "nginx", "redis": "redis-server"}
 
 
 def test_the_cases_cover_every_ending_and_every_set_up():
-    assert sorted(case for case, _, _ in CASES) == sorted(ENDINGS)
-    pairs = {(balancer, store) for _, balancer, store in CASES}
+    assert sorted(case for case, b, _ in CASES if b != "nginx") == sorted(ENDINGS)
+    pairs = {(balancer, store) for _, balancer, store in CASES if balancer != "nginx"}
     assert pairs == {(b, s) for b in ("embedded", "haproxy") for s in ("sqlite", "redis")}
+    assert [case for case, balancer, _ in CASES if balancer == "nginx"] == ["sigkill"]
     mid_run = {"interrupt", "sigkill"}
     for balancer in ("embedded", "haproxy"):
         endings = {case for case, b, _ in CASES if b == balancer}
         assert len(endings & mid_run) == 1 and len(endings - mid_run) == 1, (balancer, endings)
-    assert {case for case, _, store in CASES if store == "redis"} == mid_run
+    assert {case for case, b, store in CASES if store == "redis" and b != "nginx"} == mid_run
 
 
 @pytest.mark.parametrize(("case", "balancer", "store"), CASES, ids=["-".join(c) for c in CASES])
@@ -314,7 +318,10 @@ def test_no_process_of_a_run_is_left_however_the_run_ends(case, balancer, store,
         assert sum("statelab.real.server" in c for c in commands) >= 3, commands
         assert sum("statelab.real.loadgen" in c for c in commands) == 1, commands
         programs = [Path(c.split()[0]).name for c in commands]
-        assert sum("statelab.real.proxy" in c for c in commands) + programs.count("haproxy") == 1
+        ours = sum("statelab.real.proxy" in c or "statelab.real.guard" in c for c in commands)
+        assert ours + programs.count("haproxy") == 1, commands
+        if balancer == "nginx":  # its master and its worker, under the guard
+            assert sum(c.startswith("nginx: worker") for c in commands) == 1, commands
         assert programs.count("redis-server") == (store == "redis"), commands
         pgid = playing["pgid"]
         assert pgid != os.getpgid(playing["pid"])  # the run's own group, not its parent's
