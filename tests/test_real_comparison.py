@@ -100,7 +100,7 @@ def test_bad_arguments_are_refused_before_any_run():
 
     with pytest.raises(ValueError, match="balancer must be one of 'embedded', 'haproxy', 'nginx'"):
         compare(SCENARIO, seeds=2, balancer="traefik", run=run)
-    with pytest.raises(ValueError, match="sticky.*open-source nginx"):
+    with pytest.raises(ValueError, match=r"sticky.*open-source nginx"):
         compare(SCENARIO, seeds=2, balancer="nginx", run=run)  # no cookie stickiness
     with pytest.raises(ValueError, match="needs redispatch=True"):
         compare(

@@ -45,8 +45,8 @@ import socket
 import time
 from pathlib import Path
 
-from statelab.real.procs import ProcessGroup
-from statelab.real.timeouts import COMMAND_TIMEOUT, check_interval
+from statelab.real.procs import NotReady, ProcessGroup, free_port, wait_for_port
+from statelab.real.timeouts import BALANCER_START_TIMEOUT, COMMAND_TIMEOUT, check_interval
 from statelab.sim.scenario import Scenario
 
 #: The slot states of the runtime API's ``set server be/sK state ...``.
@@ -90,6 +90,11 @@ def send_command(path: str | Path, line: str, timeout: float = COMMAND_TIMEOUT) 
     return answer.decode(errors="replace")
 
 
+#: Times a balancer that writes its port in its configuration is started on a new port
+#: because another process took the one it was given before it could bind it.
+BIND_TRIES = 3
+#: What a balancer's log says when its port was taken (HAProxy's and nginx's words alike).
+PORT_TAKEN = "Address already in use"
 #: The most retries a balancer may be asked for.
 MAX_RETRIES = 10
 
@@ -205,6 +210,23 @@ class Balancer:
         """Start the balancer with the nodes already running (``{node: port}``; the other
         slots wait in maint) and return the port it listens on."""
         raise NotImplementedError
+
+    def _on_a_free_port(self, launch) -> int:
+        """Start the balancer with ``launch(port)`` (which returns its child) on a port that
+        :func:`~statelab.real.procs.free_port` found, and wait until it listens there. The
+        port is free when asked for but not held: another process may take it before the
+        balancer binds it. Then the balancer exits saying so, and it is started again on a
+        new port, up to :data:`BIND_TRIES` times. Returns the port."""
+        for attempt in range(1, BIND_TRIES + 1):
+            port = free_port()
+            child = launch(port)
+            try:
+                wait_for_port(port, BALANCER_START_TIMEOUT, child=child)
+                return port
+            except NotReady as error:
+                if PORT_TAKEN not in str(error) or attempt == BIND_TRIES:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _checked_ports(self, ports: dict[int, int]) -> dict[int, int]:
         checked = {}

@@ -1,9 +1,11 @@
 """A guard for a program whose children outlive it: they all end with the run.
 
-``python -m statelab.real.guard PROGRAM [ARGS...]`` runs PROGRAM as its child and ends it,
-and every process it started, when the guard is told to stop (SIGTERM, as a run's
+``python -m statelab.real.guard [--group] PROGRAM [ARGS...]`` runs PROGRAM as its child and
+ends it, and every process it started, when the guard is told to stop (SIGTERM, as a run's
 :class:`~statelab.real.procs.ProcessGroup` stops its children) or when the process that
-started the guard has gone (the notebook's kernel killed outright).
+started the guard has gone (the notebook's kernel killed outright). With ``--group``, in that
+second case the guard's whole process group (a run's own group: every process of the run) is
+ended too, so nothing PROGRAM started is left, whatever its tree looked like at that moment.
 
 Why: nginx's worker processes outlive their master's SIGKILL (they are adopted by process 1
 and keep listening), so the operating system's ``PR_SET_PDEATHSIG``, which a run's group gives
@@ -63,8 +65,10 @@ def end_tree(pid: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    group = bool(argv) and argv[0] == "--group"
+    argv = argv[1:] if group else argv
     if not argv:
-        print("usage: python -m statelab.real.guard PROGRAM [ARGS...]", file=sys.stderr)
+        print("usage: python -m statelab.real.guard [--group] PROGRAM [ARGS...]", file=sys.stderr)
         return 2
     libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)  # not SIGKILL: time to clean up
@@ -75,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
 
     def stop(*_) -> None:
         end_tree(program.pid)
+        orphaned = os.getppid() != parent or (owner is not None and not alive(owner))
+        if group and orphaned:  # the run's group, this guard included: nothing is left
+            os.killpg(os.getpgrp(), signal.SIGKILL)
         os._exit(0)
 
     signal.signal(signal.SIGTERM, stop)

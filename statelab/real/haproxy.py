@@ -37,9 +37,8 @@ from pathlib import Path
 
 from statelab.real.balancers import Balancer
 from statelab.real.loadgen import REQUEST_ID_HEADER
-from statelab.real.procs import free_port, require_program, wait_for_port
+from statelab.real.procs import require_program
 from statelab.real.timeouts import (
-    BALANCER_START_TIMEOUT,
     CHECK_FALL,
     CHECK_READ_TIMEOUT,
     CHECK_RISE,
@@ -287,26 +286,27 @@ class HAProxyBalancer(Balancer):
     def start(self, ports: dict[int, int]) -> int:
         program = require_program("haproxy")
         ports = self._checked_ports(ports)
-        port = free_port()
-        self.config_text = haproxy_config(
-            self.scenario,
-            self.time_scale,
-            port,
-            ports,
-            self.admin_socket,
-            retries=self.balancer_retries,
-            redispatch=self.redispatch,
-        )
         path = self.workdir / "haproxy.cfg"
-        path.write_text(self.config_text)
-        self.child = self.group.start(
-            "haproxy", [str(program), "-db", "-f", str(path)], ready=False
-        )
         self.log_path = self.workdir / "haproxy.log"  # the group's log: its stdout and stderr
-        # quotes haproxy's log if it fails
-        wait_for_port(port, BALANCER_START_TIMEOUT, child=self.child)
-        self.port = port
-        return port
+
+        def launch(port: int):
+            self.config_text = haproxy_config(
+                self.scenario,
+                self.time_scale,
+                port,
+                ports,
+                self.admin_socket,
+                retries=self.balancer_retries,
+                redispatch=self.redispatch,
+            )
+            path.write_text(self.config_text)
+            self.child = self.group.start(
+                "haproxy", [str(program), "-db", "-f", str(path)], ready=False
+            )
+            return self.child
+
+        self.port = self._on_a_free_port(launch)  # quotes haproxy's log if it fails
+        return self.port
 
     def _text(self) -> str:
         try:

@@ -54,7 +54,7 @@ from pathlib import Path
 
 from statelab.real.balancers import Balancer
 from statelab.real.guard import descendants
-from statelab.real.procs import free_port, python_argv, require_program, wait_for_port
+from statelab.real.procs import python_argv, require_program
 from statelab.real.timeouts import CONNECT_TIMEOUT, SERVER_TIMEOUT
 from statelab.sim.events import ScaleTo
 from statelab.sim.scenario import Scenario
@@ -262,24 +262,29 @@ class NginxBalancer(Balancer):
             )
         self.ports = self._checked_ports(ports)
         self.known = {port: k for k, port in self.ports.items()}  # every port a node had
-        self.port = free_port()
         self.log_path = self.workdir / "nginx-requests.log"
         self.path = self.workdir / "nginx.conf"
         self.generation = 0
-        self._write()
-        self.child = self.group.start(
-            "nginx",
-            python_argv(
-                "statelab.real.guard",
-                program,
-                "-p", str(self.workdir),
-                "-e", str(self.workdir / "nginx-error.log"),
-                "-c", str(self.path),
-                "-g", "daemon off;",
-            ),
-            ready=False,
-        )  # fmt: skip
-        wait_for_port(self.port, 10.0, child=self.child)
+
+        def launch(port: int):
+            self.port = port
+            self._write()
+            self.child = self.group.start(
+                "nginx",
+                python_argv(
+                    "statelab.real.guard",
+                    "--group",  # the run's own group: all of it ends with the kernel
+                    program,
+                    "-p", str(self.workdir),
+                    "-e", str(self.workdir / "nginx-error.log"),
+                    "-c", str(self.path),
+                    "-g", "daemon off;",
+                ),
+                ready=False,
+            )  # fmt: skip
+            return self.child
+
+        self.port = self._on_a_free_port(launch)
         return self.port
 
     def _write(self) -> None:

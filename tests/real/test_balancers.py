@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -17,9 +18,10 @@ from collections import Counter
 
 import pytest
 
+from statelab.real import balancers
 from statelab.real.haproxy import haproxy_config, parse_log
 from statelab.real.nginx import nginx_config
-from statelab.real.procs import ProcessGroup, ProgramMissing, require_program
+from statelab.real.procs import ProcessGroup, ProgramMissing, free_port, require_program
 from statelab.real.proxy import Router, nginx_ip_hash, proxy_config
 from statelab.real.registry import BALANCERS, make_balancer
 from statelab.real.registry import check as real_check
@@ -271,6 +273,61 @@ def test_nginx_ip_hash_and_replicated_fail_over():
 
 
 # -- both balancers, with stand-in nodes -------------------------------------------------------
+
+
+#: The chi-square statistic with 2 degrees of freedom (three servers) that uniform draws
+#: exceed once in a thousand runs: -2 ln(0.001) = 13.8.
+CHI_SQUARE_2_DOF_0_001 = 13.8
+
+
+@pytest.mark.parametrize("kind", ["haproxy", "nginx"])
+def test_a_balancer_whose_port_was_taken_starts_again_on_another(kind, balancer, monkeypatch):
+    """free_port() finds a port free, but does not hold it: here another process takes it
+    (bound, not listening) before the balancer binds it. The balancer exits saying the
+    address is in use, and is started again on a new port."""
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    asked = []
+
+    def port_then_free():
+        asked.append(None)
+        return taken.getsockname()[1] if len(asked) == 1 else free_port()
+
+    monkeypatch.setattr(balancers, "free_port", port_then_free)
+    try:
+        b = balancer(kind, Scenario(balancer="round_robin", affinity="none"))
+        assert len(asked) == 2 and b.port != taken.getsockname()[1]
+        assert ask(b)[0] == 200
+    finally:
+        taken.close()
+
+
+def test_haproxy_random_1_draws_each_server_alike(balancer):
+    """``balance random(1)`` with weight 64 a server (1,024 points on HAProxy's ring): 3,000
+    requests over three servers are uniform within a chi-square bound (p = 0.001). Plain
+    ``random`` would draw two and take the less busy (two choices); at weight 1 the shares
+    are visibly uneven."""
+    b = balancer("haproxy", Scenario(balancer="random", affinity="none"))
+    assert "balance random(1)" in b.config_text and "weight 64" in b.config_text
+    counts: Counter = Counter()
+    lock = threading.Lock()
+
+    def shop(n: int) -> None:
+        for _ in range(n):
+            status, node, _ = ask(b)
+            with lock:
+                counts[(status, node)] += 1
+
+    threads = [threading.Thread(target=shop, args=(750,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sum(counts.values()) == 3000 and {status for status, _ in counts} == {200}, counts
+    observed = [counts[(200, node)] for node in (0, 1, 2)]
+    expected = 3000 / 3
+    statistic = sum((o - expected) ** 2 / expected for o in observed)
+    assert statistic < CHI_SQUARE_2_DOF_0_001, (observed, statistic)
 
 
 @pytest.mark.parametrize("kind", list(BALANCERS))

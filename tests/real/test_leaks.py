@@ -194,6 +194,21 @@ def processes_of(workdir: str) -> dict[int, dict]:
     return found
 
 
+def members(pgid: int) -> list[str]:
+    """What is left of process group ``pgid``: pid, state, parent and command of each."""
+    left = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            stat = (entry / "stat").read_text()
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid:
+                left.append(f"{entry.name} {fields[0]} ppid {fields[1]} {name}")
+    return left
+
+
 def refused(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -368,6 +383,7 @@ def test_no_process_of_a_run_is_left_however_the_run_ends(case, balancer, store,
             time.sleep(0.05)
         with pytest.raises(ProcessLookupError):
             os.killpg(pgid, 0)
+            pytest.fail(f"the run's process group {pgid} still has {members(pgid)}")
         assert [pid for pid in found if alive(pid)] == [], found
         assert processes_of(workdir) == {}
         assert ports & listening_ports() == set(), ports

@@ -80,7 +80,11 @@ def test_timeouts_give_duplicates_without_idempotency_keys_and_none_with(keys):
         ({"time_scale": 0.001}, "time_scale must be a number from 0.01 to 10"),
         ({"time_scale": 11}, "time_scale must be a number from 0.01 to 10"),
         ({"time_scale": "fast"}, "time_scale"),
-        ({"balancer": "nginx"}, "balancer must be one of 'embedded', 'haproxy'"),
+        ({"balancer": "traefik"}, "balancer must be one of 'embedded', 'haproxy', 'nginx'"),
+        ({"balancer": "nginx"}, "sticky' needs cookie stickiness"),
+        ({"crash": "foretold"}, "crash must be one of 'detected', 'announced'"),
+        ({"balancer_retries": -1}, "balancer_retries must be a whole number 0 to 10"),
+        ({"redispatch": True}, "redispatch=True .* needs balancer_retries"),
         ({"store": "mongo"}, "store must be one of 'sqlite', 'redis'"),
     ],
 )
