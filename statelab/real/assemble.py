@@ -71,7 +71,9 @@ class RealResult(Result):
     ----------
     real : dict
         What the model leaves out, measured: ``time_scale``, ``http_overhead`` (median, model
-        seconds) and ``http_overhead_p95``, ``client`` and ``node_log`` (the raw tables, model
+        seconds) and ``http_overhead_p95``, ``overhead`` (each served attempt's own: its
+        latency at the client less its time at its node), ``client`` and ``node_log`` (the raw
+        tables, model
         seconds), and what the controller adds: ``balancer``, ``store``, ``config_text``,
         ``balancer_log`` (the balancer's own log, a row a request, joined to ``requests`` by
         ``request_id``: HAProxy's ``option httplog`` or the embedded proxy's lines in its
@@ -96,6 +98,35 @@ class RealResult(Result):
         ]
         table.insert(3, "request_id", ids)
         return table
+
+    def latency_less_overhead(self) -> dict:
+        """The latency percentiles the simulation has a place for: ``latency_p50`` and
+        ``latency_p95`` (model seconds) of the served attempts ``summary()`` counts, each
+        less its own HTTP overhead (its latency at the client less its time at its node:
+        ``real["overhead"]``), or less the median overhead where its node logged no line."""
+        scenario = self.scenario
+        requests = self.requests
+        served = requests[
+            (requests["arrival"] >= scenario.warmup)
+            & requests["outcome"].isin(["ok", "state_lost"])
+            & requests["end"].notna()
+        ]
+        table = self.real.get("overhead")
+        median = self.real.get("http_overhead", NAN)
+        if table is None or not len(table):
+            own = pd.Series(median, index=served.index)
+        else:
+            keys = ["session", "request", "attempt"]
+            own = served[keys].merge(table, on=keys, how="left")["overhead"]
+            own.index = served.index
+            own = own.fillna(median)
+        latency = (served["end"] - served["arrival"] - own).to_numpy(dtype=float)
+        if not len(latency):
+            return {"latency_p50": NAN, "latency_p95": NAN}
+        return {
+            "latency_p50": float(np.percentile(latency, 50)),
+            "latency_p95": float(np.percentile(latency, 95)),
+        }
 
     def __repr__(self) -> str:
         return "<Real" + super().__repr__()[1:-1] + f", {self.real.get('balancer')}>"
@@ -299,7 +330,7 @@ class _Assembler:
                     start = min(max(line.start, arrival), end)
                     done = end
                     found, applied, duplicate = line.found, line.applied, line.duplicate
-                    overhead.append((end - arrival) - (line.done - line.queued_from))
+                    overhead.append((*key, (end - arrival) - (line.done - line.queued_from)))
                 settled = True
             elif outcome == TIMED_OUT:
                 if finished:
@@ -335,7 +366,8 @@ class _Assembler:
         requests = [row.record() for row in rows]
         sessions, gave_up = self._sessions(rows, sessions_in, start_of)
         timeline = self._timeline(rows, lines, sessions, losses, moves, changes)
-        overhead = np.array(overhead, dtype=float)
+        each = pd.DataFrame(overhead, columns=["session", "request", "attempt", "overhead"])
+        overhead = each["overhead"].to_numpy(dtype=float)
         return RealResult(
             scenario,
             requests,
@@ -351,6 +383,7 @@ class _Assembler:
                 "time_scale": self.scale,
                 "http_overhead": float(np.median(overhead)) if len(overhead) else NAN,
                 "http_overhead_p95": float(np.percentile(overhead, 95)) if len(overhead) else NAN,
+                "overhead": each,
                 "client": self._client_table(),
                 "node_log": lines.reset_index(drop=True),
                 **self.log.info,

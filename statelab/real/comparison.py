@@ -9,9 +9,11 @@ simulated runs land (the seeds' range), and how far from their mean.
 The numbers compared are the course's: the share of sessions that lost their cart (and, with an
 event, the share of the shoppers active at it), failed requests, duplicate items, and the
 latency percentiles p50 and p95 in model seconds. The simulation has no network, the real shop
-has one: for latency the table also gives the real value minus the measured HTTP overhead (the
-median of the client's latency minus the node's time, ``result.real["http_overhead"]``), and
-the plot shows both.
+has one: for latency the table also gives the real percentile with each request's own HTTP
+overhead taken off (its latency at the client minus its time at its node, queue and work:
+``result.real["overhead"]``, :meth:`~statelab.real.assemble.RealResult.latency_less_overhead`),
+so a slow request's tail is not mixed with a typical request's overhead, and the plot shows
+both.
 
 ``compare`` takes the function that makes the real run (``run``, :func:`statelab.real.run` by
 default), so a test or a notebook can put any run beside the simulation, and this module
@@ -55,8 +57,9 @@ class Comparison:
     table : pandas.DataFrame
         One row a metric: ``metric``, ``label``, ``sim_low``, ``sim_mean``, ``sim_high`` (the
         confidence interval of the simulated mean), ``sim_min`` and ``sim_max`` (the range of
-        the single simulated runs), ``real``, ``real_minus_overhead`` (latency only: the real
-        value minus the measured HTTP overhead, else the real value) and ``within`` (whether
+        the single simulated runs), ``real``, ``real_minus_overhead`` (latency only: the
+        percentile of the real requests each less its own HTTP overhead, else the real
+        value) and ``within`` (whether
         the real value, less its overhead for latency, is inside the simulated runs' range).
     real : Result
         The real run.
@@ -141,6 +144,8 @@ def compare(
     )
     measured = _derived(real.summary())
     overhead = real.real.get("http_overhead", math.nan)
+    # each request less its own overhead, where the run measured it
+    own = real.latency_less_overhead() if hasattr(real, "latency_less_overhead") else {}
     simulated = pd.DataFrame([_derived(row) for row in summaries.to_dict("records")])
     rows = []
     for metric, label, latency in METRICS:
@@ -153,7 +158,10 @@ def compare(
         else:
             low = mean = high = float(values[0]) if len(values) else math.nan
         value = float(measured[metric])
-        less = value - overhead if latency and overhead == overhead else value
+        if latency and metric in own:
+            less = own[metric]
+        else:
+            less = value - overhead if latency and overhead == overhead else value
         lowest = float(values.min()) if len(values) else math.nan
         highest = float(values.max()) if len(values) else math.nan
         rows.append(
@@ -175,8 +183,8 @@ def compare(
 
 def plot_comparison(comparison: Comparison, axes=None):
     """One small panel a metric: the simulated runs (grey dots), the confidence interval of
-    their mean (a black bar), the real run (a blue diamond) and, for latency, the real value
-    less the measured HTTP overhead (a hollow blue diamond). Returns the figure."""
+    their mean (a black bar), the real run (a blue diamond) and, for latency, the real
+    requests each less its own HTTP overhead (a hollow blue diamond). Returns the figure."""
     table = comparison.table
     summaries = comparison.replications.summaries
     simulated = [_derived(row) for row in summaries.to_dict("records")]
@@ -208,7 +216,7 @@ def plot_comparison(comparison: Comparison, axes=None):
                 "D",
                 markerfacecolor="none",
                 color=REAL_RUN,
-                label=f"real minus HTTP overhead ({overhead:.3f} s)",
+                label=f"real, each less its HTTP overhead (median {overhead:.3f} s)",
             )
         ax.set_xlim(-0.4, 1.0)
         ax.set_xticks([])
@@ -220,11 +228,11 @@ def plot_comparison(comparison: Comparison, axes=None):
     handles, labels = [], []
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-            if label not in labels and not label.startswith("real minus"):
+            if label not in labels and not label.startswith("real, each less"):
                 handles.append(handle)
                 labels.append(label)
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-            if label.startswith("real minus") and label not in labels:
+            if label.startswith("real, each less") and label not in labels:
                 handles.append(handle)
                 labels.append(label)
     figure.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import STICKY_CRASH, assert_conserved, need_program
@@ -56,6 +57,16 @@ def need_balancer(balancer: str) -> None:
 def lost_share(result) -> float:
     summary = result.summary()
     return summary["sessions_lost"] / summary["sessions"]
+
+
+def failed_at_kill(result, node: int = 1):
+    """The attempts node ``node`` was serving when it was killed: sent before the kill, and
+    answered 502 (their connection to it aborted) at it."""
+    killed = result.node_changes.query(f"node == {node} and status == 'down'")["time"].min()
+    client = result.real["client"]
+    return client[
+        (client["arrival"] < killed) & (client["end"] >= killed - 0.01) & (client["status"] == 502)
+    ]
 
 
 def served(result):
@@ -204,6 +215,25 @@ def test_a_real_run_passes_the_simulations_checks(sticky_crash):
     assert 0 <= overhead * result.real["time_scale"] < BUSY_LAG
 
 
+def test_latency_less_overhead_takes_each_requests_own_overhead_off(comparison):
+    """Each served request's overhead is its latency at the client less its time at its node
+    (queue and work), so the latency less overhead is the node's time: its percentiles are
+    the node log's, what the simulation models, and what the comparison puts beside it."""
+    result = comparison.real
+    each = result.real["overhead"]
+    keys = ["session", "request", "attempt"]
+    log = result.real["node_log"]
+    counted = served(result).query(f"arrival >= {result.scenario.warmup}")
+    joined = counted.merge(each, on=keys).merge(log, on=keys, suffixes=("", "_log"))
+    assert len(joined) >= 0.95 * len(counted) and each["overhead"].ge(-1e-9).all()
+    at_node = (joined["done_log"] - joined["queued_from"]).to_numpy()
+    less = result.latency_less_overhead()
+    assert less["latency_p95"] == pytest.approx(float(np.percentile(at_node, 95)), rel=0.05)
+    assert less["latency_p50"] <= result.summary()["latency_p50"]
+    table = comparison.table.set_index("metric")
+    assert table.loc["latency_p95", "real_minus_overhead"] == pytest.approx(less["latency_p95"])
+
+
 def test_the_request_table_agrees_with_the_node_logs(sticky_crash):
     result = sticky_crash
     log = result.real["node_log"].set_index(["session", "request", "attempt"])
@@ -294,6 +324,11 @@ def test_the_balancers_own_log_joins_every_answered_request_by_its_id(balancer, 
     moved = log[log["termination_state"].str.endswith("DI")]
     assert len(moved) >= 3 and not (moved["server"] == "s1").any(), moved
     assert (moved["session"] >= 0).all() and (moved["attempt"] >= 1).all()
+    # a request in flight on node 1 at the kill: its connection aborted before any answer, the
+    # same way with either balancer: 502, failed, its line "SH" (the server hung up)
+    aborted = log[log["termination_state"].str.startswith("SH")]
+    assert (aborted["status"] == 502).all() and (aborted["server"] == "s1").all(), aborted
+    assert len(aborted) == len(failed_at_kill(result)), (aborted, failed_at_kill(result))
     if balancer == "haproxy":  # and HAProxy said so, in its own words
         said = " ".join(result.real["balancer_messages"])
         assert "Server be/s1 is DOWN" in said, said
@@ -322,6 +357,9 @@ def test_nginx_plays_a_crash_it_finds_by_a_failed_request(nginx_ip_hash_crash):
     served_rows = served(result).merge(log, on="request_id")
     assert (served_rows["server"] == "s" + served_rows["node"].astype(str)).all()
     assert any("upstream" in line for line in result.real["balancer_messages"])
+    # the request in flight at the kill: 502 (nginx: "upstream prematurely closed"), as above
+    aborted = log[(log["status"] == 502) & (log["termination_state"] == "502")]
+    assert len(aborted) == len(failed_at_kill(result)), (aborted, failed_at_kill(result))
 
 
 def test_haproxy_logs_the_redispatched_requests(haproxy_redispatched_crash):
