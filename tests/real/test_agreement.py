@@ -59,14 +59,13 @@ def lost_share(result) -> float:
     return summary["sessions_lost"] / summary["sessions"]
 
 
-def failed_at_kill(result, node: int = 1):
-    """The attempts node ``node`` was serving when it was killed: sent before the kill, and
-    answered 502 (their connection to it aborted) at it."""
-    killed = result.node_changes.query(f"node == {node} and status == 'down'")["time"].min()
+def failed_at_kill(result, node: int = 1, at: float = 15.0):
+    """The attempts node ``node`` was serving when it was killed (at ``at``, noted a moment
+    later, once the process was gone): sent before it was noted gone, and answered 502
+    (their connection to it aborted) after ``at``."""
+    noted = result.node_changes.query(f"node == {node} and status == 'down'")["time"].min()
     client = result.real["client"]
-    return client[
-        (client["arrival"] < killed) & (client["end"] >= killed - 0.01) & (client["status"] == 502)
-    ]
+    return client[(client["arrival"] < noted) & (client["end"] >= at) & (client["status"] == 502)]
 
 
 def served(result):
@@ -357,9 +356,12 @@ def test_nginx_plays_a_crash_it_finds_by_a_failed_request(nginx_ip_hash_crash):
     served_rows = served(result).merge(log, on="request_id")
     assert (served_rows["server"] == "s" + served_rows["node"].astype(str)).all()
     assert any("upstream" in line for line in result.real["balancer_messages"])
-    # the request in flight at the kill: 502 (nginx: "upstream prematurely closed"), as above
-    aborted = log[(log["status"] == 502) & (log["termination_state"] == "502")]
-    assert len(aborted) == len(failed_at_kill(result)), (aborted, failed_at_kill(result))
+    # the request in flight at the kill: 502 (nginx: "upstream prematurely closed"), as above;
+    # later 502s are nginx trying node 1 again each fail_timeout (refused)
+    at_kill = failed_at_kill(result)
+    ids = [f"{s}.{r}.{a}" for s, r, a in at_kill[["session", "request", "attempt"]].to_numpy()]
+    lines = log.set_index("request_id").loc[ids]
+    assert (lines["status"] == 502).all() and (lines["server"] == "s1").all()  # 0 or a few
 
 
 def test_haproxy_logs_the_redispatched_requests(haproxy_redispatched_crash):
