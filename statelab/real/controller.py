@@ -24,7 +24,8 @@ sleeps (so Ctrl-C or the notebook's stop button stops everything at once):
   once; ``sticky``: HAProxy's drain for ``drain`` seconds, then out; ``in_flight``: out of the
   balancer at once, ``drain`` seconds for what is in flight, then gone); ``RandomFailures``:
   crashes and repairs with the simulation's draws; ``StoreOutage``: the store goes away and
-  comes back (not persistent: empty).
+  comes back (not persistent: empty), or with ``mode="hang"`` takes calls and answers none
+  for a while (Redis stopped with SIGSTOP, the SQLite file held by ``BEGIN EXCLUSIVE``).
 
 Fresh processes for restarts and scale-outs are started ahead of time, as spares, so a
 restarted node serves at once, as in the simulation. Every change of a node is noted with its
@@ -37,8 +38,10 @@ from __future__ import annotations
 import contextlib
 import heapq
 import json
+import os
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -113,6 +116,7 @@ class Controller:
         # is about to go (crash, scale_in); its change is stamped once it has gone
         self.leaving: list[tuple] = []
         self.outages = 0
+        self.hold = None  # what holds a hung store: a SQLite connection, or stopped Redis
         self.store_path: Path | None = None
         self.redis_socket: str | None = None
         self.peers: dict[int, int | None] = {}
@@ -235,6 +239,7 @@ class Controller:
             try:
                 self._start_and_play(scenario_file, out)
             finally:
+                self._hang_end()  # a stopped Redis would not hear the group's stop
                 self.pool.shutdown(wait=False, cancel_futures=True)
             config_text = self.balancer.config_text
         balancer_log = self._balancer_log()
@@ -403,7 +408,10 @@ class Controller:
         if isinstance(event, ScaleTo):
             self._scale(event)
         elif isinstance(event, StoreOutage):
-            if self.scenario.state == "store":
+            if self.scenario.state == "store" and event.mode == "hang":
+                self._hang_begin()
+                self._at(event.at + event.duration, self._hang_end, None)
+            elif self.scenario.state == "store":
                 self._outage_begin()
                 self._at(event.at + event.duration, self._outage_end, None)
         elif isinstance(event, (Crash, Restart)):
@@ -499,6 +507,30 @@ class Controller:
         else:
             self.balancer.maint(k)
             self._note(k, "removed")
+
+    def _redis(self):
+        return next((c for c in self.group.children if c.name == "redis" and c.alive()), None)
+
+    def _hang_begin(self, _=None) -> None:
+        """The store hangs: it takes calls and answers none (Redis stopped with SIGSTOP; the
+        SQLite file held by an exclusive lock). The nodes' calls wait, each holding its
+        worker slot, until the hang ends (the registry keeps hangs shorter than the calls'
+        timeouts)."""
+        if self.store_path is not None:
+            self.hold = store.sqlite_hang_begin(self.store_path)
+        elif (redis := self._redis()) is not None:
+            os.kill(redis.pid, signal.SIGSTOP)
+            self.hold = redis
+
+    def _hang_end(self, _=None) -> None:
+        hold, self.hold = self.hold, None
+        if hold is None:
+            return
+        if self.store_path is not None:
+            store.sqlite_hang_end(hold)
+        else:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(hold.pid, signal.SIGCONT)
 
     def _outage_begin(self, _=None) -> None:
         self.outages += 1

@@ -642,7 +642,10 @@ async def serve(config: dict, admin_path: str) -> None:
     await proxy.open()
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", proxy.forward)
-    runner = web.AppRunner(app, access_log=None)
+    # handler_cancellation=False (aiohttp's default, said here on purpose): a client that
+    # gives up does not cancel the request sent on to its node, as HAProxy without
+    # 'option abortonclose' keeps it
+    runner = web.AppRunner(app, access_log=None, handler_cancellation=False)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
     await site.start()

@@ -16,7 +16,7 @@ from statelab.real.embedded import EmbeddedBalancer
 from statelab.real.haproxy import HAProxyBalancer
 from statelab.real.nginx import NginxBalancer
 from statelab.real.procs import ProcessGroup
-from statelab.real.timeouts import noticed_after
+from statelab.real.timeouts import HANG_LIMIT, REDIS_TIMEOUT, noticed_after
 from statelab.sim.errors import ScenarioTypeError
 from statelab.sim.events import StoreOutage
 from statelab.sim.scenario import Scenario
@@ -138,12 +138,27 @@ def check(
             "stores apply an add in one step: SQLite in a transaction, Redis with WATCH); set "
             "store_update='atomic', or compare in the simulation"
         )
-    for event in scenario.events:
-        if isinstance(event, StoreOutage) and event.mode == "hang":
+    outages = [e for e in scenario.events if isinstance(e, StoreOutage)]
+    for event in outages:
+        if event.mode != "hang":
+            continue
+        if event.duration * time_scale > HANG_LIMIT:
             raise ValueError(
-                f"StoreOutage(mode='hang') at {event.at:g} s is not played by real runs yet (a "
-                "real run stops its store, which refuses calls); use mode='down', or compare "
-                "in the simulation"
+                f"StoreOutage(mode='hang') at {event.at:g} s lasts {event.duration:g} model "
+                f"seconds, {event.duration * time_scale:g} real seconds at time_scale="
+                f"{time_scale:g}; a real run plays hangs of at most {HANG_LIMIT:g} real "
+                f"seconds (its nodes' store calls give up after {REDIS_TIMEOUT:g} s): shorten "
+                f"it to {HANG_LIMIT / time_scale:g} model seconds or lower time_scale"
+            )
+        others = [
+            o for o in outages if o is not event and o.at < event.at + event.duration
+            and event.at < o.at + o.duration
+        ]  # fmt: skip
+        if others:
+            raise ValueError(
+                f"StoreOutage(mode='hang') at {event.at:g} s overlaps another outage at "
+                f"{others[0].at:g} s, which real runs do not play yet; keep them apart, or "
+                "compare in the simulation"
             )
     if scenario.autoscale is not None:
         raise ValueError(

@@ -573,7 +573,12 @@ async def serve(config: Config) -> None:
     """Run the node until SIGTERM/SIGINT (or until its parent is gone)."""
     exit_with_parent()
     node = Node(config)
-    runner = web.AppRunner(node.app(), access_log=None, handle_signals=False)
+    # handler_cancellation=False (aiohttp's default, said here on purpose): a node finishes
+    # the work of a request whose client gave up and closed the connection, as the model's
+    # nodes do and as most servers do; that is what makes a retried add a duplicate
+    runner = web.AppRunner(
+        node.app(), access_log=None, handle_signals=False, handler_cancellation=False
+    )
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -216,6 +216,27 @@ def sqlite_outage_end(path: str | os.PathLike, persistent: bool) -> None:
         create_sqlite_store(path)
 
 
+def sqlite_hang_begin(path: str | os.PathLike) -> sqlite3.Connection:
+    """Hang the store at ``path``: hold its file with an exclusive lock (``BEGIN
+    EXCLUSIVE``), so every call of every node waits for it, up to its busy timeout. Returns
+    the connection that holds it, for :func:`sqlite_hang_end`."""
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        connection.execute("BEGIN EXCLUSIVE")
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def sqlite_hang_end(connection: sqlite3.Connection) -> None:
+    """Let the store go again: the waiting calls go on, nothing was changed."""
+    try:
+        connection.execute("ROLLBACK")
+    finally:
+        connection.close()
+
+
 # -- Redis ---------------------------------------------------------------------------------
 
 
@@ -292,7 +313,11 @@ def start_redis(group, workdir: str | os.PathLike, persistent: bool) -> str:
 
     No TCP port and no snapshots; ``persistent``: an append-only file in ``workdir``,
     synced on every write, so a restarted server has every cart; not persistent: nothing
-    on disk, a restarted server is empty. Waits (bounded) until the socket answers.
+    on disk, a restarted server is empty. Syncing every write (``appendfsync always``) is
+    unusual in production, where Redis's default ``everysec`` may lose the last second of
+    writes when the server dies; here a real second is many model seconds (ten at time
+    scale 0.1) and a ``StoreOutage`` kills the server, so ``everysec`` would lose carts the
+    model's persistent store keeps. Waits (bounded) until the socket answers.
     Starting it again with the same ``workdir`` restarts it on the same socket.
     """
     workdir = Path(workdir).absolute()

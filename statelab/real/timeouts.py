@@ -29,6 +29,7 @@ REPLICA_TIMEOUT          a node's copy of a cart to its peer (then the copy is l
 BUSY_TIMEOUT_MS          a SQLite call, for another node's write lock (milliseconds)
 REDIS_TIMEOUT            a Redis call (connect, send, answer)
 REDIS_START_TIMEOUT      ``redis-server``, to open its socket
+HANG_LIMIT               the longest hung store a real run plays (its calls must outlive it)
 ======================== ======================================================================
 """
 
@@ -81,6 +82,9 @@ REPLICA_TIMEOUT = 1.0
 BUSY_TIMEOUT_MS = 2000
 #: Seconds a Redis call waits for the server (connect, send, answer).
 REDIS_TIMEOUT = 1.0
+#: The longest a hung store may last in a real run, in real seconds: half the shorter of the
+#: two stores' call timeouts, so a call that waits through the hang has not failed.
+HANG_LIMIT = 0.5 * min(REDIS_TIMEOUT, BUSY_TIMEOUT_MS / 1000)
 #: Seconds ``start_redis`` waits for the server's socket.
 REDIS_START_TIMEOUT = 10.0
 

@@ -14,7 +14,7 @@ import time
 import pytest
 from conftest import STICKY_CRASH, assert_conserved, need_program
 
-from statelab import Autoscale, Crash, Scenario, StoreOutage, real
+from statelab import Autoscale, Crash, Scenario, StoreOutage, real, simulate
 
 #: Real seconds a process of a real run can wait for a core busy with other work (make
 #: test-busy saw up to a third of a second): the room a timed check leaves for it.
@@ -105,9 +105,16 @@ def test_bad_arguments_are_refused_with_what_is_allowed(changes, words):
             {"state": "store", "store_update": "read_modify_write"},
             "store_update='read_modify_write' is not played",
         ),
+        (  # 20 model s at the default scale 0.2: 4 real s, past the store calls' timeout
+            {"state": "store", "events": (StoreOutage(5.0, 20.0, mode="hang"),)},
+            r"StoreOutage\(mode='hang'\) at 5 s lasts 20 model seconds.*at most 0.5 real",
+        ),
         (
-            {"state": "store", "events": (StoreOutage(5.0, 2.0, mode="hang"),)},
-            r"StoreOutage\(mode='hang'\) at 5 s is not played",
+            {
+                "state": "store",
+                "events": (StoreOutage(5.0, 2.0, mode="hang"), StoreOutage(6.0, 1.0)),
+            },
+            r"at 5 s overlaps another outage at 6 s",
         ),
     ],
 )
@@ -229,3 +236,38 @@ def test_a_run_whose_load_generator_starts_late_starts_it_again_on_time(busy_run
     scenario = result.scenario
     first_half = [s.id for s in loadgen.plan(scenario) if s.start < scenario.duration / 2]
     assert first_half and set(first_half) <= set(result.requests["session"])
+
+
+#: A store that hangs for 3 model seconds (0.3 real s at time scale 0.1) under stateless
+#: nodes whose clients give up after 1 s and retry once.
+HANG = Scenario(
+    nodes=3,
+    arrival_rate=5.0,
+    affinity="none",
+    state="store",
+    duration=24.0,
+    client_timeout=1.0,
+    retries=1,
+    events=(StoreOutage(10.0, 3.0, mode="hang"),),
+)
+
+
+@pytest.mark.parametrize("store", ["sqlite", "redis"])
+def test_a_hung_store_holds_the_nodes_and_its_clients_time_out(store):
+    """StoreOutage(mode="hang") for real: Redis stopped with SIGSTOP, or the SQLite file held
+    by BEGIN EXCLUSIVE. The nodes' calls wait, holding their worker slots, so the requests
+    sent during the hang time out (the clients give up after 1 s), as in the simulation;
+    nothing is wiped, and the store answers again after it (the run ends with every process
+    gone, a stopped Redis included)."""
+    if store == "redis":
+        need_program("redis-server")
+    result = real.run(HANG, time_scale=0.1, store=store)
+    assert_conserved(result)
+    requests = result.requests
+    during = requests[(requests["arrival"] >= 10.0) & (requests["arrival"] < 12.0)]
+    assert len(during) >= 10 and (during["outcome"] == "timed_out").mean() > 0.8, during
+    summary, simulated = result.summary(), simulate(HANG).summary()
+    assert summary["sessions_lost"] == 0 and summary["failed"] == 0, summary
+    assert 0.5 * simulated["timed_out"] <= summary["timed_out"] <= 2 * simulated["timed_out"]
+    late = requests[requests["arrival"] >= 21.0]
+    assert (late["outcome"] == "ok").mean() > 0.5, late["outcome"].value_counts()
