@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 import time
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 READOUT = ".statelab-readout"
 ERRORS = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 VIEW = ".statelab-anim"
@@ -16,9 +18,17 @@ LABEL = ".statelab-anim-time"
 
 
 def open_notebook(page, base: str, token: str, name: str) -> None:
-    """Open ``name`` in JupyterLab, with a fresh workspace, and wait for its kernel."""
-    page.goto(f"{base}/lab/tree/{name}?reset&token={token}")
-    page.wait_for_function("document.body.innerText.includes('Idle')", timeout=90_000)
+    """Open ``name`` in JupyterLab, with a fresh workspace, and wait for its kernel. A page
+    whose kernel connection is lost while it starts (seen once on a machine busy with the
+    real runs: "No Kernel", "Disconnected", never idle) is loaded once more, as a learner
+    would reload it."""
+    url = f"{base}/lab/tree/{name}?reset&token={token}"
+    page.goto(url)
+    try:
+        page.wait_for_function("document.body.innerText.includes('Idle')", timeout=45_000)
+    except PlaywrightTimeout:
+        page.goto(url)
+        page.wait_for_function("document.body.innerText.includes('Idle')", timeout=60_000)
 
 
 def run_all(page, timeout: float = 240.0) -> None:

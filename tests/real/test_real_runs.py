@@ -239,16 +239,18 @@ def test_a_run_whose_load_generator_starts_late_starts_it_again_on_time(busy_run
 
 
 #: A store that hangs for 3 model seconds (0.3 real s at time scale 0.1) under stateless
-#: nodes whose clients give up after 1 s and retry once.
+#: nodes whose clients give up after 1 s. No retries: with them a hang can leave the cluster
+#: down after it (the model's metastable failure, tests/test_store_hang.py), which on a busy
+#: machine the real run did.
 HANG = Scenario(
     nodes=3,
     arrival_rate=5.0,
     affinity="none",
     state="store",
-    duration=24.0,
+    duration=20.0,
     client_timeout=1.0,
-    retries=1,
-    events=(StoreOutage(10.0, 3.0, mode="hang"),),
+    retries=0,
+    events=(StoreOutage(8.0, 3.0, mode="hang"),),
 )
 
 
@@ -264,15 +266,15 @@ def test_a_hung_store_holds_the_nodes_and_its_clients_time_out(store):
     result = real.run(HANG, time_scale=0.1, store=store)
     assert_conserved(result)
     requests = result.requests
-    during = requests[(requests["arrival"] >= 10.0) & (requests["arrival"] < 12.0)]
+    during = requests[(requests["arrival"] >= 8.5) & (requests["arrival"] < 10.0)]
     assert len(during) >= 10 and (during["outcome"] == "timed_out").mean() > 0.8, during
     summary, simulated = result.summary(), simulate(HANG).summary()
     assert summary["sessions_lost"] == 0 and summary["failed"] == 0, summary
     # the hang is what makes them time out: far fewer before it, as many as the model's at
     # least (more on a machine busy with other work, whose requests are slower)
-    before = requests[requests["arrival"] < 9.0]
+    before = requests[requests["arrival"] < 7.0]
     timed_out = (before["outcome"] == "timed_out").mean()
     assert timed_out < (during["outcome"] == "timed_out").mean() - 0.2, timed_out
     assert summary["timed_out"] >= 0.5 * simulated["timed_out"], (summary, simulated)
     # and the store answers again after it
-    assert (requests[requests["arrival"] >= 16.0]["outcome"] == "ok").sum() >= 5
+    assert (requests[requests["arrival"] >= 14.0]["outcome"] == "ok").sum() >= 5
