@@ -418,3 +418,20 @@ def test_the_panels_of_a_long_run_are_thinned_evenly_and_stay_small():
     check_panels(result, panels)
     assert len(json.dumps(panels)) < 40_000
     assert len(panels["windows"]["time"]) == 60
+
+
+def test_a_request_that_reached_no_node_is_at_none_while_it_fails():
+    """A real run's request refused by a dead node it was sent to takes a moment to fail, and
+    has no node (-1): state_at counts it at no node (as the view's state.js skips it), where
+    it used to index the node counts with -1 and fail."""
+    data = playback.decode(playback.payload(simulate(Scenario(duration=30.0, nodes=3))))
+    r = data["requests"]
+    i = int(np.flatnonzero(r["outcome"] == 0)[len(r["node"]) // 2])  # one served midway
+    at = float(r["arrival"][i])  # in line or at work, counted once
+    before = playback.state_at(data, at)
+    r["node"][i] = -1  # now it reached no node, and failed only at its end
+    r["start"][i] = math.nan
+    after = playback.state_at(data, at)
+    assert (
+        sum(after["busy"]) + sum(after["queued"]) == sum(before["busy"]) + sum(before["queued"]) - 1
+    )

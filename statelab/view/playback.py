@@ -696,11 +696,14 @@ def state_at(data: dict, t: float) -> dict:
     meta, r, s = d["meta"], d["requests"], d["sessions"]
     n = meta["max_nodes"]
     node = r["node"]
-    started = r["start"] <= t
+    # a request that never reached a node (refused by a dead one, none up: node -1) is at
+    # none, as the view's state.js skips it; a real run's refusals take a moment to fail
+    reached = node >= 0
+    started = reached & (r["start"] <= t)
     left = np.nan_to_num(r["left"], nan=math.inf)
     busy = started & (t < left)
     served_from = np.where(np.isnan(r["start"]), left, r["start"])
-    queued = (r["queued_from"] <= t) & (t < np.minimum(served_from, left))
+    queued = reached & (r["queued_from"] <= t) & (t < np.minimum(served_from, left))
     holds = d["holds"]
     held = (holds["since"] <= t) & (t < holds["until"])
     changes = d["node_changes"]
@@ -716,7 +719,7 @@ def state_at(data: dict, t: float) -> dict:
         # the store serves its line in order and never idles while one waits, so its
         # clerks are busy with min(calls, clerks) of the calls at it
         store_end = np.where(np.isnan(r["queued_from"]), left, np.minimum(r["queued_from"], left))
-        calls = int(np.count_nonzero((r["arrival"] <= t) & (t < store_end)))
+        calls = int(np.count_nonzero(reached & (r["arrival"] <= t) & (t < store_end)))
         store_busy = min(calls, meta["store_workers"])
         store_queued = calls - store_busy
     ended = r["end"] <= t
