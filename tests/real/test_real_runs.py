@@ -247,10 +247,10 @@ HANG = Scenario(
     arrival_rate=5.0,
     affinity="none",
     state="store",
-    duration=20.0,
+    duration=15.0,
     client_timeout=1.0,
     retries=0,
-    events=(StoreOutage(8.0, 3.0, mode="hang"),),
+    events=(StoreOutage(5.0, 3.0, mode="hang"),),
 )
 
 
@@ -266,15 +266,17 @@ def test_a_hung_store_holds_the_nodes_and_its_clients_time_out(store):
     result = real.run(HANG, time_scale=0.1, store=store)
     assert_conserved(result)
     requests = result.requests
-    during = requests[(requests["arrival"] >= 8.5) & (requests["arrival"] < 10.0)]
+    during = requests[(requests["arrival"] >= 5.5) & (requests["arrival"] < 7.0)]
     assert len(during) >= 10 and (during["outcome"] == "timed_out").mean() > 0.8, during
     summary, simulated = result.summary(), simulate(HANG).summary()
-    assert summary["sessions_lost"] == 0 and summary["failed"] == 0, summary
+    # nothing wiped; a call may give up on a machine busy with other work (its timeout is a
+    # real second), rarely: a failure or two at most
+    assert summary["sessions_lost"] == 0 and summary["failed"] <= 2, summary
     # the hang is what makes them time out: far fewer before it, as many as the model's at
     # least (more on a machine busy with other work, whose requests are slower)
-    before = requests[requests["arrival"] < 7.0]
+    before = requests[requests["arrival"] < 4.5]
     timed_out = (before["outcome"] == "timed_out").mean()
     assert timed_out < (during["outcome"] == "timed_out").mean() - 0.2, timed_out
     assert summary["timed_out"] >= 0.5 * simulated["timed_out"], (summary, simulated)
     # and the store answers again after it
-    assert (requests[requests["arrival"] >= 14.0]["outcome"] == "ok").sum() >= 5
+    assert (requests[requests["arrival"] >= 11.0]["outcome"] == "ok").sum() >= 5
