@@ -173,7 +173,7 @@ class Balancer:
                 f"most 1000, got {time_scale!r}"
             )
         self.check(scenario)
-        check_retries(balancer_retries, redispatch)
+        self.check_retries(balancer_retries, redispatch)
         self.balancer_retries = int(balancer_retries)
         self.redispatch = bool(redispatch)
         self.scenario = scenario
@@ -198,6 +198,11 @@ class Balancer:
     @staticmethod
     def check(scenario: Scenario) -> None:
         """Raise ValueError if this balancer cannot play ``scenario``'s policies."""
+
+    @staticmethod
+    def check_retries(balancer_retries, redispatch) -> None:
+        """Raise ValueError for retries this balancer cannot make (:func:`check_retries`)."""
+        check_retries(balancer_retries, redispatch)
 
     @property
     def url(self) -> str:

@@ -52,7 +52,7 @@ import signal
 import time
 from pathlib import Path
 
-from statelab.real.balancers import Balancer
+from statelab.real.balancers import Balancer, check_retries
 from statelab.real.guard import descendants
 from statelab.real.procs import python_argv, require_program
 from statelab.real.timeouts import CONNECT_TIMEOUT, SERVER_TIMEOUT
@@ -253,13 +253,20 @@ class NginxBalancer(Balancer):
     def check(scenario: Scenario) -> None:
         check_scenario(scenario)
 
-    def start(self, ports: dict[int, int]) -> int:
-        program = require_program("nginx")
-        if self.balancer_retries and not self.redispatch:
+    @staticmethod
+    def check_retries(balancer_retries, redispatch) -> None:
+        """Retries as any balancer's, and only with redispatch: nginx passes a refused
+        request on to the next server, never to the same one again."""
+        check_retries(balancer_retries, redispatch)
+        if balancer_retries and not redispatch:
             raise ValueError(
                 "nginx passes a refused request on to the next server, never to the same one "
-                "again: with balancer='nginx', balancer_retries needs redispatch=True"
+                f"again: with balancer='nginx', balancer_retries={balancer_retries} needs "
+                "redispatch=True"
             )
+
+    def start(self, ports: dict[int, int]) -> int:
+        program = require_program("nginx")
         self.ports = self._checked_ports(ports)
         self.known = {port: k for k, port in self.ports.items()}  # every port a node had
         self.log_path = self.workdir / "nginx-requests.log"

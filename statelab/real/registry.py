@@ -11,7 +11,7 @@ import math
 import sys
 from pathlib import Path
 
-from statelab.real.balancers import Balancer, check_retries
+from statelab.real.balancers import Balancer
 from statelab.real.embedded import EmbeddedBalancer
 from statelab.real.haproxy import HAProxyBalancer
 from statelab.real.nginx import NginxBalancer
@@ -107,13 +107,7 @@ def check(
             f"crash must be one of {', '.join(map(repr, CRASHES))} ('detected': the balancer "
             f"finds a crash by its health checks; 'announced': it is told first), got {crash!r}"
         )
-    check_retries(balancer_retries, redispatch)
-    if balancer == "nginx" and balancer_retries and not redispatch:
-        raise ValueError(
-            "nginx passes a refused request on to the next server, never to the same one "
-            f"again: with balancer='nginx', balancer_retries={balancer_retries} needs "
-            "redispatch=True"
-        )
+    BALANCERS[balancer].check_retries(balancer_retries, redispatch)
     BALANCERS[balancer].check(scenario)
     for name in ("retry_jitter", "retry_budget"):
         if getattr(scenario, name) is not None:
