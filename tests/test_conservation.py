@@ -8,13 +8,56 @@ import textwrap
 
 import pytest
 from conftest import ROOT, assert_conserved, fingerprint, scenarios
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
-from statelab import Crash, Restart, ScaleTo, Scenario, simulate
+from statelab import (
+    Crash,
+    RandomFailures,
+    Restart,
+    ScaleTo,
+    Scenario,
+    StoreOutage,
+    simulate,
+)
+
+#: Found by hypothesis: a read-modify-write that read, after an outage of a store that keeps
+#: nothing, the cart written before it (a lost update of -1 item, and a duplicate).
+READ_AFTER_A_WIPE = Scenario(
+    arrival_rate=1.0,
+    requests_per_session=3,
+    think_time=0.5,
+    service_time=0.5,
+    nodes=1,
+    workers=1,
+    store_update="read_modify_write",
+    state="store",
+    events=(StoreOutage(7.0, 1.0, "down"),),
+    duration=10.0,
+)
+READ_AFTER_A_WIPE_KEYED = Scenario(
+    arrival_rate=8.0,
+    requests_per_session=1,
+    think_time=0.0,
+    service_time=0.5,
+    nodes=1,
+    workers=1,
+    health_check_delay=1.0,
+    retries=3,
+    retry_backoff=0.3,
+    client_timeout=1.5,
+    store_update="read_modify_write",
+    idempotency_keys=True,
+    state="store",
+    events=(ScaleTo(3, 0.0), StoreOutage(0.0, 0.5, "down"), StoreOutage(7.0, 0.5, "down")),
+    failures=RandomFailures(2.0, 1.0),
+    duration=9.0,
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
+@example(READ_AFTER_A_WIPE)
+@example(READ_AFTER_A_WIPE_KEYED)
 def test_every_attempt_ends_in_one_outcome_or_is_in_flight(scenario):
     assert_conserved(simulate(scenario))
 

@@ -261,6 +261,15 @@ class _Assembler:
         )
         return "" if back else cause
 
+    def _down_at(self, node: int, at: float) -> str:
+        """Why ``node``'s memory was gone at ``at`` (``crash``, ``scale_in``): its last
+        change by then took it down or removed it; "" if it was up."""
+        last = ""
+        for when, status in self.statuses.get(node, ()):
+            if when <= at:
+                last = status
+        return WIPES.get(last, "")
+
     def _is_closed(self, node: int, at: float) -> bool:
         """Whether ``node`` was out of the balancer's endpoints while leaving, at ``at``."""
         closed = False
@@ -469,7 +478,16 @@ class _Assembler:
                     holder[session] = node
                     wiped.pop(session, None)
                     moves.append((at, session, node))
-                if session in ended:  # a leftover attempt of a session that is over
+                went = self._down_at(node, at)
+                if went and holder.get(session) == node:
+                    # the node finished the attempt before it went, but its answer reached
+                    # the client after the change's stamp (or the kill was still on its
+                    # way): the cart is in a memory that is gone, lost to that, not to
+                    # wherever the next request goes
+                    del holder[session]
+                    wiped[session] = (went, node)
+                    moves.append((at, session, NO_NODE))
+                if session in ended and session in holder:  # a leftover of a session over
                     del holder[session]
                     moves.append((at, session, NO_NODE))
             has_state.add(session)

@@ -365,9 +365,12 @@ class StoreState:
 
     def read(self, session: Session) -> tuple:
         """The cart as a node reads it from the store now: (the store's epoch, its items,
-        its list of items or None where no list is kept)."""
-        cart = session.cart
-        return self.store.epoch, session.items, None if cart is None else list(cart)
+        its list of items or None where no list is kept). A cart written before an outage
+        that wiped the store is not there: the node reads an empty cart."""
+        cart, epoch = session.cart, self.store.epoch
+        if session.has_state and session.epoch != epoch:
+            return epoch, 0, None if cart is None else []
+        return epoch, session.items, None if cart is None else list(cart)
 
     def settle(
         self,

@@ -163,8 +163,9 @@ def busy_run():
     """The sticky crash (time scale 0.1) played as on a busy machine, two ways at once, for
     the two tests below, each of which checks what one of them must not change:
 
-    - the controller waits 0.3 s between telling the balancer that node 1 is going (maint)
-      and killing it (on a busy machine it can wait a while there);
+    - the crash is announced, and the controller waits 0.3 s between telling the balancer
+      that node 1 is going (maint) and killing it (on a busy machine it can wait a while
+      there);
     - the load generator is started with no margin before model time 0 (``START_MARGIN``
       0), so its first start is always late: it sends nothing, and the run must start it
       again, with a longer margin.
@@ -180,7 +181,7 @@ def busy_run():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(balancers.Balancer, "maint", slow_maint)
         patch.setattr(controller, "START_MARGIN", 0.0)
-        return real.run(STICKY_CRASH, time_scale=0.1)
+        return real.run(STICKY_CRASH, time_scale=0.1, crash="announced")
 
 
 def test_a_crash_told_to_the_balancer_long_before_the_kill_still_loses_carts_to_the_crash(
