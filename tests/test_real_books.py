@@ -41,9 +41,7 @@ def notes(first_answer_at: float, first_done_at: float) -> RunLog:
     [(4.0, 3.9), (5.01, 4.99), (5.02, 5.01)],
     ids=["before-the-crash", "answer-after-the-stamp", "node-done-after-the-stamp"],
 )
-def test_a_cart_on_a_node_that_went_down_is_lost_to_the_crash_however_late_the_answer(
-    answer, done
-):
+def test_a_cart_on_a_node_that_went_down_is_lost_to_the_crash_however_late_the_answer(answer, done):
     """The cart was on node 1 when it was killed: its loss is the crash's, on node 1, even
     when the answer that put it there reached the client after the kill was stamped."""
     result = assemble(notes(answer, done))

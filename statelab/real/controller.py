@@ -39,6 +39,7 @@ import contextlib
 import heapq
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -55,15 +56,16 @@ import pandas as pd
 from statelab.real import assemble as assembly
 from statelab.real import loadgen, store
 from statelab.real.assemble import RealResult
-from statelab.real.procs import NotReady, ProcessGroup, python_argv
+from statelab.real.procs import ProcessGroup, python_argv
 from statelab.real.registry import check, make_balancer, notice_delay
 from statelab.real.server import LOG_HEADER, SECRET_ENV
 from statelab.real.timeouts import (
     CHECK_FALL,
     CHECK_RISE,
     FINISH_TIMEOUT,
-    LOADGEN_STARTS,
-    START_MARGIN,
+    GO_LEAD,
+    LOADGEN_GOES,
+    READY_LEAD,
     START_TIMEOUT,
     TICK,
     check_interval,
@@ -301,6 +303,8 @@ class Controller:
         initial = list(range(s.nodes))
         front = self.pool.submit(self.balancer.start, {})
         started = [self.pool.submit(self._start_node, k) for k in initial]
+        go = self.workdir / "go"
+        loading = self.pool.submit(self._start_loadgen, scenario_file, out, go)
         needed = self._spares_needed()
         needed = needed[:MAX_SPARES]
         if s.failures is not None:  # two a node: a repair may come before a spare is up
@@ -312,7 +316,8 @@ class Controller:
             self.children[k] = child.result(timeout=START_TIMEOUT * 2)
             self.balancer.set_node(k, self.children[k].port)
         self._tell_peers()
-        load = self._start_loadgen(scenario_file, out)
+        load = loading.result(timeout=START_TIMEOUT * 2)
+        self._go(load, go)
         self.timings["setup"] = time.monotonic() - began
         late = time.monotonic() - self.t0
         if late > 0:
@@ -338,31 +343,47 @@ class Controller:
             return pd.DataFrame(columns=LOG_HEADER.split(","))
         return pd.concat(frames, ignore_index=True)
 
-    def _start_loadgen(self, scenario_file: Path, out: Path):
-        """Start the load generator, model time 0 ``START_MARGIN`` seconds ahead; if it was
-        not ready by then (a busy machine), it sent nothing: start it again with a margin
-        twice as long as its start took, up to ``LOADGEN_STARTS`` times."""
-        margin = START_MARGIN
-        for attempt in range(1, LOADGEN_STARTS + 1):
-            asked = time.monotonic()
-            self.t0 = asked + margin
+    def _start_loadgen(self, scenario_file: Path, out: Path, go: Path):
+        """Start the load generator (beside the nodes and the balancer); it draws its
+        shoppers, says it is ready and waits for its go (:meth:`_go`), which names the
+        balancer: the balancer's port is known once it listens."""
+        argv = python_argv(
+            "statelab.real.loadgen",
+            "--scenario", str(scenario_file),
+            "--time-scale", repr(self.scale),
+            "--go", str(go),
+            "--out", str(out),
+        )  # fmt: skip
+        return self.group.start("loadgen", argv, timeout=START_TIMEOUT)
+
+    def _go(self, load, go: Path) -> None:
+        """Give the load generator its go: model time 0, ``GO_LEAD`` seconds from now (the
+        cluster is ready), and the balancer's address. If the go reached it too late to
+        start on time (a busy machine), it said so and sent nothing: give another with a
+        longer lead, up to ``LOADGEN_GOES`` times."""
+        lead = GO_LEAD
+        for number in range(1, LOADGEN_GOES + 1):
+            given = time.monotonic()
+            self.t0 = given + lead
             self.t_end = self.t0 + self.scenario.duration * self.scale
-            argv = python_argv(
-                "statelab.real.loadgen",
-                "--scenario", str(scenario_file),
-                "--url", self.balancer.url,
-                "--time-scale", repr(self.scale),
-                "--t0", repr(self.t0),
-                "--out", str(out),
-            )  # fmt: skip
-            try:
-                return self.group.start("loadgen", argv, timeout=START_TIMEOUT + margin)
-            except NotReady as error:
-                if f"\n{loadgen.LATE} " not in str(error) or attempt == LOADGEN_STARTS:
-                    raise
-                self.timings["loadgen_restarts"] = attempt
-                margin = max(2 * margin, 2 * (time.monotonic() - asked))
-        raise AssertionError("unreachable")  # pragma: no cover
+            written = go.with_name(f"{go.name}.{number}")
+            written.write_text(f"{number} {self.t0!r} {self.balancer.url}\n")
+            written.replace(go)  # whole: the load generator never reads half a go
+            answer = load.wait_for_line(
+                re.compile(rf"({loadgen.GO}|{loadgen.LATE}) {number}( .*)?".encode()),
+                lead + START_TIMEOUT,
+                ["the load generator's go", str(go)],
+                f"'{loadgen.GO} {number}'",
+            )
+            if answer.group(1).decode() == loadgen.GO:
+                return
+            self.timings["loadgen_late_goes"] = number
+            lead = max(2 * lead, 2 * (READY_LEAD + time.monotonic() - given))
+        raise RuntimeError(
+            f"the load generator was too late for {LOADGEN_GOES} goes in a row (the last "
+            f"{lead / 2:.2f} s ahead of model time 0): this machine is too busy for a real "
+            f"run now; its log:\n{load.tail()}"
+        )
 
     def _play(self, load) -> None:
         """Apply the events at their scaled times until the run's end (bounded sleeps)."""

@@ -1,8 +1,9 @@
 """The load generator: the Scenario's shoppers, sent as real HTTP requests.
 
-``python -m statelab.real.loadgen --scenario PRESET.toml --url URL --time-scale S --t0 STAMP
---out PATH`` plays the workload of a Scenario against a real cluster, on one asyncio loop in a
-process of its own (a Jupyter kernel already runs an event loop of its own).
+``python -m statelab.real.loadgen --scenario PRESET.toml --time-scale S
+(--url URL --t0 STAMP | --go FILE) --out PATH`` plays the workload of a Scenario against a
+real cluster, on one asyncio loop in a process of its own (a Jupyter kernel already runs an
+event loop of its own).
 
 The shoppers are the simulation's: :class:`~statelab.sim.workload.Workload` draws the same
 arrivals, session lengths, service demands and think times from the same seed, and the retry
@@ -55,7 +56,7 @@ from pathlib import Path
 
 import aiohttp
 
-from statelab.real.timeouts import READY_LEAD, STOP_GRACE
+from statelab.real.timeouts import GO_POLL, GO_TIMEOUT, READY_LEAD, STOP_GRACE
 from statelab.runs.watch import exit_with_parent
 from statelab.sim.cookie import encoded_size
 from statelab.sim.scenario import Scenario
@@ -340,29 +341,88 @@ def write(out: Path, rows: list[tuple], shoppers: list[Shopper]) -> None:
 
 
 #: What a load generator ready too late prints (with the seconds it was late), sending
-#: nothing, and its exit status; the controller starts it again with a longer margin.
+#: nothing, and its exit status (``--t0``: a caller starts it again with a longer margin).
 LATE = "LATE"
 LATE_EXIT = 3
+#: What it prints once it has its model time 0 from the go file, with the go's number.
+GO = "GO"
+#: The exit status of a load generator that never got its go.
+NO_GO_EXIT = 4
+
+
+def read_go(path: Path) -> tuple[int, float, str]:
+    """The go file's number, model time 0 (a monotonic stamp) and the balancer's URL;
+    (0, nan, "") while there is none. The controller writes it whole (a new file renamed
+    over the old)."""
+    try:
+        number, stamp, url = path.read_text().split()
+        return int(number), float(stamp), url
+    except (OSError, ValueError):
+        return 0, math.nan, ""
+
+
+def wait_for_go(path: Path, timeout: float) -> tuple[float, str] | None:
+    """Wait for the go file (see :func:`main`): model time 0 and the balancer's URL, or
+    None after ``timeout`` seconds without a go that came in time.
+
+    Each go that comes too late to start on time (less than ``READY_LEAD`` ahead, a busy
+    machine) is answered ``LATE <number> <seconds late>``, and the next one waited for; the
+    one in time is answered ``GO <number>``."""
+    answered = 0
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        number, t0, url = read_go(path)
+        if number > answered:
+            answered = number
+            late = time.monotonic() - (t0 - READY_LEAD)
+            if late <= 0:
+                print(f"{GO} {number}", flush=True)
+                return t0, url
+            print(f"{LATE} {number} {late:.3f}", flush=True)
+        time.sleep(GO_POLL)
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Play a scenario's shoppers (see the module's docstring).
+
+    Model time 0 is ``--t0``, a monotonic stamp given at the start (the load generator must
+    be ready ``READY_LEAD`` before it, else it prints ``LATE`` and exits), with ``--url``;
+    or both come by ``--go FILE``: the load generator starts, draws its shoppers, prints
+    ``READY 1`` and waits for FILE to hold ``<number> <stamp> <url>``, so it can start
+    beside the cluster it plays against, and model time 0 be set a moment after all of it
+    is ready."""
     parser = argparse.ArgumentParser(prog="python -m statelab.real.loadgen", description=__doc__)
     parser.add_argument("--scenario", required=True, help="a Scenario saved as TOML")
-    parser.add_argument("--url", required=True, help="the balancer, http://127.0.0.1:PORT")
+    parser.add_argument("--url", help="the balancer, http://127.0.0.1:PORT (with --t0)")
     parser.add_argument("--time-scale", type=float, required=True)
-    parser.add_argument("--t0", type=float, required=True, help="monotonic stamp of model t=0")
+    zero = parser.add_mutually_exclusive_group(required=True)
+    zero.add_argument("--t0", type=float, help="monotonic stamp of model t=0")
+    zero.add_argument("--go", type=Path, help="a file that will hold the stamp of model t=0")
     parser.add_argument("--out", required=True, type=Path)
     args = parser.parse_args(argv)
+    if (args.url is None) == (args.go is None):
+        parser.error("--url goes with --t0 (with --go, the go file names the balancer)")
 
     scenario = Scenario.load(args.scenario)
     shoppers = plan(scenario)
-    player = Player(scenario, args.url, args.time_scale, args.t0)
-    late = time.monotonic() - (args.t0 - READY_LEAD)
-    if late > 0:  # a slow start (a busy machine): the first shoppers would come late
-        print(f"{LATE} {late:.3f}", flush=True)
-        return LATE_EXIT
-    # it listens on no port: "1" only fills ProcessGroup's "READY <port>" line
-    print("READY 1", flush=True)
+    t0, url = args.t0, args.url
+    if args.go is not None:
+        # it listens on no port: "1" only fills ProcessGroup's "READY <port>" line
+        print("READY 1", flush=True)
+        exit_with_parent()
+        go = wait_for_go(args.go, GO_TIMEOUT)
+        if go is None:
+            print(f"no go in {args.go} within {GO_TIMEOUT:g} s", flush=True)
+            return NO_GO_EXIT
+        t0, url = go
+    else:
+        late = time.monotonic() - (t0 - READY_LEAD)
+        if late > 0:  # a slow start (a busy machine): the first shoppers would come late
+            print(f"{LATE} {late:.3f}", flush=True)
+            return LATE_EXIT
+        print("READY 1", flush=True)
+    player = Player(scenario, url, args.time_scale, t0)
 
     async def play() -> None:
         exit_with_parent()

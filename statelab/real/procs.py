@@ -243,6 +243,36 @@ class Child:
                 return f"was killed by {signal.Signals(-code).name}"
         return f"exited with code {code}"
 
+    def wait_for_line(
+        self, pattern: re.Pattern[bytes], timeout: float, argv: list[str], what: str
+    ) -> re.Match[bytes]:
+        """Reads this child's log (this run's part) until a whole line matches ``pattern``
+        (a ``READY <port>`` line's port must be a port); bounded by ``timeout`` seconds. A
+        child that exits first or stays silent is stopped and ``NotReady`` quotes its log
+        (``argv``: its command; ``what``: the line waited for, in words)."""
+        deadline = time.monotonic() + timeout
+        pending = b""
+        with open(self.log, "rb") as f:
+            f.seek(self._offset)
+            for _ in range(_polls(timeout, _POLL)):
+                exited = self.popen.poll() is not None
+                pending += f.read()
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    match = pattern.fullmatch(line.strip())
+                    if match and (pattern is not _READY or 0 < int(match.group(1)) < 65536):
+                        return match
+                if exited:
+                    raise self._failure(f"{self._describe_exit()} before it printed {what}", argv)
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(_POLL)
+        raise self._failure(
+            f"did not print {what} within {timeout:g} s and was stopped "
+            "(a busy machine may need a longer timeout)",
+            argv,
+        )
+
     def _failure(self, what: str, argv: list[str]) -> NotReady:
         return NotReady(
             f"{self.name} (pid {self.pid}) {what}.\n"
@@ -444,29 +474,8 @@ class ProcessGroup:
 
     def _wait_ready(self, child: Child, argv: list[str], timeout: float) -> int:
         """Reads the child's log until a line ``READY <port>``; bounded by ``timeout`` s."""
-        deadline = time.monotonic() + timeout
-        pending = b""
-        with open(child.log, "rb") as f:
-            f.seek(child._offset)
-            for _ in range(_polls(timeout, _POLL)):
-                exited = child.popen.poll() is not None
-                pending += f.read()
-                *lines, pending = pending.split(b"\n")
-                for line in lines:
-                    match = _READY.fullmatch(line.strip())
-                    if match and 0 < int(match.group(1)) < 65536:
-                        return int(match.group(1))
-                if exited:
-                    what = f"{child._describe_exit()} before it printed 'READY <port>'"
-                    raise child._failure(what, argv)
-                if time.monotonic() >= deadline:
-                    break
-                time.sleep(_POLL)
-        raise child._failure(
-            f"did not print 'READY <port>' within {timeout:g} s and was stopped "
-            "(a busy machine may need a longer timeout)",
-            argv,
-        )
+        match = child.wait_for_line(_READY, timeout, argv, "'READY <port>'")
+        return int(match.group(1))
 
     def stop(self) -> None:
         """Stops every child: SIGTERM to the group, up to 2 s, then SIGKILL. Idempotent.

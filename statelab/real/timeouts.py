@@ -19,8 +19,10 @@ COMMAND_TIMEOUT          one runtime-API command (connect, send, read the answer
 ADMIN_READ_TIMEOUT       the embedded proxy, for a runtime-API command to arrive
 BALANCER_START_TIMEOUT   a balancer process, to start listening
 START_TIMEOUT            a node or the load generator, to start (the controller's bound)
-START_MARGIN             model time 0 after the load generator is started (it draws meanwhile)
-LOADGEN_STARTS           tries at starting the load generator on time (a count, not seconds)
+GO_LEAD                  model time 0 after the controller gives the load generator its go
+GO_TIMEOUT               the load generator, for its go (the cluster's start)
+GO_POLL                  the load generator's looks at its go file, while it waits for it
+LOADGEN_GOES             goes given before a run gives up on a machine too busy to start on time
 READY_LEAD               the load generator, ready at least this long before model time 0
 FINISH_TIMEOUT           the load generator, to write its rows after the run's end
 STOP_GRACE               the load generator's open attempts, to end once the run has ended
@@ -62,12 +64,16 @@ ADMIN_READ_TIMEOUT = 2.0
 BALANCER_START_TIMEOUT = 10.0
 #: Real seconds a node or the load generator may take to start.
 START_TIMEOUT = 20.0
-#: Real seconds between model time 0 and the moment the load generator is started: it loads
-#: its modules and draws the shoppers meanwhile.
-START_MARGIN = 1.5
-#: Times the load generator is started before a run gives up on a machine too busy to start
-#: it on time (each start after the first with twice the margin the last one took).
-LOADGEN_STARTS = 3
+#: Real seconds from the go the controller gives the load generator (once it, the nodes and
+#: the balancer are ready: they start side by side) to model time 0.
+GO_LEAD = 0.1
+#: Seconds the load generator waits for its go: the nodes' and the balancer's start.
+GO_TIMEOUT = 3 * START_TIMEOUT
+#: Seconds between two looks of the load generator at its go file.
+GO_POLL = 0.002
+#: Goes given before a run gives up on a machine too busy to start on time (each after the
+#: first with a longer lead: twice the last one, or twice what the answer took).
+LOADGEN_GOES = 3
 #: Seconds before model time 0 the load generator must be ready by, to start on time.
 READY_LEAD = 0.05
 #: Real seconds the load generator may take to write its rows after the run's end.

@@ -166,9 +166,9 @@ def busy_run():
     - the crash is announced, and the controller waits 0.3 s between telling the balancer
       that node 1 is going (maint) and killing it (on a busy machine it can wait a while
       there);
-    - the load generator is started with no margin before model time 0 (``START_MARGIN``
-      0), so its first start is always late: it sends nothing, and the run must start it
-      again, with a longer margin.
+    - the load generator gets its go with no lead before model time 0 (``GO_LEAD`` 0), so
+      the first go is always too late: it sends nothing, says so, and the run must give it
+      another go with a longer lead.
     """
     from statelab.real import balancers, controller
 
@@ -180,7 +180,7 @@ def busy_run():
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(balancers.Balancer, "maint", slow_maint)
-        patch.setattr(controller, "START_MARGIN", 0.0)
+        patch.setattr(controller, "GO_LEAD", 0.0)
         return real.run(STICKY_CRASH, time_scale=0.1, crash="announced")
 
 
@@ -223,14 +223,14 @@ def test_an_attempt_due_when_the_run_has_ended_is_not_sent():
     assert player.rows == [] and player.open == {} and shopper.sent == 0
 
 
-def test_a_run_whose_load_generator_starts_late_starts_it_again_on_time(busy_run):
-    """A load generator that took longer to start than the margin before model time 0 sent
-    nothing; the run started it again with a longer margin, and played from its start."""
+def test_a_run_whose_load_generator_got_its_go_late_gets_another_in_time(busy_run):
+    """A load generator whose go came too late to start on time sent nothing; the run gave
+    it another with a longer lead, and played from its start."""
     from statelab.real import loadgen
 
     result = busy_run
     assert_conserved(result)
-    assert result.real["timings"]["loadgen_restarts"] >= 1
+    assert result.real["timings"]["loadgen_late_goes"] >= 1
     assert "loadgen_late" not in result.real["timings"]
     # the run played from its start: every shopper of its first half came (a count of carts
     # lost to the crash would say so less surely)
