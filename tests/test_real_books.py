@@ -19,19 +19,19 @@ def notes(first_answer_at: float, first_done_at: float) -> RunLog:
     served by node 0, which has no cart. Time scale 1, clock 0: stamps are model seconds."""
     client = pd.DataFrame(
         [
-            (0, 0, 1, 1, 1.0, first_answer_at, "ok", 200, 0, 0, 1, 0),
-            (0, 1, 1, 0, 6.0, 6.1, "ok", 200, 0, 0, 1, 0),
+            (0, 0, 1, 1, 1.0, first_answer_at, "ok", 200, 0, 0, 1, 0, 0),
+            (0, 1, 1, 0, 6.0, 6.1, "ok", 200, 0, 0, 1, 0, 0),
         ],
         columns=loadgen.REQUEST_FIELDS,
     )
     log = pd.DataFrame(
         [
-            (0, 0, 1, 1, 1.0, 1.0, first_done_at, False, True, False, 1),
-            (0, 1, 1, 0, 6.0, 6.0, 6.05, False, True, False, 2),
+            (0, 0, 1, 1, 1.0, 1.0, first_done_at, False, True, False, 1, 0, None),
+            (0, 1, 1, 0, 6.0, 6.0, 6.05, False, True, False, 2, 0, None),
         ],
         columns=server.LOG_HEADER.split(","),
     )
-    sessions = pd.DataFrame([(0, 1.0, 6.1, 2, 0)], columns=loadgen.SESSION_FIELDS)
+    sessions = pd.DataFrame([(0, 1.0, 6.1, 2, 0, 0, 0)], columns=loadgen.SESSION_FIELDS)
     changes = [(CRASH_STAMP, 1, "down", False)]
     return RunLog(SCENARIO, 1.0, 0.0, client, sessions, log, changes)
 

@@ -279,9 +279,25 @@ class _Assembler:
         return closed
 
     def _node_lines(self) -> pd.DataFrame:
+        """The nodes' lines of finished attempts (model seconds); ``self.written``: the
+        lines a node wrote when it wrote an attempt's change part way through its work
+        (``write_at`` below 1), by (session, request, attempt), so an attempt cut short
+        after its write is known applied."""
         lines = self.log.node_log.copy()
+        for column, default in (("overwrote", 0), ("wrote", NAN)):
+            if column not in lines.columns:
+                lines[column] = default
+        self.written: dict[tuple[int, int, int], tuple] = {}
         if len(lines):
-            lines = lines.dropna(subset=["session", "request", "attempt", "done"])
+            lines = lines.dropna(subset=["session", "request", "attempt"])
+            early = lines[lines["done"].isna() & lines["wrote"].notna()]
+            for row in early.itertuples(index=False):
+                key = (int(row.session), int(row.request), int(row.attempt))
+                applied = str(row.applied).lower() in ("true", "1")
+                duplicate = str(row.duplicate).lower() in ("true", "1")
+                wrote = float(self.model(row.wrote))
+                self.written[key] = (applied, duplicate, int(row.overwrote), wrote, int(row.node))
+            lines = lines.dropna(subset=["done"])
             for column in ("session", "request", "attempt", "node"):
                 lines[column] = lines[column].astype(np.int64)
             for column in ("queued_from", "start", "done"):
@@ -359,6 +375,10 @@ class _Assembler:
             else:  # in flight at the end
                 if line is not None and line.start <= duration:
                     start = max(line.start, arrival)
+            early = self.written.get(key)
+            if early is not None and early[3] <= duration and not finished:
+                applied, duplicate = early[0], early[1]  # written, then cut short
+                node = early[4]
             if (
                 self.state == "store"
                 and line is not None
@@ -371,9 +391,10 @@ class _Assembler:
                         found, settled, bool(c.stale_cookie == 1))
             )  # fmt: skip
         self.node_lines = lines
+        lost_updates = self._lost_updates(by_key, start_of)
         losses, moves = self._settle(rows, changes, start_of)
         requests = [row.record() for row in rows]
-        sessions, gave_up = self._sessions(rows, sessions_in, start_of)
+        sessions, gave_up, refused = self._sessions(rows, sessions_in, start_of)
         timeline = self._timeline(rows, lines, sessions, losses, moves, changes)
         each = pd.DataFrame(overhead, columns=["session", "request", "attempt", "overhead"])
         overhead = each["overhead"].to_numpy(dtype=float)
@@ -388,6 +409,8 @@ class _Assembler:
             gave_up,
             moves if self.memory else [],
             [tuple(t) for t in node_times],
+            refused=refused,
+            lost_updates=lost_updates,
             real={
                 "time_scale": self.scale,
                 "http_overhead": float(np.median(overhead)) if len(overhead) else NAN,
@@ -497,16 +520,25 @@ class _Assembler:
         return losses, moves
 
     def _sessions(self, rows: list, sessions_in: pd.DataFrame, start_of: dict):
+        """The session records, and the session starts of each request given up and of
+        each retry the retry budget refused (as the load generator counted them; a log
+        without those counts: each last attempt that failed or timed out)."""
         sent: dict[int, int] = {}
         duplicates: dict[int, int] = {}
         gave_up: list[float] = []
+        refused: list[float] = []
         last = self.scenario.retries + 1
+        counted = "gave_up" in sessions_in.columns
         for row in rows:
             s = row.session
             sent[s] = sent.get(s, 0) + 1
             duplicates[s] = duplicates.get(s, 0) + int(bool(row.duplicate))
-            if row.outcome in (FAILED, TIMED_OUT) and row.attempt == last:
+            if not counted and row.outcome in (FAILED, TIMED_OUT) and row.attempt == last:
                 gave_up.append(start_of.get(s, NAN))
+        if counted:
+            for s in sessions_in.itertuples(index=False):
+                gave_up += [float(s.start)] * int(s.gave_up)
+                refused += [float(s.start)] * int(s.retries_refused)
         records = []
         for s in sessions_in.itertuples(index=False):
             session = int(s.session)
@@ -521,7 +553,34 @@ class _Assembler:
                     int(s.items_not_kept),
                 )
             )
-        return records, gave_up
+        return records, gave_up, refused
+
+    def _lost_updates(self, by_key: dict, start_of: dict) -> list[tuple]:
+        """``(time, session, items, session start)`` of each write of a whole cart built
+        on a cart of another size than the one it replaced (model seconds), as the
+        simulation books them: a store's read-modify-write (the node's ``overwrote``, at the
+        moment it wrote) and a cart cookie kept over another tab's (the load generator's
+        ``overwrote``, when the answer came); writes after the run's end are not counted."""
+        duration = self.duration
+        found: list[tuple] = []
+        for key, (applied, _dup, overwrote, wrote, _node) in self.written.items():
+            if applied and overwrote and wrote <= duration:
+                found.append((wrote, key[0], overwrote, start_of.get(key[0], NAN)))
+        for key, line in by_key.items():
+            overwrote = getattr(line, "overwrote", 0)
+            overwrote = int(overwrote) if overwrote == overwrote else 0
+            if key in self.written or not (overwrote and line.applied and line.done <= duration):
+                continue
+            found.append((float(line.done), key[0], overwrote, start_of.get(key[0], NAN)))
+        client = self.log.client
+        if "overwrote" in client.columns:
+            for c in client[client["overwrote"].fillna(0) != 0].itertuples(index=False):
+                end = float(self.model(c.end))
+                if c.outcome == "ok" and end <= duration:
+                    found.append(
+                        (end, int(c.session), int(c.overwrote), start_of.get(int(c.session), NAN))
+                    )
+        return sorted(found)
 
     @property
     def session_ends(self) -> dict[int, float]:

@@ -138,7 +138,9 @@ class Controller:
         )  # fmt: skip
         if s.state == "store":
             where = f"sqlite:{self.store_path}" if self.store_path else f"redis:{self.redis_socket}"
-            argv += ["--store", where]
+            argv += ["--store", where, "--store-update", s.store_update]
+        if s.write_at != 1.0:
+            argv += ["--write-at", repr(s.write_at)]
         if s.idempotency_keys:
             argv.append("--keys")
         if s.state == "cookie":  # the key that signs the cookies comes by environment

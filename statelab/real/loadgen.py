@@ -34,11 +34,11 @@ ignores it: the item is counted as not kept, and every later attempt of the sess
 old, stale cookie (the assembler books that as ``cookie_too_large``).
 
 Output: ``PATH`` (CSV, one row an attempt: ``session, request, attempt, node, arrival, end,
-outcome, status, stale_cookie, found, applied, duplicate``; ``node`` from the answer's
+outcome, status, stale_cookie, found, applied, duplicate, overwrote``; ``node`` from the answer's
 ``X-Statelab-Node`` header, -1 without one; times as raw monotonic stamps, ``end`` empty for an
 attempt in flight at the end) and ``PATH.sessions.csv`` (one row a session: ``session, start,
-end, requests, items_not_kept``; ``start`` in model seconds, as drawn; ``end`` a stamp, empty
-while it was still going at the end).
+end, requests, items_not_kept, gave_up, retries_refused``; ``start`` in model seconds, as
+drawn; ``end`` a stamp, empty while it was still going at the end).
 """
 
 from __future__ import annotations
@@ -48,7 +48,6 @@ import asyncio
 import csv
 import json
 import math
-import random
 import sys
 import time
 from dataclasses import dataclass, field
@@ -59,6 +58,7 @@ import aiohttp
 from statelab.real.timeouts import GO_POLL, GO_TIMEOUT, READY_LEAD, STOP_GRACE
 from statelab.runs.watch import exit_with_parent
 from statelab.sim.cookie import encoded_size
+from statelab.sim.retrying import REFUSED, Retrying
 from statelab.sim.scenario import Scenario
 from statelab.sim.workload import Workload, stream
 
@@ -78,8 +78,17 @@ REQUEST_FIELDS = (
     "found",
     "applied",
     "duplicate",
+    "overwrote",
 )
-SESSION_FIELDS = ("session", "start", "end", "requests", "items_not_kept")
+SESSION_FIELDS = (
+    "session",
+    "start",
+    "end",
+    "requests",
+    "items_not_kept",
+    "gave_up",
+    "retries_refused",
+)
 
 
 #: The header that names each attempt, logged by the balancers (HAProxy's capture, the
@@ -117,6 +126,9 @@ class Shopper:
     sent: int = 0
     end: float = math.nan  # stamp of its last answer (NaN: still going)
     items_not_kept: int = 0
+    gave_up: int = 0  # requests it gave up: no retry left, or the budget refused one
+    retries_refused: int = 0  # retries the retry budget refused
+    cart_items: int = 0  # items of the cart cookie the browser holds (state="cookie")
     stale: bool = False  # the browser dropped a cart cookie over the limit: it sends the old
     cookies: dict[str, str] = field(default_factory=dict)
 
@@ -146,7 +158,7 @@ class Player:
         self.scale = time_scale
         self.t0 = t0
         self.t_end = t0 + scenario.duration * time_scale
-        self.retry_draw: random.Random = stream(scenario.seed, "retries")
+        self.retrying = Retrying(scenario, stream(scenario.seed, "retries"))
         self.timeout = (
             None if scenario.client_timeout is None else scenario.client_timeout * time_scale
         )
@@ -171,7 +183,7 @@ class Player:
             await asyncio.wait(tasks, timeout=STOP_GRACE)
         end = math.nan
         for key, (node, arrival, stale) in sorted(self.open.items()):
-            self.rows.append((*key, node, arrival, end, "in_flight", 0, int(stale), "", "", ""))
+            self.rows.append((*key, node, arrival, end, "in_flight", 0, int(stale), "", "", "", 0))
         self.open.clear()
 
     async def _sleep_until(self, stamp: float) -> bool:
@@ -184,40 +196,67 @@ class Player:
         return time.monotonic() < self.t_end
 
     async def _visit(self, shopper: Shopper) -> None:
+        """One shopper: its requests dealt in turn to its ``tabs`` browser tabs (request
+        ``k`` to tab ``k mod tabs``), which share its cookies as last received and its
+        connections (one a tab); the session ends when its last tab is done."""
         if not await self._sleep_until(self.stamp(shopper.start)):
             return
+        tabs = min(self.scenario.tabs, len(shopper.services)) or 1
         connector = aiohttp.TCPConnector(
-            local_addr=(client_address(shopper.id), 0), limit=1, ttl_dns_cache=None
+            local_addr=(client_address(shopper.id), 0), limit=tabs, ttl_dns_cache=None
         )
         async with aiohttp.ClientSession(
             connector=connector, cookie_jar=aiohttp.DummyCookieJar()
         ) as http:
-            retries = self.scenario.retries
-            backoff = self.scenario.retry_backoff
-            last_end = math.nan
-            for k, service in enumerate(shopper.services):
-                think = shopper.thinks[k - 1] if k else 0.0
-                if think and not await self._sleep_until(time.monotonic() + think * self.scale):
-                    return
-                attempt = 1
-                while True:
-                    if time.monotonic() >= self.t_end:
-                        return
-                    outcome, last_end = await self._attempt(http, shopper, k, attempt, service)
-                    if outcome == "in_flight":  # the run ended while it was under way
-                        return
-                    if outcome not in RETRIED or attempt > retries:
-                        break
-                    attempt += 1
-                    pause = self.retry_draw.expovariate(1.0 / backoff) if backoff else 0.0
-                    if pause and not await self._sleep_until(time.monotonic() + pause * self.scale):
-                        return
-            shopper.end = last_end
+            n = len(shopper.services)
+            tabs_ks = [range(t, n, tabs) for t in range(tabs)]
+            ends = await asyncio.gather(*(self._tab(http, shopper, ks) for ks in tabs_ks))
+        if all(end is not None for end in ends):
+            shopper.end = max(ends, default=math.nan)
+
+    async def _tab(self, http, shopper: Shopper, ks: range) -> float | None:
+        """One tab of a shopper: requests ``ks`` one after another (the think time before
+        request ``k`` is ``thinks[k - 1]``, except before the tab's first), each retried as
+        the scenario's retry rules say (:class:`~statelab.sim.retrying.Retrying`: the same
+        waits, jitter, cap and budget as the simulation, in model seconds). Returns the
+        stamp of its last answer, or None if the run ended first."""
+        last_end = math.nan
+        first = ks[0] if len(ks) else 0
+        for k in ks:
+            think = shopper.thinks[k - 1] if k != first else 0.0
+            if think and not await self._sleep_until(time.monotonic() + think * self.scale):
+                return None
+            attempt = 1
+            while True:
+                if time.monotonic() >= self.t_end:
+                    return None
+                if attempt == 1:
+                    self.retrying.sent(self.now())
+                service = shopper.services[k]
+                outcome, last_end = await self._attempt(http, shopper, k, attempt, service)
+                if outcome == "in_flight":  # the run ended while it was under way
+                    return None
+                if outcome not in RETRIED:
+                    break
+                wait = self.retrying.wait(attempt, self.now())
+                if wait is None or wait == REFUSED:  # the shopper sees an error
+                    shopper.gave_up += 1
+                    shopper.retries_refused += wait == REFUSED
+                    break
+                attempt += 1
+                if wait and not await self._sleep_until(time.monotonic() + wait * self.scale):
+                    return None
+        return last_end
+
+    def now(self) -> float:
+        """Model seconds since model time 0."""
+        return (time.monotonic() - self.t0) / self.scale
 
     async def _attempt(self, http, shopper: Shopper, request: int, attempt: int, service: float):
         """Send one attempt and record it; returns (outcome, end stamp)."""
         key = (shopper.id, request, attempt)
         stale = shopper.stale
+        carried = shopper.cart_items  # the items of the cart cookie this attempt carries
         headers = {REQUEST_ID_HEADER: request_id(*key)}
         if shopper.cookies:
             headers["Cookie"] = "; ".join(f"{n}={v}" for n, v in shopper.cookies.items())
@@ -239,30 +278,35 @@ class Player:
                     node = _int(response.headers.get("X-Statelab-Node"), -1)
                     body = await response.read()
                     end = time.monotonic()
-                    self._keep_cookies(shopper, response, status, body)
+                    overwrote = self._keep_cookies(shopper, response, status, body, carried)
         except TimeoutError:
             end = time.monotonic()
             if end >= self.t_end and (self.timeout is None or arrival + self.timeout > self.t_end):
                 return "in_flight", math.nan  # left in self.open: in flight at the end
             del self.open[key]
-            self.rows.append((*key, node, arrival, end, "timed_out", 0, int(stale), "", "", ""))
+            self.rows.append((*key, node, arrival, end, "timed_out", 0, int(stale), "", "", "", 0))
             return "timed_out", end
         except (aiohttp.ClientError, OSError, ValueError):
             end = time.monotonic()
             del self.open[key]
-            self.rows.append((*key, node, arrival, end, "failed", 0, int(stale), "", "", ""))
+            self.rows.append((*key, node, arrival, end, "failed", 0, int(stale), "", "", "", 0))
             return "failed", end
         del self.open[key]
         outcome = "ok" if status == 200 else "failed"
         if status == 200:
             found, applied, duplicate = _answer(body)
         self.rows.append(
-            (*key, node, arrival, end, outcome, status, int(stale), found, applied, duplicate)
-        )
+            (*key, node, arrival, end, outcome, status, int(stale), found, applied, duplicate,
+             overwrote)
+        )  # fmt: skip
         return outcome, end
 
-    def _keep_cookies(self, shopper: Shopper, response, status: int, body: bytes) -> None:
-        """Keep ``SERVERID`` and ``cart`` as a browser would.
+    def _keep_cookies(
+        self, shopper: Shopper, response, status: int, body: bytes, carried: int
+    ) -> int:
+        """Keep ``SERVERID`` and ``cart`` as a browser would; returns the items a new cart
+        cookie overwrote (a lost update: another tab's answer, kept since this attempt was
+        sent with a cart of ``carried`` items, held that many more; 0 where none).
 
         A new cart cookie is not kept (the browser keeps the old one, and the item is not
         kept) when its name and value are over ``cookie_limit`` bytes, or when the cart it
@@ -281,7 +325,7 @@ class Player:
             elif name == "SERVERID":
                 shopper.cookies[name] = value
         if status != 200 or self.scenario.state != "cookie":
-            return
+            return 0
         limit = self.scenario.cookie_limit
         fits = cart is not None and len("cart=") + len(cart) <= limit
         if fits:
@@ -289,9 +333,12 @@ class Player:
             fits = items is None or self.weight(items) <= limit
         if fits:
             shopper.cookies["cart"] = cart
-        else:
-            shopper.items_not_kept += 1
-            shopper.stale = True
+            overwrote = shopper.cart_items - carried
+            shopper.cart_items = carried + 1
+            return overwrote
+        shopper.items_not_kept += 1
+        shopper.stale = True
+        return 0
 
     def weight(self, items: int) -> int:
         """Bytes a cart cookie of ``items`` items weighs, as the simulation counts it."""
@@ -337,7 +384,10 @@ def write(out: Path, rows: list[tuple], shoppers: list[Shopper]) -> None:
         writer.writerow(SESSION_FIELDS)
         for s in shoppers:
             if s.sent:
-                writer.writerow([s.id, repr(s.start), cell(s.end), s.sent, s.items_not_kept])
+                writer.writerow(
+                    [s.id, repr(s.start), cell(s.end), s.sent, s.items_not_kept, s.gave_up,
+                     s.retries_refused]
+                )  # fmt: skip
 
 
 #: What a load generator ready too late prints (with the seconds it was late), sending

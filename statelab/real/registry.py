@@ -109,29 +109,6 @@ def check(
         )
     BALANCERS[balancer].check_retries(balancer_retries, redispatch)
     BALANCERS[balancer].check(scenario)
-    for name in ("retry_jitter", "retry_budget"):
-        if getattr(scenario, name) is not None:
-            raise ValueError(
-                f"{name}={getattr(scenario, name)!r} is not played by real runs yet (the load "
-                f"generator retries with an exponential backoff and no budget); set "
-                f"{name}=None, or compare the designs in the simulation"
-            )
-    if scenario.write_at != 1.0:
-        raise ValueError(
-            f"write_at={scenario.write_at:g} is not played by real runs yet (a real node writes "
-            "its change at the end of its work); set write_at=1.0, or compare in the simulation"
-        )
-    if scenario.tabs != 1:
-        raise ValueError(
-            f"tabs={scenario.tabs} is not played by real runs yet (the load generator sends a "
-            "shopper's requests one after another); set tabs=1, or compare in the simulation"
-        )
-    if scenario.store_update != "atomic":
-        raise ValueError(
-            f"store_update={scenario.store_update!r} is not played by real runs yet (their "
-            "stores apply an add in one step: SQLite in a transaction, Redis with WATCH); set "
-            "store_update='atomic', or compare in the simulation"
-        )
     outages = [e for e in scenario.events if isinstance(e, StoreOutage)]
     for event in outages:
         if event.mode != "hang":

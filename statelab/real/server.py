@@ -62,7 +62,10 @@ from statelab.runs.watch import exit_with_parent
 from statelab.sim.cookie import encoded_size
 
 STATES = ("server", "cookie", "store", "replicated")
-LOG_HEADER = "session,request,attempt,node,queued_from,start,done,found,applied,duplicate,items"
+LOG_HEADER = (
+    "session,request,attempt,node,queued_from,start,done,found,applied,duplicate,items,"
+    "overwrote,wrote"
+)
 #: A session id in a path: what the load generator sends (no comma: it goes into the CSV).
 SESSION_PATTERN = r"[A-Za-z0-9_.-]{1,128}"
 MAX_WORKERS = 10_000
@@ -155,6 +158,19 @@ def _parser() -> argparse.ArgumentParser:
     add("--store", type=_store, help="sqlite:/path/db or redis:/path/redis.sock (state=store)")
     add("--keys", action="store_true", help="requests carry idempotency keys")
     add(
+        "--store-update",
+        default="atomic",
+        choices=("atomic", "read_modify_write"),
+        help="atomic: read, add and write in one store transaction at the write; "
+        "read_modify_write: the cart read at the first store call, written whole at the write",
+    )
+    add(
+        "--write-at",
+        default=1.0,
+        type=_number("--write-at", 0.0, 1.0, "a share of the attempt's work", False),
+        help="where in its work an attempt writes its change (1: at the end)",
+    )
+    add(
         "--cookie-cost-per-kb",
         default=0.0,
         type=_number("--cookie-cost-per-kb", 0.0, 10.0, "model seconds of work per KB of cookie"),
@@ -179,6 +195,8 @@ class Config:
     log: Path
     store: tuple[str, str] | None = None
     keys: bool = False
+    store_update: str = "atomic"
+    write_at: float = 1.0
     secret: bytes | None = None
     cookie_cost_per_kb: float = 0.0
     cookie_bytes_per_item: int | None = None
@@ -213,6 +231,8 @@ def parse_args(argv: list[str] | None = None) -> Config:
         log=args.log,
         store=args.store,
         keys=args.keys,
+        store_update=args.store_update,
+        write_at=args.write_at,
         secret=secret,
         cookie_cost_per_kb=args.cookie_cost_per_kb,
         cookie_bytes_per_item=args.cookie_bytes_per_item,
@@ -253,6 +273,22 @@ class WorkerSlots:
                 waiter.set_result(None)
                 return
         self.free += 1
+
+
+@dataclass
+class Change:
+    """What an attempt did to its cart: whether the cart was ``found`` where the node
+    looks, whether the item was ``applied`` and made a ``duplicate``, the cart's ``items``
+    after it, the items a read-modify-write ``overwrote`` (a lost update), the cart cookie
+    to set (cookie state) and the cart itself (memory)."""
+
+    found: bool
+    applied: bool
+    duplicate: bool
+    items: int
+    overwrote: int = 0
+    set_cookie: str | None = None
+    cart: dict | None = None
 
 
 def add_item(cart: dict, request: int, keys: bool) -> tuple[bool, bool]:
@@ -400,9 +436,10 @@ class Node:
         state = config.state
         work = service
         carried = None  # cookie state: the items of the cookie that came, if it verifies
+        read = None  # store state: the cart as the first store call read it
         if state == "store":
             try:
-                await self._in_store(self.store.get, session)
+                read = await self._in_store(self.store.get, session)
             except self.store_down:
                 return _error(503, STORE_DOWN["error"], self.node)
         elif state == "cookie":
@@ -410,45 +447,73 @@ class Node:
             carried = self._cookie_items(cookie)
             if config.cookie_cost_per_kb > 0:
                 work += config.cookie_cost_per_kb * self._cookie_kb(cookie, carried)
+        # the change is written at ``write_at`` of the work (cookie state: in the answer)
+        early = state != "cookie" and config.write_at < 1.0
+        scale = config.time_scale
         queued_from = time.monotonic()
         await self.slots.take()
         start = time.monotonic()
         try:
-            await asyncio.sleep(work * config.time_scale)
+            if early:
+                await asyncio.sleep(work * config.write_at * scale)
+                try:
+                    change = await self._apply(session, request, read, carried)
+                except self.store_down:
+                    return _error(503, STORE_DOWN["error"], self.node)
+                # written, not yet answered: a crash from here on leaves the change applied
+                self._log(session, request, attempt, queued_from, start, None, change)
+                await asyncio.sleep(work * (1.0 - config.write_at) * scale)
+            else:
+                await asyncio.sleep(work * scale)
         finally:
             self.slots.give_back()
-        set_cookie = None
-        if state == "cookie":
-            found, items, set_cookie = self._cookie_add(carried, request)
-            applied, duplicate = True, False
-        elif state == "store":
+        if not early:
             try:
-                found, applied, duplicate, items = await self._store_add(session, request)
+                change = await self._apply(session, request, read, carried)
             except self.store_down:
                 return _error(503, STORE_DOWN["error"], self.node)
-        else:
-            found, applied, duplicate, cart = self._memory_add(session, request)
-            items = cart["items"]
         done = time.monotonic()
         if state == "replicated" and self.peer is not None:
-            await self._copy_to_peer(session, cart)
-        self.log.write(
-            f"{session},{request},{attempt},{self.node},{queued_from:.6f},{start:.6f},"
-            f"{done:.6f},{found},{applied},{duplicate},{items}\n"
-        )
-        self.log.flush()
+            await self._copy_to_peer(session, change.cart)
+        self._log(session, request, attempt, queued_from, start, done, change)
         headers = self.header
-        if set_cookie is not None:
-            headers = {**headers, "Set-Cookie": f"{COOKIE_NAME}={set_cookie}; Path=/"}
+        if change.set_cookie is not None:
+            headers = {**headers, "Set-Cookie": f"{COOKIE_NAME}={change.set_cookie}; Path=/"}
+        found, applied, duplicate = change.found, change.applied, change.duplicate
         return web.Response(
             text=(
                 f'{{"node":{self.node},"found":{"true" if found else "false"},'
                 f'"applied":{"true" if applied else "false"},'
-                f'"duplicate":{"true" if duplicate else "false"},"items":{items}}}'
+                f'"duplicate":{"true" if duplicate else "false"},"items":{change.items}}}'
             ),
             content_type="application/json",
             headers=headers,
         )
+
+    async def _apply(self, session: str, request: int, read, carried) -> Change:
+        """The attempt's change, where the cart lives (see :class:`Change`)."""
+        state = self.config.state
+        if state == "cookie":
+            found, items, set_cookie = self._cookie_add(carried, request)
+            return Change(found, True, False, items, set_cookie=set_cookie)
+        if state == "store":
+            if self.config.store_update == "read_modify_write":
+                return await self._store_write_back(session, request, read)
+            return await self._store_add(session, request)
+        found, applied, duplicate, cart = self._memory_add(session, request)
+        return Change(found, applied, duplicate, cart["items"], cart=cart)
+
+    def _log(self, session, request, attempt, queued_from, start, done, change) -> None:
+        """The attempt's line in the node's log; ``done`` None: the change is written and
+        the work goes on (the line says when it was written: ``wrote``)."""
+        finished = "" if done is None else f"{done:.6f}"
+        wrote = f"{time.monotonic():.6f}" if done is None else ""
+        self.log.write(
+            f"{session},{request},{attempt},{self.node},{queued_from:.6f},{start:.6f},"
+            f"{finished},{change.found},{change.applied},{change.duplicate},{change.items},"
+            f"{change.overwrote},{wrote}\n"
+        )
+        self.log.flush()
 
     def _cookie_kb(self, cookie: str | None, items: list[str] | None) -> float:
         """KB of the incoming cart cookie: its bytes, or, with ``--cookie-bytes-per-item``,
@@ -491,8 +556,9 @@ class Node:
         applied, duplicate = add_item(cart, request, self.config.keys)
         return found, applied, duplicate, cart
 
-    async def _store_add(self, session: str, request: int) -> tuple[bool, bool, bool, int]:
-        """Store state: read, add, write back in one store transaction."""
+    async def _store_add(self, session: str, request: int) -> Change:
+        """Store state, ``atomic``: read, add and write back in one store transaction
+        (SQLite's ``BEGIN IMMEDIATE``, Redis's ``WATCH``/``MULTI``), so no add is lost."""
         keys = self.config.keys
         outcome = []
 
@@ -507,7 +573,43 @@ class Node:
 
         _before, after = await self._in_store(self.store.update, session, change)
         found, applied, duplicate = outcome
-        return found, applied, duplicate, after["items"]
+        return Change(found, applied, duplicate, after["items"])
+
+    async def _store_write_back(self, session: str, request: int, read: dict | None) -> Change:
+        """Store state, ``read_modify_write``: the cart as the first store call read it,
+        with this attempt's item, written whole over whatever the store holds now, as an
+        unprotected read-modify-write does (the write itself is one transaction, so the
+        cart it replaced is known: ``overwrote`` is how many items more that one held than
+        the read, a lost update; negative: items brought back). Idempotency keys are kept
+        atomically, as the simulation keeps them: a key already in the store's cart is not
+        applied again, whatever the read held."""
+        keys = self.config.keys
+        outcome = []
+
+        def change(before: dict | None) -> dict:
+            outcome.clear()
+            cart = new_cart() if read is None else {
+                "items": read["items"], "applied": set(read["applied"])
+            }  # fmt: skip
+            held = 0 if before is None else before["items"]
+            if keys:
+                seen = set() if before is None else set(before["applied"])
+                if request in seen:  # applied once already: nothing is written
+                    outcome.extend((False, False, held, 0))
+                    return before
+                duplicate = request in cart["applied"]
+                cart["items"] += 1
+                cart["applied"] = seen | {request}
+            else:
+                _applied, duplicate = add_item(cart, request, keys=False)
+            outcome.extend(
+                (True, duplicate, cart["items"], held - (0 if read is None else read["items"]))
+            )
+            return {"items": cart["items"], "applied": sorted(cart["applied"])}
+
+        await self._in_store(self.store.update, session, change)
+        applied, duplicate, items, overwrote = outcome
+        return Change(read is not None, applied, duplicate, items, overwrote=overwrote)
 
     async def _in_store(self, call, *args):
         """``call(*args)`` on the store's threads, awaited."""

@@ -97,14 +97,6 @@ def test_bad_arguments_are_refused_with_what_is_allowed(changes, words):
     ("changes", "words"),
     [
         ({"autoscale": Autoscale()}, "autoscale is not played by real runs"),
-        ({"write_at": 0.5}, "write_at=0.5 is not played by real runs"),
-        ({"retry_jitter": "full", "retry_backoff": 0.5}, "retry_jitter='full' is not played"),
-        ({"retry_budget": 0.2}, "retry_budget=0.2 is not played"),
-        ({"tabs": 2}, "tabs=2 is not played by real runs"),
-        (
-            {"state": "store", "store_update": "read_modify_write"},
-            "store_update='read_modify_write' is not played",
-        ),
         (  # 20 model s at the default scale 0.2: 4 real s, past the store calls' timeout
             {"state": "store", "events": (StoreOutage(5.0, 20.0, mode="hang"),)},
             r"StoreOutage\(mode='hang'\) at 5 s lasts 20 model seconds.*at most 0.5 real",
