@@ -15,7 +15,14 @@ How a real run maps to the simulation:
 
 - **the same shoppers**: the load generator draws arrivals, session lengths, service demands,
   think times and retry pauses from the simulation's own streams, so a real run and a simulated
-  run of one seed see the same shoppers;
+  run of one seed see the same shoppers; each in its ``tabs`` browser tabs (one connection a
+  tab, one cookie jar), retrying by the simulation's rules (``retry_jitter``, the cap, the
+  ``retry_budget``);
+- **the same writes**: a node writes an attempt's change at ``write_at`` of its work; a store
+  applies an add in one transaction (``store_update="atomic"``: SQLite's ``BEGIN IMMEDIATE``,
+  Redis's ``WATCH``/``MULTI``) or writes back the cart it read at the request's first store
+  call (``"read_modify_write"``), and each write that replaced a cart of another size than
+  the one it was built on is booked as a lost update, as the simulation books it;
 - **time is scaled**: at ``time_scale=0.2`` a 120 s scenario runs in 24 s; a node spends a
   request's service time as a sleep of ``service * time_scale`` (so two cores hold many
   workers), and every time in the Result is in model seconds, ``(stamp - t0) / time_scale``;
