@@ -77,8 +77,12 @@ def test_a_detected_crash_is_simulated_with_the_delay_the_health_checks_take():
         failed[expected] = comparison.replications.summaries["failed"].mean()
     # the longer the balancer takes to notice, the more requests fail meanwhile
     assert failed[5.0] > failed[2.5] > failed[0.0], failed
-    # ip_hash's node in maint is no longer configured: its checks find even an announced crash
-    assert notice_delay(SCENARIO.replace(affinity="ip_hash"), 0.5, "announced") == 5.0
+    # ip_hash is nginx's, with nginx's failure handling (behind nginx or the embedded proxy):
+    # no checks, the first request that fails takes the node out, announced or not
+    for crash in ("detected", "announced"):
+        for balancer in ("embedded", "nginx"):
+            ip_hash = SCENARIO.replace(affinity="ip_hash")
+            assert notice_delay(ip_hash, 0.5, crash, balancer) == 0.0
 
 
 def test_the_overhead_is_taken_off_latency_only():

@@ -451,7 +451,8 @@ class Controller:
         # a detected crash: the balancer's health checks find it (fall 3 checks later). An
         # announced one: the balancer is told first, so no new request is sent to the node in
         # the moment between the two; except with ip_hash, for which a node in maint is no
-        # longer configured (a crashed one is; its health checks take it out).
+        # longer configured (a crashed one is; nginx's failure handling takes it out at the
+        # first request it fails).
         told = self.crash == "announced" and self.scenario.affinity != "ip_hash"
         if status == "removed" or told:
             # from here on its shoppers go elsewhere: a cart moved before the change's stamp

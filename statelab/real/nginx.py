@@ -55,7 +55,7 @@ from pathlib import Path
 from statelab.real.balancers import Balancer, check_retries
 from statelab.real.guard import descendants
 from statelab.real.procs import python_argv, require_program
-from statelab.real.timeouts import CONNECT_TIMEOUT, SERVER_TIMEOUT
+from statelab.real.timeouts import CONNECT_TIMEOUT, SERVER_TIMEOUT, fail_timeout_seconds
 from statelab.sim.events import ScaleTo
 from statelab.sim.scenario import Scenario
 
@@ -66,8 +66,6 @@ METHOD = {
     "least_connections": "least_conn",
     "two_choices": "random two least_conn",
 }
-#: nginx's default ``fail_timeout`` (read in model seconds, scaled by the run's time scale).
-FAIL_TIMEOUT = 10.0
 #: Points nginx's ``hash ... consistent`` puts on its ring per unit of a server's weight.
 POINTS_PER_WEIGHT = 160
 #: Real seconds a reload may take before the new workers are seen.
@@ -109,12 +107,6 @@ def check_scenario(scenario: Scenario) -> None:
                 "has neither. Use mode='in_flight' (out of the configuration at once, a "
                 "reload lets the requests in flight finish) or balancer='haproxy'"
             )
-
-
-def fail_timeout_seconds(time_scale: float) -> int:
-    """Real seconds of nginx's ``fail_timeout``: its default 10 s read in model seconds and
-    scaled, in whole seconds (nginx takes no fraction there), at least 1."""
-    return max(1, round(FAIL_TIMEOUT * time_scale))
 
 
 def _weight(scenario: Scenario) -> int:

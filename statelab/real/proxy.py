@@ -17,7 +17,10 @@ one web server node, chosen as the simulation's balancer chooses:
   the next live node by number, which holds its copy.
 
 The proxy checks every node's health with ``GET /health`` every ``inter`` seconds (three
-failed checks in a row take it out, two good ones bring it back: HAProxy's ``fall 3 rise 2``).
+failed checks in a row take it out, two good ones bring it back: HAProxy's ``fall 3 rise 2``),
+except with ``ip_hash``, nginx's, played with nginx's failure handling: no checks, a node
+that fails a request is left out for ``fail_timeout`` (``max_fails=1``), a retry goes to
+another node at once (``proxy_next_upstream``), and a request no node took is answered 502.
 A request whose node refuses the connection is tried again ``retries`` times (0 by default),
 each after a pause on the same node, the last on another node with ``redispatch``; when no
 try connects it gets 503, as from HAProxy (and 503 when no node is up); a node that fails
@@ -56,6 +59,7 @@ from statelab.real.timeouts import (
     CONNECT_TIMEOUT,
     SERVER_TIMEOUT,
     check_interval,
+    fail_timeout_seconds,
     retry_turnaround,
 )
 from statelab.runs.watch import exit_with_parent
@@ -124,6 +128,11 @@ def proxy_config(
         "rise": CHECK_RISE,
         "retries": int(retries),
         "redispatch": bool(redispatch),
+        # nginx's ip_hash comes with nginx's failure handling: no health checks; a node that
+        # fails a request is left out for fail_timeout (max_fails=1), and a retry is a pass
+        # to another node (proxy_next_upstream), never the same one
+        "passive": scenario.affinity == "ip_hash",
+        "fail_timeout": fail_timeout_seconds(time_scale),
         "turnaround": retry_turnaround(time_scale),
         "connect_timeout": CONNECT_TIMEOUT,
         "server_timeout": SERVER_TIMEOUT,
@@ -190,6 +199,14 @@ def describe(config: dict, port: int | None = None) -> str:
                 "    # a sticky session whose node is down goes to its peer (the next live node)"
             )
     fall, rise, retries = config["fall"], config["rise"], config["retries"]
+    if config.get("passive"):  # nginx's failure handling, in nginx.conf words
+        tries = f"proxy_next_upstream error timeout; proxy_next_upstream_tries {retries + 1}"
+        lines += [
+            f"    # no health checks: server ... max_fails=1 fail_timeout="
+            f"{config['fail_timeout']}s (a node that fails a request is left out that long)",
+            f"    {tries if retries else 'proxy_next_upstream off'}   # 502 when no node took it",
+        ]
+        return "\n".join([*lines, *_server_lines(config)]) + "\n"
     lines += [
         f"    option httpchk GET /health; default-server check inter {inter_ms} fall {fall} "
         f"rise {rise}",
@@ -206,13 +223,18 @@ def describe(config: dict, port: int | None = None) -> str:
         )
         if config["redispatch"]:
             lines.append("    option redispatch   # ... the last retry on another node")
+    return "\n".join([*lines, *_server_lines(config)]) + "\n"
+
+
+def _server_lines(config: dict) -> list[str]:
     ports = {int(k): p for k, p in config["ports"].items()}
+    lines = []
     for k in range(config["slots"]):
         if k in ports:
             lines.append(f"    server s{k} 127.0.0.1:{ports[k]}")
         else:
             lines.append(f"    server s{k} 127.0.0.1:1 disabled   # not started yet: maint")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 # -- choosing a node ------------------------------------------------------------------------
@@ -228,6 +250,7 @@ class Slot:
         self.up = False  # the health checks' verdict (or ready: assumed up)
         self.streak = 0  # checks in a row that disagree with ``up`` (fall or rise counts them)
         self.in_flight = 0  # requests sent to it through this proxy, not answered yet
+        self.failed_until = 0.0  # passive (nginx): left out until this monotonic stamp
         self.generation = 0  # counts address changes (a check of an old address is ignored)
 
     def takes_new(self) -> bool:
@@ -278,6 +301,7 @@ class Router:
             slot = self.slots[int(k)]
             slot.port, slot.admin, slot.up = int(port), "ready", True
         self.rng = random.Random(config["seed"])
+        self.passive = bool(config.get("passive", False))
         # the simulation's routers (statelab.sim.routing); ip_hash is nginx's own, on the address
         self.router = routing.router_for(self.affinity, config["seed"], config["vnodes"])
         self._turn = 0
@@ -337,6 +361,14 @@ class Router:
         if affinity in ("source_hash", "consistent_hash"):
             up = tuple(slot.index for slot in live)
             return self.slots[self.router(stable_hash(client), up, len(self.slots))]
+        if self.passive:  # a node left out for fail_timeout: one request tries it again
+            now = time.monotonic()
+            for slot in self.slots:
+                if not slot.up and slot.admin == "ready" and now >= slot.failed_until:
+                    slot.up = True
+            live = self.live()
+            if not live:
+                return None
         configured = [slot for slot in self.slots if slot.admin == "ready"]
         position = nginx_ip_hash(client, len(configured), lambda i: configured[i].up)
         return self.pick(live) if position is None else configured[position]
@@ -362,7 +394,7 @@ class Router:
                 return f"{name} has no address yet; first: set server {name} addr 127.0.0.1 port P"
             if slot.admin == "maint" and state != "maint":
                 # as HAProxy: leaving maint, a server is up until the checks fail
-                slot.up, slot.streak = True, 0
+                slot.up, slot.streak, slot.failed_until = True, 0, 0.0
             slot.admin = state
             return ""
         if words[3] == "health" and len(words) == 5:
@@ -543,9 +575,15 @@ class Proxy:
         ``SH``; 504 when it did not answer in time, ``sH``)."""
         config = self.config
         retries = config["retries"]
+        passive = self.router.passive
         redispatched = False
         for attempt in range(retries + 1):
-            if attempt > 0:
+            if attempt > 0 and passive:  # nginx: the next upstream, at once, or none
+                other = self.router.other_than(slot)
+                if other is None:
+                    break
+                slot, redispatched = other, True
+            elif attempt > 0:
                 other = self.router.other_than(slot) if config["redispatch"] else None
                 if other is not None and attempt == retries:
                     slot, redispatched = other, True
@@ -561,17 +599,30 @@ class Proxy:
                     return Sent(slot, answer.status, answer.headers, payload, attempt, "--",
                                 redispatched)  # fmt: skip
             except aiohttp.ClientConnectorError:
+                self._failed(slot)
                 continue  # refused: nothing was sent, so it may be tried again
             except asyncio.TimeoutError:
+                self._failed(slot)
                 text = f"504 Gateway Timeout: node s{slot.index}\n"
                 return Sent(slot, 504, {}, text.encode(), attempt, "sH", redispatched)
             except (aiohttp.ClientError, OSError) as error:
+                self._failed(slot)
                 text = f"502 Bad Gateway: node s{slot.index}: {type(error).__name__}\n"
                 return Sent(slot, 502, {}, text.encode(), attempt, "SH", redispatched)
             finally:
                 slot.in_flight -= 1
+        if passive:  # nginx answers 502 when no upstream took the request
+            text = f"502 Bad Gateway: node s{slot.index} refused\n"
+            return Sent(slot, 502, {}, text.encode(), retries, "SC", redispatched)
         text = f"503 Service Unavailable: node s{slot.index} refused\n"
         return Sent(slot, 503, {}, text.encode(), retries, "SC", redispatched)
+
+    def _failed(self, slot: Slot) -> None:
+        """Passive (nginx's max_fails=1): a failed request leaves ``slot`` out for
+        ``fail_timeout`` seconds. With health checks, the checks decide."""
+        if self.router.passive:
+            slot.up = False
+            slot.failed_until = time.monotonic() + self.config["fail_timeout"]
 
     async def check_forever(self, slot: Slot) -> None:
         """Check ``slot``'s health every ``inter`` seconds while it is not in maint: ``fall``
@@ -654,7 +705,10 @@ async def serve(config: dict, admin_path: str) -> None:
         os.unlink(admin_path)
     admin = await asyncio.start_unix_server(proxy.admin, path=admin_path)
     os.chmod(admin_path, 0o600)
-    checks = [asyncio.create_task(proxy.check_forever(slot)) for slot in proxy.router.slots]
+    passive = proxy.router.passive  # nginx's way: no health checks
+    checks = [] if passive else [
+        asyncio.create_task(proxy.check_forever(slot)) for slot in proxy.router.slots
+    ]  # fmt: skip
     print(f"READY {port}", flush=True)
     try:
         await asyncio.Event().wait()

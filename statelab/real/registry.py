@@ -47,13 +47,13 @@ def notice_delay(
     scenario: Scenario, time_scale: float, crash: str = "detected", balancer: str = "embedded"
 ) -> float:
     """Model seconds from a crash to the moment the balancer stops sending the node requests,
-    on average: 0 for an announced crash (the balancer is told first; not with ``ip_hash``,
-    whose node in maint is no longer configured, so its checks find the crash), 0 for nginx
-    (no health checks: the first request that fails there takes the node out; one more
-    fails each ``fail_timeout`` while it stays dead, which the simulation does not play),
-    else the health checks' :func:`~statelab.real.timeouts.noticed_after`. The
-    simulation's ``health_check_delay`` that plays a real run's crashes."""
-    if balancer == "nginx" or (crash == "announced" and scenario.affinity != "ip_hash"):
+    on average: 0 for an announced crash (the balancer is told first), 0 for nginx and for
+    ``ip_hash`` behind the embedded proxy, which plays nginx's failure handling (no health
+    checks: the first request that fails there takes the node out; one more fails each
+    ``fail_timeout`` while it stays dead, which the simulation does not play), else the
+    health checks' :func:`~statelab.real.timeouts.noticed_after`. The simulation's
+    ``health_check_delay`` that plays a real run's crashes."""
+    if balancer == "nginx" or scenario.affinity == "ip_hash" or crash == "announced":
         return 0.0
     return noticed_after(scenario.health_check_delay, time_scale)
 
@@ -108,6 +108,12 @@ def check(
             f"finds a crash by its health checks; 'announced': it is told first), got {crash!r}"
         )
     BALANCERS[balancer].check_retries(balancer_retries, redispatch)
+    if scenario.affinity == "ip_hash" and balancer_retries and not redispatch:
+        raise ValueError(
+            "affinity='ip_hash' is nginx's, played with nginx's failure handling, which passes "
+            "a refused request on to the next server, never to the same one again: "
+            f"balancer_retries={balancer_retries} needs redispatch=True"
+        )
     BALANCERS[balancer].check(scenario)
     outages = [e for e in scenario.events if isinstance(e, StoreOutage)]
     for event in outages:

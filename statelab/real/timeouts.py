@@ -32,6 +32,7 @@ BUSY_TIMEOUT_MS          a SQLite call, for another node's write lock (milliseco
 REDIS_TIMEOUT            a Redis call (connect, send, answer)
 REDIS_START_TIMEOUT      ``redis-server``, to open its socket
 HANG_LIMIT               the longest hung store a real run plays (its calls must outlive it)
+FAIL_TIMEOUT             nginx's passive check: a node that failed once is left out this long
 ======================== ======================================================================
 """
 
@@ -93,6 +94,9 @@ REDIS_TIMEOUT = 1.0
 HANG_LIMIT = 0.5 * min(REDIS_TIMEOUT, BUSY_TIMEOUT_MS / 1000)
 #: Seconds ``start_redis`` waits for the server's socket.
 REDIS_START_TIMEOUT = 10.0
+#: nginx's default ``fail_timeout`` (with ``max_fails=1``: a node that failed a request is
+#: left out this long, then one request tries it again), read in model seconds and scaled.
+FAIL_TIMEOUT = 10.0
 
 
 def check_interval(health_check_delay: float, time_scale: float) -> float:
@@ -116,3 +120,9 @@ def retry_turnaround(time_scale: float) -> float:
     ``min(timeout connect, 1 s)``, its one second read in model seconds and scaled, at least
     :data:`MIN_TURNAROUND` and at most :data:`CONNECT_TIMEOUT`."""
     return min(CONNECT_TIMEOUT, max(MIN_TURNAROUND, 1.0 * time_scale))
+
+
+def fail_timeout_seconds(time_scale: float) -> int:
+    """Real seconds of nginx's ``fail_timeout``: its default :data:`FAIL_TIMEOUT` read in
+    model seconds and scaled, in whole seconds (nginx takes no fraction there), at least 1."""
+    return max(1, round(FAIL_TIMEOUT * time_scale))

@@ -407,12 +407,13 @@ def test_a_fourth_node_moves_most_clients_map_based_and_few_on_a_ring(
 
 @pytest.mark.parametrize("kind", ["embedded", "nginx"])
 def test_ip_hash_a_node_down_moves_only_its_clients_and_they_come_back(kind, balancer, cluster):
-    """nginx's ip_hash, real and emulated: a dead node's clients go elsewhere, the others stay,
-    and all come back with it. nginx has no health checks: with a retry, the request that
-    finds the node dead goes on to another server, and the node stays out."""
+    """nginx's ip_hash, real and emulated (with nginx's failure handling): a dead node's
+    clients go elsewhere, the others stay, and all come back with it. No health checks: with
+    a retry, the request that finds the node dead goes on to another server, and the node
+    stays out for fail_timeout."""
     victim = cluster.node(1)
-    scenario = Scenario(affinity="ip_hash", health_check_delay=0.3)  # checks every 0.1 s
-    options = {"balancer_retries": 1, "redispatch": True} if kind == "nginx" else {}
+    scenario = Scenario(affinity="ip_hash")
+    options = {"balancer_retries": 1, "redispatch": True}
     ports = {0: cluster.nodes[0].port, 1: victim.port, 2: cluster.nodes[2].port}
     b = balancer(kind, scenario, ports=ports, **options)
     before = nodes_of_clients(b)
