@@ -19,8 +19,8 @@ def notes(first_answer_at: float, first_done_at: float) -> RunLog:
     served by node 0, which has no cart. Time scale 1, clock 0: stamps are model seconds."""
     client = pd.DataFrame(
         [
-            (0, 0, 1, 1, 1.0, first_answer_at, "ok", 200, 0, 0, 1, 0, 0),
-            (0, 1, 1, 0, 6.0, 6.1, "ok", 200, 0, 0, 1, 0, 0),
+            (0, 0, 1, 1, 1.0, first_answer_at, "ok", 200, 0, 0, 1, 0, 0, 0, 0),
+            (0, 1, 1, 0, 6.0, 6.1, "ok", 200, 0, 0, 1, 0, 0, 0, 0),
         ],
         columns=loadgen.REQUEST_FIELDS,
     )

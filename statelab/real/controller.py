@@ -93,9 +93,11 @@ class Controller:
         crash: str = "detected",
         balancer_retries: int = 0,
         redispatch: bool = False,
+        resend_aborted: bool = False,
     ) -> None:
         self.scenario = scenario
         self.crash = crash
+        self.resend_aborted = resend_aborted
         self.balancer_retries = balancer_retries
         self.redispatch = redispatch
         self.scale = time_scale
@@ -263,6 +265,7 @@ class Controller:
                 "config_text": config_text,
                 "balancer_log": balancer_log,
                 "balancer_messages": self.balancer.messages(),
+                "reloads": self._reloads(),
                 "timings": dict(self.timings),
                 **self.crash_handling(),
             },
@@ -280,6 +283,18 @@ class Controller:
             column = parts[i] if i in parts.columns else pd.Series(index=table.index, dtype=object)
             table[name] = pd.to_numeric(column, errors="coerce").fillna(-1).astype(int)
         return table
+
+    def _reloads(self) -> pd.DataFrame:
+        """The balancer's reloads during the run (nginx: each change of the cluster is a new
+        configuration and a reload), a row each: ``time`` (model seconds), ``answered``
+        (real seconds until the new configuration answered) and ``old_workers_gone`` (until
+        the old workers had ended); no row for a balancer changed by runtime commands."""
+        rows = [
+            ((stamp - self.t0) / self.scale, answered, gone)
+            for stamp, answered, gone in getattr(self.balancer, "reloads", ())
+            if stamp >= self.t0
+        ]
+        return pd.DataFrame(rows, columns=["time", "answered", "old_workers_gone"])
 
     def crash_handling(self) -> dict:
         """How this run's balancer learns of a crash and retries, for ``result.real``: the
@@ -356,6 +371,8 @@ class Controller:
             "--go", str(go),
             "--out", str(out),
         )  # fmt: skip
+        if self.resend_aborted:
+            argv.append("--resend-aborted")
         return self.group.start("loadgen", argv, timeout=START_TIMEOUT)
 
     def _go(self, load, go: Path) -> None:
@@ -609,6 +626,7 @@ def run(
     crash: str = "detected",
     balancer_retries: int = 0,
     redispatch: bool = False,
+    resend_aborted: bool = False,
     workdir: str | Path | None = None,
     keep: bool = False,
 ) -> RealResult:
@@ -637,6 +655,14 @@ def run(
     redispatch : bool
         The balancer's last retry goes to another node (HAProxy's ``option redispatch``):
         the request succeeds, and a cart left on the dead node is lost without a failure.
+    resend_aborted : bool
+        The load generator re-sends, once and at once, an attempt whose kept-alive
+        connection closed before any answer came (``aborted`` in ``result.real["client"]``),
+        as a browser does, even a POST; the re-send is the next attempt (``resent``), not a
+        retry of the shopper's. False (the default): aiohttp's way, the attempt failed. A
+        balancer closes idle kept-alive connections on a reload (nginx) or when the request
+        was not the first of its connection (HAProxy's ``abort_keep_alive``); if the first
+        send reached a node, the re-send adds its item again (a duplicate without keys).
     workdir : str or Path, optional
         Where the processes' logs go (default: a new temporary folder, deleted afterwards
         unless ``keep``; a run that fails keeps it, and says where).
@@ -673,6 +699,7 @@ def run(
             crash=crash,
             balancer_retries=balancer_retries,
             redispatch=redispatch,
+            resend_aborted=bool(resend_aborted),
         )
         log = controller.run()
         assembled = time.monotonic()

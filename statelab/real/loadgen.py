@@ -34,11 +34,13 @@ ignores it: the item is counted as not kept, and every later attempt of the sess
 old, stale cookie (the assembler books that as ``cookie_too_large``).
 
 Output: ``PATH`` (CSV, one row an attempt: ``session, request, attempt, node, arrival, end,
-outcome, status, stale_cookie, found, applied, duplicate, overwrote``; ``node`` from the answer's
-``X-Statelab-Node`` header, -1 without one; times as raw monotonic stamps, ``end`` empty for an
-attempt in flight at the end) and ``PATH.sessions.csv`` (one row a session: ``session, start,
-end, requests, items_not_kept, gave_up, retries_refused``; ``start`` in model seconds, as
-drawn; ``end`` a stamp, empty while it was still going at the end).
+outcome, status, stale_cookie, found, applied, duplicate, overwrote, aborted, resent``;
+``node`` from the answer's ``X-Statelab-Node`` header, -1 without one; times as raw
+monotonic stamps, ``end`` empty for an attempt in flight at the end; ``aborted`` 1 for a
+connection closed before any answer; ``resent`` 1 for a browser's re-send of one) and
+``PATH.sessions.csv`` (one row a session: ``session, start, end, requests, items_not_kept,
+gave_up, retries_refused``; ``start`` in model seconds, as drawn; ``end`` a stamp, empty
+while it was still going at the end).
 """
 
 from __future__ import annotations
@@ -63,7 +65,10 @@ from statelab.sim.scenario import Scenario
 from statelab.sim.workload import Workload, stream
 
 #: The outcomes a client retries: the attempt failed, or it stopped waiting for it.
-RETRIED = ("failed", "timed_out")
+RETRIED = ("failed", "timed_out", "aborted")
+#: What :meth:`Player._attempt` answers for a failed attempt whose connection closed
+#: before any answer (its row says ``failed``, ``aborted`` 1).
+ABORTED = "aborted"
 
 REQUEST_FIELDS = (
     "session",
@@ -79,6 +84,8 @@ REQUEST_FIELDS = (
     "applied",
     "duplicate",
     "overwrote",
+    "aborted",
+    "resent",
 )
 SESSION_FIELDS = (
     "session",
@@ -152,8 +159,11 @@ def plan(scenario) -> list[Shopper]:
 class Player:
     """Plays the sessions of one scenario against ``url`` and keeps the rows."""
 
-    def __init__(self, scenario, url: str, time_scale: float, t0: float) -> None:
+    def __init__(
+        self, scenario, url: str, time_scale: float, t0: float, resend_aborted: bool = False
+    ) -> None:
         self.scenario = scenario
+        self.resend_aborted = resend_aborted
         self.url = url.rstrip("/")
         self.scale = time_scale
         self.t0 = t0
@@ -183,7 +193,9 @@ class Player:
             await asyncio.wait(tasks, timeout=STOP_GRACE)
         end = math.nan
         for key, (node, arrival, stale) in sorted(self.open.items()):
-            self.rows.append((*key, node, arrival, end, "in_flight", 0, int(stale), "", "", "", 0))
+            self.rows.append(
+                (*key, node, arrival, end, "in_flight", 0, int(stale), "", "", "", 0, 0, 0)
+            )
         self.open.clear()
 
     async def _sleep_until(self, stamp: float) -> bool:
@@ -226,24 +238,32 @@ class Player:
             think = shopper.thinks[k - 1] if k != first else 0.0
             if think and not await self._sleep_until(time.monotonic() + think * self.scale):
                 return None
-            attempt = 1
+            attempt = tries = 1  # tries: the shopper's own (a browser's re-send is not one)
+            resend = False
             while True:
                 if time.monotonic() >= self.t_end:
                     return None
                 if attempt == 1:
                     self.retrying.sent(self.now())
                 service = shopper.services[k]
-                outcome, last_end = await self._attempt(http, shopper, k, attempt, service)
+                outcome, last_end = await self._attempt(
+                    http, shopper, k, attempt, service, resent=resend
+                )
                 if outcome == "in_flight":  # the run ended while it was under way
                     return None
+                resend = outcome == ABORTED and self.resend_aborted and not resend
+                if resend:  # as a browser: at once, once, the shopper none the wiser
+                    attempt += 1
+                    continue
                 if outcome not in RETRIED:
                     break
-                wait = self.retrying.wait(attempt, self.now())
+                wait = self.retrying.wait(tries, self.now())
                 if wait is None or wait == REFUSED:  # the shopper sees an error
                     shopper.gave_up += 1
                     shopper.retries_refused += wait == REFUSED
                     break
                 attempt += 1
+                tries += 1
                 if wait and not await self._sleep_until(time.monotonic() + wait * self.scale):
                     return None
         return last_end
@@ -252,8 +272,12 @@ class Player:
         """Model seconds since model time 0."""
         return (time.monotonic() - self.t0) / self.scale
 
-    async def _attempt(self, http, shopper: Shopper, request: int, attempt: int, service: float):
-        """Send one attempt and record it; returns (outcome, end stamp)."""
+    async def _attempt(
+        self, http, shopper: Shopper, request: int, attempt: int, service: float, resent=False
+    ):
+        """Send one attempt and record it; returns (outcome, end stamp): ``ABORTED`` (a
+        failed attempt whose connection closed before any answer) or a row's outcome.
+        ``resent``: a browser's re-send of the attempt before, marked so in its row."""
         key = (shopper.id, request, attempt)
         stale = shopper.stale
         carried = shopper.cart_items  # the items of the cart cookie this attempt carries
@@ -284,20 +308,30 @@ class Player:
             if end >= self.t_end and (self.timeout is None or arrival + self.timeout > self.t_end):
                 return "in_flight", math.nan  # left in self.open: in flight at the end
             del self.open[key]
-            self.rows.append((*key, node, arrival, end, "timed_out", 0, int(stale), "", "", "", 0))
+            self.rows.append(
+                (*key, node, arrival, end, "timed_out", 0, int(stale), "", "", "", 0, 0,
+                 int(resent))
+            )  # fmt: skip
             return "timed_out", end
-        except (aiohttp.ClientError, OSError, ValueError):
+        except (aiohttp.ClientError, OSError, ValueError) as error:
             end = time.monotonic()
             del self.open[key]
-            self.rows.append((*key, node, arrival, end, "failed", 0, int(stale), "", "", "", 0))
-            return "failed", end
+            # the connection closed (or was reset) with no answer: an abort, which a browser
+            # re-sends when the connection was a kept-alive one (aiohttp does not)
+            aborted = isinstance(error, (aiohttp.ServerDisconnectedError, ConnectionResetError))
+            aborted = aborted or "reset" in str(error).lower()
+            self.rows.append(
+                (*key, node, arrival, end, "failed", 0, int(stale), "", "", "", 0, int(aborted),
+                 int(resent))
+            )  # fmt: skip
+            return (ABORTED if aborted else "failed"), end
         del self.open[key]
         outcome = "ok" if status == 200 else "failed"
         if status == 200:
             found, applied, duplicate = _answer(body)
         self.rows.append(
             (*key, node, arrival, end, outcome, status, int(stale), found, applied, duplicate,
-             overwrote)
+             overwrote, 0, int(resent))
         )  # fmt: skip
         return outcome, end
 
@@ -450,6 +484,11 @@ def main(argv: list[str] | None = None) -> int:
     zero.add_argument("--t0", type=float, help="monotonic stamp of model t=0")
     zero.add_argument("--go", type=Path, help="a file that will hold the stamp of model t=0")
     parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument(
+        "--resend-aborted",
+        action="store_true",
+        help="re-send at once, once, an attempt whose connection closed with no answer",
+    )
     args = parser.parse_args(argv)
     if (args.url is None) == (args.go is None):
         parser.error("--url goes with --t0 (with --go, the go file names the balancer)")
@@ -472,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{LATE} {late:.3f}", flush=True)
             return LATE_EXIT
         print("READY 1", flush=True)
-    player = Player(scenario, url, args.time_scale, t0)
+    player = Player(scenario, url, args.time_scale, t0, args.resend_aborted)
 
     async def play() -> None:
         exit_with_parent()

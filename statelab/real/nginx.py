@@ -264,6 +264,7 @@ class NginxBalancer(Balancer):
         self.log_path = self.workdir / "nginx-requests.log"
         self.path = self.workdir / "nginx.conf"
         self.generation = 0
+        self.reloads: list[tuple[float, float, float]] = []
 
         def launch(port: int):
             self.port = port
@@ -319,6 +320,7 @@ class NginxBalancer(Balancer):
             raise RuntimeError("nginx is not running; start() it first")
         master = self._master()
         old = set(descendants(master))
+        began = time.monotonic()
         self.generation += 1
         self._write()
         os.kill(master, signal.SIGHUP)
@@ -329,9 +331,13 @@ class NginxBalancer(Balancer):
                     f"nginx did not reload within {RELOAD_TIMEOUT:g} s: {self.child.tail()}"
                 )
             time.sleep(0.005)
-        deadline = time.monotonic() + OLD_WORKERS_WAIT
+        answered = time.monotonic()
+        deadline = answered + OLD_WORKERS_WAIT
         while old & set(descendants(master)) and time.monotonic() < deadline:
             time.sleep(0.005)
+        # (stamp, real seconds until the new configuration answered, until the old workers
+        # had gone): what a change of the cluster costs behind nginx
+        self.reloads.append((began, answered - began, time.monotonic() - began))
 
     def command(self, line: str) -> str:
         raise RuntimeError(

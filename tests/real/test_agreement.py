@@ -482,3 +482,35 @@ def test_a_scale_out_rehashes_returning_sessions_map_based_vs_consistent_as_theo
     assert shares["source_hash"] - shares["consistent_hash"] > 0.3, shares
     # what the notebook's reveals say: map-based loses most shoppers, the ring few
     assert lost["source_hash"] > 0.5 > 0.4 > lost["consistent_hash"], lost
+
+
+def test_a_scale_out_behind_nginx_is_a_reload_and_its_ring_moves_a_fifth():
+    """nginx's ``hash $remote_addr consistent``, 4 -> 5 nodes: the new node joins by a new
+    configuration and a reload (recorded, at the scale-out); nothing is refused through it,
+    but the old workers close their idle kept-alive connections, and a request sent on one
+    at that moment gets no answer (aborted: aiohttp fails it, a browser re-sends it); the
+    returning sessions move as a ring's do (1/5)."""
+    need_program("nginx")
+    scenario = NOTEBOOK_SCALE_OUT.replace(affinity="consistent_hash")
+    at = scenario.events[0].at
+    result = real.run(scenario, time_scale=NOTEBOOK_TIME_SCALE, balancer="nginx")
+    assert_conserved(result)
+    reloads = result.real["reloads"]
+    assert len(reloads) == 1 and reloads["time"].iloc[0] == pytest.approx(at, abs=AFTER)
+    assert (reloads["answered"] > 0).all() and (reloads["answered"] < 2.0).all(), reloads
+    client = result.real["client"]
+    failed = client[client["outcome"] == "failed"]
+    assert (failed["aborted"] == 1).all() and (failed["status"] == 0).all(), failed
+    assert (failed["arrival"] >= at).all(), failed  # at the reload, or after it
+    moved, after = returning_moved(result, at)
+    share = float(moved.mean())
+    assert len(moved) >= 45 and share == pytest.approx(1 / 5, abs=TOLERANCE), (share, len(moved))
+    assert (after[moved] == scenario.nodes).all(), after[moved].value_counts()
+    # as a browser: every aborted attempt re-sent at once, and the shoppers see no error
+    browser = real.run(
+        scenario, time_scale=NOTEBOOK_TIME_SCALE, balancer="nginx", resend_aborted=True
+    )
+    client = browser.real["client"]
+    aborted, resent = client[client["aborted"] == 1], client[client["resent"] == 1]
+    assert len(resent) == len(aborted), (aborted, resent)
+    assert browser.summary()["gave_up"] == 0 and (resent["outcome"] == "ok").all(), resent

@@ -11,6 +11,10 @@ shoppers.
 
 from __future__ import annotations
 
+import asyncio
+import time
+
+import pandas as pd
 import pytest
 from conftest import assert_conserved, need_program
 
@@ -141,3 +145,63 @@ def test_a_change_written_half_way_is_applied_though_its_node_is_killed_before_i
     assert len(cut) >= 1, requests[requests["outcome"] == "failed"]
     assert cut["node"].isin([1, 2]).all()
     assert result.summary()["duplicate_items"] >= 1
+
+
+async def _closes_each_second_request(reader, writer) -> None:
+    """A server that answers the first request of a connection (kept alive) and closes the
+    connection when a second comes, unanswered: a balancer's idle kept-alive connection
+    closed under a request (nginx's old workers at a reload, HAProxy's abort_keep_alive)."""
+    answered = 0
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            await reader.readexactly(length)
+            if answered:
+                break  # closed, no answer
+            answered += 1
+            body = b'{"node":0,"found":true,"applied":true,"duplicate":false,"items":1}'
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Statelab-Node: 0\r\n"
+                b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+            )
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
+        pass
+    finally:
+        writer.close()
+
+
+@pytest.mark.parametrize("resend", [False, True])
+def test_an_attempt_aborted_on_a_kept_alive_connection_is_re_sent_only_as_a_browser(resend):
+    """aiohttp fails a request whose kept-alive connection closes with no answer; with
+    ``resend_aborted`` the load generator re-sends it at once, once, on a new connection,
+    as a browser does: the next attempt, marked ``resent``, not a retry of the shopper's."""
+    from statelab.real import loadgen
+
+    scenario = Scenario(requests_per_session=2, retries=0, duration=5.0)
+    shopper = loadgen.Shopper(0, 0.0, [0.01, 0.01], [0.0])
+
+    async def play() -> loadgen.Player:
+        server = await asyncio.start_server(_closes_each_second_request, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            url = f"http://127.0.0.1:{port}"
+            player = loadgen.Player(scenario, url, 1.0, time.monotonic() + 0.05, resend)
+            await player.run([shopper])
+        return player
+
+    player = asyncio.run(play())
+    rows = pd.DataFrame(player.rows, columns=loadgen.REQUEST_FIELDS)
+    second = rows[rows["request"] == 1].sort_values("attempt")
+    first = second.iloc[0]
+    assert (first["outcome"], first["status"], first["aborted"]) == ("failed", 0, 1)
+    if resend:
+        assert list(second["attempt"]) == [1, 2]
+        assert (second.iloc[1]["outcome"], second.iloc[1]["resent"]) == ("ok", 1)
+        assert shopper.gave_up == 0
+    else:
+        assert len(second) == 1 and shopper.gave_up == 1
