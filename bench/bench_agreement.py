@@ -8,7 +8,10 @@ the embedded proxy and HAProxy (skipped, with a note, where HAProxy is not insta
   simulated (the same shoppers), their difference, and the causes the real run booked;
 - the scale-out from 3 to 4 nodes (time scale 0.2), seeds 1 to 3: the share of returning
   sessions that moved, map-based (``source_hash``, theory 3/4) and on a ring
-  (``consistent_hash``, 1/4).
+  (``consistent_hash``, 1/4);
+- two tabs writing one cart (tests/real/test_real_writes.py), seeds 1 to 4, with each
+  store: the lost updates of an unprotected read-modify-write, real and simulated (the same
+  shoppers), within ``SAME_SEED_SHARE`` of each other.
 
 The test's bounds are checked here over every seed: the real crash share within 0.08 of the
 simulated one of its seed, crash the only cause, and the moved shares within 0.12 of theory.
@@ -37,6 +40,7 @@ from test_agreement import (  # noqa: E402
     lost_share,
     returning_moved,
 )
+from test_real_writes import SAME_SEED_SHARE, TWO_TABS  # noqa: E402
 
 from statelab import real, simulate  # noqa: E402
 from statelab.real.procs import ProgramMissing, require_program  # noqa: E402
@@ -44,6 +48,7 @@ from statelab.real.registry import BALANCERS  # noqa: E402
 
 CRASH_SEEDS = range(1, 9)
 SCALE_SEEDS = range(1, 4)
+WRITE_SEEDS = range(1, 5)
 
 
 def moved_share(result) -> tuple[float, int]:
@@ -99,8 +104,30 @@ def scale_out_agreement(balancer: str) -> bool:
     return good
 
 
-def main() -> int:
+def lost_update_agreement() -> bool:
+    print("\nTwo tabs, read-modify-write: lost updates, real and simulated (the same shoppers)")
     good = True
+    for store in ("sqlite", "redis"):
+        try:
+            if store == "redis":
+                require_program("redis-server")
+        except ProgramMissing as missing:
+            print(f"  {store}: skipped ({missing})")
+            continue
+        for seed in WRITE_SEEDS:
+            scenario = TWO_TABS.replace(store_update="read_modify_write", seed=seed)
+            lost = real.run(scenario, time_scale=0.1, store=store).summary()["lost_updates"]
+            simulated = simulate(scenario).summary()["lost_updates"]
+            share = (lost - simulated) / simulated
+            good &= abs(share) <= SAME_SEED_SHARE
+            print(f"  {store:6s} seed {seed}: real {lost:4d}, simulated {simulated:4d}", end="")
+            print(f" ({share:+.3f})")
+    print(f"  bound: within {SAME_SEED_SHARE} of the simulation: {'ok' if good else 'MISS'}")
+    return good
+
+
+def main() -> int:
+    good = lost_update_agreement()
     for balancer in BALANCERS:
         if balancer in ("haproxy", "nginx"):
             try:
