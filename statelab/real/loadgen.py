@@ -249,7 +249,10 @@ class Player:
                 outcome, last_end = await self._attempt(
                     http, shopper, k, attempt, service, resent=resend
                 )
-                if outcome == "in_flight":  # the run ended while it was under way
+                if outcome == "in_flight" or self.after_the_end(last_end):
+                    # the run ended while it was under way (a timeout or an error noticed
+                    # late on a busy machine is booked in flight at the end, as the
+                    # assembler books it: no retry, no give-up)
                     return None
                 resend = outcome == ABORTED and self.resend_aborted and not resend
                 if resend:  # as a browser: at once, once, the shopper none the wiser
@@ -271,6 +274,11 @@ class Player:
     def now(self) -> float:
         """Model seconds since model time 0."""
         return (time.monotonic() - self.t0) / self.scale
+
+    def after_the_end(self, stamp: float) -> bool:
+        """Whether an attempt that ended at ``stamp`` ended after the run's ``duration``, in
+        model seconds as the assembler reckons it (it books such an attempt in flight)."""
+        return stamp == stamp and (stamp - self.t0) / self.scale > self.scenario.duration
 
     async def _attempt(
         self, http, shopper: Shopper, request: int, attempt: int, service: float, resent=False
