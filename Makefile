@@ -66,7 +66,7 @@ present: $(STAMP)
 
 # make test: install, lint, then pytest on every core (scripts/test.sh), timed against its
 # budget of 8 minutes; PYTEST_ARGS picks tests (make test PYTEST_ARGS=tests/test_theory.py),
-# TEST_WORKERS the number of xdist workers (default: one a logical core, and one more).
+# TEST_WORKERS the number of xdist workers (default: one a logical core).
 PYTEST_ARGS ?=
 test:
 	@scripts/test.sh "$(MAKE)" "$(VENV)" $(PYTEST_ARGS)

@@ -7,8 +7,7 @@
 #   1. `make -j2 install node-tools` (the pinned environment in VENV and the view's Node
 #      tools, side by side), then `make lint test-js` (ruff, Biome and tsc, then the view's
 #      JavaScript tests in Node);
-#   2. pytest on every core with pytest-xdist (`-n WORKERS`, default one a logical core and one
-#      more;
+#   2. pytest on every core with pytest-xdist (`-n WORKERS`, default one a logical core;
 #      `--dist loadgroup` keeps the browser tests on one worker, with one JupyterLab, one
 #      Voila and one Chromium, and the real runs on one worker, one at a time);
 #   3. the time it all took, against the budget of 8 minutes (README, Contributing).
@@ -19,10 +18,9 @@ make=$1 venv=$2
 shift 2
 cd "$(dirname "$0")/.."
 budget=480 # seconds: the suite's budget on the project's 2-core machine, installs included
-# one worker a logical core, and one more: the browser tests and the real runs, each a group on
-# a worker of its own, spend much of their time waiting (on JupyterLab, on real seconds), and
-# the third keeps both cores busy meanwhile (7 min 10 s against 7 min 37 s with two, measured)
-workers=${TEST_WORKERS:-$(($(nproc) + 1))}
+# one worker a logical core (a worker more was tried: 27 s quicker, but the real runs, timed
+# in tenths of real seconds, then met a processor so busy that every request timed out)
+workers=${TEST_WORKERS:-logical}
 artifacts=test-artifacts
 mkdir -p "$artifacts"
 log=$artifacts/make-test.log

@@ -17,6 +17,7 @@ from statelab.real.haproxy import HAProxyBalancer
 from statelab.real.nginx import NginxBalancer
 from statelab.real.procs import ProcessGroup
 from statelab.real.timeouts import HANG_LIMIT, REDIS_TIMEOUT, noticed_after
+from statelab.runs.replications import processes_available
 from statelab.sim.errors import ScenarioTypeError
 from statelab.sim.events import StoreOutage
 from statelab.sim.scenario import Scenario
@@ -67,7 +68,14 @@ def check(
     balancer_retries: int = 0,
     redispatch: bool = False,
 ) -> None:
-    """Raise ValueError (or TypeError) for arguments a real run cannot take, saying why."""
+    """Raise ValueError (or TypeError) for arguments a real run cannot take, saying why; a
+    RuntimeError where this Python cannot start processes (the browser's)."""
+    if not processes_available():
+        raise RuntimeError(
+            "a real run starts processes (web servers, a balancer, a load generator), and this "
+            "Python cannot start any (the browser's Python: Pyodide, JupyterLite); run "
+            "notebook 09 in JupyterLab on a machine with Python (make lab)"
+        )
     if not isinstance(scenario, Scenario):
         raise ScenarioTypeError(
             f"a real run needs a Scenario, got {scenario!r} ({type(scenario).__name__}); "

@@ -24,7 +24,7 @@ down with the pool are run again, once, on a fresh pool.
 from __future__ import annotations
 
 import atexit
-import multiprocessing
+import importlib.util
 import numbers
 import os
 import signal
@@ -36,9 +36,9 @@ from concurrent.futures import (
     CancelledError,
     Executor,
     Future,
-    ProcessPoolExecutor,
     as_completed,
 )
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -47,6 +47,10 @@ from statelab.runs.confidence import interval
 from statelab.runs.watch import exit_with_parent
 from statelab.sim.scenario import Scenario
 from statelab.sim.simulation import DEFAULT_LIMIT, check_size, simulate
+
+if TYPE_CHECKING:  # imported where a pool is made: a Python that starts no process (Pyodide,
+    # JupyterLite) has no _multiprocessing, and the runs go on in the calling process there
+    from concurrent.futures import ProcessPoolExecutor
 
 
 def summarise(scenario: Scenario, limit: int | None = DEFAULT_LIMIT) -> dict:
@@ -193,8 +197,21 @@ _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
-def default_executor() -> ProcessPoolExecutor:
-    """The shared process pool over the local cores, started on first use and kept.
+def processes_available() -> bool:
+    """Whether this Python can start worker processes: not in the browser's Python (Pyodide,
+    JupyterLite, ``sys.platform == "emscripten"``), which has no ``_multiprocessing``."""
+    if sys.platform in ("emscripten", "wasi"):
+        return False
+    try:
+        return importlib.util.find_spec("_multiprocessing") is not None
+    except (ImportError, ValueError):  # a module set to None in sys.modules: not importable
+        return False
+
+
+def default_executor() -> Executor:
+    """The shared process pool over the local cores, started on first use and kept; where
+    no process can be started (the browser's Python), a :class:`SerialExecutor`: the same
+    results, one run after another, in this process.
 
     Its workers are started by a fork server that has imported statelab
     once (or spawned where there is no fork server), not forked from a
@@ -205,6 +222,11 @@ def default_executor() -> ProcessPoolExecutor:
     or was shut down (``with default_executor() as pool:``) is replaced.
     """
     global _pool
+    if not processes_available():
+        return SerialExecutor()
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     with _pool_lock:
         if _pool is None or _unusable(_pool):
             if _pool is not None:

@@ -26,7 +26,7 @@ from statelab import Crash, Scenario, real, simulate
 SAME_SEED_SHARE = 0.25
 
 #: Two tabs a shopper, stateless nodes, carts in a store: a tab's request is often under
-#: way while the other tab's is (20 model s: 2 real s at time scale 0.1).
+#: way while the other tab's is (12 model s: 1.2 real s at time scale 0.1).
 TWO_TABS = Scenario(
     nodes=3,
     arrival_rate=4.0,
@@ -36,7 +36,7 @@ TWO_TABS = Scenario(
     requests_per_session=6,
     think_time=0.5,
     service_time=0.3,
-    duration=20.0,
+    duration=12.0,
 )
 
 
@@ -69,7 +69,7 @@ def test_an_atomic_update_loses_none_with_the_same_two_tabs():
     result = real.run(TWO_TABS, time_scale=0.1, store="redis")
     assert_conserved(result)
     assert result.summary()["lost_updates"] == 0
-    assert result.summary()["requests"] >= 300
+    assert result.summary()["requests"] >= 150
 
 
 def test_tabs_overwrite_each_others_cart_cookie_as_the_simulation_does():
@@ -89,7 +89,7 @@ def test_tabs_overwrite_each_others_cart_cookie_as_the_simulation_does():
         overlapping += sum(
             ((starts < e) & (ends > a)).sum() > 1 for a, e in zip(starts, ends, strict=True)
         )
-    assert overlapping >= 100, overlapping
+    assert overlapping >= 50, overlapping
 
 
 def test_a_retry_budget_refuses_retries_for_real_as_in_the_simulation():
@@ -107,18 +107,18 @@ def test_a_retry_budget_refuses_retries_for_real_as_in_the_simulation():
         retry_jitter="full",
         retry_backoff_cap=1.0,
         retry_budget=0.2,
-        duration=20.0,
+        duration=12.0,
     )
     result = real.run(scenario, time_scale=0.1)
     assert_conserved(result)
     simulated = simulate(scenario).summary()
     got = result.summary()
-    assert simulated["retries_refused"] >= 50
+    assert simulated["retries_refused"] >= 30
     assert near(got["retries_refused"], simulated["retries_refused"]), (got, simulated)
     assert got["gave_up"] >= got["retries_refused"]
     # the retries the budget let go were sent
     retried = result.requests[result.requests["attempt"] > 1]
-    assert len(retried) >= 50
+    assert len(retried) >= 10
 
 
 def test_a_change_written_half_way_is_applied_though_its_node_is_killed_before_it_answers():
