@@ -53,7 +53,10 @@ say "installing statelab${extras:+[$extras]} and its dependencies with $installe
 if [ "$installer" = uv ]; then
     # uv hard-links files from its cache where it can (it copies where the cache is on
     # another file system, and says so in the log that is shown only on failure).
-    "$bin/python" -m uv pip install --quiet \
+    # --compile-bytecode: the .pyc files are written now, on every core, as pip does by
+    # default; else the first start of each program writes them (JupyterLab's first kernel
+    # in a fresh clone took 45 s on a busy machine, every process of a real run a while)
+    "$bin/python" -m uv pip install --quiet --compile-bytecode \
         --python "$bin/python" -c constraints.txt -e "$package" >"$log" 2>&1 \
         || fail "installing with uv"
 else

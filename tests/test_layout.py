@@ -28,8 +28,14 @@ PACKAGE = ROOT / "statelab"
 LINT_IMPORTS = ROOT / ".venv" / "bin" / "lint-imports"
 
 #: Imports inside functions, each for a reason the module states in a comment: a node
-#: process imports redis-py (about 0.3 s) only when its carts live in Redis.
-FUNCTION_LEVEL: set[tuple[str, str]] = {("statelab.real.store", "redis")}
+#: process imports redis-py (about 0.3 s) only when its carts live in Redis; the process pool
+#: (multiprocessing, concurrent.futures' ProcessPoolExecutor) is imported when one is made,
+#: so statelab imports in the browser's Python, which has no _multiprocessing.
+FUNCTION_LEVEL: set[tuple[str, str]] = {
+    ("statelab.real.store", "redis"),
+    ("statelab.runs.replications", "multiprocessing"),
+    ("statelab.runs.replications", "concurrent"),
+}
 SCREENS = ("matplotlib", "ipywidgets", "IPython", "anywidget", "ipympl")
 
 
