@@ -56,7 +56,10 @@ if [ "$installer" = uv ]; then
     # --compile-bytecode: the .pyc files are written now, on every core, as pip does by
     # default; else the first start of each program writes them (JupyterLab's first kernel
     # in a fresh clone took 45 s on a busy machine, every process of a real run a while)
-    "$bin/python" -m uv pip install --quiet --compile-bytecode \
+    # (STATELAB_COMPILE_BYTECODE=0 leaves them out: tests/test_project.py's throwaway installs)
+    compile=--compile-bytecode
+    [ "${STATELAB_COMPILE_BYTECODE:-1}" = 0 ] && compile=
+    "$bin/python" -m uv pip install --quiet $compile \
         --python "$bin/python" -c constraints.txt -e "$package" >"$log" 2>&1 \
         || fail "installing with uv"
 else

@@ -6,7 +6,7 @@
 # Called by the Makefile (`make test`). Steps:
 #   1. `make -j2 install node-tools` (the pinned environment in VENV and the view's Node
 #      tools, side by side), then `make lint test-js` (ruff, Biome and tsc, then the view's
-#      JavaScript tests in Node);
+#      JavaScript tests in Node) in the background, beside step 2;
 #   2. pytest on every core with pytest-xdist (`-n WORKERS`, default one a logical core;
 #      `--dist loadgroup` keeps the browser tests on one worker, with one JupyterLab, one
 #      Voila and one Chromium, and the real runs on one worker, one at a time);
@@ -25,10 +25,22 @@ artifacts=test-artifacts
 mkdir -p "$artifacts"
 log=$artifacts/make-test.log
 began=$(date +%s)
+lint_log=$artifacts/lint.log
 {
-    "$make" --no-print-directory -j2 install node-tools \
-        && "$make" --no-print-directory lint test-js \
-        && "$venv/bin/python" -m pytest -n "$workers" --dist loadgroup --durations=20 "$@"
+    "$make" --no-print-directory -j2 install node-tools || exit 1
+    # the linters and the view's JavaScript tests (about 16 s) run beside pytest, whose
+    # first minutes leave a core idle (the browser and real-run groups wait); their output
+    # is shown after pytest's, and either failing fails make test
+    "$make" --no-print-directory lint test-js >"$lint_log" 2>&1 &
+    lint=$!
+    "$venv/bin/python" -m pytest -n "$workers" --dist loadgroup --durations=20 "$@"
+    tests=$?
+    wait "$lint"
+    linted=$?
+    echo "-- make lint test-js (beside pytest):"
+    cat "$lint_log"
+    [ "$linted" -eq 0 ] || echo "statelab: make lint test-js FAILED (above)"
+    [ "$tests" -eq 0 ] && [ "$linted" -eq 0 ]
 } 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 took=$(($(date +%s) - began))
