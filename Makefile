@@ -93,6 +93,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_browser.py
 	$(BIN)/python bench/bench_real.py
 	$(BIN)/python bench/bench_agreement.py
+	$(BIN)/python bench/bench_notebook09.py
 	$(BIN)/python bench/loss_shares.py
 
 # Record the back-tests' numbers again (tests/expected/), when a change of behaviour is meant.
