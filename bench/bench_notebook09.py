@@ -15,9 +15,15 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
-from statelab import Crash, ScaleTo, Scenario, real
-from statelab.real.procs import ProgramMissing, require_program
+TESTS = Path(__file__).resolve().parent.parent / "tests"
+sys.path[:0] = [str(TESTS / "real"), str(TESTS)]
+
+from test_real_writes import TWO_TABS  # noqa: E402
+
+from statelab import Crash, ScaleTo, Scenario, real  # noqa: E402
+from statelab.real.procs import ProgramMissing, require_program  # noqa: E402
 
 DURATION, SCALE, SEEDS = 24.0, 0.1, 10
 
@@ -46,18 +52,8 @@ def scenarios() -> list[tuple[str, Scenario, str, dict]]:
         retries=2,
         duration=DURATION,
     )
-    two_tabs = Scenario(
-        nodes=3,
-        arrival_rate=4.0,
-        affinity="none",
-        state="store",
-        tabs=2,
-        requests_per_session=6,
-        think_time=0.5,
-        service_time=0.3,
-        store_update="read_modify_write",
-        duration=DURATION,
-    )
+    # notebook 09's two tabs: the real-run tests' own shop, at the notebook's length
+    two_tabs = TWO_TABS.replace(store_update="read_modify_write", duration=DURATION)
     redispatch = {"balancer_retries": 2, "redispatch": True}
     return [
         ("sticky crash", sticky, "event_lost_share", {}),

@@ -193,9 +193,7 @@ class Player:
             await asyncio.wait(tasks, timeout=STOP_GRACE)
         end = math.nan
         for key, (node, arrival, stale) in sorted(self.open.items()):
-            self.rows.append(
-                (*key, node, arrival, end, "in_flight", 0, int(stale), "", "", "", 0, 0, 0)
-            )
+            self._record(key, node, arrival, end, "in_flight", stale)
         self.open.clear()
 
     async def _sleep_until(self, stamp: float) -> bool:
@@ -316,10 +314,7 @@ class Player:
             if end >= self.t_end and (self.timeout is None or arrival + self.timeout > self.t_end):
                 return "in_flight", math.nan  # left in self.open: in flight at the end
             del self.open[key]
-            self.rows.append(
-                (*key, node, arrival, end, "timed_out", 0, int(stale), "", "", "", 0, 0,
-                 int(resent))
-            )  # fmt: skip
+            self._record(key, node, arrival, end, "timed_out", stale, resent=resent)
             return "timed_out", end
         except (aiohttp.ClientError, OSError, ValueError) as error:
             end = time.monotonic()
@@ -328,20 +323,38 @@ class Player:
             # re-sends when the connection was a kept-alive one (aiohttp does not)
             aborted = isinstance(error, (aiohttp.ServerDisconnectedError, ConnectionResetError))
             aborted = aborted or "reset" in str(error).lower()
-            self.rows.append(
-                (*key, node, arrival, end, "failed", 0, int(stale), "", "", "", 0, int(aborted),
-                 int(resent))
-            )  # fmt: skip
+            self._record(key, node, arrival, end, "failed", stale, aborted=aborted, resent=resent)
             return (ABORTED if aborted else "failed"), end
         del self.open[key]
         outcome = "ok" if status == 200 else "failed"
         if status == 200:
             found, applied, duplicate = _answer(body)
-        self.rows.append(
-            (*key, node, arrival, end, outcome, status, int(stale), found, applied, duplicate,
-             overwrote, 0, int(resent))
+        self._record(
+            key, node, arrival, end, outcome, stale, status, (found, applied, duplicate),
+            overwrote, resent=resent,
         )  # fmt: skip
         return outcome, end
+
+    def _record(
+        self,
+        key,
+        node,
+        arrival,
+        end,
+        outcome,
+        stale,
+        status=0,
+        answer=("", "", ""),
+        overwrote=0,
+        aborted=False,
+        resent=False,
+    ) -> None:
+        """One row of :data:`REQUEST_FIELDS`; ``answer``: the node's (found, applied,
+        duplicate), empty where no answer came."""
+        self.rows.append(
+            (*key, node, arrival, end, outcome, status, int(stale), *answer, overwrote,
+             int(aborted), int(resent))
+        )  # fmt: skip
 
     def _keep_cookies(
         self, shopper: Shopper, response, status: int, body: bytes, carried: int
