@@ -17,7 +17,7 @@ LAB_ARGS ?=
 # Jupyter refuses to run as root unless told: told only in CI or a container (PID 1 not init).
 AS_ROOT := $(if $(and $(filter 0,$(shell id -u)),$(or $(CI),$(container),$(wildcard /.dockerenv /run/.containerenv),$(filter-out systemd init,$(shell cat /proc/1/comm 2>/dev/null)))),--allow-root,)
 
-.PHONY: help install node-tools lab present test test-busy test-js js js-fixtures lint bench expected thresholds lock clean
+.PHONY: help install node-tools lab present test test-busy test-js js js-fixtures lint bench site lite expected thresholds lock clean
 
 help:
 	@echo "make lab       set up .venv and open the course in JupyterLab"
@@ -25,6 +25,8 @@ help:
 	@echo "make test-busy run make test 3 times while other processes keep every core busy"
 	@echo "make present   open the free-play Lab in Voila (a page with no code, for a room)"
 	@echo "make bench     run the benchmarks"
+	@echo "make site      build the course as a static website in site/ (no Python needed to read it)"
+	@echo "make lite      build the course as a JupyterLite site, run in a browser, in lite/"
 	@echo "make expected  record the back-tests again (after a change of behaviour that is meant)"
 	@echo "make js        bundle the view's JavaScript (statelab/dashboards/static/src) with esbuild"
 	@echo "make test-js   run the view's JavaScript tests in Node (tests/js)"
@@ -96,6 +98,20 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_notebook09.py
 	$(BIN)/python bench/loss_shares.py
 
+# The course as a JupyterLite site in lite/ (scripts/lite.py): static files, with the statelab
+# wheel it builds; notebooks 00-08 and the Lab, not 09. Its kernel loads Pyodide from the internet.
+# The course as a static website in site/ (statelab/site/build.py): every notebook run headless
+# and written as a page whose views play with no kernel, and the Labs' grids of runs. Takes
+# the widget manager and require.js from node_modules (pinned in package-lock.json).
+# SITE_JOBS: notebooks run at once (make test runs 1, beside its other tests); SITE_OUT: where.
+SITE_JOBS ?= 2
+SITE_OUT ?= site
+site: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python -m statelab.site --jobs $(SITE_JOBS) --output $(SITE_OUT)
+
+lite: $(STAMP)
+	$(BIN)/python scripts/lite.py
+
 # Record the back-tests' numbers again (tests/expected/), when a change of behaviour is meant.
 expected: $(STAMP)
 	$(BIN)/python tests/record_expected.py
@@ -117,4 +133,4 @@ lock:
 	rm -rf .lock-venv constraints.tmp
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .import_linter_cache .hypothesis
+	rm -rf $(VENV) node_modules site lite .pytest_cache .ruff_cache .import_linter_cache .hypothesis

@@ -86,6 +86,7 @@ def test_the_package_is_grouped_by_layer():
         "real",
         "runs",
         "sim",
+        "site",
         "theory.py",
         "view",
         "widgets.py",
