@@ -96,6 +96,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_real.py
 	$(BIN)/python bench/bench_agreement.py
 	$(BIN)/python bench/bench_notebook09.py
+	$(BIN)/python bench/bench_site.py
 	$(BIN)/python bench/loss_shares.py
 
 # The course as a JupyterLite site in lite/ (scripts/lite.py): static files, with the statelab

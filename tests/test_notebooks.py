@@ -104,11 +104,13 @@ def test_every_exercise_tells_the_learner_a_solution_snippet(path):
 # -- run top to bottom ---------------------------------------------------------------
 
 
-#: Where Chromium is here, tests/browser/test_course.py runs every notebook in JupyterLab,
-#: the snippets included (a cell each after the notebook's), and fails on any error or stderr
-#: output shown, which is what this test checks: running each notebook twice would only cost
-#: time (two minutes of `make test`). Without Chromium, this test runs them; so it does with
-#: STATELAB_NOTEBOOKS_HEADLESS=1, for a run of this file alone.
+#: Where Chromium is here, the notebooks are run, the snippets included (a cell each after
+#: the notebook's), by tests/browser/test_course.py in JupyterLab (00, 09 and the Lab) and by
+#: the static site's build in tests/browser/test_site.py (every notebook but 09, headless,
+#: with no processes), each failing on any error or stderr output, which is what this test
+#: checks: running each notebook twice would only cost time (two minutes of `make test`).
+#: Without Chromium, this test runs them; so it does with STATELAB_NOTEBOOKS_HEADLESS=1, for
+#: a run of this file alone.
 IN_JUPYTERLAB = not browser_missing() and os.environ.get("STATELAB_NOTEBOOKS_HEADLESS") != "1"
 
 

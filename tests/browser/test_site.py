@@ -188,6 +188,7 @@ def test_every_page_loads_offline_with_no_error_and_every_view_plays_and_scrubs(
         page.goto(server + info["href"])
         wait_views(page, info["views"])
         assert opened.trouble() == [], info["name"]
+        assert pages.cut_text(page) == [], info["name"]  # at 1400x1000, as in JupyterLab
         for k in range(info["views"]):
             view = page.locator(pages.VIEW).nth(k)
             view.scroll_into_view_if_needed()
