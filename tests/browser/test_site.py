@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import pages
+from browser import audit, pages
 from browser.conftest import CHROMIUM, FLAGS, ROOT, free_port
 from statelab import simulate
 from statelab.dashboards.readout import readout_html
@@ -189,6 +189,9 @@ def test_every_page_loads_offline_with_no_error_and_every_view_plays_and_scrubs(
         wait_views(page, info["views"])
         assert opened.trouble() == [], info["name"]
         assert pages.cut_text(page) == [], info["name"]  # at 1400x1000, as in JupyterLab
+        # the whole page is ours here: no serious or critical violation anywhere on it
+        found = audit.failing(audit.audit(page, ["body"]))
+        assert found == [], audit.report(info["href"], found)
         for k in range(info["views"]):
             view = page.locator(pages.VIEW).nth(k)
             view.scroll_into_view_if_needed()
@@ -243,7 +246,12 @@ def test_the_site_lab_answers_its_main_controls_from_the_grid_as_simulate_does(o
         return lab.locator("canvas").evaluate("c => c.toDataURL()")
 
     moves = [
-        ("nodes", "web servers", lambda: _press(page, lab, "nodes", "ArrowRight"), {"nodes": 4}),
+        (
+            "nodes",
+            "web servers",
+            lambda: _press(page, lab, "web servers", "ArrowRight"),
+            {"nodes": 4},
+        ),
         (
             "affinity",
             "affinity",
@@ -272,7 +280,7 @@ def test_the_site_lab_answers_its_main_controls_from_the_grid_as_simulate_does(o
         )
     # a control off the grid: said so, and the view keeps its run
     key = lab.get_attribute("data-key")
-    _press(page, lab, "workers", "ArrowRight")
+    _press(page, lab, "workers / node", "ArrowRight")
     message = lab.locator(".statelab-site-message")
     page.wait_for_function(
         "s => document.querySelector(s).textContent.startsWith('No run for')",
@@ -284,9 +292,12 @@ def test_the_site_lab_answers_its_main_controls_from_the_grid_as_simulate_does(o
     assert opened.trouble() == []
 
 
-def _press(page, lab, name: str, key: str) -> None:
-    lab.locator(f"input[name='{name}']").focus()
+def _press(page, lab, label: str, key: str) -> None:
+    """A key pressed on the control a screen reader names ``label`` (its <label>)."""
+    control = lab.get_by_label(label, exact=True)
+    control.focus()
     page.keyboard.press(key)
+    assert page.evaluate("document.activeElement.name") == control.get_attribute("name")
 
 
 def _select(lab, name: str, value: str) -> None:
@@ -301,7 +312,7 @@ def test_a_page_opened_from_file_plays_and_its_lab_answers(site, offline):
     lab = page.locator(LAB)
     grid = grids.start_here()
     assert lab.get_attribute("data-key") == grid.key(grid.fixed)
-    _press(page, lab, "nodes", "ArrowRight")
+    _press(page, lab, "web servers", "ArrowRight")
     values = {**grid.fixed, "nodes": 4}
     page.wait_for_function(
         "([s, k]) => document.querySelector(s).dataset.key === k", arg=[LAB, grid.key(values)]
