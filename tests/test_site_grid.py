@@ -14,7 +14,7 @@ from statelab import Crash, Scenario, simulate
 from statelab.dashboards.readout import readout_html
 from statelab.site import grid as grids
 from statelab.site.build import control_specs, course, lab_config, title_of
-from statelab.site.notebooks import answered_kind, lab_mount, prepare, views_shown
+from statelab.site.notebooks import answered_kind, lab_mount, prepare, prune, views_shown
 from statelab.view.playback import payload
 
 
@@ -128,9 +128,20 @@ def test_a_notebook_is_marked_for_its_page_and_its_lab_replaced_by_the_grids():
     notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"].update(
         {"C": {"state": {"children": ["IPY_MODEL_ab", "IPY_MODEL_cd"]}}, **_views("ab", "cd", "ef")}
     )
-    assert (
-        views_shown(notebook) == 1 + 2
-    )  # the Lab without a kernel, the Compare's two ("ef" unshown)
+    # the Lab without a kernel, and the Compare's two ("ef" is not shown)
+    assert views_shown(notebook) == 1 + 2
+    link = {"model_name": "LinkModel"}
+    state = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    state["k1"] = {
+        **link,
+        "state": {"source": ["IPY_MODEL_ab", "t"], "target": ["IPY_MODEL_cd", "t"]},
+    }
+    state["k2"] = {
+        **link,
+        "state": {"source": ["IPY_MODEL_ab", "t"], "target": ["IPY_MODEL_ef", "t"]},
+    }
+    assert prune(notebook) == 3  # the replaced Lab "L", the unshown view "ef", its link "k2"
+    assert sorted(state) == ["C", "ab", "cd", "k1"]
     note, compare = notebook.cells[4].outputs
     assert "stay still" in note["data"]["text/html"]
     assert compare["data"]["application/vnd.jupyter.widget-view+json"]["model_id"] == "C"

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import itertools
 import json
 import re
 import shutil
@@ -45,7 +46,7 @@ from nbconvert.filters.markdown_mistune import markdown2html_mistune
 from statelab.dashboards.controls import RANGES
 from statelab.sim.scenario import AFFINITIES, BALANCERS, STATE_LOCATIONS
 from statelab.site import grid as grids
-from statelab.site.notebooks import NOT_RUN, execute, prepare, views_shown
+from statelab.site.notebooks import NOT_RUN, execute, prepare, prune, views_shown
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
@@ -147,12 +148,25 @@ def control_specs(grid: grids.Grid) -> list[dict]:
         elif name in ("failures", "autoscale"):
             spec.update(kind="checkbox")
         elif name == "crash_at":
-            spec.update(kind="range", min=0.0, max=grid.base.duration, step=5.0)
+            step = _axis_step(grid, name, 5.0)
+            spec.update(kind="range", min=0.0, max=grid.base.duration, step=step)
         else:
             span = RANGES[name]
             spec.update(kind="range", min=span.low, max=span.high, step=span.step)
         specs.append(spec)
     return specs
+
+
+def _axis_step(grid: grids.Grid, name: str, step: float) -> float:
+    """A range control's step on the site: the spacing of the grid's values when they are
+    evenly spaced from the control's 0 (crash at 30, 60, 90 s: steps of 30 s, so that the
+    control stops on the runs there are), else the Lab's ``step``."""
+    values = sorted(grid.axes.get(name, ()))
+    if len(values) < 2:
+        return step
+    spacing = values[1] - values[0]
+    even = all(b - a == spacing for a, b in itertools.pairwise(values))
+    return float(spacing) if even and values[0] % spacing == 0 else step
 
 
 def lab_config(grid: grids.Grid, moments: bool) -> dict:
@@ -373,6 +387,7 @@ def build(out: Path, jobs: int = 2, say=print) -> dict:
         notebook = notebooks[name]
         grid = grids.GRIDS.get(name)
         lab = prepare(notebook, lab_config(grid(), moments=name == "lab") if grid else None)
+        prune(notebook)
         if name in NOT_RUN:
             banner = (
                 f"This notebook is shown, not run: {NOT_RUN[name]} on your machine, which a "

@@ -172,32 +172,66 @@ def prepare(notebook, lab_config: dict | None = None) -> bool:
     return live
 
 
-def views_shown(notebook) -> int:
-    """How many animated views the notebook's outputs show: the AnimatedCluster models
-    reachable from its widget outputs in the kept state (a Lab's, a Compare's two), plus
-    one for each Lab without a kernel."""
-    state = notebook.metadata.get("widgets", {}).get(
-        "application/vnd.jupyter.widget-state+json", {}
-    )
-    models = state.get("state", {})
+def _state(notebook) -> dict:
+    """The kept widget models, by id (empty for a notebook with none)."""
+    widgets = notebook.metadata.get("widgets", {})
+    return widgets.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+
+
+def _refs(model: dict) -> list[str]:
+    return re.findall(r"IPY_MODEL_([0-9a-f]+)", json.dumps(model.get("state", {})))
+
+
+def shown_models(notebook) -> set[str]:
+    """The widget models the page needs: those reachable from the notebook's widget outputs
+    (a box's children, a widget's layout and style, ...), and the links between two of them
+    (a Compare's views share their time by a ``jslink``)."""
+    models = _state(notebook)
+    todo = [
+        output.get("data", {}).get("application/vnd.jupyter.widget-view+json", {}).get("model_id")
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+    ]
     seen: set[str] = set()
-    found = 0
-    todo = []
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            view = data.get("application/vnd.jupyter.widget-view+json")
-            if view:
-                todo.append(view.get("model_id"))
-            found += str(data.get("text/html", "")).count("statelab-site-lab-mount")
     while todo:
         model_id = todo.pop()
-        if model_id in seen or model_id not in models:
+        if model_id is None or model_id in seen or model_id not in models:
             continue
         seen.add(model_id)
-        model = models[model_id].get("state", {})
-        if "payload_meta" in model and "_esm" in model:
-            found += 1
-        text = json.dumps(model)
-        todo.extend(re.findall(r"IPY_MODEL_([0-9a-f]+)", text))
+        todo.extend(_refs(models[model_id]))
+    for model_id, model in models.items():
+        if model.get("model_name") in ("LinkModel", "DirectionalLinkModel"):
+            ends = _refs(model)
+            if ends and all(end in seen for end in ends):
+                seen.add(model_id)
+                seen.update(_refs(model))
+    return seen
+
+
+def prune(notebook) -> int:
+    """Drop the kept widget models no output shows (a Lab replaced by one without a kernel,
+    a dashboard made and not shown), so the page neither carries nor builds them; return
+    how many were dropped."""
+    models = _state(notebook)
+    keep = shown_models(notebook)
+    dropped = [model_id for model_id in models if model_id not in keep]
+    for model_id in dropped:
+        del models[model_id]
+    return len(dropped)
+
+
+def views_shown(notebook) -> int:
+    """How many animated views the notebook's page shows: the AnimatedCluster models among
+    those it needs (:func:`shown_models`: a Lab's, a Compare's two), plus one for each Lab
+    without a kernel."""
+    models = _state(notebook)
+    found = sum(
+        "payload_meta" in models[m].get("state", {}) and "_esm" in models[m].get("state", {})
+        for m in shown_models(notebook)
+    )
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            found += str(output.get("data", {}).get("text/html", "")).count(
+                "statelab-site-lab-mount"
+            )
     return found
