@@ -336,10 +336,13 @@ def test_the_lab_page_fits_a_room_and_a_phone(offline, server, viewport):
     assert width <= viewport[0], f"the page is {width} px wide in a {viewport[0]} px screen"
     lab = page.locator(LAB)
     if viewport[0] == 1280:
+        # a room's page: the Lab alone, its controls, readout and whole view (charts included)
+        # on the first screen, with no scrolling
         assert "statelab-site-presenter" in (lab.get_attribute("class") or "")
-        lab.scroll_into_view_if_needed()
-        box = lab.locator(".sa-play").bounding_box()
-        assert box and box["y"] + box["height"] <= 720 + page.evaluate("window.scrollY")
+        assert not page.locator(".statelab-site-header").is_visible()
+        assert page.evaluate("window.scrollY") == 0
+        box = lab.locator("canvas").bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= 720, box
         lab.get_by_role("button", name="Crash node 1 at 60 s").click()
         grid = grids.free_play()
         page.wait_for_function(

@@ -134,6 +134,7 @@
         input.value = String(value);
         shown = document.createElement("output");
         shown.htmlFor.add(id);
+        shown.setAttribute("aria-hidden", "true");
         shown.textContent = said(value);
       }
     }
@@ -373,6 +374,7 @@
     const view = await viewModule();
     const loader = runLoader(document.body.dataset.runs || "runs");
     const present = new URLSearchParams(window.location.search).has("present");
+    document.body.classList.toggle("statelab-site-present", present);
     for (const mount of mounts) {
       const config = JSON.parse(mount.querySelector("script[type='application/json']")?.textContent || "{}");
       const lab = mountLab(

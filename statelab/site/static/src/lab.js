@@ -46,6 +46,7 @@ function makeControl(spec, value, id) {
       input.value = String(value);
       shown = document.createElement("output");
       shown.htmlFor.add(id);
+      shown.setAttribute("aria-hidden", "true"); // the range says its own value; no live region a slider
       shown.textContent = said(value);
     }
   }

@@ -24,6 +24,8 @@ async function main() {
   const view = await viewModule();
   const loader = runLoader(document.body.dataset.runs || "runs");
   const present = new URLSearchParams(window.location.search).has("present");
+  // a room's page (?present): the Lab alone, as make present's page is (site.css)
+  document.body.classList.toggle("statelab-site-present", present);
   for (const mount of mounts) {
     const config = JSON.parse(mount.querySelector("script[type='application/json']")?.textContent || "{}");
     const lab = mountLab(/** @type {HTMLElement} */ (mount), { ...config, presenter: present || config.presenter }, view, loader);
