@@ -9,11 +9,12 @@ import json
 import re
 
 import nbformat
+import pytest
 
 from statelab import Crash, Scenario, simulate
 from statelab.dashboards.readout import readout_html
 from statelab.site import grid as grids
-from statelab.site.build import control_specs, course, lab_config, title_of
+from statelab.site.build import SiteError, build, control_specs, course, lab_config, main, title_of
 from statelab.site.notebooks import answered_kind, lab_mount, prepare, prune, views_shown
 from statelab.view.playback import payload
 
@@ -170,3 +171,12 @@ def test_the_course_is_in_order_and_each_page_has_its_title():
 
 def _views(*model_ids: str) -> dict:
     return {m: {"state": {"_esm": "...", "payload_meta": {}}} for m in model_ids}
+
+
+def test_the_build_refuses_to_empty_a_folder_that_is_not_a_site(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(SiteError, match="not a site made by make site"):
+        build(tmp_path)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    assert main(["--output", str(tmp_path)]) == 1
+    assert "refusing to empty it" in capsys.readouterr().err

@@ -331,9 +331,21 @@ def write_grid(grid: grids.Grid, runs: Path) -> int:
 
 
 def build(out: Path, jobs: int = 2, say=print) -> dict:
-    """Build the site into ``out`` (emptied first); return what was built and how long
-    each part took (seconds)."""
+    """Build the site into ``out`` (emptied first, if it is a site made before or empty);
+    return what was built and how long each part took (seconds).
+
+    Raises
+    ------
+    SiteError
+        When ``out`` holds other files, or what the site takes from ``node_modules`` or
+        the installed anywidget is missing (the message says what to run).
+    """
     began = time.perf_counter()
+    if out.exists() and any(out.iterdir()) and not (out / "site.json").exists():
+        raise SiteError(
+            f"{out} holds files and is not a site made by make site (no site.json): "
+            "refusing to empty it; give another --output"
+        )
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)

@@ -42,8 +42,19 @@ def site(tmp_path_factory):
         return info
     folder = tmp_path_factory.mktemp("site") / "site"
     began = time.perf_counter()
+    # niced: the real runs on the other worker, timed in tenths of real seconds, go first
+    # (two of their tests failed on a CI run where the build took the processor from them)
     built = subprocess.run(
-        ["make", "--no-print-directory", "site", "SITE_JOBS=1", f"SITE_OUT={folder}"],
+        [
+            "nice",
+            "-n",
+            "15",
+            "make",
+            "--no-print-directory",
+            "site",
+            "SITE_JOBS=1",
+            f"SITE_OUT={folder}",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -197,10 +208,15 @@ def test_every_page_loads_offline_with_no_error_and_every_view_plays_and_scrubs(
             view.scroll_into_view_if_needed()
             view.locator(".sa-range").focus()
             page.keyboard.press("Home")  # (a Compare's views share their time)
+            still = view.locator(".sa-canvas").evaluate("c => c.toDataURL()")
             view.locator(".sa-play").click()
             page.wait_for_function(
                 "k => Number(document.querySelectorAll('.statelab-anim')[k].dataset.time) > 0.3",
                 arg=k,
+            )
+            page.wait_for_function(  # the frames change as it plays
+                "([k, p]) => document.querySelectorAll('.sa-canvas')[k].toDataURL() !== p",
+                arg=[k, still],
             )
             view.locator(".sa-play").click()  # pause
             view.locator(".sa-range").focus()
