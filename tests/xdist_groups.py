@@ -12,6 +12,9 @@ time. The groups are the tests that share a resource or a clock:
 
 The groups and the long tests (marked ``slow``) are put first in the collection, so that
 they start at once and overlap the many short tests, instead of finishing alone at the end.
+A test marked ``late`` goes last in its group: notebook 09 run in JupyterLab makes real runs,
+which should come after the real group's tests on the other worker, not beside them (two
+of those failed on a CI run where 09 ran early in the browser group).
 """
 
 from __future__ import annotations
@@ -35,15 +38,17 @@ def group_of(item: pytest.Item) -> str | None:
 
 def group_and_order(items: list[pytest.Item]) -> None:
     """Mark each test of a group with its ``xdist_group``; put the groups first, then the
-    long tests, then the rest, each in the order they were collected."""
+    long tests, then the rest, each in the order they were collected (a ``late`` test last
+    of its kind)."""
     for item in items:
         group = group_of(item)
         if group and not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(group))
 
-    def order(item: pytest.Item) -> int:
+    def order(item: pytest.Item) -> tuple[int, bool]:
+        late = item.get_closest_marker("late") is not None
         if group_of(item):
-            return 0
-        return 1 if item.get_closest_marker("slow") else 2
+            return 0, late
+        return (1 if item.get_closest_marker("slow") else 2), late
 
     items.sort(key=order)

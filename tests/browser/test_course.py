@@ -26,7 +26,12 @@ NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
 #: its text tells the learner to type, and fails on any error or stderr output, as this test
 #: does), whose pages Chromium then opens: every widget and view rendered, none of their text
 #: cut, every view playing. Running them here too took two minutes of the 8-minute budget.
-IN_JUPYTERLAB = ("00_start_here.ipynb", "09_the_real_thing.ipynb", "lab.ipynb")
+IN_JUPYTERLAB = (
+    "00_start_here.ipynb",
+    # last of the browser tests: its real runs come after the real group's (xdist_groups)
+    pytest.param("09_the_real_thing.ipynb", marks=pytest.mark.late),
+    "lab.ipynb",
+)
 LAB = ".statelab-lab"
 #: The presenter page's title (the Lab notebook's metadata "title").
 TITLE = "statelab: the Lab"
