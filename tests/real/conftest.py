@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 
 import pytest
+from exclusive import real_runs_alone
 
 from statelab import Crash, Scenario
 
@@ -66,3 +67,11 @@ def need_program(name: str) -> None:
         if REQUIRE:
             raise
         pytest.skip(f"{missing} (set STATELAB_REQUIRE_REAL=1 to make this a failure)")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _real_runs_alone():
+    """Each module's real runs (its module fixtures' too) with the machine's real-run lock
+    held: notebook 09, run in JupyterLab on the other worker, waits (tests/exclusive.py)."""
+    with real_runs_alone():
+        yield
