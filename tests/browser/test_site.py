@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from browser import audit, pages
-from browser.conftest import CHROMIUM, FLAGS, ROOT, free_port
+from browser.conftest import FLAGS, ROOT, free_port, niced_chromium
 from statelab import simulate
 from statelab.dashboards.readout import readout_html
 from statelab.site import grid as grids
@@ -99,7 +99,7 @@ def chromium(site):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=niced_chromium(), args=FLAGS)
         try:
             yield browser
         finally:
