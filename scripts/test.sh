@@ -6,8 +6,7 @@
 # Called by the Makefile (`make test`). Steps:
 #   1. `make -j2 install node-tools` (the pinned environment in VENV and the view's Node
 #      tools, side by side), then `make lint test-js` (ruff, Biome and tsc, then the view's
-#      JavaScript tests in Node) in the background, beside step 2, and `make site` (the
-#      static site, into test-artifacts/site, niced) for the site's tests;
+#      JavaScript tests in Node) in the background, beside step 2;
 #   2. pytest on every core with pytest-xdist (`-n WORKERS`, default one a logical core;
 #      `--dist loadgroup` keeps the browser tests on one worker, with one JupyterLab, one
 #      Voila and one Chromium, and the real runs on one worker, one at a time);
@@ -34,24 +33,8 @@ lint_log=$artifacts/lint.log
     # is shown after pytest's, and either failing fails make test
     "$make" --no-print-directory lint test-js >"$lint_log" 2>&1 &
     lint=$!
-    # the static site (make site), built once beside pytest for tests/browser/test_site.py,
-    # niced: it takes the processor the workers leave (the real runs mostly wait on timers),
-    # and the site's tests wait for it (STATELAB_SITE_BUILD); only for a whole run in a
-    # place with Chromium, where those tests run
-    site=""
-    if [ $# -eq 0 ] && [ -x "${STATELAB_CHROMIUM:-/usr/bin/chromium}" ]; then
-        rm -rf "$artifacts/site" "$artifacts/site.status"
-        (
-            nice -n 15 "$make" --no-print-directory site SITE_JOBS=1 SITE_OUT="$artifacts/site" \
-                >"$artifacts/site.log" 2>&1
-            echo $? >"$artifacts/site.status"
-        ) &
-        site=$!
-        export STATELAB_SITE_BUILD="$artifacts/site"
-    fi
     "$venv/bin/python" -m pytest -n "$workers" --dist loadgroup --durations=20 "$@"
     tests=$?
-    [ -z "$site" ] || wait "$site"
     wait "$lint"
     linted=$?
     echo "-- make lint test-js (beside pytest):"

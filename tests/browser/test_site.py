@@ -1,7 +1,7 @@
 """The static site (``make site``) in Chromium, with every request outside its server blocked.
 
-The site is built once (``make site``: by ``make test`` beside pytest, or by this module when
-it runs alone), then served by ``python -m http.server`` on loopback; a page opened from
+The site is built once for the module (``make site``, one notebook at a time, niced), then
+served by ``python -m http.server`` on loopback; a page opened from
 ``file://`` is tried too. Each page must load with no console error and no failed
 request, show every animated view its notebook shows, each of which plays and scrubs; the
 Lab without a kernel must answer its main controls from the grid, with the picture and
@@ -32,38 +32,17 @@ LAB = ".statelab-site-lab"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """The site, built by ``make site``; its ``site.json``, its folder and how it was made.
-
-    ``make test`` builds it once beside pytest (scripts/test.sh, niced, into
-    ``test-artifacts/site``: ``STATELAB_SITE_BUILD``), and this waits for it; run alone,
-    this module builds it into a folder of its own (one notebook at a time, niced: the real
-    runs beside it go first). ``STATELAB_SITE=<folder>`` tests a site built before (while
-    working on a test). How long ``make site`` takes is ``make bench``'s (bench_site.py).
-    """
+    """The site, built once by ``make site`` into a folder of its own (one notebook at a time,
+    niced: the real runs on the other worker go first); its ``site.json`` and its folder.
+    ``STATELAB_SITE=<folder>`` tests a site built before (while working on a test). How long
+    ``make site`` takes is ``make bench``'s (bench/bench_site.py)."""
     if os.environ.get("STATELAB_SITE"):
-        folder = Path(os.environ["STATELAB_SITE"])
-    elif os.environ.get("STATELAB_SITE_BUILD"):
-        folder = Path(os.environ["STATELAB_SITE_BUILD"])
-        status = folder.with_name(folder.name + ".status")
-        deadline = time.monotonic() + 600
-        while not status.exists():
-            assert time.monotonic() < deadline, "make site, started by make test, did not end"
-            time.sleep(0.5)
-        log = folder.with_name(folder.name + ".log")
-        assert status.read_text().strip() == "0", log.read_text()[-3000:]
+        folder = Path(os.environ["STATELAB_SITE"]).resolve()
     else:
         folder = tmp_path_factory.mktemp("site") / "site"
+        command = ["make", "--no-print-directory", "site", "SITE_JOBS=1", f"SITE_OUT={folder}"]
         built = subprocess.run(
-            [
-                "nice",
-                "-n",
-                "15",
-                "make",
-                "--no-print-directory",
-                "site",
-                "SITE_JOBS=1",
-                f"SITE_OUT={folder}",
-            ],
+            ["nice", "-n", "15", *command],
             cwd=ROOT,
             capture_output=True,
             text=True,
