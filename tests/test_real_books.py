@@ -3,12 +3,15 @@ when the clocks of a busy machine put an answer after the crash that ended its n
 
 from __future__ import annotations
 
+from math import nan as NAN
+
 import pandas as pd
 import pytest
 
 from statelab import Crash, Scenario
 from statelab.real import loadgen, server
-from statelab.real.assemble import RunLog, assemble
+from statelab.real.assemble import Attempt, RunLog, assemble, book_cut_writes
+from statelab.sim.records import FAILED, OK
 
 SCENARIO = Scenario(duration=10.0, nodes=2, affinity="sticky", events=(Crash(1, at=5.0),))
 CRASH_STAMP = 5.0
@@ -49,3 +52,27 @@ def test_a_cart_on_a_node_that_went_down_is_lost_to_the_crash_however_late_the_a
     assert list(losses["cause"]) == ["crash"]
     assert list(losses["node"]) == [1]
     assert list(result.requests["outcome"]) == ["ok", "state_lost"]
+
+
+def _attempt(attempt: int, outcome: int, applied: bool, duplicate: bool) -> Attempt:
+    return Attempt(7, 3, attempt, 1, 1.0 * attempt, NAN, NAN, NAN, outcome, applied, duplicate,
+                   False, False, False)  # fmt: skip
+
+
+def test_a_write_the_store_kept_and_a_kill_hid_from_the_log_is_booked_to_the_cut_attempt():
+    """Killed between its write to the store and its log line, a node leaves the change in the
+    store and none in the books; the retry's node finds it there (a duplicate). The cut
+    attempt before the retry is booked applied; a duplicate after an applied attempt, or with
+    no failed attempt before it, books nothing more."""
+    hidden = [_attempt(1, OK, True, False), _attempt(2, FAILED, False, False),
+              _attempt(3, FAILED, False, False), _attempt(4, OK, True, True)]  # fmt: skip
+    assert book_cut_writes(hidden) == 0  # attempt 1 was applied: 4 is a plain duplicate
+    cut = [_attempt(2, FAILED, False, False), _attempt(1, FAILED, False, False),
+           _attempt(3, OK, True, True)]  # fmt: skip
+    assert book_cut_writes(cut) == 1
+    assert [(a.attempt, a.applied) for a in sorted(cut, key=lambda a: a.attempt)] == [
+        (1, False),
+        (2, True),
+        (3, True),
+    ]  # the last failed attempt before the retry wrote it
+    assert book_cut_writes([_attempt(1, OK, True, True)]) == 0

@@ -171,6 +171,34 @@ class Attempt:
         )  # fmt: skip
 
 
+def book_cut_writes(rows: list[Attempt]) -> int:
+    """Book as applied the cut attempts whose write the store kept but no log line shows, and
+    return how many.
+
+    A node writes an attempt's change to the store, then its log line; killed between the
+    two, it leaves the change in the store and none in the books. The request's retry then
+    finds the change there (the node answers ``duplicate``) with no earlier attempt of it
+    applied: the store's word is taken, and the last failed attempt before that retry is
+    booked applied (the simulation books that cut attempt applied, and the retry a
+    duplicate).
+    """
+    by_request: dict[tuple[int, int], list[Attempt]] = {}
+    for row in rows:
+        by_request.setdefault((row.session, row.request), []).append(row)
+    booked = 0
+    for attempts in by_request.values():
+        attempts.sort(key=lambda row: row.attempt)
+        applied_before = False
+        for n, row in enumerate(attempts):
+            if row.applied and row.duplicate and not applied_before:
+                cut = [a for a in attempts[:n] if a.outcome == FAILED and not a.applied]
+                if cut:
+                    cut[-1].applied = True
+                    booked += 1
+            applied_before = applied_before or row.applied
+    return booked
+
+
 @dataclass
 class RunLog:
     """Everything a real run wrote down, as the controller collects it.
@@ -390,6 +418,8 @@ class _Assembler:
                 Attempt(*key, node, arrival, start, end, done, outcome, applied, duplicate,
                         found, settled, bool(c.stale_cookie == 1))
             )  # fmt: skip
+        if self.state == "store":
+            book_cut_writes(rows)
         self.node_lines = lines
         lost_updates = self._lost_updates(by_key, start_of)
         losses, moves = self._settle(rows, changes, start_of)
