@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from browser import audit, pages
-from browser.conftest import FLAGS, ROOT, free_port, niced_chromium
+from browser.conftest import ROOT, free_port
 from statelab import simulate
 from statelab.dashboards.readout import readout_html
 from statelab.site import grid as grids
@@ -81,18 +81,6 @@ def server(site):
         process.wait(10)
 
 
-@pytest.fixture(scope="module")
-def chromium(site):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=niced_chromium(), args=FLAGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 class Offline:
     """A page whose requests outside ``allowed`` are blocked, and what it logged."""
 
@@ -122,11 +110,12 @@ class Offline:
 
 
 @pytest.fixture
-def offline(chromium, server):
+def offline(browser, server):
+    """Pages of the module's Chromium (tests/browser/conftest.py) that reach only ``allowed``."""
     made = []
 
     def make(viewport=(1400, 1000), allowed=server):
-        opened = Offline(chromium, allowed, viewport)
+        opened = Offline(browser, allowed, viewport)
         made.append(opened)
         return opened
 
